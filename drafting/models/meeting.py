@@ -1,0 +1,99 @@
+"""Meetings, delegations and the delegates who act for them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Meeting(models.Model):
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    title = models.CharField(_("full title"), max_length=500)
+    short_title = models.CharField(_("short title"), max_length=100)
+    venue = models.CharField(_("venue"), max_length=200)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    chair = models.CharField(_("chair"), max_length=300, blank=True)
+    symbol_prefix = models.CharField(
+        _("document symbol prefix"),
+        max_length=100,
+        help_text=_("For example A/CONF.192/BMS/2021/WP.1"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="meeting_dates_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.short_title
+
+
+class DelegationKind(models.TextChoices):
+    MEMBER_STATE = "member_state", _("Member State")
+    OBSERVER_STATE = "observer_state", _("observer State")
+    GROUP = "group", _("group of States")
+    IGO = "igo", _("intergovernmental organization")
+
+
+class Delegation(models.Model):
+    """A State, an observer State, or a group speaking on behalf of its members."""
+
+    code = models.SlugField(
+        _("code"), max_length=20, unique=True, help_text=_("ISO 3166 alpha-3 for States")
+    )
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=DelegationKind.choices)
+    members = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="groups",
+        blank=True,
+        verbose_name=_("member delegations"),
+        help_text=_("For a group or organization: the delegations it speaks for."),
+    )
+    history = HistoricalRecords(m2m_fields=[members])
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DelegationKind.values), name="delegation_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind in {DelegationKind.GROUP, DelegationKind.IGO}
+
+
+class DelegateProfile(models.Model):
+    """A delegate acts for exactly one delegation."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegate_profile"
+    )
+    delegation = models.ForeignKey(
+        Delegation, on_delete=models.PROTECT, related_name="delegates", verbose_name=_("delegation")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.delegation})"

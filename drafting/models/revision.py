@@ -1,0 +1,66 @@
+"""Numbered revisions: immutable snapshots of the whole document.
+
+A revision is never edited and never deleted: ``save`` refuses an update and ``delete``
+refuses outright. The audit trail of editable records lives in django-simple-history;
+revisions are the official record, a different thing.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RevisionImmutableError(Exception):
+    """Raised on any attempt to change or remove an issued revision."""
+
+
+class Revision(models.Model):
+    document = models.ForeignKey(
+        "drafting.Document",
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        verbose_name=_("document"),
+    )
+    number = models.PositiveIntegerField(_("number"), help_text=_("0 is the zero draft."))
+    label = models.CharField(_("label"), max_length=40)
+    symbol = models.CharField(_("document symbol"), max_length=120)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    signatory = models.CharField(
+        _("signed by"), max_length=300, blank=True, help_text=_("Who signed the cover letter.")
+    )
+    cover_letter = models.TextField(_("cover letter"), blank=True)
+    snapshot = models.JSONField(_("snapshot"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="revision_number_unique"),
+            models.CheckConstraint(condition=~Q(content_hash=""), name="revision_hash_present"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} ({self.label})"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise RevisionImmutableError("An issued revision cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RevisionImmutableError("An issued revision cannot be deleted.")
+
+    @property
+    def elements(self) -> list:
+        return self.snapshot["elements"]

@@ -1,0 +1,77 @@
+"""Named predicates: who may read and do what.
+
+Services call them and raise; templates call them to hide what cannot be done.
+The anonymous public may read issued revisions and nothing else.
+"""
+
+from typing import Any
+
+from drafting import roles
+from drafting.models import Delegation, Document, Revision
+
+
+def role_names(user: Any) -> frozenset[str]:
+    """The user's role groups, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_drafting_roles", None)
+    if cached is None:
+        cached = frozenset(
+            user.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
+        )
+        user._drafting_roles = cached
+    return cached
+
+
+def delegation_of(user: Any) -> Delegation | None:
+    """The delegation a delegate acts for, or None for anyone else."""
+    if roles.DELEGATES not in role_names(user):
+        return None
+    profile = getattr(user, "delegate_profile", None)
+    return profile.delegation if profile is not None else None
+
+
+def is_chairs_office(user: Any) -> bool:
+    return roles.CHAIRS_OFFICE in role_names(user)
+
+
+def is_secretariat(user: Any) -> bool:
+    return roles.SECRETARIAT in role_names(user)
+
+
+def is_delegate(user: Any) -> bool:
+    return delegation_of(user) is not None
+
+
+def can_read_working_draft(user: Any, document: Document) -> bool:
+    """Delegates, the chair's office and the secretariat read the working draft."""
+    return is_delegate(user) or is_chairs_office(user) or is_secretariat(user)
+
+
+def can_read_element_history(user: Any, document: Document) -> bool:
+    return can_read_working_draft(user, document)
+
+
+def can_read_revision(user: Any, revision: Revision) -> bool:
+    """Issued revisions are public."""
+    return True
+
+
+def can_issue_revision(user: Any, document: Document) -> bool:
+    return is_chairs_office(user)
+
+
+def can_administer(user: Any) -> bool:
+    """The secretariat sets up meetings, delegations and users in the admin."""
+    return is_secretariat(user) or bool(getattr(user, "is_superuser", False))
+
+
+def role_label(user: Any) -> str:
+    """How the interface names the user's role."""
+    delegation = delegation_of(user)
+    if delegation is not None:
+        return str(roles.ROLE_LABELS[roles.DELEGATES]) + f" · {delegation.short_name}"
+    for name in (roles.CHAIRS_OFFICE, roles.SECRETARIAT):
+        if name in role_names(user):
+            return str(roles.ROLE_LABELS[name])
+    return ""

@@ -1,0 +1,84 @@
+"""Reads: each function does a fixed number of queries, whatever the document's size."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from drafting.models import Document, Element, Footnote, Meeting, Revision
+from drafting.text import snapshot as snapshots
+
+
+def meeting_with_document(slug: str) -> Meeting:
+    """The meeting and its document, in one query; 404 when there is none."""
+    return get_object_or_404(Meeting.objects.select_related("document"), slug=slug)
+
+
+def element_rows(document: Document) -> list[snapshots.ElementRow]:
+    """The working draft as flat rows with their footnotes: two queries."""
+    elements = (
+        Element.objects.filter(document=document)
+        .only("id", "parent_id", "position", "kind", "text", "status", "unnumbered")
+        .prefetch_related(
+            Prefetch(
+                "footnotes",
+                queryset=Footnote.objects.order_by("position").only(
+                    "id", "element_id", "position", "text"
+                ),
+            )
+        )
+    )
+    return [
+        snapshots.ElementRow(
+            id=element.pk,
+            parent_id=element.parent_id,
+            position=element.position,
+            kind=element.kind,
+            text=element.text,
+            status=element.status,
+            unnumbered=element.unnumbered,
+            footnotes=tuple(footnote.text for footnote in element.footnotes.all()),
+        )
+        for element in elements
+    ]
+
+
+def working_draft_snapshot(document: Document) -> dict[str, Any]:
+    """The working draft in the same shape as a revision's snapshot."""
+    return {
+        "format": 1,
+        "document": {"title": document.title, "preamble": document.preamble},
+        "elements": snapshots.build_tree(element_rows(document)),
+    }
+
+
+def revisions_of(document: Document) -> QuerySet[Revision]:
+    """Issued revisions, newest last, without their (large) snapshots."""
+    return (
+        Revision.objects.filter(document=document)
+        .defer("snapshot", "cover_letter")
+        .select_related("issued_by")
+        .order_by("number")
+    )
+
+
+def revision_by_number(document: Document, number: int) -> Revision:
+    return get_object_or_404(
+        Revision.objects.select_related("issued_by"), document=document, number=number
+    )
+
+
+def element_in_document(document: Document, element_id: int) -> Element:
+    """An element of this document only: ids of other documents' elements give 404."""
+    return get_object_or_404(
+        Element.objects.select_related("parent"), document=document, pk=element_id
+    )
+
+
+def element_history(element: Element) -> list[Any]:
+    """The element's history, newest first, with who made each change (one query)."""
+    return list(
+        element.history.select_related(
+            "history_user", "history_user__delegate_profile__delegation"
+        ).order_by("-history_date", "-history_id")
+    )

@@ -1,0 +1,31 @@
+"""Template filters that show negotiated text: brackets marked visibly, user text escaped."""
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from drafting.text import brackets
+
+register = template.Library()
+
+
+@register.filter
+def bracketed(text: str) -> SafeString:
+    """Escape ``text`` and mark its brackets and the language inside them.
+
+    ``[`` and ``]`` stay in the text (they are the record); each is wrapped so it is seen,
+    and text inside brackets is tinted by depth.
+    """
+    parts: list[str] = []
+    for segment in brackets.segments(text or ""):
+        if segment.is_bracket:
+            parts.append(format_html('<span class="bracket">{}</span>', segment.text))
+        elif segment.depth > 0:
+            parts.append(
+                format_html(
+                    '<span class="unagreed depth-{}">{}</span>', min(segment.depth, 3), segment.text
+                )
+            )
+        else:
+            parts.append(str(conditional_escape(segment.text)))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above

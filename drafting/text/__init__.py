@@ -1,0 +1,4 @@
+"""The text core: plain Python, no Django.
+
+Strings and dataclasses in, strings and dataclasses out.
+"""

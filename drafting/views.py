@@ -1,0 +1,80 @@
+"""Thin views: read through selectors, check permissions, render."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from drafting import permissions, presenters, selectors
+from drafting.models import Meeting
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    meetings = Meeting.objects.select_related("document").order_by("-start_date")
+    return render(request, "drafting/home.html", {"meetings": meetings})
+
+
+@require_safe
+@login_required
+def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    document = meeting.document
+    if not permissions.can_read_working_draft(request.user, document):
+        raise PermissionDenied
+    snapshot = selectors.working_draft_snapshot(document)
+    return render(
+        request,
+        "drafting/document.html",
+        {
+            "meeting": meeting,
+            "document_view": presenters.present(snapshot),
+            "revision": None,
+            "latest_revision": selectors.revisions_of(document).last(),
+            "show_history_links": True,
+        },
+    )
+
+
+@require_safe
+def revision_list(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    revisions = selectors.revisions_of(meeting.document)
+    return render(
+        request, "drafting/revision_list.html", {"meeting": meeting, "revisions": revisions}
+    )
+
+
+@require_safe
+def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    revision = selectors.revision_by_number(meeting.document, number)
+    if not permissions.can_read_revision(request.user, revision):
+        raise PermissionDenied
+    return render(
+        request,
+        "drafting/document.html",
+        {
+            "meeting": meeting,
+            "document_view": presenters.present(revision.snapshot),
+            "revision": revision,
+            "show_history_links": permissions.can_read_element_history(
+                request.user, meeting.document
+            ),
+        },
+    )
+
+
+@require_safe
+@login_required
+def element_history(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    if not permissions.can_read_element_history(request.user, meeting.document):
+        raise PermissionDenied
+    element = selectors.element_in_document(meeting.document, element_id)
+    return render(
+        request,
+        "drafting/element_history.html",
+        {"meeting": meeting, "element": element, "records": selectors.element_history(element)},
+    )
