@@ -40,6 +40,7 @@ def demo_accounts_create() -> list[tuple[DemoAccount, str]]:
         first, _, last = account.full_name.partition(" ")
         user, _ = user_model.objects.get_or_create(username=account.username)
         user.first_name, user.last_name = first, last
+        user.is_staff = account.role == roles.SECRETARIAT
         user.set_password(DEMO_PASSWORD)
         user._change_reason = "Demo account"
         user.save()

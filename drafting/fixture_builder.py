@@ -53,7 +53,7 @@ def build_fixture(source_dir: Path) -> list[dict[str, Any]]:
     out = FixtureRecords()
 
     out.add_with_history("meeting", 1, dict(spec["meeting"]), when=when, reason=reason)
-    _add_delegations(out, json.loads((source_dir / spec["delegations"]).read_text("utf-8")), when)
+    _add_delegations(out, json.loads((source_dir / spec["delegations"]).read_text("utf-8")))
     out.add_with_history(
         "document", 1, {"meeting": 1, **spec["document"]}, when=when, reason=reason
     )
@@ -85,7 +85,7 @@ def build_fixture(source_dir: Path) -> list[dict[str, Any]]:
     return out.records
 
 
-def _add_delegations(out: FixtureRecords, source: dict[str, Any], when: str) -> None:
+def _add_delegations(out: FixtureRecords, source: dict[str, Any]) -> None:
     pk_of: dict[str, int] = {}
     entries = [*source["states"], *source["groups"]]
     for pk, entry in enumerate(entries, start=1):
@@ -99,9 +99,11 @@ def _add_delegations(out: FixtureRecords, source: dict[str, Any], when: str) -> 
             "short_name": entry["short_name"],
             "kind": entry["kind"],
         }
-        out.add_with_history("delegation", pk, fields, when=when, reason="Delegation list loaded")
         if entry.get("members"):
-            out.records[-2]["fields"]["members"] = sorted(pk_of[m] for m in entry["members"])
+            fields["members"] = sorted(pk_of[m] for m in entry["members"])
+        # No history rows here: loading a group's members writes its first history entry
+        # (simple-history tracks the membership), with ids of its own.
+        out.add("delegation", pk, fields)
 
 
 def _group_code(entry: dict[str, Any]) -> str:

@@ -47,7 +47,7 @@ class Delegation(models.Model):
     """A State, an observer State, or a group speaking on behalf of its members."""
 
     code = models.SlugField(
-        _("code"), max_length=20, unique=True, help_text=_("ISO 3166 alpha-3 for States")
+        _("code"), max_length=40, unique=True, help_text=_("ISO 3166 alpha-3 for States")
     )
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=100)

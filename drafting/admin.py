@@ -1,0 +1,92 @@
+"""The Django admin serves the secretariat: meetings, delegations, users, with history."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from drafting.models import (
+    DelegateProfile,
+    Delegation,
+    Document,
+    Element,
+    Footnote,
+    Meeting,
+    Revision,
+)
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["short_title", "slug", "venue", "start_date", "end_date", "symbol_prefix"]
+    search_fields = ["short_title", "title", "slug"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "code", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name", "code"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(DelegateProfile)
+class DelegateProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "delegation"]
+    list_select_related = ["user", "delegation"]
+    search_fields = ["user__username", "delegation__name"]
+    autocomplete_fields = ["delegation"]
+
+
+@admin.register(Document)
+class DocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "meeting"]
+    list_select_related = ["meeting"]
+
+
+class FootnoteInline(admin.TabularInline):
+    model = Footnote
+    extra = 0
+
+
+@admin.register(Element)
+class ElementAdmin(SimpleHistoryAdmin):
+    """Read here; the text changes through proposals and the chair's office, never the admin."""
+
+    list_display = ["id", "kind", "position", "short_text", "status"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["document"]
+    search_fields = ["text"]
+    inlines = [FootnoteInline]
+
+    @admin.display(description="text")
+    def short_text(self, element: Element) -> str:
+        return element.text[:80]
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Issued revisions are immutable: viewable, never added, changed or deleted here."""
+
+    list_display = ["symbol", "label", "number", "issued_at", "issued_by", "content_hash"]
+    list_select_related = ["issued_by"]
+    exclude = ["snapshot"]
+    readonly_fields = [
+        "document",
+        "number",
+        "label",
+        "symbol",
+        "issued_at",
+        "issued_by",
+        "signatory",
+        "cover_letter",
+        "content_hash",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,13 @@
+"""Loaded as a pytest plugin (``-p tests.testenv``) before Django's settings are read.
+
+Test settings come from the environment, like production's: PostgreSQL unless told otherwise.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bms7")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# The test client speaks plain HTTP; production's TLS-only settings are tested on their own.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
