@@ -1,4 +1,6 @@
-"""The BMS7 zero draft loads faithfully: every element of the seed's annex, in order, in its words."""
+"""The BMS7 zero draft loads faithfully: every element of the seed's annex, in order,
+in its words.
+"""
 
 import json
 import re
@@ -77,7 +79,10 @@ def test_counts_of_every_kind_match_the_seed(bms7):
 
 @pytest.mark.django_db
 def test_every_text_appears_in_the_seed_in_order(bms7):
-    """Each element's text is found in the seed's annex after the previous one: same words, same order."""
+    """Each element's text is found in the seed's annex after the previous one.
+
+    Same words, same order; footnotes too.
+    """
     annex = _normalise(ANNEX)
     cursor = 0
     for element, _depth in iter_elements(working_draft_snapshot(bms7.document)["elements"]):
@@ -169,7 +174,8 @@ def test_json_export_matches_the_seed_element_for_element(bms7, capsys):
     assert [s["label"] for s in subthemes] == ["o"] * 5
     assert items[4]["children"] == []
     assert items[4]["footnotes"] == [
-        "Based on the chair’s proposals of the draft agenda as of his letter circulated on 26 April 2021."
+        "Based on the chair’s proposals of the draft agenda as of his letter circulated on "
+        "26 April 2021."
     ]
     allowed = {"agenda_item", "section", "theme", "subtheme", "paragraph", "placeholder"}
     for element, _depth in iter_elements(items):
