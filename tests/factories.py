@@ -1,0 +1,88 @@
+"""factory_boy factories for setting up users in each role and documents."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from drafting import roles
+from drafting.models import DelegateProfile, Delegation, Document, Element, Meeting
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def _with_role(user, role: str):
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def delegate_of(code: str, **kwargs):
+    """A delegate of the delegation with this code (e.g. "jpn", "eu")."""
+    user = _with_role(UserFactory(**kwargs), roles.DELEGATES)
+    DelegateProfile.objects.create(user=user, delegation=Delegation.objects.get(code=code))
+    return user
+
+
+def chairs_office(**kwargs):
+    return _with_role(UserFactory(**kwargs), roles.CHAIRS_OFFICE)
+
+
+def secretariat(**kwargs):
+    return _with_role(UserFactory(is_staff=True, **kwargs), roles.SECRETARIAT)
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    slug = factory.Sequence(lambda n: f"meeting{n}")
+    title = factory.Sequence(lambda n: f"Meeting number {n}")
+    short_title = factory.Sequence(lambda n: f"M{n}")
+    venue = "Geneva"
+    start_date = datetime.date(2025, 3, 3)
+    end_date = datetime.date(2025, 3, 7)
+    symbol_prefix = factory.Sequence(lambda n: f"A/CONF.{n}/WP.1")
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title = "Outcome document"
+
+
+def add_elements(document: Document, *, agenda_items: int, themes_per_item: int) -> None:
+    """A document of the given size: agenda items, each with bracketed themes."""
+    for item_position in range(agenda_items):
+        item = Element.objects.create(
+            document=document,
+            position=item_position,
+            kind="agenda_item",
+            text=f"[Agenda item {item_position}]",
+        )
+        for theme_position in range(themes_per_item):
+            Element.objects.create(
+                document=document,
+                parent=item,
+                position=theme_position,
+                kind="theme",
+                text=f"Theme {theme_position} [with brackets]",
+            )
