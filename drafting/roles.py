@@ -1,5 +1,7 @@
 """The roles of the product, as Django auth groups (created by a data migration)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 DELEGATES = "Delegates"
@@ -12,3 +14,34 @@ ROLE_LABELS = {
     CHAIRS_OFFICE: _("Chair's office"),
     SECRETARIAT: _("Secretariat"),
 }
+
+# The secretariat sets up meetings, delegations, users and documents in the admin and reads
+# everything; revisions are only ever viewed there (the chair's office issues them).
+SECRETARIAT_PERMISSIONS = {
+    ("drafting", "meeting"): ("add", "change", "view"),
+    ("drafting", "delegation"): ("add", "change", "view"),
+    ("drafting", "delegateprofile"): ("add", "change", "delete", "view"),
+    ("drafting", "document"): ("add", "change", "view"),
+    ("drafting", "element"): ("view",),
+    ("drafting", "footnote"): ("view",),
+    ("drafting", "revision"): ("view",),
+    ("auth", "user"): ("add", "change", "view"),
+    ("auth", "group"): ("view",),
+}
+
+
+def ensure_role_groups(group_model: Any, permission_model: Any) -> None:
+    """Create the role groups and the secretariat's permissions; idempotent.
+
+    Takes the models as arguments so a data migration can pass its historical ones.
+    """
+    for name in ROLE_GROUPS:
+        group_model.objects.get_or_create(name=name)
+    secretariat = group_model.objects.get(name=SECRETARIAT)
+    for (app_label, model), actions in SECRETARIAT_PERMISSIONS.items():
+        for action in actions:
+            secretariat.permissions.add(
+                permission_model.objects.get(
+                    content_type__app_label=app_label, codename=f"{action}_{model}"
+                )
+            )

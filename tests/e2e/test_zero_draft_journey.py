@@ -9,7 +9,7 @@ from drafting.models import Element
 from tests.e2e.conftest import axe_violations, sign_in
 from tests.factories import delegate_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long demo passphrase"
 
@@ -22,9 +22,7 @@ def test_delegate_reads_the_zero_draft(page, live_server, bms7):
 
     page.get_by_role("link", name="Revisions").first.click()
     page.get_by_role("link", name="Zero draft").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "BMS7 Outcome Document – Zero Draft"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("BMS7 Outcome Document – Zero Draft")
 
     # Five agenda items, each bracketed, brackets visibly marked.
     items = page.locator("section.agenda-item > h2")
@@ -33,9 +31,10 @@ def test_delegate_reads_the_zero_draft(page, live_server, bms7):
         heading = items.nth(index)
         expect(heading.locator(".label")).to_have_text(f"{index + 1}.")
         expect(heading.locator(".bracket").first).to_have_text("[")
-    assert page.locator(".bracket").first.evaluate(
-        "el => getComputedStyle(el).fontWeight"
-    ) in {"700", "bold"}
+    assert page.locator(".bracket").first.evaluate("el => getComputedStyle(el).fontWeight") in {
+        "700",
+        "bold",
+    }
 
     # Footnotes at the end, numbered through the document; a call jumps to its footnote.
     expect(page.locator("section.footnotes li")).to_have_count(5)
