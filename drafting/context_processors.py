@@ -14,4 +14,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or permissions.is_chairs_office(user)
         or permissions.is_secretariat(user),
         "nav_can_administer": permissions.can_administer(user),
+        "nav_is_delegate": permissions.is_delegate(user),
     }

@@ -7,3 +7,32 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     """The user's role does not allow this action."""
+
+
+class ProposalInvalid(DomainError):
+    """The proposal's content is not acceptable; ``problems`` maps form fields to messages."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("; ".join(m for messages in problems.values() for m in messages))
+        self.problems = problems
+
+
+class BaseTextMoved(DomainError):
+    """The element's text changed since the delegate started from it.
+
+    ``current_text`` is the text now; ``rebased_text`` is the delegate's change re-applied to
+    it, or None where the change no longer applies.
+    """
+
+    def __init__(self, current_text: str, rebased_text: str | None):
+        super().__init__("The text changed since you started from it.")
+        self.current_text = current_text
+        self.rebased_text = rebased_text
+
+
+class StaleVersion(DomainError):
+    """Someone else saved the proposal since this user opened it."""
+
+
+class DeadlinePassed(DomainError):
+    """The consultation round's deadline has passed (or no round is open)."""

@@ -75,3 +75,50 @@ def role_label(user: Any) -> str:
         if name in role_names(user):
             return str(roles.ROLE_LABELS[name])
     return ""
+
+
+def can_propose(user: Any, document: Document) -> bool:
+    """Only delegates propose language, in their own delegation's name."""
+    return is_delegate(user)
+
+
+def can_view_proposal(user: Any, proposal: Any) -> bool:
+    """A draft is its delegation's private business; a submitted proposal is seen by all roles."""
+    from drafting.models import ProposalStatus
+
+    delegation = delegation_of(user)
+    if proposal.status == ProposalStatus.DRAFT:
+        return delegation is not None and delegation.pk == proposal.delegation_id
+    return can_read_working_draft(user, proposal.document)
+
+
+def can_edit_proposal(user: Any, proposal: Any) -> bool:
+    """Every delegate of the proposing delegation may revise, submit or withdraw it."""
+    from drafting.models.proposal import REVISABLE_STATUSES
+
+    delegation = delegation_of(user)
+    return (
+        delegation is not None
+        and delegation.pk == proposal.delegation_id
+        and proposal.status in REVISABLE_STATUSES
+    )
+
+
+def can_mark(user: Any, proposal: Any) -> bool:
+    """Any other delegation may support or oppose a submitted proposal."""
+    from drafting.models import ProposalStatus
+
+    delegation = delegation_of(user)
+    return (
+        delegation is not None
+        and delegation.pk != proposal.delegation_id
+        and proposal.status == ProposalStatus.SUBMITTED
+    )
+
+
+def can_open_round(user: Any, document: Document) -> bool:
+    return is_secretariat(user)
+
+
+def can_reopen_round(user: Any, document: Document) -> bool:
+    return is_chairs_office(user) or is_secretariat(user)

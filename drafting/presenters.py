@@ -111,3 +111,24 @@ def count_kinds(snapshot: dict[str, Any]) -> dict[str, int]:
     for element, _depth in iter_elements(snapshot["elements"]):
         counts[element["kind"]] = counts.get(element["kind"], 0) + 1
     return counts
+
+
+@dataclass
+class MarkSummary:
+    supporters: list[str]
+    opponents: list[str]
+
+    @property
+    def support_count(self) -> int:
+        return len(self.supporters)
+
+    @property
+    def opposition_count(self) -> int:
+        return len(self.opponents)
+
+
+def mark_summary(marks: list[Any]) -> MarkSummary:
+    """Names of supporting and opposing delegations, groups and States alike, by name."""
+    supporters = sorted(m.delegation.short_name for m in marks if m.stance == "support")
+    opponents = sorted(m.delegation.short_name for m in marks if m.stance == "oppose")
+    return MarkSummary(supporters, opponents)

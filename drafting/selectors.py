@@ -5,7 +5,18 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from drafting.models import Document, Element, Footnote, Meeting, Revision
+from drafting.models import (
+    ConsultationRound,
+    Delegation,
+    Document,
+    Element,
+    Footnote,
+    Meeting,
+    Proposal,
+    ProposalMark,
+    ProposalStatus,
+    Revision,
+)
 from drafting.text import snapshot as snapshots
 
 
@@ -81,4 +92,50 @@ def element_history(element: Element) -> list[Any]:
         element.history.select_related(
             "history_user", "history_user__delegate_profile__delegation"
         ).order_by("-history_date", "-history_id")
+    )
+
+
+def proposals_queryset() -> QuerySet[Proposal]:
+    """Proposals with everything a list shows, in a fixed number of queries."""
+    return Proposal.objects.select_related(
+        "element", "delegation", "on_behalf_of", "round", "author", "base_revision"
+    ).prefetch_related(
+        "co_sponsors",
+        Prefetch(
+            "marks",
+            queryset=ProposalMark.objects.select_related("delegation").order_by(
+                "delegation__short_name"
+            ),
+        ),
+    )
+
+
+def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
+    return list(
+        proposals_queryset()
+        .filter(document=document, delegation=delegation)
+        .order_by("-updated_at", "-id")
+    )
+
+
+def visible_proposal(document: Document, public_id: str) -> Proposal:
+    """A proposal of this document by its public id (404 otherwise); permissions are checked
+    by the caller."""
+    return get_object_or_404(proposals_queryset(), document=document, public_id=public_id)
+
+
+def submitted_proposals_on(element: Element) -> list[Proposal]:
+    return list(
+        proposals_queryset()
+        .filter(element=element)
+        .exclude(status=ProposalStatus.DRAFT)
+        .order_by("submitted_at", "id")
+    )
+
+
+def rounds_of(document: Document) -> list[ConsultationRound]:
+    return list(
+        ConsultationRound.objects.filter(document=document)
+        .select_related("created_by")
+        .order_by("-opens_at")
     )

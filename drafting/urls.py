@@ -1,15 +1,45 @@
 from django.urls import path
 
-from drafting import views
+from drafting.views import documents, proposals
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("m/<slug:slug>/draft/", views.working_draft, name="working_draft"),
-    path("m/<slug:slug>/revisions/", views.revision_list, name="revision_list"),
-    path("m/<slug:slug>/revisions/<int:number>/", views.revision_detail, name="revision_detail"),
+    path("", documents.home, name="home"),
+    path("m/<slug:slug>/draft/", documents.working_draft, name="working_draft"),
+    path("m/<slug:slug>/revisions/", documents.revision_list, name="revision_list"),
+    path(
+        "m/<slug:slug>/revisions/<int:number>/", documents.revision_detail, name="revision_detail"
+    ),
     path(
         "m/<slug:slug>/elements/<int:element_id>/history/",
-        views.element_history,
+        documents.element_history,
         name="element_history",
     ),
+    path("m/<slug:slug>/elements/<int:element_id>/propose/", proposals.propose, name="propose"),
+    path(
+        "m/<slug:slug>/elements/<int:element_id>/diff-preview/",
+        proposals.diff_preview,
+        name="diff_preview",
+    ),
+    path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/",
+        proposals.proposal_detail,
+        name="proposal_detail",
+    ),
+    path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/edit/",
+        proposals.proposal_edit,
+        name="proposal_edit",
+    ),
+    path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/mark/",
+        proposals.proposal_mark,
+        name="proposal_mark",
+    ),
+    path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/<str:action>/",
+        proposals.proposal_action,
+        name="proposal_action",
+    ),
+    path("m/<slug:slug>/delegation/", proposals.delegation_page, name="delegation_page"),
+    path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
 ]

@@ -29,7 +29,8 @@ class BracketError:
 
     position: int
     code: str  # "unopened" or "unclosed"
-    message: str
+    message: str  # English; interfaces translate from code, position and context
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def parse(text: str) -> BracketReport:
                         f"The closing bracket “]” at character {index + 1} has no opening "
                         f"bracket “[” before it (near “{_context(text, index)}”)."
                     ),
+                    context=_context(text, index),
                 )
                 return BracketReport(tuple(g for g in groups if g is not None), error)
             start = stack.pop()
@@ -94,6 +96,7 @@ def parse(text: str) -> BracketReport:
                 f"(near “{_context(text, first_open)}”): add “]” where the bracketed "
                 "language ends."
             ),
+            context=_context(text, first_open),
         )
         return BracketReport(tuple(g for g in groups if g is not None), error)
     return BracketReport(tuple(g for g in groups if g is not None), None)

@@ -33,6 +33,7 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
             "revision": None,
             "latest_revision": selectors.revisions_of(document).last(),
             "show_history_links": True,
+            "can_propose": permissions.can_propose(request.user, document),
         },
     )
 

@@ -1,0 +1,103 @@
+"""Forms bind and clean what the user typed; the services decide what is allowed."""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from drafting.models import Delegation, MarkStance, ProposalKind
+from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
+from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE
+
+
+class ProposalForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What do you propose?"), choices=ProposalKind.choices, widget=forms.RadioSelect
+    )
+    proposed_text = forms.CharField(
+        label=_("Proposed text"),
+        required=False,
+        strip=False,
+        # A little above the limit, so the service can say how much too long it is.
+        max_length=MAX_ELEMENT_TEXT * 2,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}),
+        help_text=_("Put language that is not agreed in [square brackets]."),
+    )
+    new_element_kind = forms.ChoiceField(
+        label=_("The new element is a"),
+        required=False,
+        choices=[("", "—")] + [(kind.value, kind.label) for kind in INSERTABLE_KINDS],
+    )
+    rationale = forms.CharField(
+        label=_("Rationale or comment (optional)"),
+        required=False,
+        strip=False,
+        max_length=MAX_RATIONALE * 2,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    on_behalf_of = forms.ModelChoiceField(
+        label=_("On behalf of"),
+        queryset=Delegation.objects.none(),
+        required=False,
+        empty_label=_("my delegation only"),
+    )
+    co_sponsors = forms.ModelMultipleChoiceField(
+        label=_("Co-sponsors"),
+        queryset=Delegation.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several."),
+    )
+    base_text_seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, delegation: Delegation, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["on_behalf_of"].queryset = delegation.groups.order_by("name")
+        self.fields["co_sponsors"].queryset = Delegation.objects.exclude(pk=delegation.pk).order_by(
+            "name"
+        )
+        if not self.is_bound and "idempotency_key" not in self.initial:
+            self.initial["idempotency_key"] = uuid.uuid4()
+
+    def content(self) -> ProposalContent:
+        data = self.cleaned_data
+        return ProposalContent(
+            kind=data["kind"],
+            proposed_text=data.get("proposed_text") or "",
+            rationale=data.get("rationale") or "",
+            new_element_kind=data.get("new_element_kind") or "",
+            on_behalf_of=data.get("on_behalf_of"),
+            co_sponsors=list(data.get("co_sponsors") or []),
+            base_text_seen=data.get("base_text_seen"),
+        )
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        for field_name, messages in problems.items():
+            for message in messages:
+                self.add_error(None if field_name not in self.fields else field_name, message)
+
+
+class MarkForm(forms.Form):
+    stance = forms.ChoiceField(label=_("Your delegation"), choices=MarkStance.choices)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=600)
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    opens_at = forms.DateTimeField(
+        label=_("Opens (New York time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    deadline = forms.DateTimeField(
+        label=_("Deadline (New York time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class ReopenForm(forms.Form):
+    deadline = forms.DateTimeField(
+        label=_("New deadline (New York time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )

@@ -1,0 +1,244 @@
+"""Proposals of delegations, their support and opposition, and consultation rounds."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class ConsultationRound(models.Model):
+    """A window with a deadline for proposals. The chair's office may reopen it."""
+
+    document = models.ForeignKey(
+        "drafting.Document",
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        verbose_name=_("document"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    opens_at = models.DateTimeField(_("opens at"))
+    deadline = models.DateTimeField(_("deadline"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consultation round")
+        verbose_name_plural = _("consultation rounds")
+        ordering = ["document", "opens_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "name"], name="round_name_unique"),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=models.F("opens_at")), name="round_deadline_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, at=None) -> bool:  # type: ignore[no-untyped-def]
+        moment = at or timezone.now()
+        return self.opens_at <= moment < self.deadline
+
+    @property
+    def has_closed(self) -> bool:
+        return self.deadline <= timezone.now()
+
+
+class ProposalKind(models.TextChoices):
+    AMEND = "amend", _("amend the text")
+    INSERT_AFTER = "insert_after", _("insert a new element after this one")
+    FILL_PLACEHOLDER = "fill_placeholder", _("fill the empty bullet")
+    DELETE = "delete", _("delete the element")
+    ADD_BRACKETS = "add_brackets", _("add brackets")
+    REMOVE_BRACKETS = "remove_brackets", _("remove brackets (agree the language)")
+    COMMENT = "comment", _("comment without changing the text")
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    ACCEPTED = "accepted", _("accepted")
+    ACCEPTED_WITH_CHANGES = "accepted_with_changes", _("accepted with changes")
+    REJECTED = "rejected", _("rejected")
+    DEFERRED = "deferred", _("deferred")
+    NEEDS_REBASE = "needs_rebase", _("needs rebase")
+
+
+# Statuses in which a proposal is visible beyond its own delegation.
+VISIBLE_STATUSES = frozenset(ProposalStatus.values) - {ProposalStatus.DRAFT}
+# Statuses in which the proposing delegation may still change it.
+REVISABLE_STATUSES = frozenset({ProposalStatus.DRAFT, ProposalStatus.SUBMITTED})
+
+
+class Proposal(models.Model):
+    """One delegation's change against one element of one base revision.
+
+    ``patch`` is the diff-match-patch patch (``patch_toText``) from ``base_text`` to
+    ``proposed_text``; for an insert the base text is empty. Each save is a version in the
+    history.
+    """
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(
+        "drafting.Document",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("document"),
+    )
+    base_revision = models.ForeignKey(
+        "drafting.Revision",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("base revision"),
+    )
+    round = models.ForeignKey(
+        ConsultationRound,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("round"),
+    )
+    element = models.ForeignKey(
+        "drafting.Element",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("element"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
+    new_element_kind = models.CharField(
+        _("kind of the new element"),
+        max_length=20,
+        blank=True,
+        help_text=_("For an insertion: theme, sub-theme or paragraph."),
+    )
+    base_text = models.TextField(_("base text"), blank=True)
+    proposed_text = models.TextField(_("proposed text"), blank=True)
+    patch = models.TextField(_("patch"), blank=True)
+    rationale = models.TextField(_("rationale"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("author"),
+    )
+    delegation = models.ForeignKey(
+        "drafting.Delegation",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("delegation"),
+    )
+    on_behalf_of = models.ForeignKey(
+        "drafting.Delegation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals_on_behalf",
+        verbose_name=_("on behalf of"),
+    )
+    co_sponsors = models.ManyToManyField(
+        "drafting.Delegation",
+        blank=True,
+        related_name="co_sponsored_proposals",
+        verbose_name=_("co-sponsors"),
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
+    )
+    idempotency_key = models.UUIDField(_("idempotency key"), editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[co_sponsors])
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegation", "idempotency_key"], name="proposal_idempotency_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ProposalKind.values), name="proposal_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=False) | Q(status=ProposalStatus.DRAFT),
+                name="proposal_submitted_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["document", "status"], name="proposal_document_status"),
+            models.Index(fields=["delegation", "status"], name="proposal_delegation_status"),
+            models.Index(fields=["element", "status"], name="proposal_element_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegation} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def is_insert(self) -> bool:
+        return self.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
+
+    @property
+    def changes_text(self) -> bool:
+        return self.kind != ProposalKind.COMMENT
+
+
+class MarkStance(models.TextChoices):
+    SUPPORT = "support", _("supports")
+    OPPOSE = "oppose", _("opposes")
+
+
+class ProposalMark(models.Model):
+    """One delegation's support for or opposition to a submitted proposal (one per delegation)."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="marks", verbose_name=_("proposal")
+    )
+    delegation = models.ForeignKey(
+        "drafting.Delegation",
+        on_delete=models.PROTECT,
+        related_name="marks",
+        verbose_name=_("delegation"),
+    )
+    stance = models.CharField(_("stance"), max_length=10, choices=MarkStance.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("support or opposition")
+        verbose_name_plural = _("support and opposition")
+        ordering = ["updated_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "delegation"], name="mark_one_per_delegation"
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=MarkStance.values), name="mark_stance_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegation} {self.get_stance_display()} {self.proposal_id}"

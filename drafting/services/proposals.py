@@ -1,0 +1,477 @@
+"""The delegations' workflow: write, submit, revise, withdraw proposals; support or oppose.
+
+Every function is keyword-only and atomic. Writes lock the rows they read-modify-write
+(``select_for_update``) and save through the model, so the history records each version with
+its author and a reason.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from drafting import permissions
+from drafting.errors import (
+    BaseTextMoved,
+    DeadlinePassed,
+    DomainError,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
+from drafting.models import (
+    ConsultationRound,
+    Delegation,
+    Document,
+    Element,
+    ElementKind,
+    ElementStatus,
+    MarkStance,
+    Proposal,
+    ProposalKind,
+    ProposalMark,
+    ProposalStatus,
+    Revision,
+)
+from drafting.text import diff, validation
+
+INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
+
+
+@dataclass
+class ProposalContent:
+    """What the delegate wrote. ``base_text_seen`` is the element text they started from."""
+
+    kind: str
+    proposed_text: str = ""
+    rationale: str = ""
+    new_element_kind: str = ""
+    on_behalf_of: Delegation | None = None
+    co_sponsors: list[Delegation] = field(default_factory=list)
+    base_text_seen: str | None = None
+
+
+def _problem_messages(problems: list[validation.TextProblem]) -> list[str]:
+    translated = {
+        "empty": lambda p: _("Write the text you propose."),
+        "too_long": lambda p: (
+            _("The text has %(length)s characters; the limit is %(limit)s.")
+            % {"length": f"{p.params['length']:,}", "limit": f"{p.params['limit']:,}"}
+        ),
+        "control_character": lambda p: (
+            _(
+                "The text contains an invisible control character (%(code)s) at character "
+                "%(position)s; remove it."
+            )
+            % p.params
+        ),
+        "brackets_unopened": lambda p: (
+            _(
+                "The closing bracket “]” at character %(position)s has no opening bracket “[” "
+                "before it (near “%(context)s”)."
+            )
+            % p.params
+        ),
+        "brackets_unclosed": lambda p: (
+            _(
+                "The opening bracket “[” at character %(position)s is never closed (near "
+                "“%(context)s”): add “]” where the bracketed language ends."
+            )
+            % p.params
+        ),
+    }
+    return [translated[p.code](p) if p.code in translated else p.message for p in problems]
+
+
+def _validated(
+    *, element: Element, delegation: Delegation, content: ProposalContent
+) -> tuple[str, str, dict[str, list[str]]]:
+    """Check the content against the element; return (base text, proposed text, problems)."""
+    problems: dict[str, list[str]] = {}
+    base_text = element.text
+    kind = content.kind
+    proposed = validation.normalise(content.proposed_text)
+    rationale_problems = _problem_messages(validation.check_note(content.rationale))
+    if rationale_problems:
+        problems["rationale"] = rationale_problems
+
+    if element.status == ElementStatus.DELETED:
+        problems["__all__"] = [
+            _("This element has been deleted: propose on another element, or insert new language.")
+        ]
+        return base_text, proposed, problems
+    if kind not in ProposalKind.values:
+        problems["kind"] = [_("Choose what you propose.")]
+        return base_text, proposed, problems
+
+    if kind == ProposalKind.DELETE:
+        proposed = ""
+    elif kind == ProposalKind.COMMENT:
+        proposed = base_text
+        if not content.rationale.strip():
+            problems.setdefault("rationale", []).append(_("Write your comment."))
+    else:
+        text_problems = _problem_messages(validation.check_element_text(proposed))
+        if text_problems:
+            problems["proposed_text"] = text_problems
+        elif kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
+            base_text = ""
+            if content.new_element_kind not in INSERTABLE_KINDS:
+                problems["new_element_kind"] = [_("Choose a theme, sub-theme or paragraph.")]
+            if kind == ProposalKind.FILL_PLACEHOLDER and element.kind != ElementKind.PLACEHOLDER:
+                problems["kind"] = [_("Only an empty bullet can be filled.")]
+        elif proposed == base_text:
+            problems["proposed_text"] = [
+                _("Your text is the same as the current text: change it, or choose “comment”.")
+            ]
+        elif kind == ProposalKind.ADD_BRACKETS and not diff.brackets_added_only(
+            base_text, proposed
+        ):
+            problems["proposed_text"] = [
+                _("Only add brackets here; to change words, choose “amend the text”.")
+            ]
+        elif kind == ProposalKind.REMOVE_BRACKETS and not diff.brackets_removed_only(
+            base_text, proposed
+        ):
+            problems["proposed_text"] = [
+                _("Only remove brackets here; to change words, choose “amend the text”.")
+            ]
+        if kind == ProposalKind.AMEND and element.kind == ElementKind.PLACEHOLDER:
+            problems["kind"] = [
+                _("An empty bullet has no text to amend: choose “fill the empty bullet”.")
+            ]
+
+    if (
+        content.on_behalf_of is not None
+        and not content.on_behalf_of.members.filter(pk=delegation.pk).exists()
+    ):
+        problems["on_behalf_of"] = [
+            _("%(delegation)s is not a member of %(group)s.")
+            % {"delegation": delegation.short_name, "group": content.on_behalf_of.short_name}
+        ]
+    if any(sponsor.pk == delegation.pk for sponsor in content.co_sponsors):
+        problems["co_sponsors"] = [_("Your own delegation cannot co-sponsor its proposal.")]
+    return base_text, proposed, problems
+
+
+def _check_base(element: Element, content: ProposalContent) -> None:
+    """Refuse when the element's text moved since the delegate started from it."""
+    if content.base_text_seen is None or content.kind in {
+        ProposalKind.INSERT_AFTER,
+        ProposalKind.FILL_PLACEHOLDER,
+    }:
+        return
+    if validation.normalise(content.base_text_seen) != element.text:
+        rebased = diff.apply_patch(
+            diff.make_patch(validation.normalise(content.base_text_seen), content.proposed_text),
+            element.text,
+        )
+        raise BaseTextMoved(element.text, rebased.text if rebased.applied else None)
+
+
+def open_round(document: Document, at: datetime | None = None) -> ConsultationRound | None:
+    moment = at or timezone.now()
+    return (
+        ConsultationRound.objects.filter(
+            document=document, opens_at__lte=moment, deadline__gt=moment
+        )
+        .order_by("deadline")
+        .first()
+    )
+
+
+def _require_open_round(document: Document, proposal: Proposal | None = None) -> ConsultationRound:
+    round_ = open_round(document)
+    if proposal is not None and proposal.round_id and proposal.status == ProposalStatus.SUBMITTED:
+        # A submitted proposal is revised within its own round, until that round's deadline.
+        own = ConsultationRound.objects.get(pk=proposal.round_id)
+        if not own.is_open():
+            raise DeadlinePassed(
+                _(
+                    "The deadline of “%(round)s” passed at %(deadline)s (New York time): the "
+                    "proposal can no longer be changed."
+                )
+                % {"round": own.name, "deadline": _format_deadline(own.deadline)}
+            )
+        return own
+    if round_ is None:
+        last = ConsultationRound.objects.filter(document=document).order_by("-deadline").first()
+        if last is not None and last.deadline <= timezone.now():
+            raise DeadlinePassed(
+                _(
+                    "The deadline of “%(round)s” passed at %(deadline)s (New York time). Your "
+                    "text is kept as a draft; it can be submitted when the round is reopened."
+                )
+                % {"round": last.name, "deadline": _format_deadline(last.deadline)}
+            )
+        raise DeadlinePassed(
+            _(
+                "No consultation round is open. Your text is kept as a draft; it can be "
+                "submitted when the secretariat opens a round."
+            )
+        )
+    return round_
+
+
+def _format_deadline(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d %B %Y, %H:%M")
+
+
+def _save(proposal: Proposal, user, reason: str) -> None:  # type: ignore[no-untyped-def]
+    proposal._history_user = user
+    proposal._change_reason = reason
+    proposal.updated_at = timezone.now()
+    proposal.save()
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    user,  # type: ignore[no-untyped-def]
+    element: Element,
+    content: ProposalContent,
+    idempotency_key: uuid.UUID,
+    submit: bool,
+) -> Proposal:
+    """Create a proposal as a draft of the user's delegation, and submit it if asked.
+
+    The idempotency key makes a repeated request (a double click, a retry after a dropped
+    connection) return the proposal already made instead of a second one. When submission is
+    refused (no open round) the draft is kept and :class:`DeadlinePassed` is raised with the
+    draft attached as ``error.proposal``.
+    """
+    delegation = permissions.delegation_of(user)
+    if delegation is None or not permissions.can_propose(user, element.document):
+        raise NotAllowed(_("Only delegates propose language."))
+    existing = Proposal.objects.filter(
+        delegation=delegation, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return existing
+    element = Element.objects.select_for_update().get(pk=element.pk)
+    base_text, proposed, problems = _validated(
+        element=element, delegation=delegation, content=content
+    )
+    if problems:
+        raise ProposalInvalid(problems)
+    _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
+    patch = diff.make_patch(base_text, proposed)
+    base_revision = (
+        Revision.objects.filter(document_id=element.document_id).order_by("-number").first()
+    )
+    if base_revision is None:
+        raise DomainError(_("The document has no issued revision to propose against."))
+    proposal = Proposal(
+        document_id=element.document_id,
+        base_revision=base_revision,
+        element=element,
+        kind=content.kind,
+        new_element_kind=content.new_element_kind
+        if content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
+        else "",
+        base_text=base_text,
+        proposed_text=proposed,
+        patch=patch,
+        rationale=validation.normalise(content.rationale),
+        author=user,
+        delegation=delegation,
+        on_behalf_of=content.on_behalf_of,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with transaction.atomic():
+            _save(proposal, user, "Draft written")
+    except IntegrityError:
+        # The same request raced itself past the check above: return the one that won.
+        return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
+    proposal.co_sponsors.set(content.co_sponsors)
+    if submit:
+        try:
+            with transaction.atomic():
+                _submit(proposal, user)
+        except DeadlinePassed as refused:
+            refused.proposal = proposal  # type: ignore[attr-defined]
+            raise
+    return proposal
+
+
+def _locked_for_edit(user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]
+    locked = (
+        Proposal.objects.select_for_update()
+        .select_related("element", "document")
+        .get(pk=proposal.pk)
+    )
+    if not permissions.can_edit_proposal(user, locked):
+        if permissions.delegation_of(user) is not None and (
+            permissions.delegation_of(user).pk == locked.delegation_id  # type: ignore[union-attr]
+        ):
+            raise DomainError(
+                _("This proposal is %(status)s and can no longer be changed.")
+                % {"status": locked.get_status_display()}
+            )
+        raise NotAllowed(_("Only the proposing delegation can change its proposal."))
+    return locked
+
+
+def _submit(proposal: Proposal, user) -> None:  # type: ignore[no-untyped-def]
+    round_ = _require_open_round(proposal.document, proposal)
+    first_time = proposal.status == ProposalStatus.DRAFT
+    proposal.status = ProposalStatus.SUBMITTED
+    proposal.round = round_
+    proposal.submitted_at = proposal.submitted_at or timezone.now()
+    _save(proposal, user, "Submitted" if first_time else "Revised after submission")
+
+
+@transaction.atomic
+def proposal_revise(
+    *,
+    user,  # type: ignore[no-untyped-def]
+    proposal: Proposal,
+    content: ProposalContent,
+    expected_version: int,
+    submit: bool = False,
+) -> Proposal:
+    """Change a draft or a submitted proposal (before its round's deadline).
+
+    ``expected_version`` is the version the user opened: when another delegate of the same
+    delegation saved in between, :class:`StaleVersion` is raised and nothing is written.
+    """
+    locked = _locked_for_edit(user, proposal)
+    if locked.version != expected_version:
+        raise StaleVersion(
+            _(
+                "Another delegate of your delegation saved this proposal meanwhile (version "
+                "%(version)s). Your text is below; compare and save again."
+            )
+            % {"version": locked.version}
+        )
+    if locked.status == ProposalStatus.SUBMITTED:
+        _require_open_round(locked.document, locked)
+    element = Element.objects.select_for_update().get(pk=locked.element_id)
+    delegation = permissions.delegation_of(user)
+    content.kind = locked.kind if not content.kind else content.kind
+    base_text, proposed, problems = _validated(
+        element=element, delegation=delegation, content=content
+    )
+    if problems:
+        raise ProposalInvalid(problems)
+    _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
+    locked.kind = content.kind
+    locked.new_element_kind = content.new_element_kind if locked.is_insert else ""
+    locked.base_text = base_text
+    locked.proposed_text = proposed
+    locked.patch = diff.make_patch(base_text, proposed)
+    locked.rationale = validation.normalise(content.rationale)
+    locked.on_behalf_of = content.on_behalf_of
+    locked.author = user
+    locked.version += 1
+    if locked.status == ProposalStatus.SUBMITTED or submit:
+        if locked.status == ProposalStatus.DRAFT:
+            _save(locked, user, "Draft revised")
+        _submit(locked, user)
+    else:
+        _save(locked, user, "Draft revised")
+    locked.co_sponsors.set(content.co_sponsors)
+    return locked
+
+
+@transaction.atomic
+def proposal_submit(*, user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]
+    """Submit a draft: it becomes visible to every delegation and the chair's office."""
+    locked = _locked_for_edit(user, proposal)
+    if locked.status != ProposalStatus.DRAFT:
+        raise DomainError(_("This proposal has already been submitted."))
+    _submit(locked, user)
+    return locked
+
+
+@transaction.atomic
+def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]
+    """Withdraw a draft or a submitted proposal; it stays on record as withdrawn."""
+    locked = _locked_for_edit(user, proposal)
+    if locked.status == ProposalStatus.DRAFT:
+        locked.submitted_at = locked.submitted_at or timezone.now()
+    locked.status = ProposalStatus.WITHDRAWN
+    _save(locked, user, "Withdrawn")
+    return locked
+
+
+@transaction.atomic
+def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:  # type: ignore[no-untyped-def]
+    """Record the user's delegation's support or opposition; one mark per delegation."""
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not permissions.can_mark(user, locked):
+        raise NotAllowed(_("Only another delegation can support or oppose a submitted proposal."))
+    if stance not in MarkStance.values:
+        raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
+    note = validation.normalise(note)
+    problems = _problem_messages(validation.check_note(note, max_length=300))
+    if problems:
+        raise ProposalInvalid({"note": problems})
+    delegation = permissions.delegation_of(user)
+    mark = (
+        ProposalMark.objects.select_for_update()
+        .filter(proposal=locked, delegation=delegation)
+        .first()
+    )
+    if mark is None:
+        mark = ProposalMark(proposal=locked, delegation=delegation)
+    mark.stance, mark.note, mark.author, mark.updated_at = stance, note, user, timezone.now()
+    mark._history_user = user
+    mark._change_reason = f"Marked as {stance}"
+    mark.save()
+    return mark
+
+
+@transaction.atomic
+def mark_clear(*, user, proposal: Proposal) -> None:  # type: ignore[no-untyped-def]
+    delegation = permissions.delegation_of(user)
+    if delegation is None:
+        raise NotAllowed(_("Only delegates mark proposals."))
+    mark = (
+        ProposalMark.objects.select_for_update()
+        .filter(proposal=proposal, delegation=delegation)
+        .first()
+    )
+    if mark is not None:
+        mark._history_user = user
+        mark._change_reason = "Mark removed"
+        mark.delete()
+
+
+@transaction.atomic
+def round_open(
+    *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
+) -> ConsultationRound:  # type: ignore[no-untyped-def]
+    """The secretariat opens a consultation round with a deadline."""
+    if not permissions.can_open_round(user, document):
+        raise NotAllowed(_("Only the secretariat opens consultation rounds."))
+    if deadline <= opens_at:
+        raise ProposalInvalid({"deadline": [_("The deadline must come after the opening.")]})
+    if ConsultationRound.objects.filter(document=document, name=name).exists():
+        raise ProposalInvalid({"name": [_("A round of this name already exists.")]})
+    round_ = ConsultationRound(
+        document=document, name=name, opens_at=opens_at, deadline=deadline, created_by=user
+    )
+    round_._history_user = user
+    round_._change_reason = "Round opened"
+    round_.save()
+    return round_
+
+
+@transaction.atomic
+def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:  # type: ignore[no-untyped-def]
+    """Give a round a new deadline (the chair's office reopens it)."""
+    locked = ConsultationRound.objects.select_for_update().get(pk=round_.pk)
+    if not permissions.can_reopen_round(user, locked.document):
+        raise NotAllowed(_("Only the chair's office reopens a round."))
+    if deadline <= timezone.now():
+        raise ProposalInvalid({"deadline": [_("The new deadline must be in the future.")]})
+    locked.deadline = deadline
+    locked._history_user = user
+    locked._change_reason = "Round reopened"
+    locked.save(update_fields=["deadline"])
+    return locked

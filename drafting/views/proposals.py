@@ -1,0 +1,389 @@
+"""Thin views for the delegations' workflow: bind a form, call one service, render or redirect."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from drafting import permissions, presenters, selectors
+from drafting.errors import (
+    BaseTextMoved,
+    DeadlinePassed,
+    DomainError,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
+from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
+from drafting.models import ConsultationRound, ProposalKind
+from drafting.services import proposals as services
+from drafting.text import diff, validation
+
+
+def _delegate_context(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+    meeting = selectors.meeting_with_document(slug)
+    delegation = permissions.delegation_of(request.user)
+    if delegation is None or not permissions.can_propose(request.user, meeting.document):
+        raise PermissionDenied
+    return meeting, delegation
+
+
+def _proposal_url(meeting, proposal) -> str:  # type: ignore[no-untyped-def]
+    return reverse("proposal_detail", args=[meeting.slug, proposal.public_id])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
+    meeting, delegation = _delegate_context(request, slug)
+    element = selectors.element_in_document(meeting.document, element_id)
+    initial = {
+        "kind": ProposalKind.FILL_PLACEHOLDER
+        if element.kind == "placeholder"
+        else ProposalKind.AMEND,
+        "proposed_text": element.text,
+        "base_text_seen": element.text,
+        "new_element_kind": "theme",
+    }
+    if request.GET.get("kind") in ProposalKind.values:
+        initial["kind"] = request.GET["kind"]
+    form = ProposalForm(request.POST or None, initial=initial, delegation=delegation)
+    notice = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_create(
+                user=request.user,
+                element=element,
+                content=form.content(),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                submit=request.POST.get("action") == "submit",
+            )
+        except ProposalInvalid as invalid:
+            form.add_problems(invalid.problems)
+        except BaseTextMoved as moved:
+            form, notice = _rebased_form(request, form, moved, delegation)
+        except DeadlinePassed as refused:
+            messages.error(request, str(refused))
+            return redirect(_proposal_url(meeting, refused.proposal))  # type: ignore[attr-defined]
+        except NotAllowed as refused:
+            raise PermissionDenied(str(refused)) from refused
+        else:
+            messages.success(
+                request,
+                _("Your proposal was submitted.")
+                if proposal.status == "submitted"
+                else _("Your proposal was saved as a draft of your delegation."),
+            )
+            return redirect(_proposal_url(meeting, proposal))
+    return render(
+        request,
+        "drafting/proposal_form.html",
+        {
+            "meeting": meeting,
+            "element": element,
+            "delegation": delegation,
+            "form": form,
+            "notice": notice,
+            "preview": _preview(form, element.text),
+            "editing": None,
+        },
+        status=200 if not form.errors else 422,
+    )
+
+
+def _rebased_form(request, form, moved: BaseTextMoved, delegation):  # type: ignore[no-untyped-def]
+    """The element changed meanwhile: offer the user's change re-applied to the new text."""
+    data = request.POST.copy()
+    data["base_text_seen"] = moved.current_text
+    typed = form.cleaned_data.get("proposed_text", "")
+    if moved.rebased_text is not None:
+        data["proposed_text"] = moved.rebased_text
+        notice = _(
+            "The text of this element changed while you were writing. Your change has been "
+            "re-applied to the current text below: check it and submit again."
+        )
+    else:
+        notice = _(
+            "The text of this element changed while you were writing, and your change no "
+            "longer applies to it. Your text is kept below; compare it with the current text."
+        )
+    new_form = ProposalForm(data, delegation=delegation)
+    new_form.is_valid()
+    new_form.typed_text = typed
+    return new_form, notice
+
+
+def _preview(form: ProposalForm, base_text: str) -> list[diff.DiffSegment]:
+    if form.is_bound:
+        proposed = validation.normalise(form.data.get("proposed_text", ""))
+        base = form.data.get("base_text_seen", base_text)
+    else:
+        proposed, base = base_text, base_text
+    return diff.word_diff(validation.normalise(base), proposed)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
+    """The live word diff under the text box (htmx posts the form as the user types)."""
+    meeting, _delegation = _delegate_context(request, slug)
+    element = selectors.element_in_document(meeting.document, element_id)
+    kind = request.POST.get("kind", "")
+    base = (
+        ""
+        if kind in {"insert_after", "fill_placeholder"}
+        else request.POST.get("base_text_seen", element.text)
+    )
+    proposed = "" if kind == "delete" else request.POST.get("proposed_text", "")
+    proposed = validation.normalise(proposed[: validation.MAX_ELEMENT_TEXT * 2])
+    if kind == "comment":
+        proposed = base
+    problems = validation.check_element_text(proposed) if kind not in {"delete", "comment"} else []
+    return render(
+        request,
+        "drafting/_diff_preview.html",
+        {
+            "segments": diff.word_diff(validation.normalise(base), proposed),
+            "problems": services._problem_messages([p for p in problems if p.code != "empty"]),
+        },
+    )
+
+
+@login_required
+def proposal_detail(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    proposal = selectors.visible_proposal(meeting.document, public_id)
+    if not permissions.can_view_proposal(request.user, proposal):
+        raise Http404  # another delegation's draft does not exist for this user
+    return render(
+        request, "drafting/proposal_detail.html", _detail_context(request, meeting, proposal)
+    )
+
+
+def _detail_context(request, meeting, proposal, mark_form=None):  # type: ignore[no-untyped-def]
+    delegation = permissions.delegation_of(request.user)
+    own_mark = next(
+        (m for m in proposal.marks.all() if delegation and m.delegation_id == delegation.pk), None
+    )
+    return {
+        "meeting": meeting,
+        "proposal": proposal,
+        "segments": diff.word_diff(proposal.base_text, proposal.proposed_text),
+        "marks": presenters.mark_summary(list(proposal.marks.all())),
+        "can_edit": permissions.can_edit_proposal(request.user, proposal),
+        "can_mark": permissions.can_mark(request.user, proposal),
+        "own_mark": own_mark,
+        "mark_form": mark_form
+        or MarkForm(
+            initial={
+                "stance": own_mark.stance if own_mark else "support",
+                "note": own_mark.note if own_mark else "",
+            }
+        ),
+        "versions": proposal.history.select_related("history_user").order_by("-history_date")[:20],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    meeting, delegation = _delegate_context(request, slug)
+    proposal = selectors.visible_proposal(meeting.document, public_id)
+    if proposal.delegation_id != delegation.pk:
+        raise Http404 if proposal.status == "draft" else PermissionDenied
+    if not permissions.can_edit_proposal(request.user, proposal):
+        messages.error(
+            request,
+            _("This proposal is %(status)s and can no longer be changed.")
+            % {"status": proposal.get_status_display()},
+        )
+        return redirect(_proposal_url(meeting, proposal))
+    initial = {
+        "kind": proposal.kind,
+        "proposed_text": proposal.proposed_text,
+        "base_text_seen": proposal.base_text if not proposal.is_insert else proposal.element.text,
+        "new_element_kind": proposal.new_element_kind,
+        "rationale": proposal.rationale,
+        "on_behalf_of": proposal.on_behalf_of,
+        "co_sponsors": list(proposal.co_sponsors.all()),
+        "idempotency_key": proposal.idempotency_key,
+        "version": proposal.version,
+    }
+    form = ProposalForm(request.POST or None, initial=initial, delegation=delegation)
+    notice = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_revise(
+                user=request.user,
+                proposal=proposal,
+                content=form.content(),
+                expected_version=form.cleaned_data.get("version") or 0,
+                submit=request.POST.get("action") == "submit",
+            )
+        except ProposalInvalid as invalid:
+            form.add_problems(invalid.problems)
+        except BaseTextMoved as moved:
+            form, notice = _rebased_form(request, form, moved, delegation)
+        except (StaleVersion, DeadlinePassed, DomainError) as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("Your proposal was saved (version %(version)s).") % {"version": proposal.version},
+            )
+            return redirect(_proposal_url(meeting, proposal))
+    return render(
+        request,
+        "drafting/proposal_form.html",
+        {
+            "meeting": meeting,
+            "element": proposal.element,
+            "delegation": delegation,
+            "form": form,
+            "notice": notice,
+            "preview": _preview(form, initial["base_text_seen"]),
+            "editing": proposal,
+        },
+        status=200 if not form.errors else 422,
+    )
+
+
+@login_required
+@require_POST
+def proposal_action(
+    request: HttpRequest, slug: str, public_id: uuid.UUID, action: str
+) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    proposal = selectors.visible_proposal(meeting.document, public_id)
+    if not permissions.can_view_proposal(request.user, proposal):
+        raise Http404
+    step = {"submit": services.proposal_submit, "withdraw": services.proposal_withdraw}.get(action)
+    if step is None:
+        raise Http404
+    try:
+        step(user=request.user, proposal=proposal)
+    except NotAllowed as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("Proposal submitted.") if action == "submit" else _("Proposal withdrawn.")
+        )
+    return redirect(_proposal_url(meeting, proposal))
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    """Support, oppose, or clear the mark; htmx swaps the marks panel in place."""
+    meeting = selectors.meeting_with_document(slug)
+    proposal = selectors.visible_proposal(meeting.document, public_id)
+    if not permissions.can_view_proposal(request.user, proposal):
+        raise Http404
+    form = MarkForm(request.POST)
+    status = 200
+    try:
+        if request.POST.get("clear"):
+            services.mark_clear(user=request.user, proposal=proposal)
+        elif form.is_valid():
+            services.mark_set(
+                user=request.user,
+                proposal=proposal,
+                stance=form.cleaned_data["stance"],
+                note=form.cleaned_data["note"],
+            )
+        else:
+            status = 422
+    except NotAllowed as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except ProposalInvalid as invalid:
+        for field_name, problems in invalid.problems.items():
+            for problem in problems:
+                form.add_error(field_name if field_name in form.fields else None, problem)
+        status = 422
+    proposal = selectors.visible_proposal(meeting.document, public_id)
+    context = _detail_context(request, meeting, proposal, mark_form=form if status == 422 else None)
+    if request.htmx:
+        return render(request, "drafting/proposal_detail.html#marks", context, status=status)
+    if status == 200:
+        return redirect(_proposal_url(meeting, proposal))
+    return render(request, "drafting/proposal_detail.html", context, status=status)
+
+
+@login_required
+def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting, delegation = _delegate_context(request, slug)
+    proposals = selectors.proposals_of_delegation(meeting.document, delegation)
+    rows = [(p, presenters.mark_summary(list(p.marks.all()))) for p in proposals]
+    return render(
+        request,
+        "drafting/delegation_page.html",
+        {
+            "meeting": meeting,
+            "delegation": delegation,
+            "drafts": [r for r in rows if r[0].status == "draft"],
+            "others": [r for r in rows if r[0].status != "draft"],
+            "open_round": services.open_round(meeting.document),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rounds(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    document = meeting.document
+    if not permissions.can_read_working_draft(request.user, document):
+        raise PermissionDenied
+    can_open = permissions.can_open_round(request.user, document)
+    can_reopen = permissions.can_reopen_round(request.user, document)
+    form = RoundForm(request.POST if request.POST.get("form") == "open" else None)
+    reopen_form = ReopenForm(request.POST if request.POST.get("form") == "reopen" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "open" and form.is_valid():
+                services.round_open(user=request.user, document=document, **form.cleaned_data)
+                messages.success(request, _("The round is open."))
+                return redirect("rounds", meeting.slug)
+            if request.POST.get("form") == "reopen" and reopen_form.is_valid():
+                round_ = ConsultationRound.objects.filter(
+                    document=document, pk=request.POST.get("round")
+                ).first()
+                if round_ is None:
+                    raise Http404
+                services.round_reopen(
+                    user=request.user, round_=round_, deadline=reopen_form.cleaned_data["deadline"]
+                )
+                messages.success(request, _("The round is reopened until the new deadline."))
+                return redirect("rounds", meeting.slug)
+        except NotAllowed as refused:
+            raise PermissionDenied(str(refused)) from refused
+        except ProposalInvalid as invalid:
+            target = form if request.POST.get("form") == "open" else reopen_form
+            for field_name, problems in invalid.problems.items():
+                for problem in problems:
+                    target.add_error(field_name if field_name in target.fields else None, problem)
+    return render(
+        request,
+        "drafting/rounds.html",
+        {
+            "meeting": meeting,
+            "rounds": selectors.rounds_of(document),
+            "form": form,
+            "reopen_form": reopen_form,
+            "can_open": can_open,
+            "can_reopen": can_reopen,
+            "open_round": services.open_round(document),
+        },
+        status=422 if (form.errors or reopen_form.errors) else 200,
+    )

@@ -1,0 +1,77 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Bracket tools: wrap the selected words in [ ], or remove the pair around the selection.
+  function bracketTools(tools) {
+    var form = tools.closest("form");
+    var box = form && form.querySelector("textarea[name=proposed_text]");
+    if (!box) return;
+    tools.hidden = false;
+    tools.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-bracket-action]");
+      if (!button) return;
+      var text = box.value, start = box.selectionStart, end = box.selectionEnd;
+      if (button.dataset.bracketAction === "wrap") {
+        if (start === end) return;
+        box.value = text.slice(0, start) + "[" + text.slice(start, end) + "]" + text.slice(end);
+        box.setSelectionRange(start, end + 2);
+        var kind = form.querySelector("input[name=kind][value=add_brackets]");
+        if (kind && !form.querySelector("input[name=kind][value=amend]:checked")) kind.checked = true;
+      } else {
+        // The innermost pair enclosing the selection.
+        var open = text.lastIndexOf("[", start), close = text.indexOf("]", Math.max(end - 1, start));
+        if (text.charAt(start) === "[") open = start;
+        if (open < 0 || close < 0 || close < open) return;
+        box.value = text.slice(0, open) + text.slice(open + 1, close) + text.slice(close + 1);
+        box.setSelectionRange(open, close - 1);
+        var removeKind = form.querySelector("input[name=kind][value=remove_brackets]");
+        if (removeKind && !form.querySelector("input[name=kind][value=amend]:checked")) removeKind.checked = true;
+      }
+      box.focus();
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  // One submission per form: a double click sends one request (the server is idempotent too).
+  function submitOnce(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.submitting === "yes") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitting = "yes";
+    });
+  }
+
+  // Deadlines are given in New York time; add the reader's own time beside them.
+  function localTime(element) {
+    var moment = new Date(element.getAttribute("datetime"));
+    if (isNaN(moment)) return;
+    var note = document.createElement("span");
+    note.className = "local-time";
+    note.textContent = " (" + moment.toLocaleString(undefined, {
+      dateStyle: "medium", timeStyle: "short", timeZoneName: "short"
+    }) + ")";
+    element.after(note);
+  }
+
+  // The "new element is a" choice only matters for insertions.
+  function newElementKind(form) {
+    var field = form.querySelector("#field-new_element_kind");
+    if (!field) return;
+    function sync() {
+      var kind = form.querySelector("input[name=kind]:checked");
+      field.hidden = !(kind && (kind.value === "insert_after" || kind.value === "fill_placeholder"));
+    }
+    form.addEventListener("change", sync);
+    sync();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.proposal-form").forEach(newElementKind);
+    document.querySelectorAll("time[data-local-time]").forEach(localTime);
+    document.querySelectorAll("[data-bracket-tools]").forEach(bracketTools);
+    document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
+  });
+})();
