@@ -227,7 +227,6 @@ def _save(proposal: Proposal, user, reason: str) -> None:  # type: ignore[no-unt
     proposal.save()
 
 
-@transaction.atomic
 def proposal_create(
     *,
     user,  # type: ignore[no-untyped-def]
@@ -238,43 +237,71 @@ def proposal_create(
 ) -> Proposal:
     """Create a proposal as a draft of the user's delegation, and submit it if asked.
 
+    Two transactions: the draft is committed first, so that nothing the delegate wrote is
+    lost when submission is then refused (no open round, deadline passed): in that case
+    :class:`DeadlinePassed` is raised with the saved draft as ``error.proposal``.
     The idempotency key makes a repeated request (a double click, a retry after a dropped
-    connection) return the proposal already made instead of a second one. When submission is
-    refused (no open round) the draft is kept and :class:`DeadlinePassed` is raised with the
-    draft attached as ``error.proposal``.
+    connection) return the proposal already made instead of a second one.
     """
+    proposal, _created = _draft_create(
+        user=user, element=element, content=content, idempotency_key=idempotency_key
+    )
+    if submit and proposal.status == ProposalStatus.DRAFT:
+        try:
+            with transaction.atomic():
+                locked = (
+                    Proposal.objects.select_for_update()
+                    .select_related("document")
+                    .get(pk=proposal.pk)
+                )
+                _submit(locked, user)
+                proposal = locked
+        except DeadlinePassed as refused:
+            refused.proposal = proposal  # type: ignore[attr-defined]
+            raise
+    return proposal
+
+
+@transaction.atomic
+def _draft_create(
+    *,
+    user,  # type: ignore[no-untyped-def]
+    element: Element,
+    content: ProposalContent,
+    idempotency_key: uuid.UUID,
+) -> tuple[Proposal, bool]:
+    """The draft, and whether this call created it (False: the same request came before)."""
     delegation = permissions.delegation_of(user)
     if delegation is None or not permissions.can_propose(user, element.document):
         raise NotAllowed(_("Only delegates propose language."))
+    # The element lock orders proposals on one element; the key is checked under it.
+    element = Element.objects.select_for_update().get(pk=element.pk)
     existing = Proposal.objects.filter(
         delegation=delegation, idempotency_key=idempotency_key
     ).first()
     if existing is not None:
-        return existing
-    element = Element.objects.select_for_update().get(pk=element.pk)
+        return existing, False
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
     )
     if problems:
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
-    patch = diff.make_patch(base_text, proposed)
     base_revision = (
         Revision.objects.filter(document_id=element.document_id).order_by("-number").first()
     )
     if base_revision is None:
         raise DomainError(_("The document has no issued revision to propose against."))
+    is_insert = content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
     proposal = Proposal(
         document_id=element.document_id,
         base_revision=base_revision,
         element=element,
         kind=content.kind,
-        new_element_kind=content.new_element_kind
-        if content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
-        else "",
+        new_element_kind=content.new_element_kind if is_insert else "",
         base_text=base_text,
         proposed_text=proposed,
-        patch=patch,
+        patch=diff.make_patch(base_text, proposed),
         rationale=validation.normalise(content.rationale),
         author=user,
         delegation=delegation,
@@ -285,17 +312,10 @@ def proposal_create(
         with transaction.atomic():
             _save(proposal, user, "Draft written")
     except IntegrityError:
-        # The same request raced itself past the check above: return the one that won.
-        return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
+        # The same request raced past the check (another element's lock): the first one won.
+        return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key), False
     proposal.co_sponsors.set(content.co_sponsors)
-    if submit:
-        try:
-            with transaction.atomic():
-                _submit(proposal, user)
-        except DeadlinePassed as refused:
-            refused.proposal = proposal  # type: ignore[attr-defined]
-            raise
-    return proposal
+    return proposal, True
 
 
 def _locked_for_edit(user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]

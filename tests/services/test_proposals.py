@@ -1,0 +1,357 @@
+"""The delegations' workflow: every transition and every refusal."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from drafting.errors import (
+    BaseTextMoved,
+    DeadlinePassed,
+    DomainError,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
+from drafting.models import Delegation, Element, Proposal, ProposalMark, ProposalStatus
+from drafting.services.proposals import (
+    ProposalContent,
+    mark_clear,
+    mark_set,
+    proposal_create,
+    proposal_revise,
+    proposal_submit,
+    proposal_withdraw,
+    round_open,
+    round_reopen,
+)
+from drafting.text import diff
+from tests.factories import chairs_office, delegate_of, secretariat
+
+pytestmark = pytest.mark.django_db
+
+THEME = "Effective control over SALW"
+
+
+@pytest.fixture
+def theme(bms7):
+    return Element.objects.get(text=THEME)
+
+
+def _amend(text, **kwargs):
+    return ProposalContent(kind="amend", proposed_text=text, **kwargs)
+
+
+def _create(user, element, content, *, submit=False, key=None):
+    return proposal_create(
+        user=user,
+        element=element,
+        content=content,
+        idempotency_key=key or uuid.uuid4(),
+        submit=submit,
+    )
+
+
+def test_a_draft_is_stored_with_base_text_patch_and_history(japan, theme, bms7):
+    proposal = _create(japan, theme, _amend("Effective [and transparent] control over SALW"))
+    assert proposal.status == ProposalStatus.DRAFT
+    assert proposal.delegation.code == "jpn"
+    assert proposal.base_revision.number == 0
+    assert proposal.base_text == THEME
+    assert diff.apply_patch(proposal.patch, THEME).text == proposal.proposed_text
+    record = proposal.history.get()
+    assert record.history_user == japan and record.history_change_reason == "Draft written"
+
+
+def test_submitting_needs_an_open_round_and_keeps_the_draft(japan, theme):
+    with pytest.raises(DeadlinePassed, match="No consultation round is open") as refused:
+        _create(japan, theme, _amend("Effective [and transparent] control"), submit=True)
+    kept = refused.value.proposal
+    assert Proposal.objects.get(pk=kept.pk).status == ProposalStatus.DRAFT
+
+
+def test_create_and_submit_in_the_open_round(japan, theme, open_round):
+    proposal = _create(japan, theme, _amend("Effective [and transparent] control"), submit=True)
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert proposal.round == open_round
+    assert proposal.submitted_at is not None
+    assert list(proposal.history.values_list("history_change_reason", flat=True)) == [
+        "Submitted",
+        "Draft written",
+    ]
+
+
+def test_the_same_request_twice_makes_one_proposal(japan, theme, open_round):
+    """A double click or a retry carries the same idempotency key: one proposal, not two."""
+    key = uuid.uuid4()
+    first = _create(japan, theme, _amend("Effective [and] control"), submit=True, key=key)
+    second = _create(japan, theme, _amend("Effective [and] control"), submit=True, key=key)
+    assert first.pk == second.pk
+    assert Proposal.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "message"),
+    [
+        (_amend("Effective [and transparent control"), "proposed_text", "never closed"),
+        (_amend("Effective] control"), "proposed_text", "no opening bracket"),
+        (_amend("   "), "proposed_text", "Write the text"),
+        (_amend(THEME), "proposed_text", "same as the current text"),
+        (_amend("x" * 4001), "proposed_text", "limit is 4,000"),
+        (_amend("Effective\x07 control"), "proposed_text", "control character"),
+        (_amend("Effective\u202e control"), "proposed_text", "U\\+202E"),
+        (
+            ProposalContent(kind="add_brackets", proposed_text="[Efficient] control over SALW"),
+            "proposed_text",
+            "Only add brackets",
+        ),
+        (
+            ProposalContent(kind="remove_brackets", proposed_text="Effective control over SALW!"),
+            "proposed_text",
+            "Only remove brackets",
+        ),
+        (
+            ProposalContent(kind="fill_placeholder", proposed_text="New", new_element_kind="theme"),
+            "kind",
+            "Only an empty bullet",
+        ),
+        (
+            ProposalContent(
+                kind="insert_after", proposed_text="New theme", new_element_kind="chapter"
+            ),
+            "new_element_kind",
+            "theme, sub-theme or paragraph",
+        ),
+        (ProposalContent(kind="comment", proposed_text=""), "rationale", "Write your comment"),
+        (ProposalContent(kind="nonsense"), "kind", "Choose what you propose"),
+        (_amend("Effective [x] control", rationale="r" * 2001), "rationale", "limit is 2,000"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_bad_input_is_refused_with_a_message_for_its_field(japan, theme, content, field, message):
+    with pytest.raises(ProposalInvalid, match=message) as refused:
+        _create(japan, theme, content)
+    assert field in refused.value.problems
+    assert Proposal.objects.count() == 0
+
+
+def test_html_is_stored_as_text(japan, theme):
+    proposal = _create(japan, theme, _amend('<script>alert("x")</script> control'))
+    assert proposal.proposed_text == '<script>alert("x")</script> control'
+
+
+def test_proposing_on_a_deleted_element_is_refused(japan, theme):
+    theme.status = "deleted"
+    theme.save(update_fields=["status"])
+    with pytest.raises(ProposalInvalid, match="has been deleted"):
+        _create(japan, theme, _amend("Effective [and] control"))
+
+
+def test_on_behalf_of_a_group_the_delegation_belongs_to(japan, theme):
+    asia = Delegation.objects.get(short_name="Asia-Pacific Group")
+    proposal = _create(japan, theme, _amend("Effective [and] control", on_behalf_of=asia))
+    assert proposal.on_behalf_of == asia
+    african = Delegation.objects.get(short_name="African Group")
+    with pytest.raises(ProposalInvalid, match="not a member of African Group"):
+        _create(japan, theme, _amend("Effective [and] control", on_behalf_of=african))
+
+
+def test_co_sponsors_are_other_delegations(japan, theme):
+    others = list(Delegation.objects.filter(code__in=["aus", "nzl"]))
+    proposal = _create(japan, theme, _amend("Effective [and] control", co_sponsors=others))
+    assert {d.code for d in proposal.co_sponsors.all()} == {"aus", "nzl"}
+    with pytest.raises(ProposalInvalid, match="cannot co-sponsor"):
+        _create(
+            japan,
+            theme,
+            _amend("Effective [and] control", co_sponsors=[Delegation.objects.get(code="jpn")]),
+        )
+
+
+@pytest.mark.parametrize("make_user", [chairs_office, secretariat], ids=["chair", "secretariat"])
+def test_only_delegates_propose(theme, make_user):
+    with pytest.raises(NotAllowed):
+        _create(make_user(), theme, _amend("Effective [and] control"))
+
+
+def test_insert_fill_delete_and_comment(japan, bms7, open_round):
+    placeholder = Element.objects.filter(kind="placeholder").first()
+    filled = _create(
+        japan,
+        placeholder,
+        ProposalContent(
+            kind="fill_placeholder", proposed_text="New [theme]", new_element_kind="theme"
+        ),
+        submit=True,
+    )
+    assert filled.base_text == "" and filled.new_element_kind == "theme"
+    theme = Element.objects.get(text=THEME)
+    inserted = _create(
+        japan,
+        theme,
+        ProposalContent(
+            kind="insert_after", proposed_text="Another theme", new_element_kind="subtheme"
+        ),
+    )
+    assert inserted.new_element_kind == "subtheme"
+    deleted = _create(japan, theme, ProposalContent(kind="delete", proposed_text="ignored"))
+    assert deleted.proposed_text == "" and deleted.base_text == THEME
+    comment = _create(japan, theme, ProposalContent(kind="comment", rationale="Too vague."))
+    assert comment.proposed_text == THEME
+
+
+def test_a_moved_base_offers_the_change_reapplied(japan, theme):
+    """The element changed since the delegate read it: their change is re-applied for review."""
+    theme.text = "Strengthened effective control over SALW"
+    theme.save(update_fields=["text"])
+    with pytest.raises(BaseTextMoved) as moved:
+        _create(
+            japan,
+            theme,
+            _amend("Effective [and transparent] control over SALW", base_text_seen=THEME),
+        )
+    assert moved.value.current_text == "Strengthened effective control over SALW"
+    assert moved.value.rebased_text == "Strengthened effective [and transparent] control over SALW"
+    assert Proposal.objects.count() == 0
+
+
+def test_any_delegate_of_the_delegation_revises_and_every_version_is_kept(japan, theme, open_round):
+    proposal = _create(japan, theme, _amend("Effective [and] control"), submit=True)
+    colleague = delegate_of("jpn")
+    revised = proposal_revise(
+        user=colleague,
+        proposal=proposal,
+        content=_amend("Effective [and transparent] control"),
+        expected_version=1,
+    )
+    assert revised.version == 2 and revised.status == ProposalStatus.SUBMITTED
+    assert revised.author == colleague
+    texts = list(revised.history.order_by("history_id").values_list("proposed_text", flat=True))
+    assert texts == [
+        "Effective [and] control",
+        "Effective [and] control",
+        "Effective [and transparent] control",
+    ]
+
+
+def test_a_stale_version_is_refused_and_writes_nothing(japan, theme):
+    proposal = _create(japan, theme, _amend("Effective [and] control"))
+    proposal_revise(
+        user=japan, proposal=proposal, content=_amend("Effective [a] control"), expected_version=1
+    )
+    with pytest.raises(StaleVersion, match="saved this proposal meanwhile"):
+        proposal_revise(
+            user=japan,
+            proposal=proposal,
+            content=_amend("Effective [b] control"),
+            expected_version=1,
+        )
+    assert Proposal.objects.get().proposed_text == "Effective [a] control"
+
+
+def test_another_delegation_cannot_act_on_a_proposal(japan, mexico, theme, open_round):
+    proposal = _create(japan, theme, _amend("Effective [and] control"))
+    for step in (proposal_submit, proposal_withdraw):
+        with pytest.raises(NotAllowed):
+            step(user=mexico, proposal=proposal)
+    with pytest.raises(NotAllowed):
+        proposal_revise(
+            user=mexico, proposal=proposal, content=_amend("Mine [now]"), expected_version=1
+        )
+    assert Proposal.objects.get().status == ProposalStatus.DRAFT
+
+
+def test_submit_then_withdraw_then_no_more_changes(japan, theme, open_round):
+    proposal = _create(japan, theme, _amend("Effective [and] control"))
+    proposal_submit(user=japan, proposal=proposal)
+    with pytest.raises(DomainError, match="already been submitted"):
+        proposal_submit(user=japan, proposal=proposal)
+    proposal_withdraw(user=japan, proposal=proposal)
+    assert Proposal.objects.get().status == ProposalStatus.WITHDRAWN
+    with pytest.raises(DomainError, match="withdrawn and can no longer be changed"):
+        proposal_revise(
+            user=japan,
+            proposal=proposal,
+            content=_amend("Effective [x] control"),
+            expected_version=2,
+        )
+
+
+def test_revising_after_the_deadline_is_refused_until_the_chair_reopens(japan, theme, open_round):
+    proposal = _create(japan, theme, _amend("Effective [and] control"), submit=True)
+    open_round.deadline = timezone.now() - timedelta(minutes=1)
+    open_round.save(update_fields=["deadline"])
+    with pytest.raises(DeadlinePassed, match="deadline of “Round 1” passed"):
+        proposal_revise(
+            user=japan,
+            proposal=proposal,
+            content=_amend("Effective [x] control"),
+            expected_version=1,
+        )
+    with pytest.raises(DeadlinePassed, match="passed"):
+        _create(japan, theme, _amend("Effective [y] control"), submit=True)
+    round_reopen(
+        user=chairs_office(), round_=open_round, deadline=timezone.now() + timedelta(hours=2)
+    )
+    revised = proposal_revise(
+        user=japan, proposal=proposal, content=_amend("Effective [x] control"), expected_version=1
+    )
+    assert revised.proposed_text == "Effective [x] control"
+
+
+def test_rounds_are_opened_by_the_secretariat_and_reopened_by_the_chair(bms7, japan, open_round):
+    now = timezone.now()
+    with pytest.raises(NotAllowed):
+        round_open(
+            user=japan,
+            document=bms7.document,
+            name="R2",
+            opens_at=now,
+            deadline=now + timedelta(days=1),
+        )
+    with pytest.raises(NotAllowed):
+        round_reopen(user=japan, round_=open_round, deadline=now + timedelta(days=2))
+    with pytest.raises(ProposalInvalid, match="after the opening"):
+        round_open(
+            user=secretariat(),
+            document=bms7.document,
+            name="R2",
+            opens_at=now,
+            deadline=now - timedelta(days=1),
+        )
+    with pytest.raises(ProposalInvalid, match="already exists"):
+        round_open(
+            user=secretariat(),
+            document=bms7.document,
+            name="Round 1",
+            opens_at=now,
+            deadline=now + timedelta(days=1),
+        )
+    with pytest.raises(ProposalInvalid, match="in the future"):
+        round_reopen(user=chairs_office(), round_=open_round, deadline=now - timedelta(hours=1))
+
+
+def test_support_and_opposition_one_mark_per_delegation(japan, mexico, theme, open_round):
+    proposal = _create(japan, theme, _amend("Effective [and] control"), submit=True)
+    mark_set(user=mexico, proposal=proposal, stance="support", note="Good idea")
+    colleague = delegate_of("mex")
+    mark_set(user=colleague, proposal=proposal, stance="oppose")
+    mark = ProposalMark.objects.get()
+    assert (mark.delegation.code, mark.stance, mark.author) == ("mex", "oppose", colleague)
+    assert mark.history.count() == 2
+    mark_clear(user=mexico, proposal=proposal)
+    assert ProposalMark.objects.count() == 0
+
+
+def test_marks_are_refused_on_own_drafts_and_bad_stances(japan, mexico, theme, open_round):
+    draft = _create(japan, theme, _amend("Effective [and] control"))
+    with pytest.raises(NotAllowed):
+        mark_set(user=mexico, proposal=draft, stance="support")
+    proposal_submit(user=japan, proposal=draft)
+    with pytest.raises(NotAllowed):
+        mark_set(user=delegate_of("jpn"), proposal=draft, stance="support")
+    with pytest.raises(ProposalInvalid):
+        mark_set(user=mexico, proposal=draft, stance="maybe")
+    with pytest.raises(ProposalInvalid, match="control character"):
+        mark_set(user=mexico, proposal=draft, stance="support", note="bad\x00")
