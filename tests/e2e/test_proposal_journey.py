@@ -66,14 +66,21 @@ def test_delegate_proposes_and_another_delegation_supports(browser, page, live_s
     box.fill(UNBALANCED)
     expect(preview.locator(".diff-text ins")).to_have_text("[and transparent ")
     expect(preview.locator(".field-problems")).to_contain_text("is never closed")
-    accessibility["proposal form with problems"] = axe_violations(page)
+    accessibility["proposal form, live preview"] = axe_violations(page)
 
     # Submitting it is refused; the reason is beside the field and nothing typed is lost.
     page.get_by_role("button", name="Submit to the chair").click()
-    expect(page.locator("#form-errors")).to_contain_text("The proposal was not saved")
+    expect(page.locator("#form-errors")).to_contain_text(
+        "The proposal was not saved: please correct the fields marked below. "
+        "Nothing you typed was lost."
+    )
     field = page.locator("#field-proposed_text")
-    expect(field.locator(".field-errors")).to_contain_text("[” at character 11 is never closed")
+    expect(field.locator(".field-errors")).to_contain_text(
+        "The opening bracket “[” at character 11 is never closed"
+    )
     expect(page.get_by_label("Proposed text")).to_have_value(UNBALANCED)
+    expect(page.get_by_label("Proposed text")).to_have_attribute("aria-invalid", "true")
+    accessibility["proposal form, refused"] = axe_violations(page)
 
     # With the bracket closed, the proposal is submitted and shown on its own page.
     page.get_by_label("Proposed text").fill(BALANCED)

@@ -1,0 +1,382 @@
+"""Proposal pages and actions through the test client: who may do what, and what users see."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from drafting.models import Element, Proposal, ProposalMark, ProposalStatus
+from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+
+pytestmark = pytest.mark.django_db
+
+THEME = "Effective control over SALW"
+
+
+@pytest.fixture
+def round_1(bms7):
+    now = timezone.now()
+    return round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="Round 1",
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def theme(bms7):
+    return Element.objects.get(text=THEME)
+
+
+@pytest.fixture
+def people(bms7):
+    return {
+        "anonymous": None,
+        "own": delegate_of("jpn"),
+        "other": delegate_of("mex"),
+        "chair": chairs_office(),
+        "secretariat": secretariat(),
+        "no_role": UserFactory(),
+    }
+
+
+def _proposal(user, element, *, submit, text="Effective [and transparent] control over SALW"):
+    return proposal_create(
+        user=user,
+        element=element,
+        idempotency_key=uuid.uuid4(),
+        submit=submit,
+        content=ProposalContent(kind="amend", proposed_text=text),
+    )
+
+
+def _login(client, user):
+    if user is not None:
+        client.force_login(user)
+
+
+def _form_data(element, **overrides):
+    data = {
+        "kind": "amend",
+        "proposed_text": "Effective [and transparent] control over SALW",
+        "base_text_seen": element.text,
+        "idempotency_key": str(uuid.uuid4()),
+        "action": "submit",
+        "rationale": "",
+    }
+    data.update(overrides)
+    return data
+
+
+# who: anonymous, own delegate, other delegate, chair, secretariat, signed in without a role
+DRAFT_MATRIX = {
+    "detail": {
+        "anonymous": 302,
+        "own": 200,
+        "other": 404,
+        "chair": 404,
+        "secretariat": 404,
+        "no_role": 404,
+    },
+    "edit": {
+        "anonymous": 302,
+        "own": 200,
+        "other": 404,
+        "chair": 403,
+        "secretariat": 403,
+        "no_role": 403,
+    },
+    "submit": {
+        "anonymous": 302,
+        "own": 302,
+        "other": 404,
+        "chair": 404,
+        "secretariat": 404,
+        "no_role": 404,
+    },
+    "withdraw": {
+        "anonymous": 302,
+        "own": 302,
+        "other": 404,
+        "chair": 404,
+        "secretariat": 404,
+        "no_role": 404,
+    },
+    "mark": {
+        "anonymous": 302,
+        "own": 403,
+        "other": 404,
+        "chair": 404,
+        "secretariat": 404,
+        "no_role": 404,
+    },
+}
+SUBMITTED_MATRIX = {
+    "detail": {
+        "anonymous": 302,
+        "own": 200,
+        "other": 200,
+        "chair": 200,
+        "secretariat": 200,
+        "no_role": 404,
+    },
+    "edit": {
+        "anonymous": 302,
+        "own": 200,
+        "other": 403,
+        "chair": 403,
+        "secretariat": 403,
+        "no_role": 403,
+    },
+    "withdraw": {
+        "anonymous": 302,
+        "own": 302,
+        "other": 403,
+        "chair": 403,
+        "secretariat": 403,
+        "no_role": 404,
+    },
+    "mark": {
+        "anonymous": 302,
+        "own": 403,
+        "other": 302,
+        "chair": 403,
+        "secretariat": 403,
+        "no_role": 404,
+    },
+}
+
+
+def _request(client, action, proposal):
+    slug, public_id = "bms7", proposal.public_id
+    if action == "detail":
+        return client.get(reverse("proposal_detail", args=[slug, public_id]))
+    if action == "edit":
+        return client.get(reverse("proposal_edit", args=[slug, public_id]))
+    if action == "mark":
+        return client.post(reverse("proposal_mark", args=[slug, public_id]), {"stance": "support"})
+    return client.post(reverse("proposal_action", args=[slug, public_id, action]))
+
+
+@pytest.mark.parametrize("who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"])
+@pytest.mark.parametrize("action", list(DRAFT_MATRIX))
+def test_a_draft_is_private_to_its_delegation(client, people, theme, round_1, who, action):
+    """Nobody outside the delegation can see a draft, or learn that it exists."""
+    proposal = _proposal(people["own"], theme, submit=False)
+    _login(client, people[who])
+    response = _request(client, action, proposal)
+    assert response.status_code == DRAFT_MATRIX[action][who]
+    if who not in {"own", "anonymous"}:
+        assert Proposal.objects.get().status == ProposalStatus.DRAFT
+        assert ProposalMark.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"])
+@pytest.mark.parametrize("action", list(SUBMITTED_MATRIX))
+def test_a_submitted_proposal_is_seen_by_all_roles_and_changed_by_its_delegation(
+    client, people, theme, round_1, who, action
+):
+    proposal = _proposal(people["own"], theme, submit=True)
+    _login(client, people[who])
+    response = _request(client, action, proposal)
+    assert response.status_code == SUBMITTED_MATRIX[action][who]
+    expected_status = (
+        ProposalStatus.WITHDRAWN
+        if (who, action) == ("own", "withdraw")
+        else ProposalStatus.SUBMITTED
+    )
+    assert Proposal.objects.get().status == expected_status
+
+
+@pytest.mark.parametrize("who", ["anonymous", "chair", "secretariat", "no_role"])
+def test_only_delegates_open_the_propose_form_and_their_delegation_page(client, people, theme, who):
+    _login(client, people[who])
+    for url in (
+        reverse("propose", args=["bms7", theme.pk]),
+        reverse("delegation_page", args=["bms7"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == (302 if who == "anonymous" else 403)
+    response = client.post(reverse("propose", args=["bms7", theme.pk]), _form_data(theme))
+    assert response.status_code == (302 if who == "anonymous" else 403)
+    assert Proposal.objects.count() == 0
+
+
+def test_submitting_through_the_form_creates_one_proposal_even_when_sent_twice(
+    client, people, theme, round_1
+):
+    client.force_login(people["own"])
+    data = _form_data(theme)
+    url = reverse("propose", args=["bms7", theme.pk])
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    proposal = Proposal.objects.get()
+    assert proposal.status == ProposalStatus.SUBMITTED
+    page = client.get(first["Location"])
+    assert "[and transparent]</ins>" in page.text
+
+
+def test_bad_input_is_answered_next_to_the_field_and_keeps_what_was_typed(
+    client, people, theme, round_1
+):
+    client.force_login(people["own"])
+    typed = "Effective [and <b>transparent</b> control over SALW"
+    response = client.post(
+        reverse("propose", args=["bms7", theme.pk]),
+        _form_data(theme, proposed_text=typed, rationale="Our reasons"),
+    )
+    assert response.status_code == 422
+    html = response.text
+    assert "The proposal was not saved" in html
+    assert "is never closed" in html
+    assert "Effective [and &lt;b&gt;transparent&lt;/b&gt; control over SALW</textarea>" in html
+    assert "Our reasons</textarea>" in html
+    assert Proposal.objects.count() == 0
+
+
+def test_identical_text_and_deleted_element_are_refused_with_a_message(
+    client, people, theme, round_1
+):
+    client.force_login(people["own"])
+    url = reverse("propose", args=["bms7", theme.pk])
+    response = client.post(url, _form_data(theme, proposed_text=THEME))
+    assert response.status_code == 422 and "same as the current text" in response.text
+    theme.status = "deleted"
+    theme.save(update_fields=["status"])
+    response = client.post(url, _form_data(theme))
+    assert response.status_code == 422 and "has been deleted" in response.text
+
+
+def test_a_moved_base_shows_the_change_reapplied(client, people, theme, round_1):
+    client.force_login(people["own"])
+    seen = theme.text
+    theme.text = "Strengthened effective control over SALW"
+    theme.save(update_fields=["text"])
+    response = client.post(
+        reverse("propose", args=["bms7", theme.pk]), _form_data(theme, base_text_seen=seen)
+    )
+    assert response.status_code == 422 or response.status_code == 200
+    assert "changed while you were writing" in response.text
+    assert "Strengthened effective [and transparent] control over SALW</textarea>" in response.text
+    assert Proposal.objects.count() == 0
+
+
+def test_submitting_without_an_open_round_keeps_a_draft_and_says_why(client, people, theme):
+    client.force_login(people["own"])
+    response = client.post(
+        reverse("propose", args=["bms7", theme.pk]), _form_data(theme), follow=True
+    )
+    assert "No consultation round is open" in response.text
+    assert Proposal.objects.get().status == ProposalStatus.DRAFT
+
+
+def test_live_diff_preview_is_word_level_and_flags_brackets(client, people, theme):
+    client.force_login(people["own"])
+    response = client.post(
+        reverse("diff_preview", args=["bms7", theme.pk]),
+        {
+            "kind": "amend",
+            "proposed_text": "Effective [and transparent control over SALW",
+            "base_text_seen": theme.text,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "<ins>[and transparent </ins>" in response.text
+    assert "never closed" in response.text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_support_changes_the_count_on_the_page(client, people, theme, round_1):
+    proposal = _proposal(people["own"], theme, submit=True)
+    client.force_login(people["other"])
+    url = reverse("proposal_detail", args=["bms7", proposal.public_id])
+    assert "0 delegations support" in client.get(url).text
+    response = client.post(
+        reverse("proposal_mark", args=["bms7", proposal.public_id]),
+        {"stance": "support", "note": "Agreed"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "1 delegation supports" in response.text
+    assert "Supported by: Mexico" in response.text
+    assert "<html" not in response.text  # only the marks fragment is swapped in
+
+
+def test_revising_through_the_form_keeps_versions(client, people, theme, round_1):
+    proposal = _proposal(people["own"], theme, submit=True)
+    client.force_login(delegate_of("jpn"))
+    response = client.post(
+        reverse("proposal_edit", args=["bms7", proposal.public_id]),
+        _form_data(
+            theme,
+            proposed_text="Effective [and accountable] control over SALW",
+            version="1",
+            idempotency_key=str(proposal.idempotency_key),
+        ),
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.version == 2 and proposal.proposed_text.endswith(
+        "[and accountable] control over SALW"
+    )
+    stale = client.post(
+        reverse("proposal_edit", args=["bms7", proposal.public_id]),
+        _form_data(theme, proposed_text="Effective [x] control over SALW", version="1"),
+    )
+    assert stale.status_code == 422 and "saved this proposal meanwhile" in stale.text
+
+
+def test_delegation_page_lists_drafts_and_submitted_with_marks_in_fixed_queries(
+    client, people, theme, round_1, django_assert_max_num_queries
+):
+    own = people["own"]
+    elements = list(Element.objects.filter(kind="theme")[:12])
+    for index, element in enumerate(elements):
+        proposal = _proposal(own, element, submit=index % 3 != 0, text=f"[{element.text}] {index}")
+        if proposal.status == ProposalStatus.SUBMITTED:
+            mark_set(user=people["other"], proposal=proposal, stance="support")
+    client.force_login(own)
+    url = reverse("delegation_page", args=["bms7"])
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.text.count("status-draft") == 4
+    assert response.text.count("status-submitted") == 8
+    assert "(Mexico)" in response.text
+
+
+def test_rounds_page_opens_and_reopens(client, people, bms7):
+    client.force_login(people["secretariat"])
+    url = reverse("rounds", args=["bms7"])
+    now = timezone.localtime()
+    response = client.post(
+        url,
+        {
+            "form": "open",
+            "name": "Round 1",
+            "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "deadline": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(url).text
+    assert "Round 1" in page and "open" in page
+    client.force_login(people["own"])
+    response = client.post(
+        url,
+        {
+            "form": "open",
+            "name": "Mine",
+            "opens_at": "2030-01-01T10:00",
+            "deadline": "2030-01-02T10:00",
+        },
+    )
+    assert response.status_code == 403
