@@ -139,3 +139,15 @@ def rounds_of(document: Document) -> list[ConsultationRound]:
         .select_related("created_by")
         .order_by("-opens_at")
     )
+
+
+def open_proposal_counts(document: Document) -> dict[int, int]:
+    """Submitted (undecided) proposals per element id, in one aggregate query."""
+    from django.db.models import Count
+
+    rows = (
+        Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED)
+        .values("element_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["element_id"]: row["count"] for row in rows}

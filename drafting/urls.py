@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("m/<slug:slug>/elements/<int:element_id>/propose/", proposals.propose, name="propose"),
     path(
+        "m/<slug:slug>/elements/<int:element_id>/proposals/",
+        documents.element_proposals,
+        name="element_proposals",
+    ),
+    path(
         "m/<slug:slug>/elements/<int:element_id>/diff-preview/",
         proposals.diff_preview,
         name="diff_preview",

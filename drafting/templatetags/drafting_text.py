@@ -29,3 +29,9 @@ def bracketed(text: str) -> SafeString:
         else:
             parts.append(str(conditional_escape(segment.text)))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    """``mapping[key]`` or None, for lookups by a variable key in templates."""
+    return mapping.get(key) if mapping else None

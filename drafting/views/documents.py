@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from drafting import permissions, presenters, selectors
 from drafting.models import Meeting
+from drafting.text import diff
 
 
 @require_safe
@@ -34,6 +35,7 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
             "latest_revision": selectors.revisions_of(document).last(),
             "show_history_links": True,
             "can_propose": permissions.can_propose(request.user, document),
+            "proposal_counts": selectors.open_proposal_counts(document),
         },
     )
 
@@ -63,6 +65,34 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
             "show_history_links": permissions.can_read_element_history(
                 request.user, meeting.document
             ),
+        },
+    )
+
+
+@require_safe
+@login_required
+def element_proposals(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
+    """Every submitted proposal on one element, with its diff and marks."""
+    meeting = selectors.meeting_with_document(slug)
+    if not permissions.can_read_working_draft(request.user, meeting.document):
+        raise PermissionDenied
+    element = selectors.element_in_document(meeting.document, element_id)
+    proposals = selectors.submitted_proposals_on(element)
+    return render(
+        request,
+        "drafting/element_proposals.html",
+        {
+            "meeting": meeting,
+            "element": element,
+            "rows": [
+                (
+                    proposal,
+                    diff.word_diff(proposal.base_text, proposal.proposed_text),
+                    presenters.mark_summary(list(proposal.marks.all())),
+                )
+                for proposal in proposals
+            ],
+            "can_propose": permissions.can_propose(request.user, meeting.document),
         },
     )
 

@@ -63,6 +63,10 @@ def test_every_page_passes_axe_and_works_by_keyboard(page, live_server, bms7):
         "/m/bms7/revisions/",
         "/m/bms7/revisions/0/",
         f"/m/bms7/elements/{element.pk}/history/",
+        f"/m/bms7/elements/{element.pk}/proposals/",
+        f"/m/bms7/elements/{element.pk}/propose/",
+        "/m/bms7/delegation/",
+        "/m/bms7/rounds/",
     ]:
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path

@@ -380,3 +380,18 @@ def test_rounds_page_opens_and_reopens(client, people, bms7):
         },
     )
     assert response.status_code == 403
+
+
+def test_working_draft_counts_proposals_and_element_page_lists_them(
+    client, people, theme, round_1, django_assert_max_num_queries
+):
+    for code in ["jpn", "fra", "bra", "nga"]:
+        _proposal(delegate_of(code), theme, submit=True)
+    mark_set(user=people["other"], proposal=Proposal.objects.first(), stance="oppose")
+    client.force_login(people["chair"])
+    assert "4 proposals" in client.get(reverse("working_draft", args=["bms7"])).text
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("element_proposals", args=["bms7", theme.pk]))
+    assert response.status_code == 200
+    assert response.text.count('class="proposal-card"') == 4
+    assert "1 opposes (Mexico)" in response.text
