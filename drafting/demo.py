@@ -58,3 +58,75 @@ def demo_accounts_create() -> list[tuple[DemoAccount, str]]:
             delegation_name = delegation.name
         created.append((account, delegation_name))
     return created
+
+
+DEMO_PROPOSALS = (
+    # (delegate, element text, kind, proposed text, rationale, supporters, opponents)
+    (
+        "kenya",
+        "Effective control over SALW",
+        "amend",
+        "Effective [and accountable] control over SALW, including their ammunition",
+        "Ammunition fuels armed violence as much as the weapons themselves.",
+        ("india",),
+        ("japan",),
+    ),
+    (
+        "eu",
+        "Gender-responsive approach and women’s participation",
+        "amend",
+        "Gender-responsive approach and [full, equal and meaningful] participation of women",
+        "Agreed language from the RevCon3 outcome.",
+        ("mexico", "japan"),
+        (),
+    ),
+    (
+        "mexico",
+        "Ammunition",
+        "add_brackets",
+        "[Ammunition]",
+        "Not all delegations accept ammunition in the scope of the PoA.",
+        (),
+        ("kenya",),
+    ),
+)
+
+
+@transaction.atomic
+def demo_round_and_proposals() -> int:
+    """Open a demo consultation round (a week long) and add a few submitted proposals."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from drafting.models import ConsultationRound, Document, Element, Proposal
+    from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+
+    user_model = get_user_model()
+    document = Document.objects.get(meeting__slug="bms7")
+    if not ConsultationRound.objects.filter(document=document).exists():
+        now = timezone.now()
+        round_open(
+            user=user_model.objects.get(username="secretariat"),
+            document=document,
+            name="Round 1 (informal consultations)",
+            opens_at=now - timedelta(hours=1),
+            deadline=now + timedelta(days=7),
+        )
+    if Proposal.objects.filter(document=document).exists():
+        return 0
+    for username, element_text, kind, text, rationale, supporters, opponents in DEMO_PROPOSALS:
+        proposal = proposal_create(
+            user=user_model.objects.get(username=username),
+            element=Element.objects.get(document=document, text=element_text),
+            content=ProposalContent(kind=kind, proposed_text=text, rationale=rationale),
+            idempotency_key=uuid.uuid4(),
+            submit=True,
+        )
+        for stance, names in (("support", supporters), ("oppose", opponents)):
+            for name in names:
+                mark_set(
+                    user=user_model.objects.get(username=name), proposal=proposal, stance=stance
+                )
+    return len(DEMO_PROPOSALS)

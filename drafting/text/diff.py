@@ -13,6 +13,7 @@ from typing import Literal
 from diff_match_patch import diff_match_patch
 
 DIFF_TIMEOUT_SECONDS = 1.0
+EDIT_COST_TOKENS = 4  # a word, a space, a word, a space
 
 Operation = Literal["equal", "insert", "delete"]
 _OPERATIONS: dict[int, Operation] = {0: "equal", 1: "insert", -1: "delete"}
@@ -74,7 +75,12 @@ def _word_diffs(old: str, new: str) -> list[tuple[int, str]]:
     engine = _engine()
     old_chars, new_chars, tokens = _words_to_chars(old, new)
     diffs = engine.diff_main(old_chars, new_chars, False)
-    engine.diff_cleanupSemantic(diffs)
+    # Semantic cleanup measured in tokens would fold a shared phrase between two insertions
+    # into a delete-and-reinsert ("Effective ~~control~~ [and] control ..."). Efficiency
+    # cleanup only folds equalities shorter than the cost of an edit: stray "the" or "," in
+    # unrelated texts, not a phrase a reader should see kept.
+    engine.Diff_EditCost = EDIT_COST_TOKENS
+    engine.diff_cleanupEfficiency(diffs)
     decoded = [(op, "".join(tokens[ord(char)] for char in chars)) for op, chars in diffs]
     return _merge(_refine_bracket_edits(_merge(decoded)))
 

@@ -51,7 +51,8 @@
     var note = document.createElement("span");
     note.className = "local-time";
     note.textContent = " (" + moment.toLocaleString(undefined, {
-      dateStyle: "medium", timeStyle: "short", timeZoneName: "short"
+      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+      timeZoneName: "short"
     }) + ")";
     element.after(note);
   }

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from drafting.demo import DEMO_PASSWORD, demo_accounts_create
+from drafting.demo import DEMO_PASSWORD, demo_accounts_create, demo_round_and_proposals
 from drafting.models import Meeting
 
 
@@ -24,6 +24,8 @@ class Command(BaseCommand):
             call_command("loaddata", "bms7", verbosity=0)
             self.stdout.write("Loaded the BMS7 zero draft.")
         accounts = demo_accounts_create()
+        if demo_round_and_proposals():
+            self.stdout.write("Opened a consultation round with a few sample proposals.")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"BMS7 demo at http://{addrport}/"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
