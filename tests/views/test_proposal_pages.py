@@ -220,7 +220,7 @@ def test_submitting_through_the_form_creates_one_proposal_even_when_sent_twice(
     proposal = Proposal.objects.get()
     assert proposal.status == ProposalStatus.SUBMITTED
     page = client.get(first["Location"])
-    assert "[and transparent]</ins>" in page.text
+    assert "<ins>[and transparent] </ins>" in page.text
 
 
 def test_bad_input_is_answered_next_to_the_field_and_keeps_what_was_typed(
