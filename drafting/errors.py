@@ -36,3 +36,17 @@ class StaleVersion(DomainError):
 
 class DeadlinePassed(DomainError):
     """The consultation round's deadline has passed (or no round is open)."""
+
+
+class MergeConflict(DomainError):
+    """Proposals cannot be applied as they stand; a person must write the text.
+
+    ``element`` is the element, ``current_text`` its text now, and ``attempts`` a list of
+    (proposal, text after applying it or None when it did not apply).
+    """
+
+    def __init__(self, message: str, *, element, current_text: str, attempts):  # type: ignore[no-untyped-def]
+        super().__init__(message)
+        self.element = element
+        self.current_text = current_text
+        self.attempts = attempts

@@ -122,3 +122,8 @@ def can_open_round(user: Any, document: Document) -> bool:
 
 def can_reopen_round(user: Any, document: Document) -> bool:
     return is_chairs_office(user) or is_secretariat(user)
+
+
+def can_decide(user: Any, document: Document) -> bool:
+    """The chair's office accepts, rejects and defers proposals and edits the working draft."""
+    return is_chairs_office(user)

@@ -29,7 +29,7 @@ def element_rows(document: Document) -> list[snapshots.ElementRow]:
     """The working draft as flat rows with their footnotes: two queries."""
     elements = (
         Element.objects.filter(document=document)
-        .only("id", "parent_id", "position", "kind", "text", "status", "unnumbered")
+        .only("id", "parent_id", "position", "kind", "text", "status", "unnumbered", "provisional")
         .prefetch_related(
             Prefetch(
                 "footnotes",
@@ -48,6 +48,7 @@ def element_rows(document: Document) -> list[snapshots.ElementRow]:
             text=element.text,
             status=element.status,
             unnumbered=element.unnumbered,
+            provisional=element.provisional,
             footnotes=tuple(footnote.text for footnote in element.footnotes.all()),
         )
         for element in elements

@@ -75,6 +75,11 @@ class Element(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ElementStatus.choices, default=ElementStatus.PENDING
     )
+    provisional = models.BooleanField(
+        _("inserted since the last revision"),
+        default=False,
+        help_text=_("Numbered “2 bis” until the next revision renumbers the document."),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -77,7 +77,9 @@ class ProposalStatus(models.TextChoices):
 # Statuses in which a proposal is visible beyond its own delegation.
 VISIBLE_STATUSES = frozenset(ProposalStatus.values) - {ProposalStatus.DRAFT}
 # Statuses in which the proposing delegation may still change it.
-REVISABLE_STATUSES = frozenset({ProposalStatus.DRAFT, ProposalStatus.SUBMITTED})
+REVISABLE_STATUSES = frozenset(
+    {ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}
+)
 
 
 class Proposal(models.Model):
@@ -160,6 +162,25 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note to the delegation"), blank=True)
+    reflected_in = models.ForeignKey(
+        "drafting.Revision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_proposals",
+        verbose_name=_("decided for revision"),
+        help_text=_("The revision that first carried the chair's decision on it."),
+    )
     history = HistoricalRecords(m2m_fields=[co_sponsors])
 
     class Meta:
@@ -197,6 +218,103 @@ class Proposal(models.Model):
     @property
     def changes_text(self) -> bool:
         return self.kind != ProposalKind.COMMENT
+
+    @property
+    def reflection(self) -> str:
+        """How the proposal fared in the revision that carried the decision on it."""
+        if self.reflected_in_id is None:
+            return ""
+        return {
+            ProposalStatus.ACCEPTED: "reflected",
+            ProposalStatus.ACCEPTED_WITH_CHANGES: "partly reflected",
+        }.get(self.status, "not reflected")
+
+
+class ElementChange(models.Model):
+    """Provenance: one change to the working draft, who made it, and from which proposals.
+
+    Written once, never edited: the record of why the text says what it says.
+    """
+
+    class Action(models.TextChoices):
+        TEXT = "text", _("text changed")
+        INSERT = "insert", _("element inserted")
+        STATUS = "status", _("status changed")
+        MOVE = "move", _("element moved")
+
+    document = models.ForeignKey(
+        "drafting.Document",
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("document"),
+    )
+    element = models.ForeignKey(
+        "drafting.Element",
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("element"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    before_text = models.TextField(_("text before"), blank=True)
+    after_text = models.TextField(_("text after"), blank=True)
+    before_status = models.CharField(_("status before"), max_length=20, blank=True)
+    after_status = models.CharField(_("status after"), max_length=20, blank=True)
+    proposals = models.ManyToManyField(
+        Proposal, blank=True, related_name="element_changes", verbose_name=_("source proposals")
+    )
+    is_chair_proposal = models.BooleanField(_("chair's proposal"), default=False)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change to the working draft")
+        verbose_name_plural = _("changes to the working draft")
+        ordering = ["made_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["text", "insert", "status", "move"]),
+                name="element_change_action_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.element_id}"
+
+
+class Notification(models.Model):
+    """A message to a delegation, e.g. that its proposal was carried forward or needs a rebase."""
+
+    delegation = models.ForeignKey(
+        "drafting.Delegation",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("delegation"),
+    )
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("proposal"),
+    )
+    message = models.CharField(_("message"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["delegation", "-created_at"], name="notification_recent")]
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class MarkStance(models.TextChoices):

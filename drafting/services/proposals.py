@@ -184,9 +184,13 @@ def open_round(document: Document, at: datetime | None = None) -> ConsultationRo
 
 
 def _require_open_round(document: Document, proposal: Proposal | None = None) -> ConsultationRound:
+    """The round a submission or revision belongs to, or :class:`DeadlinePassed`.
+
+    A submitted proposal is revised within its own round, until that round's deadline; a
+    proposal that needs a rebase is resubmitted into whichever round is open.
+    """
     round_ = open_round(document)
     if proposal is not None and proposal.round_id and proposal.status == ProposalStatus.SUBMITTED:
-        # A submitted proposal is revised within its own round, until that round's deadline.
         own = ConsultationRound.objects.get(pk=proposal.round_id)
         if not own.is_open():
             raise DeadlinePassed(
@@ -339,6 +343,10 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:  # type: ignore[no-u
 def _submit(proposal: Proposal, user) -> None:  # type: ignore[no-untyped-def]
     round_ = _require_open_round(proposal.document, proposal)
     first_time = proposal.status == ProposalStatus.DRAFT
+    if proposal.status == ProposalStatus.NEEDS_REBASE:
+        proposal.base_revision = (
+            Revision.objects.filter(document_id=proposal.document_id).order_by("-number").first()
+        )
     proposal.status = ProposalStatus.SUBMITTED
     proposal.round = round_
     proposal.submitted_at = proposal.submitted_at or timezone.now()
@@ -368,7 +376,7 @@ def proposal_revise(
             )
             % {"version": locked.version}
         )
-    if locked.status == ProposalStatus.SUBMITTED:
+    if locked.status in {ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}:
         _require_open_round(locked.document, locked)
     element = Element.objects.select_for_update().get(pk=locked.element_id)
     delegation = permissions.delegation_of(user)
@@ -388,7 +396,7 @@ def proposal_revise(
     locked.on_behalf_of = content.on_behalf_of
     locked.author = user
     locked.version += 1
-    if locked.status == ProposalStatus.SUBMITTED or submit:
+    if locked.status in {ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE} or submit:
         if locked.status == ProposalStatus.DRAFT:
             _save(locked, user, "Draft revised")
         _submit(locked, user)

@@ -1,15 +1,28 @@
-"""Issuing numbered revisions."""
+"""Issuing numbered revisions, and carrying open proposals forward onto them."""
 
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from drafting import permissions, selectors
-from drafting.errors import NotAllowed
-from drafting.models import Document, Revision
+from drafting.errors import NotAllowed, ProposalInvalid
+from drafting.models import (
+    Document,
+    Element,
+    Notification,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Revision,
+)
+from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
+
+CARRIED_FORWARD = (ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED, ProposalStatus.NEEDS_REBASE)
+DECIDED = (ProposalStatus.ACCEPTED, ProposalStatus.ACCEPTED_WITH_CHANGES, ProposalStatus.REJECTED)
 
 
 def revision_label(number: int) -> str:
@@ -23,8 +36,8 @@ def revision_symbol(prefix: str, number: int) -> str:
 @transaction.atomic
 def revision_issue(
     *,
-    document: Document,
     issued_by: Any,
+    document: Document,
     cover_letter: str,
     signatory: str = "",
     issued_at: datetime | None = None,
@@ -33,10 +46,17 @@ def revision_issue(
 
     Locks the document row, so two people issuing at once get Rev.N and Rev.N+1 in turn,
     never two Rev.N (the unique constraint on (document, number) backs this up). All or
-    nothing: the snapshot, its hash and the record are written in one transaction.
+    nothing, in one transaction: elements inserted since the last revision are renumbered,
+    the snapshot and its hash are frozen, decided proposals are marked as carried by this
+    revision, and open proposals are carried forward (rebased where their patch still
+    applies, marked needs-rebase otherwise), their delegations told which.
     """
     if not permissions.can_issue_revision(issued_by, document):
-        raise NotAllowed("Only the chair's office issues revisions.")
+        raise NotAllowed(_("Only the chair's office issues revisions."))
+    cover_letter = validation.normalise(cover_letter)
+    problems = validation.check_note(cover_letter, max_length=20_000)
+    if problems:
+        raise ProposalInvalid({"cover_letter": [p.message for p in problems]})
     locked = Document.objects.select_for_update().select_related("meeting").get(pk=document.pk)
     last = (
         Revision.objects.filter(document=locked)
@@ -45,11 +65,17 @@ def revision_issue(
         .first()
     )
     number = 0 if last is None else last + 1
+    label = revision_label(number)
+    for element in Element.objects.select_for_update().filter(document=locked, provisional=True):
+        element.provisional = False
+        element._history_user = issued_by
+        element._change_reason = f"Numbered in {label}"
+        element.save(update_fields=["provisional"])
     snapshot = selectors.working_draft_snapshot(locked)
-    return Revision.objects.create(
+    revision = Revision.objects.create(
         document=locked,
         number=number,
-        label=revision_label(number),
+        label=label,
         symbol=revision_symbol(locked.meeting.symbol_prefix, number),
         issued_at=issued_at or timezone.now(),
         issued_by=issued_by,
@@ -58,3 +84,85 @@ def revision_issue(
         snapshot=snapshot,
         content_hash=snapshots.content_hash(snapshot),
     )
+    _mark_decided(locked, revision, issued_by)
+    _carry_forward(locked, revision, issued_by)
+    return revision
+
+
+def _mark_decided(document: Document, revision: Revision, user: Any) -> None:
+    decided = Proposal.objects.select_for_update().filter(
+        document=document, status__in=DECIDED, reflected_in__isnull=True
+    )
+    notes = []
+    for proposal in decided:
+        proposal.reflected_in = revision
+        proposal._history_user = user
+        proposal._change_reason = f"Decision carried by {revision.label}"
+        proposal.save(update_fields=["reflected_in"])
+        notes.append(
+            Notification(
+                delegation_id=proposal.delegation_id,
+                proposal=proposal,
+                message=_("%(revision)s is issued: your proposal is %(reflection)s in it.")
+                % {"revision": revision.label, "reflection": proposal.reflection},
+            )
+        )
+    Notification.objects.bulk_create(notes)
+
+
+def _carry_forward(document: Document, revision: Revision, user: Any) -> None:
+    open_proposals = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("element")
+        .filter(document=document, status__in=CARRIED_FORWARD)
+        .exclude(base_revision=revision)
+    )
+    notes = []
+    for proposal in open_proposals:
+        current = proposal.element.text
+        reason = f"Carried forward to {revision.label}"
+        if proposal.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER} or (
+            proposal.base_text == current
+        ):
+            outcome = "unchanged"
+        elif proposal.kind == ProposalKind.COMMENT:
+            proposal.base_text = proposal.proposed_text = current
+            outcome = "rebased"
+        elif proposal.kind == ProposalKind.DELETE:
+            proposal.base_text = current
+            outcome = "rebased"
+        else:
+            result = diff.apply_patch(proposal.patch, current)
+            if result.applied:
+                proposal.base_text = current
+                proposal.proposed_text = result.text
+                proposal.patch = diff.make_patch(current, result.text)
+                outcome = "rebased"
+            else:
+                outcome = "needs_rebase"
+        proposal.base_revision = revision
+        if outcome == "needs_rebase":
+            proposal.status = ProposalStatus.NEEDS_REBASE
+            reason = f"Needs rebase onto {revision.label}"
+        elif proposal.status == ProposalStatus.NEEDS_REBASE:
+            proposal.status = ProposalStatus.SUBMITTED
+        proposal._history_user = user
+        proposal._change_reason = reason
+        proposal.save()
+        if outcome != "unchanged":
+            notes.append(
+                Notification(
+                    delegation_id=proposal.delegation_id,
+                    proposal=proposal,
+                    message=(
+                        _("%(revision)s is issued: your open proposal was re-applied to its text.")
+                        if outcome == "rebased"
+                        else _(
+                            "%(revision)s is issued: your open proposal no longer applies to "
+                            "its text and needs to be rebased by your delegation."
+                        )
+                    )
+                    % {"revision": revision.label},
+                )
+            )
+    Notification.objects.bulk_create(notes)

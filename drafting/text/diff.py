@@ -13,6 +13,10 @@ from typing import Literal
 from diff_match_patch import diff_match_patch
 
 DIFF_TIMEOUT_SECONDS = 1.0
+# How far a patch may drift from its text before it counts as not applying (0 exact, 1 any).
+# diff-match-patch's default, 0.5, lands patches on unrelated sentences; 0.4 still follows
+# text that earlier accepted changes moved or reworded around the change.
+MATCH_THRESHOLD = 0.4
 EDIT_COST_TOKENS = 4  # a word, a space, a word, a space
 
 Operation = Literal["equal", "insert", "delete"]
@@ -46,6 +50,7 @@ class PatchResult:
 def _engine() -> diff_match_patch:
     engine = diff_match_patch()
     engine.Diff_Timeout = DIFF_TIMEOUT_SECONDS
+    engine.Match_Threshold = MATCH_THRESHOLD
     return engine
 
 
@@ -156,8 +161,18 @@ def apply_patch(patch_text: str, text: str) -> PatchResult:
     patches = engine.patch_fromText(patch_text)
     if not patches:
         return PatchResult(text, ())
+    engine.patch_splitMax(patches)  # hunks as patch_apply will see them
+    # Words a hunk deletes must still be there, verbatim: deleting words that the text no
+    # longer has would strike whatever replaced them (a chair's rewording, say).
+    deletions_present = [
+        all(chunk in text for op, chunk in patch.diffs if op == engine.DIFF_DELETE)
+        for patch in patches
+    ]
     result, hunks = engine.patch_apply(patches, text)
-    return PatchResult(result, tuple(bool(hunk) for hunk in hunks))
+    applied = tuple(
+        bool(hunk) and present for hunk, present in zip(hunks, deletions_present, strict=True)
+    )
+    return PatchResult(result if all(applied) else text, applied)
 
 
 def only_brackets_changed(old: str, new: str) -> bool:

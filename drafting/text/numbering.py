@@ -26,6 +26,19 @@ class OutlineNode:
     unnumbered: bool = False
     footnote_keys: Sequence[Hashable] = ()
     children: list["OutlineNode"] = field(default_factory=list)
+    # Inserted since the last revision: numbered "2 bis" after its neighbour until the next
+    # revision renumbers the document.
+    provisional: bool = False
+
+
+LATIN_ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
+
+
+def ordinal_suffix(count: int) -> str:
+    """1 -> "bis", 2 -> "ter", ... as UN documents number insertions between revisions."""
+    if count <= len(LATIN_ORDINALS):
+        return LATIN_ORDINALS[count - 1]
+    return f"({count + 1})"
 
 
 def letter(index: int) -> str:
@@ -52,25 +65,40 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
     - sections: "a)", "b)", ... within their parent, skipping unnumbered ones
       (e.g. "The Way Forward"), which get "";
     - themes "-", sub-themes "o", placeholders the bullet of their level ("-" or "o");
-    - paragraphs: "1.", "2.", ... through the document, counted apart from agenda items.
+    - paragraphs: "1.", "2.", ... through the document, counted apart from agenda items;
+    - a provisional (newly inserted) item, section or paragraph takes its predecessor's
+      number with "bis", "ter", ... until the next revision renumbers.
     """
     labels: dict[Hashable, str] = {}
     sibling_lists = [nodes, *(node.children for node in walk(nodes))]
     for siblings in sibling_lists:
         lettered = 0
+        extra = 0
         for child in siblings:
             if child.kind == SECTION and not child.unnumbered:
-                labels[child.key] = f"{letter(lettered)})"
-                lettered += 1
+                if child.provisional and lettered:
+                    extra += 1
+                    labels[child.key] = f"{letter(lettered - 1)} {ordinal_suffix(extra)})"
+                else:
+                    labels[child.key] = f"{letter(lettered)})"
+                    lettered += 1
+                    extra = 0
 
     agenda_count = 0
     paragraph_count = 0
+    agenda_extra = 0
+    paragraph_extra = 0
     stack: list[tuple[OutlineNode, str | None]] = [(node, None) for node in reversed(nodes)]
     while stack:
         node, parent_kind = stack.pop()
         if node.kind == AGENDA_ITEM:
-            agenda_count += 1
-            labels[node.key] = f"{agenda_count}."
+            if node.provisional and agenda_count:
+                agenda_extra += 1
+                labels[node.key] = f"{agenda_count} {ordinal_suffix(agenda_extra)}."
+            else:
+                agenda_count += 1
+                agenda_extra = 0
+                labels[node.key] = f"{agenda_count}."
         elif node.kind == SECTION:
             labels.setdefault(node.key, "")
         elif node.kind == THEME:
@@ -80,8 +108,13 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
         elif node.kind == PLACEHOLDER:
             labels[node.key] = SUBTHEME_BULLET if parent_kind == THEME else THEME_BULLET
         elif node.kind == PARAGRAPH:
-            paragraph_count += 1
-            labels[node.key] = f"{paragraph_count}."
+            if node.provisional and paragraph_count:
+                paragraph_extra += 1
+                labels[node.key] = f"{paragraph_count} {ordinal_suffix(paragraph_extra)}."
+            else:
+                paragraph_count += 1
+                paragraph_extra = 0
+                labels[node.key] = f"{paragraph_count}."
         else:
             raise ValueError(f"unknown element kind {node.kind!r}")
         stack.extend((child, node.kind) for child in reversed(node.children))

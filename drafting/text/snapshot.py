@@ -34,6 +34,7 @@ class ElementRow:
     status: str
     unnumbered: bool = False
     footnotes: tuple[str, ...] = field(default=())
+    provisional: bool = False
 
 
 def build_tree(rows: Iterable[ElementRow]) -> list[dict[str, Any]]:
@@ -47,7 +48,11 @@ def build_tree(rows: Iterable[ElementRow]) -> list[dict[str, Any]]:
     def outline(parent_id: int | None) -> list[OutlineNode]:
         return [
             OutlineNode(
-                key=row.id, kind=row.kind, unnumbered=row.unnumbered, children=outline(row.id)
+                key=row.id,
+                kind=row.kind,
+                unnumbered=row.unnumbered,
+                provisional=row.provisional,
+                children=outline(row.id),
             )
             for row in children_of.get(parent_id, [])
         ]

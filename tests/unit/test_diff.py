@@ -154,3 +154,29 @@ def test_empty_patch_applies_as_no_change():
 def test_bracket_only_changes(old, new, added, removed):
     assert diff.brackets_added_only(old, new) is added
     assert diff.brackets_removed_only(old, new) is removed
+
+
+def test_a_patch_does_not_land_on_an_unrelated_sentence():
+    patch = diff.make_patch(
+        "Cooperation between exporting and importing states",
+        "Cooperation between exporting and importing states on tracing",
+    )
+    result = diff.apply_patch(patch, "Information sharing among producer countries")
+    assert not result.applied
+    assert result.text == "Information sharing among producer countries"
+
+
+def test_deleting_words_that_were_reworded_meanwhile_is_not_applied():
+    """The chair replaced "exporting" by "producing": deleting "exporting and" is a conflict."""
+    patch = diff.make_patch(
+        "Cooperation between exporting and importing states", "Cooperation between importing states"
+    )
+    result = diff.apply_patch(patch, "Enhanced cooperation between producing and importing states")
+    assert not result.applied
+
+
+def test_long_patches_split_into_hunks_are_checked_hunk_by_hunk():
+    old = " ".join(f"word{i}" for i in range(60))
+    new = old.replace("word3 ", "").replace("word55", "WORD55")
+    result = diff.apply_patch(diff.make_patch(old, new), old)
+    assert result.applied and result.text == new

@@ -95,3 +95,42 @@ def test_footnotes_are_numbered_through_the_document_in_reading_order():
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown element kind"):
         label_tree([OutlineNode("x", "chapter")])
+
+
+def test_insertions_since_the_last_revision_are_numbered_bis_ter():
+    """'2 bis' until the next revision renumbers; later items keep their numbers."""
+    outline = [
+        OutlineNode(
+            "i1",
+            "agenda_item",
+            children=[
+                OutlineNode("a", "section"),
+                OutlineNode("a2", "section", provisional=True),
+                OutlineNode("b", "section"),
+            ],
+        ),
+        OutlineNode("i2", "agenda_item"),
+        OutlineNode("i2b", "agenda_item", provisional=True),
+        OutlineNode("i2t", "agenda_item", provisional=True),
+        OutlineNode(
+            "i3",
+            "agenda_item",
+            children=[
+                OutlineNode("p1", "paragraph"),
+                OutlineNode("p1b", "paragraph", provisional=True),
+            ],
+        ),
+    ]
+    labels = label_tree(outline)
+    assert [labels[k] for k in ("i1", "i2", "i2b", "i2t", "i3")] == [
+        "1.",
+        "2.",
+        "2 bis.",
+        "2 ter.",
+        "3.",
+    ]
+    assert [labels[k] for k in ("a", "a2", "b")] == ["a)", "a bis)", "b)"]
+    assert [labels[k] for k in ("p1", "p1b")] == ["1.", "1 bis."]
+    for node in outline:
+        node.provisional = False
+    assert label_tree(outline)["i3"] == "5."

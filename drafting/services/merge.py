@@ -1,0 +1,573 @@
+"""The chair's office merges proposals into the working draft.
+
+Every function locks the element rows it changes (``select_for_update``, in id order, so two
+chairs never deadlock), applies changes through ``Model.save`` so the history records them,
+and writes an :class:`ElementChange` naming the proposals the change came from. Two people
+accepting on one element at once are served in turn: the second applies its patch to the
+text the first left, fuzzily, or is told of a conflict. Nothing is half-applied.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from drafting import permissions
+from drafting.errors import DomainError, MergeConflict, NotAllowed, ProposalInvalid
+from drafting.models import (
+    Element,
+    ElementChange,
+    ElementKind,
+    ElementStatus,
+    Notification,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+)
+from drafting.services.proposals import _problem_messages
+from drafting.text import diff, validation
+
+DECIDABLE = {ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED}
+TEXT_KINDS = {ProposalKind.AMEND, ProposalKind.ADD_BRACKETS, ProposalKind.REMOVE_BRACKETS}
+INSERT_KINDS = {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
+INSERTABLE = {ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH}
+
+
+def _require_chair(user, document) -> None:  # type: ignore[no-untyped-def]
+    if not permissions.can_decide(user, document):
+        raise NotAllowed(_("Only the chair's office decides on proposals and edits the draft."))
+
+
+def _names(proposals: list[Proposal]) -> str:
+    return ", ".join(sorted({p.delegation.short_name for p in proposals}))
+
+
+def _record(
+    *,
+    element: Element,
+    user,
+    action: str,
+    before_text: str,
+    before_status: str,  # type: ignore[no-untyped-def]
+    reason: str,
+    proposals: list[Proposal] = (),
+    chair: bool = False,  # type: ignore[assignment]
+) -> ElementChange:
+    change = ElementChange.objects.create(
+        document_id=element.document_id,
+        element=element,
+        action=action,
+        before_text=before_text,
+        after_text=element.text,
+        before_status=before_status,
+        after_status=element.status,
+        is_chair_proposal=chair,
+        reason=reason[:300],
+        made_by=user,
+    )
+    if proposals:
+        change.proposals.set(proposals)
+    return change
+
+
+def _save_element(element: Element, user, reason: str) -> None:  # type: ignore[no-untyped-def]
+    element._history_user = user
+    element._change_reason = reason[:100]
+    element.save()
+
+
+def _decide(proposal: Proposal, user, status: str, note: str) -> None:  # type: ignore[no-untyped-def]
+    proposal.status = status
+    proposal.decided_by = user
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note
+    proposal.updated_at = timezone.now()
+    proposal._history_user = user
+    proposal._change_reason = f"Chair's decision: {status}"
+    proposal.save()
+    Notification.objects.create(
+        delegation_id=proposal.delegation_id,
+        proposal=proposal,
+        message=_("The chair's office decided on your proposal: %(status)s.")
+        % {"status": proposal.get_status_display()}
+        + (f" {note}" if note else ""),
+    )
+
+
+def _changed_ranges(base: str, proposed: str) -> list[tuple[int, int]]:
+    """Spans of ``base`` (start, end) that a change touches; an insertion is a point."""
+    ranges, position = [], 0
+    for segment in diff.word_diff(base, proposed):
+        if segment.op == "equal":
+            position += len(segment.text)
+        elif segment.op == "delete":
+            ranges.append((position, position + len(segment.text)))
+            position += len(segment.text)
+        else:
+            ranges.append((position, position))
+    return ranges
+
+
+def _overlap(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> bool:
+    return any(a0 <= b1 and b0 <= a1 for a0, a1 in first for b0, b1 in second)
+
+
+def _note_text(note: str) -> str:
+    note = validation.normalise(note)
+    problems = _problem_messages(validation.check_note(note))
+    if problems:
+        raise ProposalInvalid({"note": problems})
+    return note
+
+
+def _checked_text(text: str) -> str:
+    text = validation.normalise(text)
+    problems = _problem_messages(validation.check_element_text(text))
+    if problems:
+        raise ProposalInvalid({"text": problems})
+    return text
+
+
+def _lock_proposals(proposals: list[Proposal]) -> list[Proposal]:
+    locked = list(
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("delegation", "element")
+        .filter(pk__in=[p.pk for p in proposals])
+        .order_by("pk")
+    )
+    for proposal in locked:
+        if proposal.status not in DECIDABLE:
+            raise DomainError(
+                _("The proposal of %(delegation)s is %(status)s: it cannot be decided now.")
+                % {
+                    "delegation": proposal.delegation.short_name,
+                    "status": proposal.get_status_display(),
+                }
+            )
+    return locked
+
+
+def _shift_siblings(parent_id: int | None, document_id: int, from_position: int, user) -> None:  # type: ignore[no-untyped-def]
+    """Make room at ``from_position``: later siblings move down one, last first."""
+    siblings = (
+        Element.objects.select_for_update()
+        .filter(document_id=document_id, parent_id=parent_id, position__gte=from_position)
+        .order_by("-position")
+    )
+    for sibling in siblings:
+        sibling.position += 1
+        _save_element(sibling, user, "Moved down to make room for an insertion")
+
+
+def _insert(
+    *,
+    user,
+    after: Element,
+    kind: str,
+    text: str,
+    fill: bool,
+    reason: str,  # type: ignore[no-untyped-def]
+    proposals: list[Proposal] = (),
+    chair: bool = False,  # type: ignore[assignment]
+) -> Element:
+    """A new element, provisional until the next revision renumbers.
+
+    Filling an empty bullet puts the new element just before it, so the bullet stays open
+    for more proposals; a sub-theme proposed after a theme goes inside that theme.
+    """
+    if kind == ElementKind.SUBTHEME and after.kind == ElementKind.THEME and not fill:
+        parent_id = after.pk
+        last = Element.objects.filter(parent_id=after.pk).order_by("-position").first()
+        position = (
+            0
+            if last is None
+            else (last.position if last.kind == ElementKind.PLACEHOLDER else last.position + 1)
+        )
+    else:
+        parent_id = after.parent_id
+        position = after.position if fill else after.position + 1
+    _shift_siblings(parent_id, after.document_id, position, user)
+    element = Element(
+        document_id=after.document_id,
+        parent_id=parent_id,
+        position=position,
+        kind=kind,
+        text=text,
+        provisional=True,
+    )
+    _save_element(element, user, reason)
+    _record(
+        element=element,
+        user=user,
+        action=ElementChange.Action.INSERT,
+        before_text="",
+        before_status="",
+        reason=reason,
+        proposals=proposals,
+        chair=chair,
+    )
+    return element
+
+
+@transaction.atomic
+def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:  # type: ignore[no-untyped-def]
+    """Accept one or several proposals; their changes apply to the current working text.
+
+    Patches apply fuzzily where earlier accepted changes moved the text, but a proposal
+    counts as applied only when every hunk of its patch applied. Proposals on one element
+    that change overlapping words, a patch that no longer applies, or a deletion accepted
+    together with an amendment raise :class:`MergeConflict` and nothing is written.
+    """
+    if not proposals:
+        raise DomainError(_("Choose at least one proposal."))
+    _require_chair(user, proposals[0].document)
+    note = _note_text(note)
+    locked = _lock_proposals(proposals)
+    by_element: dict[int, list[Proposal]] = defaultdict(list)
+    for proposal in locked:
+        by_element[proposal.element_id].append(proposal)
+    elements = {
+        e.pk: e
+        for e in Element.objects.select_for_update().filter(pk__in=list(by_element)).order_by("pk")
+    }
+    changed: list[Element] = []
+    for element_id, batch in by_element.items():
+        element = elements[element_id]
+        changed.extend(_accept_on_element(element, batch, user))
+    for proposal in locked:
+        _decide(proposal, user, ProposalStatus.ACCEPTED, note)
+    return changed
+
+
+def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[Element]:  # type: ignore[no-untyped-def]
+    if element.status == ElementStatus.DELETED and any(
+        p.kind != ProposalKind.COMMENT for p in batch
+    ):
+        raise MergeConflict(
+            _("This element has been deleted; write the text yourself if it is to come back."),
+            element=element,
+            current_text=element.text,
+            attempts=[(p, None) for p in batch],
+        )
+    text_batch = [p for p in batch if p.kind in TEXT_KINDS]
+    deletions = [p for p in batch if p.kind == ProposalKind.DELETE]
+    if deletions and text_batch:
+        raise MergeConflict(
+            _("A deletion and an amendment of the same element cannot both be accepted."),
+            element=element,
+            current_text=element.text,
+            attempts=[(p, None) for p in deletions + text_batch],
+        )
+    for first_index, first in enumerate(text_batch):
+        for second in text_batch[first_index + 1 :]:
+            if first.base_text == second.base_text and _overlap(
+                _changed_ranges(first.base_text, first.proposed_text),
+                _changed_ranges(second.base_text, second.proposed_text),
+            ):
+                raise MergeConflict(
+                    _("The proposals of %(first)s and %(second)s change the same words.")
+                    % {
+                        "first": first.delegation.short_name,
+                        "second": second.delegation.short_name,
+                    },
+                    element=element,
+                    current_text=element.text,
+                    attempts=[(first, None), (second, None)],
+                )
+    changed: list[Element] = []
+    if text_batch:
+        text, attempts = element.text, []
+        for proposal in text_batch:
+            result = diff.apply_patch(proposal.patch, text)
+            attempts.append((proposal, result.text if result.applied else None))
+            if not result.applied:
+                raise MergeConflict(
+                    _(
+                        "The change proposed by %(delegation)s no longer applies to the "
+                        "current text."
+                    )
+                    % {"delegation": proposal.delegation.short_name},
+                    element=element,
+                    current_text=element.text,
+                    attempts=attempts,
+                )
+            text = result.text
+        problems = validation.check_element_text(text)
+        if problems:
+            raise MergeConflict(
+                _("Together these changes leave the text invalid: %(problem)s")
+                % {"problem": _problem_messages(problems)[0]},
+                element=element,
+                current_text=element.text,
+                attempts=attempts,
+            )
+        before = element.text
+        element.text = text
+        reason = _("Accepted: proposal of %(names)s") % {"names": _names(text_batch)}
+        _save_element(element, user, reason)
+        _record(
+            element=element,
+            user=user,
+            action=ElementChange.Action.TEXT,
+            before_text=before,
+            before_status=element.status,
+            reason=reason,
+            proposals=text_batch,
+        )
+        changed.append(element)
+    if deletions:
+        before_status = element.status
+        element.status = ElementStatus.DELETED
+        reason = _("Deleted: proposal of %(names)s") % {"names": _names(deletions)}
+        _save_element(element, user, reason)
+        _record(
+            element=element,
+            user=user,
+            action=ElementChange.Action.STATUS,
+            before_text=element.text,
+            before_status=before_status,
+            reason=reason,
+            proposals=deletions,
+        )
+        changed.append(element)
+    anchor = element
+    for proposal in [p for p in batch if p.kind in INSERT_KINDS]:
+        inserted = _insert(
+            user=user,
+            after=anchor,
+            kind=proposal.new_element_kind,
+            text=proposal.proposed_text,
+            fill=proposal.kind == ProposalKind.FILL_PLACEHOLDER,
+            reason=_("Inserted: proposal of %(names)s") % {"names": proposal.delegation.short_name},
+            proposals=[proposal],
+        )
+        if proposal.kind == ProposalKind.INSERT_AFTER:
+            anchor = inserted
+        changed.append(inserted)
+    return changed
+
+
+@transaction.atomic
+def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:  # type: ignore[no-untyped-def]
+    """The chair edits the result; the change is linked to the proposal it came from."""
+    _require_chair(user, proposal.document)
+    note = _note_text(note)
+    (locked,) = _lock_proposals([proposal])
+    text = _checked_text(text)
+    element = Element.objects.select_for_update().get(pk=locked.element_id)
+    reason = _("Accepted with changes: proposal of %(names)s") % {
+        "names": locked.delegation.short_name
+    }
+    if locked.kind in INSERT_KINDS:
+        result = _insert(
+            user=user,
+            after=element,
+            kind=locked.new_element_kind,
+            text=text,
+            fill=locked.kind == ProposalKind.FILL_PLACEHOLDER,
+            reason=reason,
+            proposals=[locked],
+        )
+    else:
+        before = element.text
+        element.text = text
+        _save_element(element, user, reason)
+        _record(
+            element=element,
+            user=user,
+            action=ElementChange.Action.TEXT,
+            before_text=before,
+            before_status=element.status,
+            reason=reason,
+            proposals=[locked],
+        )
+        result = element
+    _decide(locked, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
+    return result
+
+
+@transaction.atomic
+def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:  # type: ignore[no-untyped-def]
+    _require_chair(user, proposal.document)
+    (locked,) = _lock_proposals([proposal])
+    _decide(locked, user, ProposalStatus.REJECTED, _note_text(note))
+    return locked
+
+
+@transaction.atomic
+def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:  # type: ignore[no-untyped-def]
+    _require_chair(user, proposal.document)
+    (locked,) = (
+        Proposal.objects.select_for_update().select_related("delegation").filter(pk=proposal.pk)
+    )
+    if locked.status != ProposalStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted proposal can be deferred."))
+    _decide(locked, user, ProposalStatus.DEFERRED, _note_text(note))
+    return locked
+
+
+@transaction.atomic
+def element_compose(
+    *,
+    user,
+    element: Element,
+    text: str,
+    expected_text: str,  # type: ignore[no-untyped-def]
+    cited: list[Proposal] = (),
+    note: str = "",  # type: ignore[assignment]
+) -> Element:
+    """The chair writes the element's text, often as bracketed alternatives, citing the
+    proposals it draws on (they become "accepted with changes"). With nothing cited the
+    change is recorded as the chair's proposal.
+
+    ``expected_text`` is the text the chair started from: when someone changed the element
+    meanwhile, :class:`MergeConflict` is raised and nothing is written.
+    """
+    _require_chair(user, element.document)
+    note = _note_text(note)
+    text = _checked_text(text)
+    locked = Element.objects.select_for_update().get(pk=element.pk)
+    if validation.normalise(expected_text) != locked.text:
+        raise MergeConflict(
+            _(
+                "Someone changed this element while you were writing. Your text is kept below; "
+                "compare it with the current text and save again."
+            ),
+            element=locked,
+            current_text=locked.text,
+            attempts=[],
+        )
+    if locked.status == ElementStatus.DELETED:
+        raise DomainError(_("Restore the element (set its status) before editing its text."))
+    if text == locked.text:
+        raise ProposalInvalid({"text": [_("The text is unchanged.")]})
+    cited_locked = _lock_proposals(list(cited)) if cited else []
+    if any(p.element_id != locked.pk for p in cited_locked):
+        raise DomainError(_("Only proposals on this element can be cited."))
+    before = locked.text
+    locked.text = text
+    if cited_locked:
+        reason = _("Composed by the chair from proposals of %(names)s") % {
+            "names": _names(cited_locked)
+        }
+    else:
+        reason = _("Chair's proposal")
+    _save_element(locked, user, reason)
+    _record(
+        element=locked,
+        user=user,
+        action=ElementChange.Action.TEXT,
+        before_text=before,
+        before_status=locked.status,
+        reason=reason,
+        proposals=cited_locked,
+        chair=not cited_locked,
+    )
+    for proposal in cited_locked:
+        _decide(proposal, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
+    return locked
+
+
+@transaction.atomic
+def element_insert(*, user, after: Element, kind: str, text: str) -> Element:  # type: ignore[no-untyped-def]
+    """The chair inserts an element after another (numbered "bis" until the next revision)."""
+    _require_chair(user, after.document)
+    if kind not in {
+        *INSERTABLE,
+        ElementKind.AGENDA_ITEM,
+        ElementKind.SECTION,
+        ElementKind.PLACEHOLDER,
+    }:
+        raise ProposalInvalid({"kind": [_("Choose the kind of the new element.")]})
+    text = "" if kind == ElementKind.PLACEHOLDER else _checked_text(text)
+    anchor = Element.objects.select_for_update().get(pk=after.pk)
+    return _insert(
+        user=user,
+        after=anchor,
+        kind=kind,
+        text=text,
+        fill=False,
+        reason=_("Chair's proposal: element inserted"),
+        chair=True,
+    )
+
+
+@transaction.atomic
+def element_move(*, user, element: Element, direction: str) -> Element:  # type: ignore[no-untyped-def]
+    """Swap the element with its previous ("up") or next ("down") sibling."""
+    _require_chair(user, element.document)
+    locked = Element.objects.select_for_update().get(pk=element.pk)
+    siblings = Element.objects.select_for_update().filter(
+        document_id=locked.document_id, parent_id=locked.parent_id
+    )
+    if direction == "up":
+        neighbour = siblings.filter(position__lt=locked.position).order_by("-position").first()
+    elif direction == "down":
+        neighbour = siblings.filter(position__gt=locked.position).order_by("position").first()
+    else:
+        raise ProposalInvalid({"direction": [_("Move up or down.")]})
+    if neighbour is None:
+        raise DomainError(_("The element is already at the edge of its list."))
+    spare = (siblings.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    own, other = locked.position, neighbour.position
+    reason = _("Chair's proposal: element moved %(direction)s") % {"direction": direction}
+    locked.position = spare
+    _save_element(locked, user, reason)
+    neighbour.position = own
+    _save_element(neighbour, user, reason)
+    locked.position = other
+    _save_element(locked, user, reason)
+    _record(
+        element=locked,
+        user=user,
+        action=ElementChange.Action.MOVE,
+        before_text=locked.text,
+        before_status=locked.status,
+        reason=reason,
+        chair=True,
+    )
+    return locked
+
+
+@transaction.atomic
+def element_set_status(
+    *, user, element: Element, status: str, reopen: bool = False, note: str = ""
+) -> Element:  # type: ignore[no-untyped-def]
+    """Set pending, agreed ad referendum or deleted. A deleted element stays in the document
+    (struck through in redlines). Re-opening agreed language must be asked for explicitly
+    (``reopen=True``) and is logged as such."""
+    _require_chair(user, element.document)
+    if status not in ElementStatus.values:
+        raise ProposalInvalid({"status": [_("Choose a status.")]})
+    locked = Element.objects.select_for_update().get(pk=element.pk)
+    if locked.status == status:
+        raise DomainError(_("The element already has this status."))
+    if locked.status == ElementStatus.AGREED and not reopen:
+        raise DomainError(
+            _(
+                "This element is agreed ad referendum. Re-opening agreed language must be "
+                "confirmed explicitly."
+            )
+        )
+    before = locked.status
+    locked.status = status
+    if before == ElementStatus.AGREED:
+        reason = _("Re-opened agreed language (now %(status)s)") % {
+            "status": locked.get_status_display()
+        }
+    else:
+        reason = _("Status set to %(status)s") % {"status": locked.get_status_display()}
+    if note:
+        reason = f"{reason}: {_note_text(note)}"
+    _save_element(locked, user, reason)
+    _record(
+        element=locked,
+        user=user,
+        action=ElementChange.Action.STATUS,
+        before_text=locked.text,
+        before_status=before,
+        reason=reason,
+        chair=True,
+    )
+    return locked

@@ -1,0 +1,211 @@
+"""A redline between two snapshots of a document. Plain Python.
+
+Elements are matched by their stable id. Each row of the redline is one element in the
+reading order of the newer snapshot, with elements that disappeared placed after their
+former predecessor, so a deletion is always shown (struck), never silently dropped.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from drafting.text import brackets
+from drafting.text.diff import DiffSegment, word_diff
+from drafting.text.snapshot import iter_elements
+
+INSERTED = "inserted"
+DELETED = "deleted"  # gone from the newer snapshot
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+
+
+@dataclass
+class RedlineRow:
+    id: int
+    kind: str
+    depth: int
+    label: str
+    old_label: str
+    change: str  # inserted, deleted, changed or unchanged
+    segments: list[DiffSegment]
+    moved: bool = False
+    old_status: str = ""
+    status: str = ""
+
+    @property
+    def status_changed(self) -> bool:
+        return bool(self.old_status) and bool(self.status) and self.old_status != self.status
+
+
+@dataclass
+class AgendaItemCount:
+    label: str
+    old: int
+    new: int
+
+
+@dataclass
+class Redline:
+    rows: list[RedlineRow] = field(default_factory=list)
+    bracket_counts: list[AgendaItemCount] = field(default_factory=list)
+    old_total: int = 0
+    new_total: int = 0
+
+    def count(self, change: str) -> int:
+        return sum(1 for row in self.rows if row.change == change)
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for row in self.rows if row.moved)
+
+
+def _index(tree: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], int, int | None, int]]:
+    """id -> (element, depth, parent id, index among siblings)."""
+    found: dict[int, tuple[dict[str, Any], int, int | None, int]] = {}
+    stack: list[tuple[dict[str, Any], int, int | None, int]] = [
+        (element, 0, None, index) for index, element in reversed(list(enumerate(tree)))
+    ]
+    while stack:
+        element, depth, parent, index = stack.pop()
+        found[element["id"]] = (element, depth, parent, index)
+        stack.extend(
+            (child, depth + 1, element["id"], child_index)
+            for child_index, child in reversed(list(enumerate(element["children"])))
+        )
+    return found
+
+
+def _live_text(element: dict[str, Any]) -> str:
+    return element["text"]
+
+
+def _sibling_order(
+    index: dict[int, tuple[dict[str, Any], int, int | None, int]], common: set[int]
+) -> dict[int, tuple[int | None, int]]:
+    """Each common element's parent and its rank among the common siblings."""
+    by_parent: dict[int | None, list[tuple[int, int]]] = {}
+    for element_id, (_element, _depth, parent, position) in index.items():
+        if element_id in common:
+            by_parent.setdefault(parent, []).append((position, element_id))
+    order: dict[int, tuple[int | None, int]] = {}
+    for parent, members in by_parent.items():
+        for rank, (_position, element_id) in enumerate(sorted(members)):
+            order[element_id] = (parent, rank)
+    return order
+
+
+def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> Redline:
+    """The redline from ``old_tree`` to ``new_tree`` (both snapshot trees)."""
+    old_index, new_index = _index(old_tree), _index(new_tree)
+    common = set(old_index) & set(new_index)
+    old_order, new_order = _sibling_order(old_index, common), _sibling_order(new_index, common)
+
+    rows: list[RedlineRow] = []
+    new_ids_in_order = [element["id"] for element, _depth in iter_elements(new_tree)]
+    emitted: set[int] = set()
+
+    def old_row(element_id: int) -> RedlineRow:
+        element, depth, _parent, _position = old_index[element_id]
+        return RedlineRow(
+            id=element_id,
+            kind=element["kind"],
+            depth=depth,
+            label="",
+            old_label=element["label"],
+            change=DELETED,
+            segments=[DiffSegment("delete", element["text"])] if element["text"] else [],
+            old_status=element["status"],
+        )
+
+    # Old elements that vanished, keyed by the old element they followed in reading order.
+    old_reading = [element["id"] for element, _depth in iter_elements(old_tree)]
+    vanished_after: dict[int | None, list[int]] = {}
+    previous: int | None = None
+    for element_id in old_reading:
+        if element_id not in new_index:
+            vanished_after.setdefault(previous, []).append(element_id)
+        else:
+            previous = element_id
+
+    for element_id in vanished_after.get(None, []):
+        rows.append(old_row(element_id))
+    for element_id in new_ids_in_order:
+        element, depth, _parent, _position = new_index[element_id]
+        if element_id in old_index:
+            old_element = old_index[element_id][0]
+            segments = word_diff(_live_text(old_element), _live_text(element))
+            changed = (
+                any(s.op != "equal" for s in segments) or old_element["status"] != element["status"]
+            )
+            rows.append(
+                RedlineRow(
+                    id=element_id,
+                    kind=element["kind"],
+                    depth=depth,
+                    label=element["label"],
+                    old_label=old_element["label"],
+                    change=CHANGED if changed else UNCHANGED,
+                    segments=segments,
+                    moved=old_order[element_id] != new_order[element_id],
+                    old_status=old_element["status"],
+                    status=element["status"],
+                )
+            )
+        else:
+            rows.append(
+                RedlineRow(
+                    id=element_id,
+                    kind=element["kind"],
+                    depth=depth,
+                    label=element["label"],
+                    old_label="",
+                    change=INSERTED,
+                    segments=[DiffSegment("insert", element["text"])] if element["text"] else [],
+                    status=element["status"],
+                )
+            )
+        emitted.add(element_id)
+        for vanished_id in vanished_after.get(element_id, []):
+            rows.append(old_row(vanished_id))
+
+    return Redline(
+        rows=rows,
+        bracket_counts=_bracket_counts(old_tree, new_tree),
+        old_total=_total(old_tree),
+        new_total=_total(new_tree),
+    )
+
+
+def _subtree_brackets(element: dict[str, Any]) -> int:
+    return sum(
+        brackets.count_groups(node["text"])
+        for node, _depth in iter_elements([element])
+        if node["status"] != "deleted"
+    )
+
+
+def _total(tree: list[dict[str, Any]]) -> int:
+    return sum(_subtree_brackets(element) for element in tree)
+
+
+def _bracket_counts(
+    old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]
+) -> list[AgendaItemCount]:
+    """Open brackets per agenda item in both snapshots (items matched by id)."""
+    old_items = {e["id"]: e for e in old_tree if e["kind"] == "agenda_item"}
+    counts = []
+    for element in new_tree:
+        if element["kind"] != "agenda_item":
+            continue
+        old = old_items.get(element["id"])
+        counts.append(
+            AgendaItemCount(
+                label=element["label"],
+                old=_subtree_brackets(old) if old else 0,
+                new=_subtree_brackets(element),
+            )
+        )
+    new_ids = {e["id"] for e in new_tree}
+    for element_id, old in old_items.items():
+        if element_id not in new_ids:
+            counts.append(AgendaItemCount(label=old["label"], old=_subtree_brackets(old), new=0))
+    return counts

@@ -1,0 +1,289 @@
+"""The chair's office merges proposals: decisions, fuzzy application, conflicts, revisions."""
+
+import uuid
+
+import pytest
+
+from drafting.errors import DomainError, MergeConflict, NotAllowed
+from drafting.models import (
+    Element,
+    ElementChange,
+    Notification,
+    Proposal,
+    ProposalStatus,
+    Revision,
+)
+from drafting.selectors import working_draft_snapshot
+from drafting.services.merge import (
+    element_compose,
+    element_insert,
+    element_move,
+    element_set_status,
+    proposal_accept,
+    proposal_accept_with_changes,
+    proposal_defer,
+    proposal_reject,
+)
+from drafting.services.proposals import ProposalContent, proposal_create
+from drafting.services.revisions import revision_issue
+from drafting.text.snapshot import iter_elements
+from tests.factories import chairs_office, delegate_of
+
+pytestmark = pytest.mark.django_db
+
+THEME = "Cooperation between exporting and importing states"
+
+
+@pytest.fixture
+def chair(bms7):
+    return chairs_office(first_name="Grace", last_name="Otieno")
+
+
+@pytest.fixture
+def theme(bms7):
+    return Element.objects.get(text=THEME)
+
+
+def _submit(code, element, text=None, kind="amend", **extra):
+    return proposal_create(
+        user=delegate_of(code),
+        element=element,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(kind=kind, proposed_text=text or "", **extra),
+    )
+
+
+def test_accepting_applies_the_patch_and_records_provenance(chair, theme, open_round):
+    proposal = _submit("jpn", theme, "Cooperation between exporting, transit and importing states")
+    proposal_accept(user=chair, proposals=[proposal], note="Thank you")
+    theme.refresh_from_db()
+    assert theme.text == "Cooperation between exporting, transit and importing states"
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED and proposal.decided_by == chair
+    change = ElementChange.objects.get(element=theme)
+    assert list(change.proposals.all()) == [proposal]
+    assert change.before_text == THEME
+    assert theme.history.first().history_change_reason == "Accepted: proposal of Japan"
+    assert theme.history.first().history_user == chair
+    assert Notification.objects.filter(
+        delegation__code="jpn", message__contains="Thank you"
+    ).exists()
+
+
+def test_a_second_proposal_applies_fuzzily_after_the_first_moved_the_text(chair, theme, open_round):
+    first = _submit("jpn", theme, "Enhanced cooperation between exporting and importing states")
+    second = _submit(
+        "mex", theme, "Cooperation between exporting and importing States, as appropriate"
+    )
+    proposal_accept(user=chair, proposals=[first])
+    proposal_accept(user=chair, proposals=[second])
+    theme.refresh_from_db()
+    assert (
+        theme.text == "Enhanced cooperation between exporting and importing States, as appropriate"
+    )
+
+
+def test_several_non_overlapping_proposals_in_one_step(chair, theme, open_round):
+    first = _submit("jpn", theme, "Enhanced cooperation between exporting and importing states")
+    second = _submit(
+        "mex", theme, "Cooperation between exporting and importing states [and regions]"
+    )
+    proposal_accept(user=chair, proposals=[first, second])
+    theme.refresh_from_db()
+    assert theme.text == "Enhanced cooperation between exporting and importing states [and regions]"
+    assert set(Proposal.objects.values_list("status", flat=True)) == {ProposalStatus.ACCEPTED}
+    assert ElementChange.objects.get(element=theme).proposals.count() == 2
+
+
+def test_overlapping_changes_are_a_conflict_and_nothing_is_written(chair, theme, open_round):
+    first = _submit("jpn", theme, "Cooperation between exporting and transit states")
+    second = _submit("mex", theme, "Cooperation between exporting and receiving states")
+    with pytest.raises(MergeConflict, match="change the same words") as conflict:
+        proposal_accept(user=chair, proposals=[first, second])
+    assert {p.pk for p, _ in conflict.value.attempts} == {first.pk, second.pk}
+    theme.refresh_from_db()
+    assert theme.text == THEME
+    assert set(Proposal.objects.values_list("status", flat=True)) == {ProposalStatus.SUBMITTED}
+
+
+def test_a_patch_that_no_longer_applies_is_a_conflict_not_half_applied(chair, theme, open_round):
+    proposal = _submit(
+        "jpn", theme, "Cooperation between exporting and importing states on tracing"
+    )
+    theme.text = "Information sharing among producer countries"
+    theme.save(update_fields=["text"])
+    with pytest.raises(MergeConflict, match="no longer applies"):
+        proposal_accept(user=chair, proposals=[proposal])
+    theme.refresh_from_db()
+    assert theme.text == "Information sharing among producer countries"
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUBMITTED
+
+
+def test_deleting_keeps_the_element_as_deleted(chair, theme, open_round):
+    proposal = _submit("jpn", theme, kind="delete")
+    proposal_accept(user=chair, proposals=[proposal])
+    theme.refresh_from_db()
+    assert theme.status == "deleted" and theme.text == THEME
+
+
+def test_filling_an_empty_bullet_keeps_the_bullet_open(chair, bms7, open_round):
+    placeholder = Element.objects.filter(kind="placeholder").first()
+    proposal = _submit(
+        "jpn", placeholder, "A new [theme]", kind="fill_placeholder", new_element_kind="theme"
+    )
+    (inserted,) = proposal_accept(user=chair, proposals=[proposal])
+    placeholder.refresh_from_db()
+    assert inserted.text == "A new [theme]" and inserted.provisional
+    assert inserted.parent_id == placeholder.parent_id
+    assert inserted.position + 1 == placeholder.position
+
+
+def test_chair_inserts_an_agenda_item_numbered_bis_until_the_next_revision(chair, bms7):
+    item_2 = Element.objects.get(kind="agenda_item", position=1, parent=None)
+    new = element_insert(user=chair, after=item_2, kind="agenda_item", text="[New item]")
+    labels = {
+        e["id"]: e["label"]
+        for e, _ in iter_elements(working_draft_snapshot(bms7.document)["elements"])
+    }
+    assert labels[new.pk] == "2 bis."
+    assert labels[Element.objects.get(text__startswith="[Decision on agenda").pk] == "4."
+    revision = revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    labels = {e["id"]: e["label"] for e, _ in iter_elements(revision.snapshot["elements"])}
+    assert labels[new.pk] == "3."
+    assert labels[Element.objects.get(text__startswith="[Decision on agenda").pk] == "5."
+
+
+def test_accept_with_changes_reject_and_defer(chair, theme, open_round):
+    edited = _submit("jpn", theme, "Cooperation between exporting and importing [States]")
+    rejected = _submit("mex", theme, kind="delete")
+    deferred = _submit("bra", theme, kind="comment", rationale="Needs more thought")
+    proposal_accept_with_changes(
+        user=chair,
+        proposal=edited,
+        text="Cooperation between exporting, transit and importing [States]",
+    )
+    proposal_reject(user=chair, proposal=rejected, note="No support")
+    proposal_defer(user=chair, proposal=deferred, note="Next round")
+    statuses = dict(Proposal.objects.values_list("delegation__code", "status"))
+    assert statuses == {"jpn": "accepted_with_changes", "mex": "rejected", "bra": "deferred"}
+    theme.refresh_from_db()
+    assert theme.text == "Cooperation between exporting, transit and importing [States]"
+    assert Notification.objects.filter(
+        delegation__code="mex", message__contains="No support"
+    ).exists()
+    with pytest.raises(DomainError, match="cannot be decided"):
+        proposal_reject(user=chair, proposal=rejected)
+
+
+def test_delegates_cannot_decide_or_edit(theme, open_round):
+    proposal = _submit("jpn", theme, "Cooperation between exporting, transit and importing states")
+    japan = delegate_of("jpn")
+    with pytest.raises(NotAllowed):
+        proposal_accept(user=japan, proposals=[proposal])
+    with pytest.raises(NotAllowed):
+        proposal_reject(user=japan, proposal=proposal)
+    with pytest.raises(NotAllowed):
+        element_compose(user=japan, element=theme, text="x", expected_text=THEME)
+    with pytest.raises(NotAllowed):
+        revision_issue(issued_by=japan, document=theme.document, cover_letter="")
+
+
+def test_compose_cites_proposals_and_refuses_a_stale_start(chair, theme, open_round):
+    first = _submit("jpn", theme, "Cooperation between exporting and transit states")
+    second = _submit("mex", theme, "Cooperation between exporting and receiving states")
+    composed = "Cooperation between exporting and [transit / receiving] states"
+    element_compose(
+        user=chair, element=theme, text=composed, expected_text=THEME, cited=[first, second]
+    )
+    theme.refresh_from_db()
+    assert theme.text == composed
+    assert set(Proposal.objects.values_list("status", flat=True)) == {"accepted_with_changes"}
+    change = ElementChange.objects.get(element=theme)
+    assert change.proposals.count() == 2 and not change.is_chair_proposal
+    with pytest.raises(MergeConflict, match="changed this element while you were writing"):
+        element_compose(user=chair, element=theme, text="Something else", expected_text=THEME)
+    element_compose(
+        user=chair, element=theme, text="Cooperation [among all] States", expected_text=composed
+    )
+    assert ElementChange.objects.filter(element=theme, is_chair_proposal=True).count() == 1
+    assert theme.history.first().history_change_reason == "Chair's proposal"
+
+
+def test_reopening_agreed_language_must_be_explicit_and_is_logged(chair, theme):
+    element_set_status(user=chair, element=theme, status="agreed_ad_ref")
+    with pytest.raises(DomainError, match="confirmed explicitly"):
+        element_set_status(user=chair, element=theme, status="pending")
+    element_set_status(
+        user=chair, element=theme, status="pending", reopen=True, note="At the request of the EU"
+    )
+    reason = theme.history.first().history_change_reason
+    assert reason.startswith("Re-opened agreed language")
+
+
+def test_moving_an_element_swaps_it_with_its_neighbour(chair, theme):
+    before = list(
+        Element.objects.filter(parent_id=theme.parent_id)
+        .order_by("position")
+        .values_list("id", flat=True)
+    )
+    element_move(user=chair, element=theme, direction="up")
+    after = list(
+        Element.objects.filter(parent_id=theme.parent_id)
+        .order_by("position")
+        .values_list("id", flat=True)
+    )
+    index = before.index(theme.pk)
+    assert after[index - 1] == theme.pk and after[index] == before[index - 1]
+    assert ElementChange.objects.get(element=theme).action == "move"
+    with pytest.raises(DomainError, match="edge"):
+        first = Element.objects.get(pk=after[0])
+        element_move(user=chair, element=first, direction="up")
+
+
+def test_issuing_carries_open_proposals_forward(chair, bms7, theme, open_round):
+    """Accepted ones are marked as reflected; open ones rebase or need a rebase."""
+    accepted = _submit("jpn", theme, "Enhanced cooperation between exporting and importing states")
+    rebased = _submit(
+        "mex", theme, "Cooperation between exporting and importing states, as appropriate"
+    )
+    stuck = _submit("bra", theme, "Cooperation between importing states")
+    rejected = _submit("fra", theme, kind="delete")
+    proposal_accept(user=chair, proposals=[accepted])
+    proposal_reject(user=chair, proposal=rejected)
+    theme.refresh_from_db()
+    theme.text = "Enhanced cooperation between producing and importing states"
+    theme.save(update_fields=["text"])
+    revision = revision_issue(
+        issued_by=chair, document=bms7.document, cover_letter="Excellency,\n\nRev.1."
+    )
+    assert (revision.number, revision.label) == (1, "Rev.1")
+    assert revision.symbol == "A/CONF.192/BMS/2021/WP.1/Rev.1"
+    for proposal in (accepted, rebased, stuck, rejected):
+        proposal.refresh_from_db()
+    assert accepted.reflection == "reflected" and rejected.reflection == "not reflected"
+    assert rebased.status == "submitted" and rebased.base_revision == revision
+    assert (
+        rebased.proposed_text
+        == "Enhanced cooperation between producing and importing states, as appropriate"
+    )
+    assert stuck.status == "needs_rebase"
+    assert Notification.objects.filter(
+        delegation__code="bra", message__contains="needs to be rebased"
+    ).exists()
+    assert Notification.objects.filter(
+        delegation__code="jpn", message__contains="reflected in it"
+    ).exists()
+
+
+def test_issued_revisions_are_immutable(chair, bms7):
+    from drafting.models import RevisionImmutableError
+
+    revision = revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    revision.cover_letter = "changed"
+    with pytest.raises(RevisionImmutableError):
+        revision.save()
+    with pytest.raises(RevisionImmutableError):
+        revision.delete()
+    assert Revision.objects.get(pk=revision.pk).cover_letter == "Excellency,"
