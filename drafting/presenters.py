@@ -132,3 +132,62 @@ def mark_summary(marks: list[Any]) -> MarkSummary:
     supporters = sorted(m.delegation.short_name for m in marks if m.stance == "support")
     opponents = sorted(m.delegation.short_name for m in marks if m.stance == "oppose")
     return MarkSummary(supporters, opponents)
+
+
+@dataclass
+class CompiledProposal:
+    proposal: Any
+    segments: list[Any]
+    marks: MarkSummary
+
+
+@dataclass
+class CompiledElement:
+    element: ElementView
+    depth: int
+    proposals: list[CompiledProposal]
+    open_count: int
+
+
+def compile_rows(
+    document_view: DocumentView, proposals: list[Any], *, agenda_item_id: int | None = None
+) -> tuple[list[CompiledElement], dict[int, int]]:
+    """The working draft in reading order with each element's proposals under it.
+
+    Returns the rows and the number of open (submitted) proposals per agenda item id.
+    """
+    from drafting.text.diff import word_diff
+
+    by_element: dict[int, list[Any]] = {}
+    for proposal in proposals:
+        by_element.setdefault(proposal.element_id, []).append(proposal)
+    rows: list[CompiledElement] = []
+    per_item: dict[int, int] = {}
+
+    def walk(element: ElementView, depth: int, item_id: int) -> None:
+        own = by_element.get(element.id, [])
+        open_count = sum(1 for p in own if p.status == "submitted")
+        per_item[item_id] = per_item.get(item_id, 0) + open_count
+        if agenda_item_id is None or item_id == agenda_item_id:
+            rows.append(
+                CompiledElement(
+                    element=element,
+                    depth=depth,
+                    proposals=[
+                        CompiledProposal(
+                            p,
+                            word_diff(p.base_text, p.proposed_text),
+                            mark_summary(list(p.marks.all())),
+                        )
+                        for p in own
+                    ],
+                    open_count=open_count,
+                )
+            )
+        for block in element.blocks:
+            for child in block.items:
+                walk(child, depth + 1, item_id)
+
+    for element in document_view.elements:
+        walk(element, 0, element.id)
+    return rows, per_item

@@ -99,7 +99,7 @@ def element_history(element: Element) -> list[Any]:
 def proposals_queryset() -> QuerySet[Proposal]:
     """Proposals with everything a list shows, in a fixed number of queries."""
     return Proposal.objects.select_related(
-        "element", "delegation", "on_behalf_of", "round", "author", "base_revision"
+        "element", "delegation", "on_behalf_of", "round", "author", "base_revision", "reflected_in"
     ).prefetch_related(
         "co_sponsors",
         Prefetch(
@@ -152,3 +152,27 @@ def open_proposal_counts(document: Document) -> dict[int, int]:
         .annotate(count=Count("id"))
     )
     return {row["element_id"]: row["count"] for row in rows}
+
+
+def compilation_proposals(
+    document: Document, *, delegation_code: str = "", kind: str = "", status: str = ""
+) -> list[Proposal]:
+    """Visible proposals for the compilation, filtered; a fixed number of queries."""
+    proposals = proposals_queryset().filter(document=document).exclude(status=ProposalStatus.DRAFT)
+    if delegation_code:
+        proposals = proposals.filter(delegation__code=delegation_code)
+    if kind:
+        proposals = proposals.filter(kind=kind)
+    if status:
+        proposals = proposals.filter(status=status)
+    return list(proposals.order_by("submitted_at", "id"))
+
+
+def notifications_of(delegation: Delegation, limit: int = 20) -> list:
+    from drafting.models import Notification
+
+    return list(
+        Notification.objects.filter(delegation=delegation)
+        .select_related("proposal")
+        .order_by("-created_at", "-id")[:limit]
+    )

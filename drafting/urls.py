@@ -1,6 +1,6 @@
 from django.urls import path
 
-from drafting.views import documents, proposals
+from drafting.views import chair, documents, proposals
 
 urlpatterns = [
     path("", documents.home, name="home"),
@@ -47,4 +47,13 @@ urlpatterns = [
     ),
     path("m/<slug:slug>/delegation/", proposals.delegation_page, name="delegation_page"),
     path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
+    path("m/<slug:slug>/compilation/", chair.compilation, name="compilation"),
+    path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),
+    path(
+        "m/<slug:slug>/elements/<int:element_id>/review/",
+        chair.element_review,
+        name="element_review",
+    ),
+    path("m/<slug:slug>/revisions/issue/", chair.issue_revision, name="issue_revision"),
+    path("m/<slug:slug>/compare/", chair.compare, name="compare"),
 ]

@@ -54,6 +54,18 @@ class Redline:
         return sum(1 for row in self.rows if row.change == change)
 
     @property
+    def count_inserted(self) -> int:
+        return self.count(INSERTED)
+
+    @property
+    def count_changed(self) -> int:
+        return self.count(CHANGED)
+
+    @property
+    def count_deleted(self) -> int:
+        return self.count(DELETED)
+
+    @property
     def moved(self) -> int:
         return sum(1 for row in self.rows if row.moved)
 

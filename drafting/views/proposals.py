@@ -334,6 +334,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "drafts": [r for r in rows if r[0].status == "draft"],
             "others": [r for r in rows if r[0].status != "draft"],
             "open_round": services.open_round(meeting.document),
+            "notifications": selectors.notifications_of(delegation),
         },
     )
 

@@ -1,0 +1,309 @@
+"""Thin views for the chair's office: compilation, decisions, composing, issuing, comparing."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from drafting import permissions, presenters, selectors
+from drafting.errors import DomainError, MergeConflict, NotAllowed, ProposalInvalid
+from drafting.models import Delegation, Proposal, ProposalKind, ProposalStatus, Revision
+from drafting.services import merge
+from drafting.services.revisions import revision_issue
+from drafting.text import diff, redline
+
+
+def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):  # type: ignore[no-untyped-def]
+    meeting = selectors.meeting_with_document(slug)
+    allowed = (
+        permissions.can_decide(request.user, meeting.document)
+        if decide
+        else permissions.can_read_working_draft(request.user, meeting.document)
+    )
+    if not allowed:
+        raise PermissionDenied
+    return meeting
+
+
+@require_safe
+@login_required
+def compilation(request: HttpRequest, slug: str) -> HttpResponse:
+    """The working draft with every submitted proposal under its element, filterable."""
+    meeting = _meeting_for(request, slug)
+    document = meeting.document
+    filters = {
+        "item": request.GET.get("item", ""),
+        "delegation": request.GET.get("delegation", ""),
+        "kind": request.GET.get("kind", ""),
+        "status": request.GET.get("status", ""),
+    }
+    document_view = presenters.present(selectors.working_draft_snapshot(document))
+    proposals = selectors.compilation_proposals(
+        document,
+        delegation_code=filters["delegation"],
+        kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
+        status=filters["status"] if filters["status"] in ProposalStatus.values else "",
+    )
+    item_id = int(filters["item"]) if filters["item"].isdigit() else None
+    rows, per_item = presenters.compile_rows(document_view, proposals, agenda_item_id=item_id)
+    if not (filters["delegation"] or filters["kind"] or filters["status"]):
+        shown = rows
+    else:
+        shown = [row for row in rows if row.proposals]
+    return render(
+        request,
+        "drafting/compilation.html",
+        {
+            "meeting": meeting,
+            "rows": shown,
+            "agenda_items": [
+                (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
+            ],
+            "filters": filters,
+            "delegations": Delegation.objects.filter(proposals__document=document)
+            .distinct()
+            .order_by("name")
+            .only("code", "name"),
+            "kinds": ProposalKind.choices,
+            "statuses": [s for s in ProposalStatus.choices if s[0] != "draft"],
+            "can_decide": permissions.can_decide(request.user, document),
+            "total": len(proposals),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
+    """Review and compose: all proposals on an element side by side; the chair writes the text."""
+    meeting = _meeting_for(request, slug, decide=True)
+    element = selectors.element_in_document(meeting.document, element_id)
+    conflict = None
+    typed = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        chosen = list(
+            Proposal.objects.filter(
+                element=element, public_id__in=request.POST.getlist("proposal")
+            ).select_related("delegation", "document")
+        )
+        note = request.POST.get("note", "")
+        try:
+            if action == "accept":
+                merge.proposal_accept(user=request.user, proposals=chosen, note=note)
+                messages.success(request, _("Accepted; the working draft is updated."))
+            elif action == "compose":
+                typed = request.POST.get("text", "")
+                merge.element_compose(
+                    user=request.user,
+                    element=element,
+                    text=typed,
+                    expected_text=request.POST.get("expected_text", ""),
+                    cited=chosen,
+                    note=note,
+                )
+                messages.success(request, _("The new text is in the working draft."))
+            elif action in {"reject", "defer"}:
+                if len(chosen) != 1:
+                    raise DomainError(_("Choose one proposal."))
+                step = merge.proposal_reject if action == "reject" else merge.proposal_defer
+                step(user=request.user, proposal=chosen[0], note=note)
+                messages.success(request, _("Decision recorded; the delegation is told."))
+            elif action == "status":
+                merge.element_set_status(
+                    user=request.user,
+                    element=element,
+                    status=request.POST.get("status", ""),
+                    reopen=request.POST.get("reopen") == "1",
+                    note=note,
+                )
+                messages.success(request, _("Status changed."))
+            elif action in {"up", "down"}:
+                merge.element_move(user=request.user, element=element, direction=action)
+                messages.success(request, _("Element moved."))
+            elif action == "insert":
+                typed = request.POST.get("new_text", "")
+                merge.element_insert(
+                    user=request.user,
+                    after=element,
+                    kind=request.POST.get("new_kind", ""),
+                    text=typed,
+                )
+                messages.success(request, _("Element inserted."))
+            else:
+                raise DomainError(_("Unknown action."))
+            return redirect("element_review", meeting.slug, element.pk)
+        except MergeConflict as clash:
+            conflict = clash
+            messages.error(request, str(clash))
+        except NotAllowed as refused:
+            raise PermissionDenied(str(refused)) from refused
+        except ProposalInvalid as invalid:
+            for problems in invalid.problems.values():
+                for problem in problems:
+                    messages.error(request, problem)
+        except DomainError as refused:
+            messages.error(request, str(refused))
+        element.refresh_from_db()
+    proposals = [p for p in selectors.submitted_proposals_on(element)]
+    cards = [
+        presenters.CompiledProposal(
+            p,
+            diff.word_diff(p.base_text, p.proposed_text),
+            presenters.mark_summary(list(p.marks.all())),
+        )
+        for p in proposals
+    ]
+    return render(
+        request,
+        "drafting/element_review.html",
+        {
+            "meeting": meeting,
+            "element": element,
+            "cards": cards,
+            "open_cards": [c for c in cards if c.proposal.status in {"submitted", "deferred"}],
+            "conflict": conflict,
+            "conflict_rows": [
+                (p, diff.word_diff(p.base_text, p.proposed_text), result)
+                for p, result in (conflict.attempts if conflict else [])
+            ],
+            "typed": typed,
+            "changes": element.changes.select_related("made_by").prefetch_related(
+                "proposals__delegation"
+            )[:20],
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+@require_POST
+def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
+    """One-click accept, reject or defer from the compilation (the easy cases)."""
+    meeting = _meeting_for(request, slug, decide=True)
+    proposal = (
+        Proposal.objects.filter(
+            document=meeting.document, public_id=request.POST.get("proposal", "")
+        )
+        .select_related("delegation", "document")
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    action = request.POST.get("action")
+    note = request.POST.get("note", "")
+    try:
+        if action == "accept":
+            merge.proposal_accept(user=request.user, proposals=[proposal], note=note)
+        elif action == "reject":
+            merge.proposal_reject(user=request.user, proposal=proposal, note=note)
+        elif action == "defer":
+            merge.proposal_defer(user=request.user, proposal=proposal, note=note)
+        else:
+            raise DomainError(_("Unknown action."))
+        messages.success(request, _("Decision recorded."))
+    except MergeConflict as clash:
+        messages.error(request, str(clash) + " " + _("Resolve it here by writing the text."))
+        return redirect("element_review", meeting.slug, proposal.element_id)
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    back = request.POST.get("back", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(reverse("compilation", args=[meeting.slug]) + f"#e-{proposal.element_id}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = selectors.meeting_with_document(slug)
+    document = meeting.document
+    if not permissions.can_issue_revision(request.user, document):
+        raise PermissionDenied
+    last = selectors.revisions_of(document).last()
+    cover_letter = request.POST.get("cover_letter", "")
+    signatory = request.POST.get("signatory", meeting.chair)
+    errors = []
+    if request.method == "POST":
+        if request.POST.get("confirm") != "1":
+            errors.append(_("Tick the box to confirm: an issued revision cannot be changed."))
+        elif not cover_letter.strip():
+            errors.append(_("Write the cover letter."))
+        else:
+            try:
+                revision = revision_issue(
+                    issued_by=request.user,
+                    document=document,
+                    cover_letter=cover_letter,
+                    signatory=signatory,
+                )
+            except ProposalInvalid as invalid:
+                errors.extend(m for ms in invalid.problems.values() for m in ms)
+            else:
+                messages.success(request, _("%(label)s is issued.") % {"label": revision.label})
+                return redirect("revision_detail", meeting.slug, revision.number)
+    pending = Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED).count()
+    return render(
+        request,
+        "drafting/issue_revision.html",
+        {
+            "meeting": meeting,
+            "last": last,
+            "next_label": f"Rev.{last.number + 1}" if last else "Zero draft",
+            "cover_letter": cover_letter,
+            "signatory": signatory,
+            "errors": errors,
+            "pending": pending,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_safe
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    """A redline between two issued revisions (public), or a revision and the working draft."""
+    meeting = selectors.meeting_with_document(slug)
+    document = meeting.document
+    revisions = list(selectors.revisions_of(document))
+    if not revisions:
+        raise Http404
+    old_number = request.GET.get("from", "")
+    new_number = request.GET.get("to", "")
+    can_draft = permissions.can_read_working_draft(request.user, document)
+    old = _revision_or_none(document, old_number) or (
+        revisions[-2] if len(revisions) > 1 else revisions[0]
+    )
+    if new_number == "draft":
+        if not can_draft:
+            raise PermissionDenied
+        new_tree = selectors.working_draft_snapshot(document)["elements"]
+        new_label = _("Working draft")
+    else:
+        new = _revision_or_none(document, new_number) or revisions[-1]
+        new_tree = new.snapshot["elements"]
+        new_label = new.label
+    result = redline.compare(old.snapshot["elements"], new_tree)
+    return render(
+        request,
+        "drafting/compare.html",
+        {
+            "meeting": meeting,
+            "redline": result,
+            "old_label": old.label,
+            "new_label": new_label,
+            "revisions": revisions,
+            "old_number": old.number,
+            "new_number": new_number or revisions[-1].number,
+            "can_draft": can_draft,
+        },
+    )
+
+
+def _revision_or_none(document, number: str) -> Revision | None:  # type: ignore[no-untyped-def]
+    if not number.isdigit():
+        return None
+    return Revision.objects.filter(document=document, number=int(number)).first()
