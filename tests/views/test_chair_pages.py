@@ -1,0 +1,204 @@
+"""The chair's pages through the test client: who may do what, conflicts, issuing, comparing."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from drafting.models import Element, Proposal, ProposalStatus, Revision
+from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+from drafting.services.revisions import revision_issue
+from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+
+pytestmark = pytest.mark.django_db
+
+THEME = "Cooperation between exporting and importing states"
+
+
+@pytest.fixture
+def round_1(bms7):
+    now = timezone.now()
+    return round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="Round 1",
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def theme(bms7):
+    return Element.objects.get(text=THEME)
+
+
+def _submit(code, element, text):
+    return proposal_create(
+        user=delegate_of(code),
+        element=element,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(kind="amend", proposed_text=text),
+    )
+
+
+@pytest.fixture
+def people(bms7):
+    return {
+        "anonymous": None,
+        "delegate": delegate_of("jpn"),
+        "chair": chairs_office(),
+        "secretariat": secretariat(),
+        "no_role": UserFactory(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("delegate", 403), ("chair", 200), ("secretariat", 403), ("no_role", 403)],
+)
+def test_only_the_chairs_office_reviews_decides_and_issues(
+    client, people, theme, round_1, who, expected
+):
+    proposal = _submit("mex", theme, "Enhanced cooperation between exporting and importing states")
+    if people[who]:
+        client.force_login(people[who])
+    assert client.get(reverse("element_review", args=["bms7", theme.pk])).status_code == expected
+    assert client.get(reverse("issue_revision", args=["bms7"])).status_code == expected
+    response = client.post(
+        reverse("quick_decision", args=["bms7"]),
+        {"proposal": proposal.public_id, "action": "accept"},
+    )
+    assert response.status_code == (302 if who in {"anonymous", "chair"} else 403)
+    response = client.post(
+        reverse("issue_revision", args=["bms7"]), {"cover_letter": "Excellency,", "confirm": "1"}
+    )
+    assert response.status_code == (302 if who in {"anonymous", "chair"} else 403)
+    expected_status = ProposalStatus.ACCEPTED if who == "chair" else ProposalStatus.SUBMITTED
+    assert Proposal.objects.get().status == expected_status
+    assert Revision.objects.count() == (2 if who == "chair" else 1)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("delegate", 200), ("chair", 200), ("secretariat", 200), ("no_role", 403)],
+)
+def test_the_compilation_is_for_delegations_and_the_chair(
+    client, people, theme, round_1, who, expected
+):
+    if people[who]:
+        client.force_login(people[who])
+    assert client.get(reverse("compilation", args=["bms7"])).status_code == expected
+
+
+def test_delegates_see_the_compilation_without_decision_buttons(client, people, theme, round_1):
+    _submit("mex", theme, "Enhanced cooperation between exporting and importing states")
+    client.force_login(people["delegate"])
+    html = client.get(reverse("compilation", args=["bms7"])).text
+    assert "Mexico" in html and "decision-form" not in html
+    client.force_login(people["chair"])
+    assert "decision-form" in client.get(reverse("compilation", args=["bms7"])).text
+
+
+def test_compilation_filters_and_counts(client, people, theme, round_1):
+    _submit("mex", theme, "Enhanced cooperation between exporting and importing states")
+    _submit("jpn", theme, "Cooperation between exporting and importing States")
+    client.force_login(people["chair"])
+    html = client.get(reverse("compilation", args=["bms7"]), {"delegation": "mex"}).text
+    assert "Mexico" in html and "Japan</a>" not in html
+    html = client.get(reverse("compilation", args=["bms7"])).text
+    assert "2 open proposals" in html
+
+
+def test_compilation_does_a_fixed_number_of_queries_however_many_proposals(
+    client, people, theme, round_1
+):
+    client.force_login(people["chair"])
+    url = reverse("compilation", args=["bms7"])
+    first = _submit("arg", theme, "Cooperation between exporting and importing States")
+    mark_set(user=delegate_of("can"), proposal=first, stance="oppose")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    elements = list(Element.objects.filter(kind="theme").exclude(pk=theme.pk)[:15])
+    codes = ["mex", "bra", "fra", "deu", "ind", "nga"]
+    for index, element in enumerate(elements):
+        proposal = _submit(codes[index % len(codes)], element, f"{element.text} [option {index}]")
+        mark_set(user=delegate_of("can"), proposal=proposal, stance="support")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.text.count('class="compiled-proposal"') == 16
+    assert len(many) == len(few)
+
+
+def test_a_conflict_is_shown_side_by_side_and_nothing_is_applied(client, people, theme, round_1):
+    first = _submit("bra", theme, "Cooperation between producing and importing states")
+    second = _submit("fra", theme, "Cooperation between supplying and importing states")
+    client.force_login(people["chair"])
+    url = reverse("element_review", args=["bms7", theme.pk])
+    response = client.post(
+        url, {"action": "accept", "proposal": [first.public_id, second.public_id]}
+    )
+    assert response.status_code == 409
+    assert "change the same words" in response.text
+    assert "Brazil" in response.text and "France" in response.text
+    theme.refresh_from_db()
+    assert theme.text == THEME
+    response = client.post(
+        url,
+        {
+            "action": "compose",
+            "text": "Cooperation between [producing / supplying] and importing states",
+            "expected_text": THEME,
+            "proposal": [first.public_id, second.public_id],
+        },
+    )
+    assert response.status_code == 302
+    theme.refresh_from_db()
+    assert theme.text == "Cooperation between [producing / supplying] and importing states"
+    assert set(Proposal.objects.values_list("status", flat=True)) == {"accepted_with_changes"}
+
+
+def test_a_stale_compose_keeps_what_the_chair_typed(client, people, theme):
+    client.force_login(people["chair"])
+    typed = "Cooperation [among all] States"
+    response = client.post(
+        reverse("element_review", args=["bms7", theme.pk]),
+        {"action": "compose", "text": typed, "expected_text": "something older"},
+    )
+    assert response.status_code == 409
+    assert f"{typed}</textarea>" in response.text
+
+
+def test_issuing_needs_confirmation_and_a_cover_letter(client, people, bms7):
+    client.force_login(people["chair"])
+    url = reverse("issue_revision", args=["bms7"])
+    response = client.post(url, {"cover_letter": "Excellency,"})
+    assert response.status_code == 422 and "Tick the box" in response.text
+    assert "Excellency,</textarea>" in response.text
+    response = client.post(url, {"cover_letter": " ", "confirm": "1"})
+    assert response.status_code == 422 and "Write the cover letter" in response.text
+    response = client.post(url, {"cover_letter": "Excellency,\n\nRev.1", "confirm": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("/revisions/1/")
+    assert Revision.objects.get(number=1).label == "Rev.1"
+
+
+def test_compare_is_public_for_issued_revisions_and_shows_the_redline(client, people, theme, bms7):
+    theme.text = "Enhanced cooperation between exporting and importing states"
+    theme.save(update_fields=["text"])
+    revision_issue(issued_by=people["chair"], document=bms7.document, cover_letter="Excellency,")
+    response = client.get(reverse("compare", args=["bms7"]), {"from": 0, "to": 1})
+    assert response.status_code == 200
+    assert "<ins>Enhanced cooperation</ins>" in response.text or "<ins>Enhanced " in response.text
+    assert "1 changed" in response.text
+    assert (
+        client.get(reverse("compare", args=["bms7"]), {"from": 0, "to": "draft"}).status_code == 403
+    )
+    client.force_login(people["delegate"])
+    assert (
+        client.get(reverse("compare", args=["bms7"]), {"from": 1, "to": "draft"}).status_code == 200
+    )
