@@ -96,3 +96,86 @@ def test_the_same_submission_sent_twice_at_once_is_stored_once(bms7, round_1):
     assert errors == []
     assert len(set(results)) == 1
     assert Proposal.objects.count() == 1
+
+
+def test_two_chairs_accepting_on_one_element_at_once_lose_neither_change(bms7, round_1):
+    """Both accepts land in turn (the second fuzzily on the first's text), or the second is
+    told of a conflict; the element never loses an accepted change."""
+    from drafting.errors import MergeConflict
+    from drafting.services.merge import proposal_accept
+    from tests.factories import chairs_office
+
+    theme = Element.objects.get(text="Cooperation between exporting and importing states")
+    first = proposal_create(
+        user=delegate_of("jpn"),
+        element=theme,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(
+            kind="amend",
+            proposed_text="Enhanced cooperation between exporting and importing states",
+        ),
+    )
+    second = proposal_create(
+        user=delegate_of("mex"),
+        element=theme,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(
+            kind="amend",
+            proposed_text="Cooperation between exporting and importing States, as appropriate",
+        ),
+    )
+    chairs = [chairs_office(), chairs_office()]
+
+    def accept(chair, proposal):
+        def work():
+            try:
+                proposal_accept(user=chair, proposals=[proposal])
+                return "accepted"
+            except MergeConflict:
+                return "conflict"
+
+        return work
+
+    results, errors = _run_at_once([accept(chairs[0], first), accept(chairs[1], second)])
+    assert errors == []
+    theme.refresh_from_db()
+    accepted = set(Proposal.objects.filter(status="accepted").values_list("pk", flat=True))
+    if results.count("accepted") == 2:
+        assert (
+            theme.text
+            == "Enhanced cooperation between exporting and importing States, as appropriate"
+        )
+    else:
+        assert results.count("conflict") == 1
+    # Every accepted proposal's change is in the text, and the history has one entry each.
+    assert ("Enhanced" in theme.text) == (first.pk in accepted)
+    assert ("as appropriate" in theme.text) == (second.pk in accepted)
+    assert theme.history.filter(history_change_reason__startswith="Accepted").count() == len(
+        accepted
+    )
+
+
+def test_two_people_issuing_at_once_get_two_numbers_never_two_rev_1(bms7):
+    from drafting.models import Revision
+    from drafting.services.revisions import revision_issue
+    from tests.factories import chairs_office
+
+    chairs = [chairs_office(), chairs_office()]
+
+    def issue(chair):
+        return lambda: (
+            revision_issue(
+                issued_by=chair, document=bms7.document, cover_letter="Excellency,"
+            ).number
+        )
+
+    results, errors = _run_at_once([issue(chairs[0]), issue(chairs[1])])
+    assert errors == []
+    assert sorted(results) == [1, 2]
+    assert sorted(Revision.objects.values_list("label", flat=True)) == [
+        "Rev.1",
+        "Rev.2",
+        "Zero draft",
+    ]

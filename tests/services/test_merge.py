@@ -287,3 +287,24 @@ def test_issued_revisions_are_immutable(chair, bms7):
     with pytest.raises(RevisionImmutableError):
         revision.delete()
     assert Revision.objects.get(pk=revision.pk).cover_letter == "Excellency,"
+
+
+def test_an_interrupted_issue_leaves_nothing_behind(chair, bms7, theme, monkeypatch):
+    """All or nothing: a failure while carrying proposals forward leaves no Rev.1 and no
+    renumbering."""
+    from django.db import transaction
+
+    from drafting.services import revisions
+
+    item_2 = Element.objects.get(kind="agenda_item", position=1, parent=None)
+    inserted = element_insert(user=chair, after=item_2, kind="agenda_item", text="[New item]")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(revisions, "_carry_forward", fail)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    assert not Revision.objects.filter(number=1).exists()
+    inserted.refresh_from_db()
+    assert inserted.provisional
