@@ -9,6 +9,12 @@ urlpatterns = [
     path(
         "m/<slug:slug>/revisions/<int:number>/", documents.revision_detail, name="revision_detail"
     ),
+    path("m/<slug:slug>/revisions/<int:number>/pdf/", documents.revision_pdf, name="revision_pdf"),
+    path(
+        "m/<slug:slug>/revisions/<int:number>/pdf/<str:kind>/",
+        documents.revision_pdf,
+        name="revision_pdf_kind",
+    ),
     path(
         "m/<slug:slug>/elements/<int:element_id>/history/",
         documents.element_history,

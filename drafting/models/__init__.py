@@ -11,7 +11,7 @@ from drafting.models.proposal import (
     ProposalMark,
     ProposalStatus,
 )
-from drafting.models.revision import Revision, RevisionImmutableError
+from drafting.models.revision import Revision, RevisionFile, RevisionImmutableError
 
 __all__ = [
     "VISIBLE_STATUSES",
@@ -33,5 +33,6 @@ __all__ = [
     "ProposalMark",
     "ProposalStatus",
     "Revision",
+    "RevisionFile",
     "RevisionImmutableError",
 ]

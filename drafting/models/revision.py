@@ -64,3 +64,34 @@ class Revision(models.Model):
     @property
     def elements(self) -> list:
         return self.snapshot["elements"]
+
+
+class RevisionFile(models.Model):
+    """A PDF of an issued revision, generated once and kept with its checksum.
+
+    ``kind`` is revision, redline or compilation. The same revision always gives the same
+    bytes, so a stored file never goes stale; it is only ever created, never changed.
+    """
+
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="files", verbose_name=_("revision")
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    pages = models.PositiveIntegerField(_("pages"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("revision PDF")
+        verbose_name_plural = _("revision PDFs")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "kind"], name="revision_file_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["revision", "redline", "compilation"]),
+                name="revision_file_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.kind}"

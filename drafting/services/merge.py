@@ -109,6 +109,12 @@ def _changed_ranges(base: str, proposed: str) -> list[tuple[int, int]]:
     return ranges
 
 
+def _alone(proposal: Proposal, text: str) -> str | None:
+    """What the proposal alone would make of ``text``, or None when it does not apply."""
+    result = diff.apply_patch(proposal.patch, text)
+    return result.text if result.applied else None
+
+
 def _overlap(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> bool:
     return any(a0 <= b1 and b0 <= a1 for a0, a1 in first for b0, b1 in second)
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -84,7 +85,9 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
     element = selectors.element_in_document(meeting.document, element_id)
     conflict = None
     typed = None
+    chosen_ids: set[str] = set()
     if request.method == "POST":
+        chosen_ids = set(request.POST.getlist("proposal"))
         action = request.POST.get("action", "")
         chosen = list(
             Proposal.objects.filter(
@@ -172,6 +175,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                 for p, result in (conflict.attempts if conflict else [])
             ],
             "typed": typed,
+            "chosen_ids": chosen_ids,
             "changes": element.changes.select_related("made_by").prefetch_related(
                 "proposals__delegation"
             )[:20],
@@ -212,7 +216,9 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as refused:
         messages.error(request, str(refused))
     back = request.POST.get("back", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(back)
     return redirect(reverse("compilation", args=[meeting.slug]) + f"#e-{proposal.element_id}")
 

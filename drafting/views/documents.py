@@ -1,13 +1,15 @@
 """Thin views: read through selectors, check permissions, render."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from drafting import permissions, presenters, selectors
+from drafting import pdfs, permissions, presenters, selectors
 from drafting.models import Meeting
+from drafting.services.exports import revision_file_get_or_create
 from drafting.text import diff
 
 
@@ -109,3 +111,33 @@ def element_history(request: HttpRequest, slug: str, element_id: int) -> HttpRes
         "drafting/element_history.html",
         {"meeting": meeting, "element": element, "records": selectors.element_history(element)},
     )
+
+
+@require_safe
+def revision_pdf(
+    request: HttpRequest, slug: str, number: int, kind: str = "revision"
+) -> HttpResponse:
+    """The stored PDF of an issued revision (public), its redline (public) or the
+    compilation of proposals made against it (delegations, chair, secretariat)."""
+    if kind not in pdfs.KINDS:
+        raise Http404
+    meeting = selectors.meeting_with_document(slug)
+    revision = selectors.revision_by_number(meeting.document, number)
+    if kind == "compilation" and not permissions.can_read_working_draft(
+        request.user, meeting.document
+    ):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    stored = revision_file_get_or_create(meeting=meeting, revision=revision, kind=kind)
+    etag = f'"{stored.sha256}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(bytes(stored.content), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{pdfs.file_name(revision, kind)}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = (
+        "public, max-age=86400" if kind != "compilation" else "private, max-age=300"
+    )
+    return response

@@ -202,3 +202,18 @@ def test_compare_is_public_for_issued_revisions_and_shows_the_redline(client, pe
     assert (
         client.get(reverse("compare", args=["bms7"]), {"from": 1, "to": "draft"}).status_code == 200
     )
+
+
+def test_the_back_link_after_a_decision_stays_on_this_site(client, people, theme, round_1):
+    proposal = _submit("mex", theme, "Enhanced cooperation between exporting and importing states")
+    client.force_login(people["chair"])
+    response = client.post(
+        reverse("quick_decision", args=["bms7"]),
+        {
+            "proposal": proposal.public_id,
+            "action": "reject",
+            "back": "/\\evil.example/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/m/bms7/compilation/")

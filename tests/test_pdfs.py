@@ -1,0 +1,234 @@
+"""Revision PDFs: UN layout, every word of the record, tagged, deterministic, and safe."""
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from weasyprint import HTML
+
+from drafting.models import Element, Revision
+from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, render_pdf
+from drafting.services.revisions import revision_issue
+from drafting.text.snapshot import iter_elements
+from tests.factories import chairs_office, delegate_of
+
+pytestmark = pytest.mark.django_db
+
+POPPLER = shutil.which("pdftotext")
+
+
+def _text(pdf: bytes, page: int | None = None) -> str:
+    args = ["pdftotext", "-layout", "-enc", "UTF-8"]
+    if page:
+        args += ["-f", str(page), "-l", str(page)]
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [*args, "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return result.stdout.decode("utf-8")
+
+
+def _flat(text: str) -> str:
+    """Whitespace folded; a word broken after a hyphen at a line end joined again."""
+    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
+
+
+@pytest.fixture(scope="module")
+def poppler():
+    if POPPLER is None:
+        pytest.fail("poppler-utils is not installed: run .ci/run, which installs it")
+
+
+@pytest.fixture
+def zero(bms7):
+    return Revision.objects.get(document=bms7.document, number=0)
+
+
+def test_the_zero_draft_pdf_holds_every_word_of_the_record(bms7, zero, poppler):
+    rendered = render_pdf(bms7, zero)
+    text = _flat(_text(rendered.content))
+    assert "A/CONF.192/BMS/2021/WP.1" in text
+    assert "Distr.: General" in text and "Original: English" in text and "7 May 2021" in text
+    assert "BMS7 Outcome Document – Zero Draft" in text
+    for element, _depth in iter_elements(zero.snapshot["elements"]):
+        assert _flat(element["text"]) in text, element["text"]
+        for footnote in element["footnotes"]:
+            assert _flat(footnote) in text, footnote
+    assert "Martin Kimani, PhD, EBS" in text
+    assert rendered.pages >= 4
+
+
+def test_footnotes_sit_at_the_foot_of_the_page_that_calls_them(bms7, zero, poppler):
+    rendered = render_pdf(bms7, zero)
+    for page in range(1, rendered.pages + 1):
+        text = _flat(_text(rendered.content, page))
+        if "[Consideration of the implementation of the Programme of Action" in text:
+            assert "1 Based on the chair’s proposals of the draft agenda" in text
+            break
+    else:
+        pytest.fail("agenda item 1 not found")
+
+
+def test_the_pdf_is_tagged_titled_in_english_with_embedded_fonts(bms7, zero, poppler):
+    content = render_pdf(bms7, zero).content
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert bool(pdf.Root.MarkInfo.Marked) is True
+        assert str(pdf.Root.Lang) == "en"
+        assert "Zero draft" in str(pdf.docinfo["/Title"])
+        assert "/Names" not in pdf.Root or "/EmbeddedFiles" not in pdf.Root.Names
+        assert len(pdf.attachments) == 0
+    info = subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True)  # noqa: S607
+    assert b"Tagged:          yes" in info.stdout
+    fonts = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True)  # noqa: S607
+    rows = fonts.stdout.decode().splitlines()[2:]
+    assert rows and all(" yes " in row for row in rows)
+
+
+def test_the_same_revision_gives_the_same_bytes(bms7, zero):
+    assert render_pdf(bms7, zero).content == render_pdf(bms7, zero).content
+
+
+def test_user_text_is_escaped_and_nothing_is_fetched_from_it(bms7, poppler):
+    """Markup typed into a proposal or by the chair stays text in the PDF, never a link,
+    image or attachment."""
+    element = Element.objects.filter(kind="theme").first()
+    hostile = (
+        '<link rel="attachment" href="file:///etc/passwd">'
+        '<img src="http://127.0.0.1:9/x.png"><script>alert(1)</script>'
+    )
+    element.text = f"[Effective control] {hostile}"
+    element.save(update_fields=["text"])
+    revision = revision_issue(
+        issued_by=chairs_office(), document=bms7.document, cover_letter="Excellency,"
+    )
+    fetcher = StaticOnlyFetcher()
+    content = render_pdf(bms7, revision, fetcher=fetcher).content
+    assert fetcher.refused == []  # nothing was even asked for: the markup never became markup
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        assert len(pdf.attachments) == 0
+    assert '<link rel="attachment" href="file:///etc/passwd">' in _flat(_text(content))
+    assert b"root:x:0:0" not in content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/secret",
+        "https://example.org/x.css",
+        "data:text/css,body{color:red}",
+        (PDF_ASSETS / ".." / ".." / "manage.py").as_uri(),
+        "file://evil.example/" + str(PDF_ASSETS / "un.css"),
+    ],
+)
+def test_the_fetcher_refuses_everything_but_our_own_pdf_assets(url):
+    fetcher = StaticOnlyFetcher()
+    with pytest.raises(ValueError, match="refused"):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_the_fetcher_serves_our_stylesheet():
+    response = StaticOnlyFetcher().fetch((PDF_ASSETS / "un.css").as_uri())
+    assert b"@page" in response.read()
+
+
+def test_an_attachment_link_in_raw_html_is_not_embedded():
+    """Even markup WeasyPrint would act on gets nothing from outside our assets."""
+    fetcher = StaticOnlyFetcher()
+    html = '<link rel="attachment" href="file:///etc/passwd"><p>x</p><img src="http://127.0.0.1:9/i.png">'
+    content = HTML(string=html, base_url=PDF_ASSETS.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        assert len(pdf.attachments) == 0
+    assert set(fetcher.refused) == {"file:///etc/passwd", "http://127.0.0.1:9/i.png"}
+
+
+def test_redline_and_compilation_pdfs(bms7, poppler):
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+    from tests.factories import secretariat
+
+    theme = Element.objects.get(text="Effective control over SALW")
+    theme.text = "Effective [and transparent] control over SALW"
+    theme.save(update_fields=["text"])
+    chair = chairs_office()
+    rev1 = revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    now = timezone.now()
+    round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="R2",
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(hours=1),
+    )
+    proposal = proposal_create(
+        user=delegate_of("jpn"),
+        element=theme,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(
+            kind="amend", proposed_text="Effective [and transparent] control over small arms"
+        ),
+    )
+    mark_set(user=delegate_of("mex"), proposal=proposal, stance="support")
+    redline = _flat(_text(render_pdf(bms7, rev1, "redline").content))
+    assert "changes from Zero draft" in redline and "[and transparent]" in redline
+    compilation = _flat(_text(render_pdf(bms7, rev1, "compilation").content))
+    assert "Japan" in compilation and "Supported by: Mexico" in compilation
+    assert "small arms" in compilation
+
+
+def test_command_line_exports(bms7, zero, tmp_path, poppler):
+    target = tmp_path / "zero.pdf"
+    call_command("export_revision", "bms7", "0", "--format", "pdf", "-o", str(target))
+    assert target.read_bytes().startswith(b"%PDF")
+    call_command(
+        "export_revision",
+        "bms7",
+        "0",
+        "--format",
+        "pdf",
+        "--redline",
+        "-o",
+        str(tmp_path / "r.pdf"),
+    )
+    call_command(
+        "export_revision",
+        "bms7",
+        "0",
+        "--format",
+        "pdf",
+        "--compilation",
+        "-o",
+        str(tmp_path / "c.pdf"),
+    )
+    assert (tmp_path / "r.pdf").exists() and (tmp_path / "c.pdf").exists()
+    assert target.read_bytes() == render_pdf(bms7, zero).content
+
+
+def test_download_with_etag_public_for_revisions_private_for_compilations(client, bms7, zero):
+    url = reverse("revision_pdf", args=["bms7", 0])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert 'filename="A-CONF.192-BMS-2021-WP.1.pdf"' in response["Content-Disposition"]
+    etag = response["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    compilation = reverse("revision_pdf_kind", args=["bms7", 0, "compilation"])
+    assert client.get(compilation).status_code == 302
+    client.force_login(delegate_of("jpn"))
+    assert client.get(compilation).status_code == 200
+    assert client.get(reverse("revision_pdf_kind", args=["bms7", 0, "secrets"])).status_code == 404
+
+
+def test_no_stray_files_in_the_assets_folder():
+    assert sorted(p.name for p in Path(PDF_ASSETS).iterdir()) == ["un.css"]
