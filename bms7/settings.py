@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "simple_history",
     "drafting",
 ]
@@ -160,6 +161,23 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_TLS_PROXY") else None
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Background work (PDF exports): Django's tasks with the database backend, run by
+# `manage.py db_worker`. TASKS_BACKEND=immediate runs tasks in the request (tests).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("TASKS_BACKEND") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    },
+    # Always the database: `db_worker --backend database` serves it (and the tests use it
+    # to prove the worker path when the default runs tasks immediately).
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+# An export whose heartbeat is older than this is stale (its worker died): re-queue it.
+EXPORT_STALE_SECONDS = int(os.environ.get("EXPORT_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,12 @@ urlpatterns = [
     ),
     path("m/<slug:slug>/revisions/<int:number>/pdf/", documents.revision_pdf, name="revision_pdf"),
     path(
+        "m/<slug:slug>/revisions/<int:number>/exports/",
+        documents.export_request,
+        name="export_request",
+    ),
+    path("m/<slug:slug>/exports/<int:job_id>/", documents.export_status, name="export_status"),
+    path(
         "m/<slug:slug>/revisions/<int:number>/pdf/<str:kind>/",
         documents.revision_pdf,
         name="revision_pdf_kind",

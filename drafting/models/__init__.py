@@ -11,7 +11,7 @@ from drafting.models.proposal import (
     ProposalMark,
     ProposalStatus,
 )
-from drafting.models.revision import Revision, RevisionFile, RevisionImmutableError
+from drafting.models.revision import ExportJob, Revision, RevisionFile, RevisionImmutableError
 
 __all__ = [
     "VISIBLE_STATUSES",
@@ -24,6 +24,7 @@ __all__ = [
     "ElementChange",
     "ElementKind",
     "ElementStatus",
+    "ExportJob",
     "Footnote",
     "MarkStance",
     "Meeting",

@@ -95,3 +95,61 @@ class RevisionFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision} {self.kind}"
+
+
+class ExportJob(models.Model):
+    """A PDF export running in the background, with a heartbeat.
+
+    A task whose worker was killed stays "running" for ever in the task backend; this record's
+    heartbeat tells a stale job from a live one, so it can be re-queued or failed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="export_jobs", verbose_name=_("revision")
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    step = models.CharField(_("step"), max_length=120, blank=True)
+    pages_done = models.PositiveIntegerField(_("pages laid out"), default=0)
+    pages_expected = models.PositiveIntegerField(_("pages expected"), default=1)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF export")
+        verbose_name_plural = _("PDF exports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="export_job_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.kind} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(95, int(100 * self.pages_done / max(1, self.pages_expected)))

@@ -86,6 +86,10 @@ def revision_issue(
     )
     _mark_decided(locked, revision, issued_by)
     _carry_forward(locked, revision, issued_by)
+    # The revision PDF is made once, in the background, when the revision is issued.
+    from drafting.services.exports import export_job_request
+
+    export_job_request(user=issued_by, meeting=locked.meeting, revision=revision, kind="revision")
     return revision
 
 

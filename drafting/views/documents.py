@@ -4,12 +4,18 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from drafting import pdfs, permissions, presenters, selectors
-from drafting.models import Meeting
-from drafting.services.exports import revision_file_get_or_create
+from drafting.errors import DomainError, NotAllowed
+from drafting.models import ExportJob, Meeting
+from drafting.services.exports import (
+    export_job_request,
+    export_jobs_recover,
+    revision_file_get_or_create,
+)
 from drafting.text import diff
 
 
@@ -141,3 +147,38 @@ def revision_pdf(
         "public, max-age=86400" if kind != "compilation" else "private, max-age=300"
     )
     return response
+
+
+@require_POST
+def export_request(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Queue a background PDF export and go to its progress page."""
+    meeting = selectors.meeting_with_document(slug)
+    revision = selectors.revision_by_number(meeting.document, number)
+    kind = request.POST.get("kind", "revision")
+    try:
+        job = export_job_request(user=request.user, meeting=meeting, revision=revision, kind=kind)
+    except NotAllowed as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except DomainError as refused:
+        raise Http404(str(refused)) from refused
+    return redirect("export_status", meeting.slug, job.pk)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """Progress of a PDF export; htmx polls the fragment until the download is ready."""
+    meeting = selectors.meeting_with_document(slug)
+    job = get_object_or_404(
+        ExportJob.objects.select_related("revision"), pk=job_id, revision__document=meeting.document
+    )
+    if job.kind == "compilation" and not permissions.can_read_working_draft(
+        request.user, meeting.document
+    ):
+        raise Http404
+    export_jobs_recover()
+    job.refresh_from_db()
+    template = (
+        "drafting/export_status.html#progress" if request.htmx else "drafting/export_status.html"
+    )
+    return render(request, template, {"meeting": meeting, "job": job})

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -34,4 +37,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<12} {role}")
         self.stdout.write("")
         if not no_serve:
-            call_command("runserver", addrport, use_reloader=False)
+            # The background worker makes the PDFs; it stops with the server.
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+                cwd=settings.BASE_DIR,
+            )
+            self.stdout.write(f"Background worker for PDF exports started (pid {worker.pid}).")
+            try:
+                call_command("runserver", addrport, use_reloader=False)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=10)

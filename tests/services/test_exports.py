@@ -1,0 +1,146 @@
+"""Background PDF exports: progress, storage, recovery of jobs whose worker died."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from drafting.models import ExportJob, Revision, RevisionFile
+from drafting.services.exports import export_job_request, export_jobs_recover
+from tests.factories import delegate_of
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def zero(bms7):
+    return Revision.objects.get(document=bms7.document, number=0)
+
+
+def test_an_export_runs_reports_pages_and_stores_the_file(
+    bms7, zero, django_capture_on_commit_callbacks
+):
+    user = delegate_of("jpn")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = export_job_request(user=user, meeting=bms7, revision=zero, kind="revision")
+    job.refresh_from_db()
+    stored = RevisionFile.objects.get(revision=zero, kind="revision")
+    assert job.status == "done" and job.attempts == 1
+    assert job.pages_done == stored.pages >= 4
+    assert job.heartbeat_at is not None and job.finished_at is not None
+    again = export_job_request(user=user, meeting=bms7, revision=zero, kind="revision")
+    assert again.status == "done"  # already stored: nothing to render again
+
+
+def test_a_stale_running_job_is_requeued_then_failed_after_three_attempts(
+    bms7, zero, django_capture_on_commit_callbacks
+):
+    old = timezone.now() - timedelta(minutes=10)
+    job = ExportJob.objects.create(
+        revision=zero, kind="redline", status="running", attempts=1, heartbeat_at=old
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_jobs_recover() == 1
+    job.refresh_from_db()
+    assert job.status == "done" and job.attempts == 2
+    dead = ExportJob.objects.create(
+        revision=zero, kind="compilation", status="running", attempts=3, heartbeat_at=old
+    )
+    export_jobs_recover()
+    dead.refresh_from_db()
+    assert dead.status == "failed" and "stopped responding" in dead.error
+
+
+def test_a_live_job_is_left_alone(bms7, zero):
+    job = ExportJob.objects.create(
+        revision=zero, kind="redline", status="running", attempts=1, heartbeat_at=timezone.now()
+    )
+    assert export_jobs_recover() == 0
+    job.refresh_from_db()
+    assert job.status == "running"
+
+
+def test_the_progress_page_polls_then_offers_the_download(client, bms7, zero):
+    job = ExportJob.objects.create(
+        revision=zero,
+        kind="revision",
+        status="running",
+        pages_done=3,
+        pages_expected=6,
+        heartbeat_at=timezone.now(),
+    )
+    url = reverse("export_status", args=["bms7", job.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "3 pages laid out" in page.text and 'data-hx-trigger="every 1s"' in page.text
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert (
+        "<html" not in fragment.text
+        and '<progress id="export-bar" max="100" value="50">' in fragment.text
+    )
+    ExportJob.objects.filter(pk=job.pk).update(status="done", pages_done=6)
+    assert "Download the PDF" in client.get(url).text
+
+
+def test_requesting_an_export_through_the_page(
+    client, bms7, zero, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("export_request", args=["bms7", 0]), {"kind": "redline"})
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert response["Location"] == reverse("export_status", args=["bms7", job.pk])
+    assert (
+        client.post(
+            reverse("export_request", args=["bms7", 0]), {"kind": "compilation"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("export_request", args=["bms7", 0]), {"kind": "x"}).status_code == 404
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_runs_a_queued_export(bms7):
+    """The production path: the task is stored in the database and `db_worker` runs it."""
+    from drafting.tasks import export_pdf
+
+    zero = Revision.objects.get(document=bms7.document, number=0)
+    job = ExportJob.objects.create(revision=zero, kind="redline")
+    export_pdf.using(backend="database").enqueue(job.pk)
+    settings_dict = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}",
+        "TASKS_BACKEND": "database",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--backend",
+            "database",
+            "--batch",
+            "--no-startup-delay",
+            "--no-reload",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    job.refresh_from_db()
+    assert job.status == "done", (job.status, job.error, result.stderr[-2000:])
+    assert RevisionFile.objects.filter(revision=zero, kind="redline").exists()
