@@ -232,3 +232,21 @@ def test_download_with_etag_public_for_revisions_private_for_compilations(client
 
 def test_no_stray_files_in_the_assets_folder():
     assert sorted(p.name for p in Path(PDF_ASSETS).iterdir()) == ["un.css"]
+
+
+def test_latin_cyrillic_arabic_and_chinese_are_set_in_embedded_fonts(bms7, poppler):
+    """Names of States and later translations: every script prints, in fonts carried inside."""
+    element = Element.objects.filter(kind="theme").first()
+    element.text = "Côte d’Ivoire; Российская Федерация; المملكة العربية السعودية; 中华人民共和国"
+    element.save(update_fields=["text"])
+    revision = revision_issue(issued_by=chairs_office(), document=bms7.document, cover_letter="Excellency,")
+    content = render_pdf(bms7, revision).content
+    text = _text(content)
+    for word in ("Côte d’Ivoire", "Российская Федерация", "中华人民共和国"):
+        assert word in text
+    assert "العربية" in text or "ةيبرعلا" in text  # poppler may give Arabic in visual order
+    fonts = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True)  # noqa: S607
+    listing = fonts.stdout.decode()
+    assert "Arab" in listing or "Naskh" in listing
+    assert "CJK" in listing
+    assert all(" yes " in row for row in listing.splitlines()[2:])
