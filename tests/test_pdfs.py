@@ -239,7 +239,9 @@ def test_latin_cyrillic_arabic_and_chinese_are_set_in_embedded_fonts(bms7, poppl
     element = Element.objects.filter(kind="theme").first()
     element.text = "Côte d’Ivoire; Российская Федерация; المملكة العربية السعودية; 中华人民共和国"
     element.save(update_fields=["text"])
-    revision = revision_issue(issued_by=chairs_office(), document=bms7.document, cover_letter="Excellency,")
+    revision = revision_issue(
+        issued_by=chairs_office(), document=bms7.document, cover_letter="Excellency,"
+    )
     content = render_pdf(bms7, revision).content
     text = _text(content)
     for word in ("Côte d’Ivoire", "Российская Федерация", "中华人民共和国"):

@@ -41,6 +41,7 @@ def revision_issue(
     cover_letter: str,
     signatory: str = "",
     issued_at: datetime | None = None,
+    export_pdf: bool = True,
 ) -> Revision:
     """Freeze the working draft as the next numbered revision and return it.
 
@@ -87,9 +88,12 @@ def revision_issue(
     _mark_decided(locked, revision, issued_by)
     _carry_forward(locked, revision, issued_by)
     # The revision PDF is made once, in the background, when the revision is issued.
-    from drafting.services.exports import export_job_request
+    if export_pdf:
+        from drafting.services.exports import export_job_request
 
-    export_job_request(user=issued_by, meeting=locked.meeting, revision=revision, kind="revision")
+        export_job_request(
+            user=issued_by, meeting=locked.meeting, revision=revision, kind="revision"
+        )
     return revision
 
 

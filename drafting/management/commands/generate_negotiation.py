@@ -1,0 +1,29 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from drafting.models import Meeting
+from drafting.synthetic import generate
+
+
+class Command(BaseCommand):
+    help = "Generate a large synthetic negotiation (scale 1: 400 elements, 5,000 proposals)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--scale", type=float, default=1.0)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--slug", help="Meeting slug (default synth-<scale>)")
+
+    def handle(self, *args, scale: float, seed: int, slug: str | None, **options):  # type: ignore[no-untyped-def]
+        if scale <= 0 or scale > 20:
+            raise CommandError("--scale must be above 0 and at most 20.")
+        target = slug or f"synth-{scale:g}".replace(".", "_")
+        if Meeting.objects.filter(slug=target).exists():
+            raise CommandError(f"A meeting {target!r} exists already; use another --slug.")
+        started = time.perf_counter()
+        result = generate(scale=scale, seed=seed, slug=target)
+        self.stdout.write(
+            f"{result.meeting.slug}: {result.elements} elements, {result.proposals} proposals, "
+            f"{result.marks} marks, {result.revisions} revisions "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
