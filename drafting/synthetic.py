@@ -186,6 +186,20 @@ def _elements(rng: random.Random, document: Document, count: int) -> list[Elemen
             created.extend(
                 bulk_create_with_history(children, Element, default_change_reason="Generated")
             )
+    # Top up the last section to exactly ``count`` elements.
+    last_section = next(e for e in reversed(created) if e.kind == "section")
+    start = Element.objects.filter(parent=last_section).count()
+    extra = [
+        Element(
+            document=document,
+            parent=last_section,
+            position=start + offset,
+            kind="theme",
+            text=_sentence(rng, rng.randint(8, 30)),
+        )
+        for offset in range(max(0, count - len(created)))
+    ]
+    created.extend(bulk_create_with_history(extra, Element, default_change_reason="Generated"))
     return created
 
 
@@ -220,9 +234,10 @@ def _proposals(rng, document, elements, delegates, count, now):  # type: ignore[
     )
     texts = {e.pk: e.text for e in Element.objects.filter(document=document)}
     # Hot elements: a Zipf-like spread, a few elements draw most proposals.
-    weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(elements))]
+    candidates = [e for e in elements if e.kind != "agenda_item"] or elements
+    weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(candidates))]
     rng.shuffle(weights)
-    targets = rng.choices([e for e in elements if e.kind != "agenda_item"] or elements, k=count)
+    targets = rng.choices(candidates, weights=weights, k=count)
     batch = []
     for index, element in enumerate(targets):
         user, delegation = delegates[rng.randrange(len(delegates))]
