@@ -156,8 +156,6 @@ def compile_rows(
 
     Returns the rows and the number of open (submitted) proposals per agenda item id.
     """
-    from drafting.text.diff import word_diff
-
     by_element: dict[int, list[Any]] = {}
     for proposal in proposals:
         by_element.setdefault(proposal.element_id, []).append(proposal)
@@ -176,7 +174,7 @@ def compile_rows(
                     proposals=[
                         CompiledProposal(
                             p,
-                            word_diff(p.base_text, p.proposed_text),
+                            p.diff_segments,
                             mark_summary(list(p.marks.all())),
                         )
                         for p in own
@@ -191,3 +189,20 @@ def compile_rows(
     for element in document_view.elements:
         walk(element, 0, element.id)
     return rows, per_item
+
+
+def subtree_ids(document_view: DocumentView, element_id: int) -> set[int]:
+    """Ids of an element and everything under it (for filtering by agenda item)."""
+    found: set[int] = set()
+
+    def walk(element: ElementView, inside: bool) -> None:
+        inside = inside or element.id == element_id
+        if inside:
+            found.add(element.id)
+        for block in element.blocks:
+            for child in block.items:
+                walk(child, inside)
+
+    for element in document_view.elements:
+        walk(element, False)
+    return found

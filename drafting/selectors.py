@@ -155,10 +155,17 @@ def open_proposal_counts(document: Document) -> dict[int, int]:
 
 
 def compilation_proposals(
-    document: Document, *, delegation_code: str = "", kind: str = "", status: str = ""
+    document: Document,
+    *,
+    delegation_code: str = "",
+    kind: str = "",
+    status: str = "",
+    element_ids: set[int] | None = None,
 ) -> list[Proposal]:
     """Visible proposals for the compilation, filtered; a fixed number of queries."""
     proposals = proposals_queryset().filter(document=document).exclude(status=ProposalStatus.DRAFT)
+    if element_ids is not None:
+        proposals = proposals.filter(element_id__in=element_ids)
     if delegation_code:
         proposals = proposals.filter(delegation__code=delegation_code)
     if kind:
@@ -176,3 +183,18 @@ def notifications_of(delegation: Delegation, limit: int = 20) -> list:
         .select_related("proposal")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """Submitted proposals per agenda item id: one aggregate query, summed over subtrees."""
+    per_element = open_proposal_counts(document)
+    counts: dict[int, int] = {}
+    for item in document_view.agenda_items:
+        stack = [item]
+        total = 0
+        while stack:
+            element = stack.pop()
+            total += per_element.get(element.id, 0)
+            stack.extend(child for block in element.blocks for child in block.items)
+        counts[item.id] = total
+    return counts

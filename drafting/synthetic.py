@@ -258,6 +258,7 @@ def _proposals(rng, document, elements, delegates, count, now):  # type: ignore[
                 base_text=base_text,
                 proposed_text=proposed,
                 patch=diff.make_patch(base_text, proposed),
+                diff=[[seg.op, seg.text] for seg in diff.word_diff(base_text, proposed)],
                 rationale="Generated" if kind != "comment" else "A comment",
                 author=user,
                 delegation=delegation,

@@ -127,6 +127,15 @@ class Proposal(models.Model):
     base_text = models.TextField(_("base text"), blank=True)
     proposed_text = models.TextField(_("proposed text"), blank=True)
     patch = models.TextField(_("patch"), blank=True)
+    diff = models.JSONField(
+        _("word diff"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The word-level diff from base to proposed text, as [operation, text] pairs; "
+            "derived from the two texts and kept so that compilations need not recompute it."
+        ),
+    )
     rationale = models.TextField(_("rationale"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -218,6 +227,23 @@ class Proposal(models.Model):
     @property
     def changes_text(self) -> bool:
         return self.kind != ProposalKind.COMMENT
+
+    def set_texts(self, base_text: str, proposed_text: str) -> None:
+        """Set both texts with the patch and word diff derived from them (kept in step)."""
+        from drafting.text import diff as text_diff
+
+        self.base_text, self.proposed_text = base_text, proposed_text
+        self.patch = text_diff.make_patch(base_text, proposed_text)
+        self.diff = [[s.op, s.text] for s in text_diff.word_diff(base_text, proposed_text)]
+
+    @property
+    def diff_segments(self) -> list:
+        """The stored word diff as segments (computed when missing, for old rows)."""
+        from drafting.text import diff as text_diff
+
+        if self.diff or not (self.base_text or self.proposed_text):
+            return [text_diff.DiffSegment(op, text) for op, text in self.diff]
+        return text_diff.word_diff(self.base_text, self.proposed_text)
 
     @property
     def reflection(self) -> str:

@@ -303,15 +303,13 @@ def _draft_create(
         element=element,
         kind=content.kind,
         new_element_kind=content.new_element_kind if is_insert else "",
-        base_text=base_text,
-        proposed_text=proposed,
-        patch=diff.make_patch(base_text, proposed),
         rationale=validation.normalise(content.rationale),
         author=user,
         delegation=delegation,
         on_behalf_of=content.on_behalf_of,
         idempotency_key=idempotency_key,
     )
+    proposal.set_texts(base_text, proposed)
     try:
         with transaction.atomic():
             _save(proposal, user, "Draft written")
@@ -389,9 +387,7 @@ def proposal_revise(
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
     locked.kind = content.kind
     locked.new_element_kind = content.new_element_kind if locked.is_insert else ""
-    locked.base_text = base_text
-    locked.proposed_text = proposed
-    locked.patch = diff.make_patch(base_text, proposed)
+    locked.set_texts(base_text, proposed)
     locked.rationale = validation.normalise(content.rationale)
     locked.on_behalf_of = content.on_behalf_of
     locked.author = user

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from drafting import permissions, selectors
 from drafting.errors import NotAllowed, ProposalInvalid
@@ -119,44 +120,41 @@ def _mark_decided(document: Document, revision: Revision, user: Any) -> None:
 
 
 def _carry_forward(document: Document, revision: Revision, user: Any) -> None:
-    open_proposals = (
+    """Rebase open proposals onto the new revision, in bulk but with a history row each."""
+    open_proposals = list(
         Proposal.objects.select_for_update(of=("self",))
         .select_related("element")
         .filter(document=document, status__in=CARRIED_FORWARD)
         .exclude(base_revision=revision)
     )
-    notes = []
+    notes, rebased, stuck, unchanged = [], [], [], []
     for proposal in open_proposals:
         current = proposal.element.text
-        reason = f"Carried forward to {revision.label}"
         if proposal.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER} or (
             proposal.base_text == current
         ):
             outcome = "unchanged"
         elif proposal.kind == ProposalKind.COMMENT:
-            proposal.base_text = proposal.proposed_text = current
+            proposal.set_texts(current, current)
             outcome = "rebased"
         elif proposal.kind == ProposalKind.DELETE:
-            proposal.base_text = current
+            proposal.set_texts(current, "")
             outcome = "rebased"
         else:
             result = diff.apply_patch(proposal.patch, current)
             if result.applied:
-                proposal.base_text = current
-                proposal.proposed_text = result.text
-                proposal.patch = diff.make_patch(current, result.text)
+                proposal.set_texts(current, result.text)
                 outcome = "rebased"
             else:
                 outcome = "needs_rebase"
         proposal.base_revision = revision
         if outcome == "needs_rebase":
             proposal.status = ProposalStatus.NEEDS_REBASE
-            reason = f"Needs rebase onto {revision.label}"
-        elif proposal.status == ProposalStatus.NEEDS_REBASE:
-            proposal.status = ProposalStatus.SUBMITTED
-        proposal._history_user = user
-        proposal._change_reason = reason
-        proposal.save()
+            stuck.append(proposal)
+        else:
+            if proposal.status == ProposalStatus.NEEDS_REBASE:
+                proposal.status = ProposalStatus.SUBMITTED
+            (rebased if outcome == "rebased" else unchanged).append(proposal)
         if outcome != "unchanged":
             notes.append(
                 Notification(
@@ -173,4 +171,19 @@ def _carry_forward(document: Document, revision: Revision, user: Any) -> None:
                     % {"revision": revision.label},
                 )
             )
-    Notification.objects.bulk_create(notes)
+    fields = ["base_revision", "status", "base_text", "proposed_text", "patch", "diff"]
+    for batch, reason in (
+        (unchanged, f"Carried forward to {revision.label}"),
+        (rebased, f"Carried forward to {revision.label}"),
+        (stuck, f"Needs rebase onto {revision.label}"),
+    ):
+        if batch:
+            bulk_update_with_history(
+                batch,
+                Proposal,
+                fields,
+                batch_size=500,
+                default_user=user,
+                default_change_reason=reason,
+            )
+    Notification.objects.bulk_create(notes, batch_size=1000)

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from drafting.text import brackets
 
@@ -35,3 +36,25 @@ def bracketed(text: str) -> SafeString:
 def get_item(mapping: dict, key: object) -> object:
     """``mapping[key]`` or None, for lookups by a variable key in templates."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def render_diff(segments) -> SafeString:  # type: ignore[no-untyped-def]
+    """A word diff as HTML: insertions in <ins>, deletions in <del>, all text escaped.
+
+    Rendered in Python rather than with an included template: compilations show thousands.
+    """
+    parts = ['<span class="diff">']
+    for segment in segments or ():
+        op, text = (segment.op, segment.text) if hasattr(segment, "op") else segment
+        escaped = conditional_escape(text)
+        if op == "insert":
+            parts.append(f"<ins>{escaped}</ins>")
+        elif op == "delete":
+            parts.append(f"<del>{escaped}</del>")
+        else:
+            parts.append(str(escaped))
+    if len(parts) == 1:
+        parts.append(f"<em>{conditional_escape(_('(empty)'))}</em>")
+    parts.append("</span>")
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above

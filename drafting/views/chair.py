@@ -15,7 +15,7 @@ from drafting.errors import DomainError, MergeConflict, NotAllowed, ProposalInva
 from drafting.models import Delegation, Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.services import merge
 from drafting.services.revisions import revision_issue
-from drafting.text import diff, redline
+from drafting.text import redline
 
 
 def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):  # type: ignore[no-untyped-def]
@@ -43,14 +43,16 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
         "status": request.GET.get("status", ""),
     }
     document_view = presenters.present(selectors.working_draft_snapshot(document))
+    item_id = int(filters["item"]) if filters["item"].isdigit() else None
     proposals = selectors.compilation_proposals(
         document,
         delegation_code=filters["delegation"],
         kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
         status=filters["status"] if filters["status"] in ProposalStatus.values else "",
+        element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
     )
-    item_id = int(filters["item"]) if filters["item"].isdigit() else None
-    rows, per_item = presenters.compile_rows(document_view, proposals, agenda_item_id=item_id)
+    rows, _counted = presenters.compile_rows(document_view, proposals, agenda_item_id=item_id)
+    per_item = selectors.open_counts_per_agenda_item(document, document_view)
     if not (filters["delegation"] or filters["kind"] or filters["status"]):
         shown = rows
     else:
@@ -155,9 +157,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
     proposals = [p for p in selectors.submitted_proposals_on(element)]
     cards = [
         presenters.CompiledProposal(
-            p,
-            diff.word_diff(p.base_text, p.proposed_text),
-            presenters.mark_summary(list(p.marks.all())),
+            p, p.diff_segments, presenters.mark_summary(list(p.marks.all()))
         )
         for p in proposals
     ]
@@ -171,7 +171,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             "open_cards": [c for c in cards if c.proposal.status in {"submitted", "deferred"}],
             "conflict": conflict,
             "conflict_rows": [
-                (p, diff.word_diff(p.base_text, p.proposed_text), result)
+                (p, p.diff_segments, result)
                 for p, result in (conflict.attempts if conflict else [])
             ],
             "typed": typed,

@@ -16,7 +16,6 @@ from drafting.services.exports import (
     export_jobs_recover,
     revision_file_get_or_create,
 )
-from drafting.text import diff
 
 
 @require_safe
@@ -95,7 +94,7 @@ def element_proposals(request: HttpRequest, slug: str, element_id: int) -> HttpR
             "rows": [
                 (
                     proposal,
-                    diff.word_diff(proposal.base_text, proposal.proposed_text),
+                    proposal.diff_segments,
                     presenters.mark_summary(list(proposal.marks.all())),
                 )
                 for proposal in proposals

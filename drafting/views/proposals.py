@@ -176,7 +176,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):  # type: ignore
     return {
         "meeting": meeting,
         "proposal": proposal,
-        "segments": diff.word_diff(proposal.base_text, proposal.proposed_text),
+        "segments": proposal.diff_segments,
         "marks": presenters.mark_summary(list(proposal.marks.all())),
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
         "can_mark": permissions.can_mark(request.user, proposal),

@@ -1,0 +1,265 @@
+"""Page and workflow benchmarks on generated negotiations: medians, p95, query counts, floors.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bms7_bench \
+        python3 -m uv run python benchmarks/run.py --scales 0.1 1 [--runs 15]
+
+Generates the synthetic meetings it needs (``generate_negotiation``) into the database named
+by DATABASE_URL (use a scratch one: it writes proposals, decisions and revisions), then
+measures server time in-process through Django's test client. Each page is also compared with
+its floor: a bare Django view rendering the same number of rows from a plain template.
+Timings are printed, never asserted.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bms7.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-benchmark-only-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.template import Context, Template  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from drafting import pdfs  # noqa: E402
+from drafting.models import (  # noqa: E402
+    DelegateProfile,
+    Element,
+    Meeting,
+    Proposal,
+    ProposalStatus,
+    Revision,
+)
+from drafting.services.merge import proposal_accept  # noqa: E402
+from drafting.services.revisions import revision_issue  # noqa: E402
+
+FLOOR = Template("<ul>{% for row in rows %}<li>{{ row.0 }} {{ row.1 }}</li>{% endfor %}</ul>")
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def _measure(action, runs: int) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    action()  # warm up
+    samples, queries = [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            action()
+            samples.append(time.perf_counter() - started)
+        queries = len(captured)
+    median, p95 = _stats(samples)
+    return median, p95, queries
+
+
+def _floor(rows: int, runs: int) -> float:
+    """A bare view: one query for ``rows`` rows, rendered by a plain template."""
+
+    def bare() -> None:
+        data = list(Proposal.objects.values_list("id", "proposed_text")[:rows]) if rows else []
+        FLOOR.render(Context({"rows": data}))
+
+    return _measure(bare, runs)[0]
+
+
+def _row(name: str, median: float, p95: float, queries: int, floor: float | None) -> str:
+    ratio = f"{median / floor:6.1f}x" if floor else "     -"
+    return (
+        f"  {name:<38} median {median:9.1f} ms   p95 {p95:9.1f} ms   "
+        f"queries {queries:4d}   floor ratio {ratio}"
+    )
+
+
+def bench_scale(scale: float, runs: int) -> None:
+    slug = f"synth-{scale:g}".replace(".", "_")
+    if not Meeting.objects.filter(slug=slug).exists():
+        started = time.perf_counter()
+        call_command("generate_negotiation", "--scale", str(scale))
+        print(f"  (generated {slug} in {time.perf_counter() - started:.1f} s)")
+    meeting = Meeting.objects.select_related("document").get(slug=slug)
+    document = meeting.document
+    elements = Element.objects.filter(document=document).count()
+    proposals = Proposal.objects.filter(document=document).count()
+    print(
+        f"\nscale {scale:g}: {elements} elements, {proposals} proposals, "
+        f"{Revision.objects.filter(document=document).count()} revisions"
+    )
+
+    chair_name = f"{slug}-chair"
+    busiest = (
+        Proposal.objects.filter(document=document)
+        .values("delegation_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    delegate = (
+        DelegateProfile.objects.select_related("user")
+        .filter(delegation_id=busiest["delegation_id"], user__username__startswith=slug)
+        .first()
+        .user
+    )
+    hottest = (
+        Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED)
+        .values("element_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    item = (
+        Element.objects.filter(document=document, kind="agenda_item").order_by("position").first()
+    )
+    as_delegate, as_chair = Client(), Client()
+    as_delegate.force_login(delegate)
+    from django.contrib.auth import get_user_model
+
+    chair = get_user_model().objects.get(username=chair_name)
+    as_chair.force_login(chair)
+    base = f"/m/{slug}"
+
+    def page(client, url):  # type: ignore[no-untyped-def]
+        def get() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return get
+
+    item_proposals = Proposal.objects.filter(
+        document=document, element__parent__parent=item
+    ).count()
+    cases = [
+        ("working draft", page(as_delegate, f"{base}/draft/"), elements),
+        (
+            "one agenda item's compilation",
+            page(as_delegate, f"{base}/compilation/?item={item.pk}"),
+            item_proposals,
+        ),
+        ("full compilation", page(as_delegate, f"{base}/compilation/"), proposals),
+        ("delegation page", page(as_delegate, f"{base}/delegation/"), busiest["n"]),
+        (
+            f"review and compose ({hottest['n']} proposals)",
+            page(as_chair, f"{base}/elements/{hottest['element_id']}/review/"),
+            hottest["n"],
+        ),
+        (
+            "compare Zero draft to Rev.9",
+            page(as_delegate, f"{base}/compare/?from=0&to=9"),
+            elements,
+        ),
+    ]
+    for name, action, rows in cases:
+        count = max(3, runs // 3) if proposals > 10_000 and "full" in name else runs
+        median, p95, queries = _measure(action, count)
+        print(_row(name, median, p95, queries, _floor(rows, count)))
+
+    target = Element.objects.filter(document=document, kind="theme").order_by("pk").first()
+
+    def submit() -> None:
+        response = as_delegate.post(
+            f"{base}/elements/{target.pk}/propose/",
+            {
+                "kind": "amend",
+                "proposed_text": target.text + " [as appropriate]",
+                "base_text_seen": target.text,
+                "idempotency_key": str(uuid.uuid4()),
+                "action": "submit",
+            },
+        )
+        assert response.status_code == 302, response.status_code
+
+    median, p95, queries = _measure(submit, runs)
+    print(_row("submit a proposal", median, p95, queries, None))
+
+    pending = list(
+        Proposal.objects.filter(
+            document=document, status=ProposalStatus.SUBMITTED, kind="comment"
+        ).select_related("delegation", "document")[: runs + 1]
+    )
+
+    def accept() -> None:
+        proposal_accept(user=chair, proposals=[pending.pop()])
+
+    median, p95, queries = _measure(accept, min(runs, len(pending) - 1))
+    print(_row("accept a proposal (service)", median, p95, queries, None))
+
+    open_count = Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED).count()
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        revision = revision_issue(
+            issued_by=chair, document=document, cover_letter="Excellency,", export_pdf=False
+        )
+    elapsed = (time.perf_counter() - started) * 1000
+    print(
+        _row(
+            f"issue {revision.label} carrying {open_count} proposals",
+            elapsed,
+            elapsed,
+            len(captured),
+            None,
+        )
+    )
+
+    html = pdfs.revision_html(meeting, revision)
+    timings, alone = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        rendered = pdfs.render_pdf(meeting, revision)
+        timings.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        HTML(
+            string=html,
+            base_url=pdfs.PDF_ASSETS.as_uri() + "/",
+            url_fetcher=pdfs.StaticOnlyFetcher(),
+        ).write_pdf(pdf_variant=pdfs.PDF_VARIANT)
+        alone.append(time.perf_counter() - started)
+    ours, bare = statistics.median(timings), statistics.median(alone)
+    print(
+        f"  revision PDF: {rendered.pages} pages, {ours / rendered.pages:.3f} s/page "
+        f"(WeasyPrint alone {bare / rendered.pages:.3f} s/page, "
+        f"overhead {100 * (ours / bare - 1):.0f}%)"
+    )
+    started = time.perf_counter()
+    red = pdfs.render_pdf(meeting, revision, "redline")
+    per_page = (time.perf_counter() - started) / red.pages
+    print(f"  redline PDF: {red.pages} pages, {per_page:.3f} s/page")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scales", nargs="+", type=float, default=[0.1, 1])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    if not Meeting.objects.filter(slug="bms7").exists():
+        call_command("migrate", verbosity=0)
+        call_command("loaddata", "bms7", verbosity=0)
+    print(
+        f"Python {sys.version.split()[0]}, Django {django.get_version()}, "
+        f"{os.cpu_count()} cores, database {connection.vendor}"
+    )
+    for scale in args.scales:
+        bench_scale(scale, args.runs)
+
+
+if __name__ == "__main__":
+    main()
