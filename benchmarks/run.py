@@ -250,8 +250,8 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", type=float, default=[0.1, 1])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    call_command("migrate", verbosity=0)
     if not Meeting.objects.filter(slug="bms7").exists():
-        call_command("migrate", verbosity=0)
         call_command("loaddata", "bms7", verbosity=0)
     print(
         f"Python {sys.version.split()[0]}, Django {django.get_version()}, "

@@ -105,7 +105,9 @@ def export_job_run(*, job_id: int, progress_handler) -> str:  # type: ignore[no-
     try:
         meeting = Meeting.objects.get(document__revisions=job.revision)
         stored = revision_file_get_or_create(meeting=meeting, revision=job.revision, kind=job.kind)
-    except Exception as error:
+    except BaseException as error:
+        # WeasyPrint's FatalURLFetchingError derives from BaseException: catch it too, so the
+        # job is marked failed rather than left running.
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED,
             error=f"{type(error).__name__}: {error}"[:2000],

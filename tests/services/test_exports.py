@@ -144,3 +144,21 @@ def test_the_database_worker_runs_a_queued_export(bms7):
     job.refresh_from_db()
     assert job.status == "done", (job.status, job.error, result.stderr[-2000:])
     assert RevisionFile.objects.filter(revision=zero, kind="redline").exists()
+
+
+def test_a_fatal_weasyprint_error_marks_the_job_failed(bms7, zero, monkeypatch):
+    """FatalURLFetchingError derives from BaseException; the job must not stay running."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    from drafting.services import exports
+    from drafting.tasks import _ProgressHandler
+
+    def fatal(**kwargs):
+        raise FatalURLFetchingError("stop")
+
+    monkeypatch.setattr(exports, "revision_file_get_or_create", fatal)
+    job = ExportJob.objects.create(revision=zero, kind="redline")
+    with pytest.raises(FatalURLFetchingError):
+        exports.export_job_run(job_id=job.pk, progress_handler=_ProgressHandler)
+    job.refresh_from_db()
+    assert job.status == "failed" and "FatalURLFetchingError" in job.error
