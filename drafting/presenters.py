@@ -127,6 +127,12 @@ class MarkSummary:
         return len(self.opponents)
 
 
+def _summary(proposal: Any) -> MarkSummary:
+    """The marks attached by the selector, or counted from the prefetched marks."""
+    attached = getattr(proposal, "mark_summary", None)
+    return attached if attached is not None else mark_summary(list(proposal.marks.all()))
+
+
 def mark_summary(marks: list[Any]) -> MarkSummary:
     """Names of supporting and opposing delegations, groups and States alike, by name."""
     supporters = sorted(m.delegation.short_name for m in marks if m.stance == "support")
@@ -171,14 +177,7 @@ def compile_rows(
                 CompiledElement(
                     element=element,
                     depth=depth,
-                    proposals=[
-                        CompiledProposal(
-                            p,
-                            p.diff_segments,
-                            mark_summary(list(p.marks.all())),
-                        )
-                        for p in own
-                    ],
+                    proposals=[CompiledProposal(p, p.diff_segments, _summary(p)) for p in own],
                     open_count=open_count,
                 )
             )

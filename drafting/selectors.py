@@ -126,12 +126,16 @@ def visible_proposal(document: Document, public_id: str) -> Proposal:
 
 
 def submitted_proposals_on(element: Element) -> list[Proposal]:
-    return list(
-        proposals_queryset()
-        .filter(element=element)
+    """Visible proposals on one element, with ``mark_summary`` attached (three queries)."""
+    found = list(
+        Proposal.objects.filter(element=element)
         .exclude(status=ProposalStatus.DRAFT)
+        .select_related("delegation", "on_behalf_of")
+        .defer("patch", "idempotency_key")
         .order_by("submitted_at", "id")
     )
+    attach_mark_summaries(found)
+    return found
 
 
 def rounds_of(document: Document) -> list[ConsultationRound]:
@@ -162,8 +166,17 @@ def compilation_proposals(
     status: str = "",
     element_ids: set[int] | None = None,
 ) -> list[Proposal]:
-    """Visible proposals for the compilation, filtered; a fixed number of queries."""
-    proposals = proposals_queryset().filter(document=document).exclude(status=ProposalStatus.DRAFT)
+    """Visible proposals for the compilation, filtered, each with ``mark_summary`` attached.
+
+    Two queries however many proposals: the proposals with their delegations, then the
+    support and opposition as plain rows (thousands of marks; no model instances).
+    """
+    proposals = (
+        Proposal.objects.filter(document=document)
+        .exclude(status=ProposalStatus.DRAFT)
+        .select_related("delegation", "on_behalf_of")
+        .defer("patch", "idempotency_key")
+    )
     if element_ids is not None:
         proposals = proposals.filter(element_id__in=element_ids)
     if delegation_code:
@@ -172,7 +185,27 @@ def compilation_proposals(
         proposals = proposals.filter(kind=kind)
     if status:
         proposals = proposals.filter(status=status)
-    return list(proposals.order_by("submitted_at", "id"))
+    found = list(proposals.order_by("submitted_at", "id"))
+    attach_mark_summaries(found)
+    return found
+
+
+def attach_mark_summaries(proposals: list[Proposal]) -> None:
+    """Set ``proposal.mark_summary`` (supporters and opponents by name) in one query."""
+    from drafting.presenters import MarkSummary
+
+    by_proposal: dict[int, MarkSummary] = {p.pk: MarkSummary([], []) for p in proposals}
+    rows = ProposalMark.objects.filter(proposal_id__in=list(by_proposal)).values_list(
+        "proposal_id", "stance", "delegation__short_name"
+    )
+    for proposal_id, stance, name in rows.iterator(chunk_size=5000):
+        summary = by_proposal[proposal_id]
+        (summary.supporters if stance == "support" else summary.opponents).append(name)
+    for proposal in proposals:
+        summary = by_proposal[proposal.pk]
+        summary.supporters.sort()
+        summary.opponents.sort()
+        proposal.mark_summary = summary
 
 
 def notifications_of(delegation: Delegation, limit: int = 20) -> list:

@@ -155,12 +155,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             messages.error(request, str(refused))
         element.refresh_from_db()
     proposals = [p for p in selectors.submitted_proposals_on(element)]
-    cards = [
-        presenters.CompiledProposal(
-            p, p.diff_segments, presenters.mark_summary(list(p.marks.all()))
-        )
-        for p in proposals
-    ]
+    cards = [presenters.CompiledProposal(p, p.diff_segments, p.mark_summary) for p in proposals]
     return render(
         request,
         "drafting/element_review.html",

@@ -95,7 +95,7 @@ def element_proposals(request: HttpRequest, slug: str, element_id: int) -> HttpR
                 (
                     proposal,
                     proposal.diff_segments,
-                    presenters.mark_summary(list(proposal.marks.all())),
+                    proposal.mark_summary,
                 )
                 for proposal in proposals
             ],
