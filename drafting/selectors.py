@@ -112,11 +112,30 @@ def proposals_queryset() -> QuerySet[Proposal]:
 
 
 def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
-    return list(
-        proposals_queryset()
-        .filter(document=document, delegation=delegation)
+    """A delegation's proposals, newest first, with ``mark_summary`` attached (two queries)."""
+    found = list(
+        Proposal.objects.filter(document=document, delegation=delegation)
+        .select_related("on_behalf_of", "reflected_in")
+        .only(
+            "id",
+            "public_id",
+            "kind",
+            "status",
+            "proposed_text",
+            "rationale",
+            "decision_note",
+            "updated_at",
+            "on_behalf_of__short_name",
+            "reflected_in__label",
+            "reflected_in_id",
+            "on_behalf_of_id",
+            "delegation_id",
+            "document_id",
+        )
         .order_by("-updated_at", "-id")
     )
+    attach_mark_summaries(found)
+    return found
 
 
 def visible_proposal(document: Document, public_id: str) -> Proposal:

@@ -324,7 +324,7 @@ def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
 def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     proposals = selectors.proposals_of_delegation(meeting.document, delegation)
-    rows = [(p, presenters.mark_summary(list(p.marks.all()))) for p in proposals]
+    rows = [(p, p.mark_summary) for p in proposals]
     return render(
         request,
         "drafting/delegation_page.html",
