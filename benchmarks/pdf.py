@@ -1,0 +1,112 @@
+"""Revision PDF speed and memory: the BMS7 zero draft, ~60 and ~400 page synthetic revisions.
+
+    python3 -m uv run python benchmarks/pdf.py [--sizes 1 9 60]
+
+Each size is the BMS7 zero draft's annex repeated that many times (a synthetic revision, not
+saved), rendered in a fresh child process: seconds per page for our export, for WeasyPrint
+alone on the same HTML, and the child's peak memory. Printed, never asserted.
+"""
+
+import argparse
+import copy
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def child(copies: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bms7.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-benchmark-only-secret")
+    import django
+
+    django.setup()
+    from weasyprint import HTML
+
+    from drafting import pdfs
+    from drafting.models import Meeting, Revision
+    from drafting.text.snapshot import iter_elements
+
+    meeting = Meeting.objects.select_related("document").get(slug="bms7")
+    zero = Revision.objects.get(document=meeting.document, number=0)
+    snapshot = copy.deepcopy(zero.snapshot)
+    elements, next_id = [], 1
+    for _copy in range(copies):
+        for top in copy.deepcopy(zero.snapshot["elements"]):
+            for element, _depth in iter_elements([top]):
+                element["id"] = next_id
+                next_id += 1
+            elements.append(top)
+    snapshot["elements"] = elements
+    revision = Revision(
+        document=meeting.document,
+        number=99,
+        label="Rev.99",
+        symbol=f"{zero.symbol}/Rev.99",
+        issued_at=zero.issued_at,
+        cover_letter=zero.cover_letter,
+        signatory=zero.signatory,
+        snapshot=snapshot,
+        content_hash="0" * 64,
+    )
+    started = time.perf_counter()
+    rendered = pdfs.render_pdf(meeting, revision)
+    ours = time.perf_counter() - started
+    html = pdfs.revision_html(meeting, revision)
+    started = time.perf_counter()
+    HTML(
+        string=html, base_url=pdfs.PDF_ASSETS.as_uri() + "/", url_fetcher=pdfs.StaticOnlyFetcher()
+    ).write_pdf(pdf_variant=pdfs.PDF_VARIANT)
+    alone = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "copies": copies,
+                "pages": rendered.pages,
+                "ours": ours,
+                "alone": alone,
+                "peak_mb": peak_mb,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1, 9, 60])
+    parser.add_argument("--child", type=int)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    for copies in args.sizes:
+        out = (
+            subprocess.run(  # noqa: S603 - this script, with a number
+                [sys.executable, __file__, "--child", str(copies)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=os.environ,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        row = json.loads(out)
+        pages = row["pages"]
+        print(
+            f"{pages:4d} pages: ours {row['ours'] / pages:.3f} s/page, WeasyPrint alone "
+            f"{row['alone'] / pages:.3f} s/page, "
+            f"overhead {100 * (row['ours'] / row['alone'] - 1):.0f}%, "
+            f"peak memory {row['peak_mb']:.0f} MB (both renders in one process)"
+        )
+
+
+if __name__ == "__main__":
+    main()
