@@ -39,3 +39,28 @@ def bms7(db):
     from drafting.models import Meeting
 
     return Meeting.objects.select_related("document").get(slug="bms7")
+
+
+@pytest.fixture
+def open_round(bms7):
+    """A consultation round open from an hour ago until an hour from now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from drafting.services.proposals import round_open
+    from tests.factories import secretariat
+
+    now = timezone.now()
+    return round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="Round 1",
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def round_1(open_round):
+    return open_round

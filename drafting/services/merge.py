@@ -71,6 +71,30 @@ def _record(
     return change
 
 
+def _write_text(
+    element: Element,
+    user,
+    text: str,
+    reason: str,
+    proposals: list[Proposal],
+    chair: bool = False,  # type: ignore[no-untyped-def]
+) -> None:
+    """Set the element's text, save it with history, and record where it came from."""
+    before = element.text
+    element.text = text
+    _save_element(element, user, reason)
+    _record(
+        element=element,
+        user=user,
+        action=ElementChange.Action.TEXT,
+        before_text=before,
+        before_status=element.status,
+        reason=reason,
+        proposals=proposals,
+        chair=chair,
+    )
+
+
 def _save_element(element: Element, user, reason: str) -> None:  # type: ignore[no-untyped-def]
     element._history_user = user
     element._change_reason = reason[:100]
@@ -308,19 +332,8 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
                 current_text=element.text,
                 attempts=attempts,
             )
-        before = element.text
-        element.text = text
         reason = _("Accepted: proposal of %(names)s") % {"names": _names(text_batch)}
-        _save_element(element, user, reason)
-        _record(
-            element=element,
-            user=user,
-            action=ElementChange.Action.TEXT,
-            before_text=before,
-            before_status=element.status,
-            reason=reason,
-            proposals=text_batch,
-        )
+        _write_text(element, user, text, reason, text_batch)
         changed.append(element)
     if deletions:
         before_status = element.status
@@ -376,18 +389,7 @@ def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: s
             proposals=[locked],
         )
     else:
-        before = element.text
-        element.text = text
-        _save_element(element, user, reason)
-        _record(
-            element=element,
-            user=user,
-            action=ElementChange.Action.TEXT,
-            before_text=before,
-            before_status=element.status,
-            reason=reason,
-            proposals=[locked],
-        )
+        _write_text(element, user, text, reason, [locked])
         result = element
     _decide(locked, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
     return result
@@ -451,25 +453,13 @@ def element_compose(
     cited_locked = _lock_proposals(list(cited)) if cited else []
     if any(p.element_id != locked.pk for p in cited_locked):
         raise DomainError(_("Only proposals on this element can be cited."))
-    before = locked.text
-    locked.text = text
     if cited_locked:
         reason = _("Composed by the chair from proposals of %(names)s") % {
             "names": _names(cited_locked)
         }
     else:
         reason = _("Chair's proposal")
-    _save_element(locked, user, reason)
-    _record(
-        element=locked,
-        user=user,
-        action=ElementChange.Action.TEXT,
-        before_text=before,
-        before_status=locked.status,
-        reason=reason,
-        proposals=cited_locked,
-        chair=not cited_locked,
-    )
+    _write_text(locked, user, text, reason, cited_locked, chair=not cited_locked)
     for proposal in cited_locked:
         _decide(proposal, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
     return locked

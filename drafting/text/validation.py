@@ -41,11 +41,10 @@ def forbidden_character(text: str, *, allow_newlines: bool) -> tuple[int, str] |
     return None
 
 
-def check_element_text(text: str, *, max_length: int = MAX_ELEMENT_TEXT) -> list[TextProblem]:
-    """Problems with a proposed element text: empty, too long, stray characters, brackets."""
+def _length_and_characters(
+    text: str, *, max_length: int, allow_newlines: bool
+) -> list[TextProblem]:
     problems: list[TextProblem] = []
-    if not text.strip():
-        return [TextProblem("empty", "Write the text you propose.")]
     if len(text) > max_length:
         problems.append(
             TextProblem(
@@ -54,7 +53,7 @@ def check_element_text(text: str, *, max_length: int = MAX_ELEMENT_TEXT) -> list
                 {"length": len(text), "limit": max_length},
             )
         )
-    bad = forbidden_character(text, allow_newlines=False)
+    bad = forbidden_character(text, allow_newlines=allow_newlines)
     if bad is not None:
         position, code = bad
         problems.append(
@@ -65,6 +64,14 @@ def check_element_text(text: str, *, max_length: int = MAX_ELEMENT_TEXT) -> list
                 {"position": position + 1, "code": code},
             )
         )
+    return problems
+
+
+def check_element_text(text: str, *, max_length: int = MAX_ELEMENT_TEXT) -> list[TextProblem]:
+    """Problems with a proposed element text: empty, too long, stray characters, brackets."""
+    if not text.strip():
+        return [TextProblem("empty", "Write the text you propose.")]
+    problems = _length_and_characters(text, max_length=max_length, allow_newlines=False)
     error = brackets.validate(text)
     if error is not None:
         problems.append(
@@ -79,24 +86,4 @@ def check_element_text(text: str, *, max_length: int = MAX_ELEMENT_TEXT) -> list
 
 def check_note(text: str, *, max_length: int = MAX_RATIONALE) -> list[TextProblem]:
     """Problems with a rationale or note: too long or stray characters (may be empty)."""
-    problems: list[TextProblem] = []
-    if len(text) > max_length:
-        problems.append(
-            TextProblem(
-                "too_long",
-                f"The text has {len(text):,} characters; the limit is {max_length:,}.",
-                {"length": len(text), "limit": max_length},
-            )
-        )
-    bad = forbidden_character(text, allow_newlines=True)
-    if bad is not None:
-        position, code = bad
-        problems.append(
-            TextProblem(
-                "control_character",
-                f"The text contains an invisible control character ({code}) at character "
-                f"{position + 1}; remove it.",
-                {"position": position + 1, "code": code},
-            )
-        )
-    return problems
+    return _length_and_characters(text, max_length=max_length, allow_newlines=True)

@@ -2,15 +2,13 @@
 
 import threading
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from drafting.models import Delegation, Element, Proposal, ProposalStatus
-from drafting.services.proposals import ProposalContent, proposal_create, round_open
-from tests.factories import delegate_of, secretariat
+from drafting.services.proposals import ProposalContent, proposal_create
+from tests.factories import delegate_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,18 +33,6 @@ def _run_at_once(workers):
     for thread in threads:
         thread.join(timeout=60)
     return results, errors
-
-
-@pytest.fixture
-def round_1(bms7):
-    now = timezone.now()
-    return round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(hours=1),
-    )
 
 
 def test_twenty_delegations_submitting_at_once_are_all_stored_once(bms7, round_1):

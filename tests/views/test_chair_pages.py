@@ -1,34 +1,20 @@
 """The chair's pages through the test client: who may do what, conflicts, issuing, comparing."""
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from drafting.models import Element, Proposal, ProposalStatus, Revision
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+from drafting.services.proposals import ProposalContent, mark_set, proposal_create
 from drafting.services.revisions import revision_issue
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db
 
 THEME = "Cooperation between exporting and importing states"
-
-
-@pytest.fixture
-def round_1(bms7):
-    now = timezone.now()
-    return round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(hours=1),
-    )
 
 
 @pytest.fixture

@@ -8,24 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.models import Element, Proposal, ProposalMark, ProposalStatus
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+from drafting.services.proposals import ProposalContent, mark_set, proposal_create
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db
 
 THEME = "Effective control over SALW"
-
-
-@pytest.fixture
-def round_1(bms7):
-    now = timezone.now()
-    return round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(hours=1),
-    )
 
 
 @pytest.fixture
