@@ -1,0 +1,80 @@
+"""The deadline rush: delegates reading the draft and compilation, submitting and revising.
+
+Run by ``benchmarks/loadtest.py`` (which prepares sessions and checks the result); each
+virtual delegate is a real delegate of its own delegation, signed in by a session cookie.
+About 10% of submissions are sent twice with the same idempotency key, as an impatient user
+double-clicking or retrying would.
+"""
+
+import json
+import os
+import random
+import uuid
+
+from locust import HttpUser, between, events, task
+
+SESSIONS = json.loads(open(os.environ["LOAD_SESSIONS"], encoding="utf-8").read())  # noqa: SIM115
+ACKNOWLEDGED: list[dict] = []
+_next = iter(range(10**9))
+
+
+class Delegate(HttpUser):
+    wait_time = between(0.2, 1.0)
+
+    def on_start(self) -> None:
+        me = SESSIONS["delegates"][next(_next) % len(SESSIONS["delegates"])]
+        self.slug = SESSIONS["slug"]
+        self.csrf = SESSIONS["csrf"]
+        self.client.cookies.set("sessionid", me["session"])
+        self.client.cookies.set("csrftoken", self.csrf)
+        self.elements = SESSIONS["elements"]
+        self.item = SESSIONS["item"]
+        self.mine: list[str] = []
+
+    @task(3)
+    def read_draft(self) -> None:
+        self.client.get(f"/m/{self.slug}/draft/", name="working draft")
+
+    @task(2)
+    def read_item_compilation(self) -> None:
+        self.client.get(f"/m/{self.slug}/compilation/?item={self.item}", name="item compilation")
+
+    @task(4)
+    def submit(self) -> None:
+        element = random.choice(self.elements)
+        key = str(uuid.uuid4())
+        data = {
+            "csrfmiddlewaretoken": self.csrf,
+            "kind": "amend",
+            "action": "submit",
+            "proposed_text": element["text"] + f" [as appropriate {key[:8]}]",
+            "base_text_seen": element["text"],
+            "idempotency_key": key,
+        }
+        url = f"/m/{self.slug}/elements/{element['id']}/propose/"
+        tries = 2 if random.random() < 0.1 else 1
+        for _ in range(tries):
+            with self.client.post(
+                url, data=data, name="submit", allow_redirects=False, catch_response=True
+            ) as response:
+                if response.status_code == 302 and "/proposals/" in response.headers.get(
+                    "Location", ""
+                ):
+                    response.success()
+                    ACKNOWLEDGED.append({"key": key, "location": response.headers["Location"]})
+                    self.mine.append(response.headers["Location"])
+                else:
+                    response.failure(f"status {response.status_code}")
+
+    @task(1)
+    def revise(self) -> None:
+        if not self.mine:
+            return
+        location = random.choice(self.mine)
+        self.client.get(location, name="own proposal")
+
+
+@events.quitting.add_listener
+def _save(environment, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    with open(os.environ["LOAD_ACKNOWLEDGED"], "w", encoding="utf-8") as out:
+        json.dump(ACKNOWLEDGED, out)
