@@ -33,15 +33,15 @@ ENV = {
 }
 os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.utils.crypto import get_random_string  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+from django.utils.crypto import get_random_string
 
-from drafting.models import DelegateProfile, Element, Meeting, Proposal  # noqa: E402
+from drafting.models import DelegateProfile, Element, Meeting, Proposal
 
 SLUG = "synth-1"
 PORT = 8765

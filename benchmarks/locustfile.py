@@ -10,10 +10,11 @@ import json
 import os
 import random
 import uuid
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-SESSIONS = json.loads(open(os.environ["LOAD_SESSIONS"], encoding="utf-8").read())  # noqa: SIM115
+SESSIONS = json.loads(Path(os.environ["LOAD_SESSIONS"]).read_text(encoding="utf-8"))
 ACKNOWLEDGED: list[dict] = []
 _next = iter(range(10**9))
 

@@ -27,20 +27,20 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.template import Context, Template  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from weasyprint import HTML  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+from django.template import Context, Template
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from weasyprint import HTML
 
-from drafting import pdfs  # noqa: E402
-from drafting.models import (  # noqa: E402
+from drafting import pdfs
+from drafting.models import (
     DelegateProfile,
     Element,
     Meeting,
@@ -48,8 +48,8 @@ from drafting.models import (  # noqa: E402
     ProposalStatus,
     Revision,
 )
-from drafting.services.merge import proposal_accept  # noqa: E402
-from drafting.services.revisions import revision_issue  # noqa: E402
+from drafting.services.merge import proposal_accept
+from drafting.services.revisions import revision_issue
 
 FLOOR = Template("<ul>{% for row in rows %}<li>{{ row.0 }} {{ row.1 }}</li>{% endfor %}</ul>")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -30,13 +31,23 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_flag("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Without a SECRET_KEY, tooling (makemigrations, check, shell) still runs on a throwaway
+# random key; the servers refuse to start (bms7/wsgi.py, bms7/asgi.py: require_secrets).
+SECRET_KEY_MISSING = not SECRET_KEY and not DEBUG
 if not SECRET_KEY:
-    if not DEBUG:
+    # Development fallback when DEBUG is on; otherwise a random key that signs nothing lasting.
+    SECRET_KEY = (
+        "dev-only-insecure-key-do-not-use-in-production" if DEBUG else get_random_secret_key()
+    )
+
+
+def require_secrets() -> None:
+    """Called by the WSGI/ASGI entry points: production refuses to start without secrets."""
+    if SECRET_KEY_MISSING:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for local development)."
         )
-    # Development fallback only: never used when DEBUG is off.
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 

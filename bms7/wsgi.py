@@ -4,4 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bms7.settings")
 
+from bms7.settings import require_secrets
+
+require_secrets()  # production refuses to start without its secrets
+
 application = get_wsgi_application()

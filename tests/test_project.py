@@ -50,9 +50,27 @@ def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess[
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _settings_in_subprocess({})
+    """The WSGI server will not start without SECRET_KEY; tooling still runs."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import bms7.wsgi"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+    tooling = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tooling.returncode == 0, tooling.stderr
 
 
 def test_debug_is_off_unless_asked_for():

@@ -95,6 +95,30 @@ def _write_text(
     )
 
 
+def _write_status(
+    element: Element,
+    user,
+    status: str,
+    reason: str,
+    proposals: list[Proposal] = (),  # type: ignore[no-untyped-def,assignment]
+    chair: bool = False,
+) -> None:
+    """Set the element's status, save it with history, and record why."""
+    before = element.status
+    element.status = status
+    _save_element(element, user, reason)
+    _record(
+        element=element,
+        user=user,
+        action=ElementChange.Action.STATUS,
+        before_text=element.text,
+        before_status=before,
+        reason=reason,
+        proposals=proposals,
+        chair=chair,
+    )
+
+
 def _save_element(element: Element, user, reason: str) -> None:  # type: ignore[no-untyped-def]
     element._history_user = user
     element._change_reason = reason[:100]
@@ -336,19 +360,8 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
         _write_text(element, user, text, reason, text_batch)
         changed.append(element)
     if deletions:
-        before_status = element.status
-        element.status = ElementStatus.DELETED
         reason = _("Deleted: proposal of %(names)s") % {"names": _names(deletions)}
-        _save_element(element, user, reason)
-        _record(
-            element=element,
-            user=user,
-            action=ElementChange.Action.STATUS,
-            before_text=element.text,
-            before_status=before_status,
-            reason=reason,
-            proposals=deletions,
-        )
+        _write_status(element, user, ElementStatus.DELETED, reason, deletions)
         changed.append(element)
     anchor = element
     for proposal in [p for p in batch if p.kind in INSERT_KINDS]:
@@ -546,24 +559,12 @@ def element_set_status(
                 "confirmed explicitly."
             )
         )
-    before = locked.status
-    locked.status = status
-    if before == ElementStatus.AGREED:
-        reason = _("Re-opened agreed language (now %(status)s)") % {
-            "status": locked.get_status_display()
-        }
+    label = ElementStatus(status).label
+    if locked.status == ElementStatus.AGREED:
+        reason = _("Re-opened agreed language (now %(status)s)") % {"status": label}
     else:
-        reason = _("Status set to %(status)s") % {"status": locked.get_status_display()}
+        reason = _("Status set to %(status)s") % {"status": label}
     if note:
         reason = f"{reason}: {_note_text(note)}"
-    _save_element(locked, user, reason)
-    _record(
-        element=locked,
-        user=user,
-        action=ElementChange.Action.STATUS,
-        before_text=locked.text,
-        before_status=before,
-        reason=reason,
-        chair=True,
-    )
+    _write_status(locked, user, status, reason, chair=True)
     return locked
