@@ -76,6 +76,6 @@ class Delegate(HttpUser):
 
 
 @events.quitting.add_listener
-def _save(environment, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _save(environment, **kwargs) -> None:
     with open(os.environ["LOAD_ACKNOWLEDGED"], "w", encoding="utf-8") as out:
         json.dump(ACKNOWLEDGED, out)

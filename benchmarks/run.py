@@ -60,7 +60,7 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def _measure(action, runs: int) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+def _measure(action, runs: int) -> tuple[float, float, int]:
     action()  # warm up
     samples, queries = [], 0
     for _ in range(runs):
@@ -138,7 +138,7 @@ def bench_scale(scale: float, runs: int) -> None:
     as_chair.force_login(chair)
     base = f"/m/{slug}"
 
-    def page(client, url):  # type: ignore[no-untyped-def]
+    def page(client, url):
         def get() -> None:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)

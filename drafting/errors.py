@@ -45,7 +45,7 @@ class MergeConflict(DomainError):
     (proposal, text after applying it or None when it did not apply).
     """
 
-    def __init__(self, message: str, *, element, current_text: str, attempts):  # type: ignore[no-untyped-def]
+    def __init__(self, message: str, *, element, current_text: str, attempts):
         super().__init__(message)
         self.element = element
         self.current_text = current_text

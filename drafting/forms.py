@@ -52,7 +52,7 @@ class ProposalForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, delegation: Delegation, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, delegation: Delegation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on_behalf_of"].queryset = delegation.groups.order_by("name")
         self.fields["co_sponsors"].queryset = Delegation.objects.exclude(pk=delegation.pk).order_by(

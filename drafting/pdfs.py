@@ -47,7 +47,7 @@ class StaticOnlyFetcher(URLFetcher):
         self.root = root.resolve()
         self.refused: list[str] = []
 
-    def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+    def fetch(self, url, headers=None):
         parts = urlsplit(url)
         path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
         if (

@@ -237,7 +237,7 @@ def notifications_of(delegation: Delegation, limit: int = 20) -> list:
     )
 
 
-def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, int]:
     """Submitted proposals per agenda item id: one aggregate query, summed over subtrees."""
     per_element = open_proposal_counts(document)
     counts: dict[int, int] = {}

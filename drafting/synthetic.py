@@ -223,7 +223,7 @@ def _delegates(slug: str) -> list:
     return list(zip(users, delegations, strict=True))
 
 
-def _proposals(rng, document, elements, delegates, count, now):  # type: ignore[no-untyped-def]
+def _proposals(rng, document, elements, delegates, count, now):
     latest = Revision.objects.filter(document=document).order_by("-number").first()
     round_ = ConsultationRound.objects.create(
         document=document,
@@ -272,7 +272,7 @@ def _proposals(rng, document, elements, delegates, count, now):  # type: ignore[
     )
 
 
-def _marks(rng, proposals, delegates, count, now) -> int:  # type: ignore[no-untyped-def]
+def _marks(rng, proposals, delegates, count, now) -> int:
     seen: set[tuple[int, int]] = set()
     marks = []
     attempts = 0

@@ -44,7 +44,7 @@ class ConsultationRound(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def is_open(self, at=None) -> bool:  # type: ignore[no-untyped-def]
+    def is_open(self, at=None) -> bool:
         moment = at or timezone.now()
         return self.opens_at <= moment < self.deadline
 

@@ -53,12 +53,12 @@ class Revision(models.Model):
     def __str__(self) -> str:
         return f"{self.symbol} ({self.label})"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise RevisionImmutableError("An issued revision cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise RevisionImmutableError("An issued revision cannot be deleted.")
 
     @property

@@ -47,7 +47,7 @@ def _expected_pages(revision: Revision, kind: str) -> int:
     return max(1, elements // 30 + 2)
 
 
-def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:  # type: ignore[no-untyped-def]
+def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     """Queue a background export, or return the live one already queued or running."""
     if kind not in pdfs.KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
@@ -85,7 +85,7 @@ def _enqueue(job: ExportJob) -> None:
     transaction.on_commit(lambda: export_pdf.enqueue(job.pk))
 
 
-def export_job_run(*, job_id: int, progress_handler) -> str:  # type: ignore[no-untyped-def]
+def export_job_run(*, job_id: int, progress_handler) -> str:
     """Run an export job (in the worker): claim it, render with progress, store, finish."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().select_related("revision").get(pk=job_id)

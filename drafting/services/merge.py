@@ -34,7 +34,7 @@ INSERT_KINDS = {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
 INSERTABLE = {ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH}
 
 
-def _require_chair(user, document) -> None:  # type: ignore[no-untyped-def]
+def _require_chair(user, document) -> None:
     if not permissions.can_decide(user, document):
         raise NotAllowed(_("Only the chair's office decides on proposals and edits the draft."))
 
@@ -49,10 +49,10 @@ def _record(
     user,
     action: str,
     before_text: str,
-    before_status: str,  # type: ignore[no-untyped-def]
+    before_status: str,
     reason: str,
     proposals: list[Proposal] = (),
-    chair: bool = False,  # type: ignore[assignment]
+    chair: bool = False,
 ) -> ElementChange:
     change = ElementChange.objects.create(
         document_id=element.document_id,
@@ -77,7 +77,7 @@ def _write_text(
     text: str,
     reason: str,
     proposals: list[Proposal],
-    chair: bool = False,  # type: ignore[no-untyped-def]
+    chair: bool = False,
 ) -> None:
     """Set the element's text, save it with history, and record where it came from."""
     before = element.text
@@ -100,7 +100,7 @@ def _write_status(
     user,
     status: str,
     reason: str,
-    proposals: list[Proposal] = (),  # type: ignore[no-untyped-def,assignment]
+    proposals: list[Proposal] = (),
     chair: bool = False,
 ) -> None:
     """Set the element's status, save it with history, and record why."""
@@ -119,13 +119,13 @@ def _write_status(
     )
 
 
-def _save_element(element: Element, user, reason: str) -> None:  # type: ignore[no-untyped-def]
+def _save_element(element: Element, user, reason: str) -> None:
     element._history_user = user
     element._change_reason = reason[:100]
     element.save()
 
 
-def _decide(proposal: Proposal, user, status: str, note: str) -> None:  # type: ignore[no-untyped-def]
+def _decide(proposal: Proposal, user, status: str, note: str) -> None:
     proposal.status = status
     proposal.decided_by = user
     proposal.decided_at = timezone.now()
@@ -202,7 +202,7 @@ def _lock_proposals(proposals: list[Proposal]) -> list[Proposal]:
     return locked
 
 
-def _shift_siblings(parent_id: int | None, document_id: int, from_position: int, user) -> None:  # type: ignore[no-untyped-def]
+def _shift_siblings(parent_id: int | None, document_id: int, from_position: int, user) -> None:
     """Make room at ``from_position``: later siblings move down one, last first."""
     siblings = (
         Element.objects.select_for_update()
@@ -221,9 +221,9 @@ def _insert(
     kind: str,
     text: str,
     fill: bool,
-    reason: str,  # type: ignore[no-untyped-def]
+    reason: str,
     proposals: list[Proposal] = (),
-    chair: bool = False,  # type: ignore[assignment]
+    chair: bool = False,
 ) -> Element:
     """A new element, provisional until the next revision renumbers.
 
@@ -265,7 +265,7 @@ def _insert(
 
 
 @transaction.atomic
-def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:  # type: ignore[no-untyped-def]
+def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:
     """Accept one or several proposals; their changes apply to the current working text.
 
     Patches apply fuzzily where earlier accepted changes moved the text, but a proposal
@@ -294,7 +294,7 @@ def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[
     return changed
 
 
-def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[Element]:  # type: ignore[no-untyped-def]
+def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[Element]:
     if element.status == ElementStatus.DELETED and any(
         p.kind != ProposalKind.COMMENT for p in batch
     ):
@@ -381,7 +381,7 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
 
 
 @transaction.atomic
-def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:  # type: ignore[no-untyped-def]
+def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:
     """The chair edits the result; the change is linked to the proposal it came from."""
     _require_chair(user, proposal.document)
     note = _note_text(note)
@@ -409,7 +409,7 @@ def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: s
 
 
 @transaction.atomic
-def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:  # type: ignore[no-untyped-def]
+def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
     (locked,) = _lock_proposals([proposal])
     _decide(locked, user, ProposalStatus.REJECTED, _note_text(note))
@@ -417,7 +417,7 @@ def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:  #
 
 
 @transaction.atomic
-def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:  # type: ignore[no-untyped-def]
+def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
     (locked,) = (
         Proposal.objects.select_for_update().select_related("delegation").filter(pk=proposal.pk)
@@ -434,9 +434,9 @@ def element_compose(
     user,
     element: Element,
     text: str,
-    expected_text: str,  # type: ignore[no-untyped-def]
+    expected_text: str,
     cited: list[Proposal] = (),
-    note: str = "",  # type: ignore[assignment]
+    note: str = "",
 ) -> Element:
     """The chair writes the element's text, often as bracketed alternatives, citing the
     proposals it draws on (they become "accepted with changes"). With nothing cited the
@@ -479,7 +479,7 @@ def element_compose(
 
 
 @transaction.atomic
-def element_insert(*, user, after: Element, kind: str, text: str) -> Element:  # type: ignore[no-untyped-def]
+def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     """The chair inserts an element after another (numbered "bis" until the next revision)."""
     _require_chair(user, after.document)
     if kind not in {
@@ -503,7 +503,7 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:  #
 
 
 @transaction.atomic
-def element_move(*, user, element: Element, direction: str) -> Element:  # type: ignore[no-untyped-def]
+def element_move(*, user, element: Element, direction: str) -> Element:
     """Swap the element with its previous ("up") or next ("down") sibling."""
     _require_chair(user, element.document)
     locked = Element.objects.select_for_update().get(pk=element.pk)
@@ -542,7 +542,7 @@ def element_move(*, user, element: Element, direction: str) -> Element:  # type:
 @transaction.atomic
 def element_set_status(
     *, user, element: Element, status: str, reopen: bool = False, note: str = ""
-) -> Element:  # type: ignore[no-untyped-def]
+) -> Element:
     """Set pending, agreed ad referendum or deleted. A deleted element stays in the document
     (struck through in redlines). Re-opening agreed language must be asked for explicitly
     (``reopen=True``) and is logged as such."""

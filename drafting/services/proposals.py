@@ -224,7 +224,7 @@ def _format_deadline(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%d %B %Y, %H:%M")
 
 
-def _save(proposal: Proposal, user, reason: str) -> None:  # type: ignore[no-untyped-def]
+def _save(proposal: Proposal, user, reason: str) -> None:
     proposal._history_user = user
     proposal._change_reason = reason
     proposal.updated_at = timezone.now()
@@ -233,7 +233,7 @@ def _save(proposal: Proposal, user, reason: str) -> None:  # type: ignore[no-unt
 
 def proposal_create(
     *,
-    user,  # type: ignore[no-untyped-def]
+    user,
     element: Element,
     content: ProposalContent,
     idempotency_key: uuid.UUID,
@@ -261,7 +261,7 @@ def proposal_create(
                 _submit(locked, user)
                 proposal = locked
         except DeadlinePassed as refused:
-            refused.proposal = proposal  # type: ignore[attr-defined]
+            refused.proposal = proposal
             raise
     return proposal
 
@@ -269,7 +269,7 @@ def proposal_create(
 @transaction.atomic
 def _draft_create(
     *,
-    user,  # type: ignore[no-untyped-def]
+    user,
     element: Element,
     content: ProposalContent,
     idempotency_key: uuid.UUID,
@@ -320,7 +320,7 @@ def _draft_create(
     return proposal, True
 
 
-def _locked_for_edit(user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]
+def _locked_for_edit(user, proposal: Proposal) -> Proposal:
     locked = (
         Proposal.objects.select_for_update()
         .select_related("element", "document")
@@ -328,7 +328,7 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:  # type: ignore[no-u
     )
     if not permissions.can_edit_proposal(user, locked):
         if permissions.delegation_of(user) is not None and (
-            permissions.delegation_of(user).pk == locked.delegation_id  # type: ignore[union-attr]
+            permissions.delegation_of(user).pk == locked.delegation_id
         ):
             raise DomainError(
                 _("This proposal is %(status)s and can no longer be changed.")
@@ -338,7 +338,7 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:  # type: ignore[no-u
     return locked
 
 
-def _submit(proposal: Proposal, user) -> None:  # type: ignore[no-untyped-def]
+def _submit(proposal: Proposal, user) -> None:
     round_ = _require_open_round(proposal.document, proposal)
     first_time = proposal.status == ProposalStatus.DRAFT
     if proposal.status == ProposalStatus.NEEDS_REBASE:
@@ -354,7 +354,7 @@ def _submit(proposal: Proposal, user) -> None:  # type: ignore[no-untyped-def]
 @transaction.atomic
 def proposal_revise(
     *,
-    user,  # type: ignore[no-untyped-def]
+    user,
     proposal: Proposal,
     content: ProposalContent,
     expected_version: int,
@@ -403,7 +403,7 @@ def proposal_revise(
 
 
 @transaction.atomic
-def proposal_submit(*, user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]
+def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     """Submit a draft: it becomes visible to every delegation and the chair's office."""
     locked = _locked_for_edit(user, proposal)
     if locked.status != ProposalStatus.DRAFT:
@@ -413,7 +413,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:  # type: ignore[no
 
 
 @transaction.atomic
-def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:  # type: ignore[no-untyped-def]
+def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     """Withdraw a draft or a submitted proposal; it stays on record as withdrawn."""
     locked = _locked_for_edit(user, proposal)
     if locked.status == ProposalStatus.DRAFT:
@@ -424,7 +424,7 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:  # type: ignore[
 
 
 @transaction.atomic
-def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:  # type: ignore[no-untyped-def]
+def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:
     """Record the user's delegation's support or opposition; one mark per delegation."""
     locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not permissions.can_mark(user, locked):
@@ -451,7 +451,7 @@ def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> Propos
 
 
 @transaction.atomic
-def mark_clear(*, user, proposal: Proposal) -> None:  # type: ignore[no-untyped-def]
+def mark_clear(*, user, proposal: Proposal) -> None:
     delegation = permissions.delegation_of(user)
     if delegation is None:
         raise NotAllowed(_("Only delegates mark proposals."))
@@ -469,7 +469,7 @@ def mark_clear(*, user, proposal: Proposal) -> None:  # type: ignore[no-untyped-
 @transaction.atomic
 def round_open(
     *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
-) -> ConsultationRound:  # type: ignore[no-untyped-def]
+) -> ConsultationRound:
     """The secretariat opens a consultation round with a deadline."""
     if not permissions.can_open_round(user, document):
         raise NotAllowed(_("Only the secretariat opens consultation rounds."))
@@ -487,7 +487,7 @@ def round_open(
 
 
 @transaction.atomic
-def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:  # type: ignore[no-untyped-def]
+def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:
     """Give a round a new deadline (the chair's office reopens it)."""
     locked = ConsultationRound.objects.select_for_update().get(pk=round_.pk)
     if not permissions.can_reopen_round(user, locked.document):

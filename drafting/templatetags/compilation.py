@@ -22,7 +22,7 @@ _PLACEHOLDER = uuid.UUID(int=0)
 
 
 @register.simple_tag(takes_context=True)
-def compiled_proposals(context, row, meeting, can_decide: bool) -> SafeString:  # type: ignore[no-untyped-def]
+def compiled_proposals(context, row, meeting, can_decide: bool) -> SafeString:
     """The list of proposals under one element of the compilation."""
     if not row.proposals:
         return mark_safe("")
@@ -51,7 +51,7 @@ def compiled_proposals(context, row, meeting, can_decide: bool) -> SafeString:  
     return mark_safe(f'<ul class="compiled-proposals">{items}</ul>')  # noqa: S308 - escaped parts
 
 
-def _proposal(item, row, cache, can_decide: bool) -> str:  # type: ignore[no-untyped-def]
+def _proposal(item, row, cache, can_decide: bool) -> str:
     """One proposal block; every value from the database goes through ``escape``."""
     proposal, words = item.proposal, cache["words"]
     public_id = str(proposal.public_id)

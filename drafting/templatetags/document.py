@@ -21,7 +21,7 @@ _ID = 987654321  # placeholder id in URLs reversed once per page
 
 
 @register.simple_tag(takes_context=True)
-def document_body(context, document_view, meeting) -> SafeString:  # type: ignore[no-untyped-def]
+def document_body(context, document_view, meeting) -> SafeString:
     renderer = _Renderer(
         slug=meeting.slug,
         counts=context.get("proposal_counts") or {},

@@ -18,7 +18,7 @@ from drafting.services.revisions import revision_issue
 from drafting.text import redline
 
 
-def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):  # type: ignore[no-untyped-def]
+def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
     meeting = selectors.meeting_with_document(slug)
     allowed = (
         permissions.can_decide(request.user, meeting.document)
@@ -304,7 +304,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _revision_or_none(document, number: str) -> Revision | None:  # type: ignore[no-untyped-def]
+def _revision_or_none(document, number: str) -> Revision | None:
     if not number.isdigit():
         return None
     return Revision.objects.filter(document=document, number=int(number)).first()

@@ -27,7 +27,7 @@ from drafting.services import proposals as services
 from drafting.text import diff, validation
 
 
-def _delegate_context(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+def _delegate_context(request: HttpRequest, slug: str):
     meeting = selectors.meeting_with_document(slug)
     delegation = permissions.delegation_of(request.user)
     if delegation is None or not permissions.can_propose(request.user, meeting.document):
@@ -35,7 +35,7 @@ def _delegate_context(request: HttpRequest, slug: str):  # type: ignore[no-untyp
     return meeting, delegation
 
 
-def _proposal_url(meeting, proposal) -> str:  # type: ignore[no-untyped-def]
+def _proposal_url(meeting, proposal) -> str:
     return reverse("proposal_detail", args=[meeting.slug, proposal.public_id])
 
 
@@ -71,7 +71,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             form, notice = _rebased_form(request, form, moved, delegation)
         except DeadlinePassed as refused:
             messages.error(request, str(refused))
-            return redirect(_proposal_url(meeting, refused.proposal))  # type: ignore[attr-defined]
+            return redirect(_proposal_url(meeting, refused.proposal))
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from refused
         else:
@@ -98,7 +98,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     )
 
 
-def _rebased_form(request, form, moved: BaseTextMoved, delegation):  # type: ignore[no-untyped-def]
+def _rebased_form(request, form, moved: BaseTextMoved, delegation):
     """The element changed meanwhile: offer the user's change re-applied to the new text."""
     data = request.POST.copy()
     data["base_text_seen"] = moved.current_text
@@ -168,7 +168,7 @@ def proposal_detail(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Ht
     )
 
 
-def _detail_context(request, meeting, proposal, mark_form=None):  # type: ignore[no-untyped-def]
+def _detail_context(request, meeting, proposal, mark_form=None):
     delegation = permissions.delegation_of(request.user)
     own_mark = next(
         (m for m in proposal.marks.all() if delegation and m.delegation_id == delegation.pk), None

@@ -11,10 +11,10 @@ class Command(BaseCommand):
         "Rebuild fixtures/bms7.json from fixtures/source/ (the seed's annex, letter, delegations)."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Fail if the fixture is stale.")
 
-    def handle(self, *args, check: bool, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, check: bool, **options):
         fixtures = Path(settings.BASE_DIR) / "fixtures"
         rendered = render_fixture(build_fixture(fixtures / "source"))
         target = fixtures / "bms7.json"

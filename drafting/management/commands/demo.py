@@ -15,11 +15,11 @@ class Command(BaseCommand):
         "demo accounts), print the logins and serve the app. DEBUG only."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="Set up, print, and stop.")
 
-    def handle(self, *args, addrport: str, no_serve: bool, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, addrport: str, no_serve: bool, **options):
         if not settings.DEBUG:
             raise CommandError("The demo creates well-known passwords: run it with DEBUG=1 only.")
         call_command("migrate", verbosity=0)

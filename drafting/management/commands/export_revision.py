@@ -13,7 +13,7 @@ from drafting.services.exports import revision_file_get_or_create
 class Command(BaseCommand):
     help = "Export an issued revision: python manage.py export_revision bms7 0 --format json"
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("meeting", help="The meeting's slug, e.g. bms7")
         parser.add_argument("number", type=int, help="The revision number (0 = zero draft)")
         parser.add_argument("--format", choices=["json", "pdf"], default="json")
@@ -28,9 +28,7 @@ class Command(BaseCommand):
             help="PDF: the compilation of proposals made against it",
         )
 
-    def handle(  # type: ignore[no-untyped-def]
-        self, *args, meeting: str, number: int, output: str | None, format: str, **options
-    ):
+    def handle(self, *args, meeting: str, number: int, output: str | None, format: str, **options):
         try:
             found = Meeting.objects.select_related("document").get(slug=meeting)
         except Meeting.DoesNotExist:

@@ -9,12 +9,12 @@ from drafting.synthetic import generate
 class Command(BaseCommand):
     help = "Generate a large synthetic negotiation (scale 1: 400 elements, 5,000 proposals)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--slug", help="Meeting slug (default synth-<scale>)")
 
-    def handle(self, *args, scale: float, seed: int, slug: str | None, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, scale: float, seed: int, slug: str | None, **options):
         if scale <= 0 or scale > 20:
             raise CommandError("--scale must be above 0 and at most 20.")
         target = slug or f"synth-{scale:g}".replace(".", "_")
