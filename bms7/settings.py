@@ -6,6 +6,7 @@ PostgreSQL (DATABASE_URL=postgres://...) is the database of record and the one t
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "simple_history",
     "drafting",
 ]
@@ -72,11 +76,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "drafting.audit.AuditContextMiddleware",
+    "drafting.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bms7.urls"
@@ -116,6 +125,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses further attempts once an account is locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Failed sign-ins: after 5 wrong passwords for one username from one address, that pair is
+# locked out for 15 minutes (HTTP 429 and a page saying so). Every attempt is in the audit log.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = 1 if env_flag("BEHIND_TLS_PROXY") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_flag("BEHIND_TLS_PROXY") else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+
+# A second factor (time-based one-time passwords, django-otp) is required of the chair's
+# office and the secretariat, who change the record; delegates may turn it on.
+# OTP_REQUIRED=0 turns the requirement off (the local demo does, with DEBUG on).
+OTP_REQUIRED = env_flag("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "BMS7 drafting"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -158,7 +192,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12  # a negotiating day
+# Sessions end after a negotiating day, or when the browser closes, whichever comes first.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -168,10 +204,12 @@ if SESSION_COOKIE_SECURE:
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_TLS_PROXY") else None
-)
+BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# History is a record, never a tool for rewriting: no "revert" in the admin's history pages.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Background work (PDF exports): Django's tasks with the database backend, run by
 # `manage.py db_worker`. TASKS_BACKEND=immediate runs tasks in the request (tests).
@@ -196,5 +234,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "drafting": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Sign-ins, failures and lock-outs also go to the audit trail (drafting.audit).
+        "axes": {"handlers": ["console"], "level": "WARNING"},
     },
 }

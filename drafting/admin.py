@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from drafting.models import (
+    AuditEvent,
     DelegateProfile,
     Delegation,
     Document,
@@ -62,6 +63,15 @@ class ElementAdmin(SimpleHistoryAdmin):
     def short_text(self, element: Element) -> str:
         return element.text[:80]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
 
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
@@ -81,6 +91,26 @@ class RevisionAdmin(admin.ModelAdmin):
         "cover_letter",
         "content_hash",
     ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail is read-only everywhere: no one adds, changes or deletes an event."""
+
+    list_display = ["at", "username", "delegation", "action", "summary", "ip_address"]
+    list_filter = ["action"]
+    list_select_related = ["delegation"]
+    search_fields = ["username", "summary"]
+    date_hierarchy = "at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,3 +6,8 @@ class DraftingConfig(AppConfig):
     name = "drafting"
     verbose_name = _("Drafting")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from drafting.audit import connect_signals
+
+        connect_signals()

@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or permissions.is_chairs_office(user)
         or permissions.is_secretariat(user),
         "nav_can_administer": permissions.can_administer(user),
+        "nav_can_read_audit": permissions.can_read_audit_trail(user),
         "nav_is_delegate": permissions.is_delegate(user),
         "nav_is_chair": permissions.is_chairs_office(user),
     }

@@ -66,6 +66,18 @@ def can_administer(user: Any) -> bool:
     return is_secretariat(user) or bool(getattr(user, "is_superuser", False))
 
 
+def requires_second_factor(user: Any) -> bool:
+    """Those who change the record or administer it must sign in with a second factor."""
+    return (
+        is_chairs_office(user) or is_secretariat(user) or bool(getattr(user, "is_superuser", False))
+    )
+
+
+def can_read_audit_trail(user: Any) -> bool:
+    """The secretariat keeps the record of who did what."""
+    return is_secretariat(user) or bool(getattr(user, "is_superuser", False))
+
+
 def role_label(user: Any) -> str:
     """How the interface names the user's role."""
     delegation = delegation_of(user)

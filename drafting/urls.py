@@ -1,9 +1,10 @@
 from django.urls import path
 
-from drafting.views import chair, documents, proposals
+from drafting.views import audit, chair, documents, proposals
 
 urlpatterns = [
     path("", documents.home, name="home"),
+    path("audit/", audit.audit_trail, name="audit_trail"),
     path("m/<slug:slug>/draft/", documents.working_draft, name="working_draft"),
     path("m/<slug:slug>/revisions/", documents.revision_list, name="revision_list"),
     path(

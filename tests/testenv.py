@@ -12,3 +12,6 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("TASKS_BACKEND", "immediate")
+# Most tests sign in with force_login; the second-factor requirement is tested on its own
+# (tests/views/test_accounts.py turns it on with override_settings).
+os.environ.setdefault("OTP_REQUIRED", "0")

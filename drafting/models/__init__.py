@@ -1,3 +1,4 @@
+from drafting.models.audit import AuditAction, AuditEvent
 from drafting.models.document import Document, Element, ElementKind, ElementStatus, Footnote
 from drafting.models.meeting import DelegateProfile, Delegation, DelegationKind, Meeting
 from drafting.models.proposal import (
@@ -15,6 +16,8 @@ from drafting.models.revision import ExportJob, Revision, RevisionFile, Revision
 
 __all__ = [
     "VISIBLE_STATUSES",
+    "AuditAction",
+    "AuditEvent",
     "ConsultationRound",
     "DelegateProfile",
     "Delegation",

@@ -8,8 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from drafting import pdfs, permissions
+from drafting.audit import audited
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import ExportJob, Meeting, Revision, RevisionFile
+from drafting.models.audit import AuditAction
 
 
 def revision_file_get_or_create(*, meeting: Meeting, revision: Revision, kind: str) -> RevisionFile:
@@ -47,6 +49,7 @@ def _expected_pages(revision: Revision, kind: str) -> int:
     return max(1, elements // 30 + 2)
 
 
+@audited(AuditAction.EXPORT_REQUESTED)
 def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     """Queue a background export, or return the live one already queued or running."""
     if kind not in pdfs.KINDS:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drafting import permissions
+from drafting.audit import audited
 from drafting.errors import DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.models import (
     Element,
@@ -25,6 +26,7 @@ from drafting.models import (
     ProposalKind,
     ProposalStatus,
 )
+from drafting.models.audit import AuditAction
 from drafting.services.proposals import _problem_messages
 from drafting.text import diff, validation
 
@@ -265,6 +267,7 @@ def _insert(
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_ACCEPTED)
 def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:
     """Accept one or several proposals; their changes apply to the current working text.
 
@@ -381,6 +384,7 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_ACCEPTED_WITH_CHANGES)
 def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:
     """The chair edits the result; the change is linked to the proposal it came from."""
     _require_chair(user, proposal.document)
@@ -409,6 +413,7 @@ def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: s
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_REJECTED)
 def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
     (locked,) = _lock_proposals([proposal])
@@ -417,6 +422,7 @@ def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_DEFERRED)
 def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
     (locked,) = (
@@ -429,6 +435,7 @@ def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
 
 
 @transaction.atomic
+@audited(AuditAction.ELEMENT_COMPOSED)
 def element_compose(
     *,
     user,
@@ -479,6 +486,7 @@ def element_compose(
 
 
 @transaction.atomic
+@audited(AuditAction.ELEMENT_INSERTED)
 def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     """The chair inserts an element after another (numbered "bis" until the next revision)."""
     _require_chair(user, after.document)
@@ -503,6 +511,7 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
 
 
 @transaction.atomic
+@audited(AuditAction.ELEMENT_MOVED)
 def element_move(*, user, element: Element, direction: str) -> Element:
     """Swap the element with its previous ("up") or next ("down") sibling."""
     _require_chair(user, element.document)
@@ -540,6 +549,7 @@ def element_move(*, user, element: Element, direction: str) -> Element:
 
 
 @transaction.atomic
+@audited(AuditAction.ELEMENT_STATUS_SET)
 def element_set_status(
     *, user, element: Element, status: str, reopen: bool = False, note: str = ""
 ) -> Element:

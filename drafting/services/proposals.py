@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drafting import permissions
+from drafting.audit import audited, record_acts
 from drafting.errors import (
     BaseTextMoved,
     DeadlinePassed,
@@ -36,6 +37,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.models.audit import AuditAction
 from drafting.text import diff, validation
 
 INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
@@ -259,6 +261,7 @@ def proposal_create(
                     .get(pk=proposal.pk)
                 )
                 _submit(locked, user)
+                record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
                 proposal = locked
         except DeadlinePassed as refused:
             refused.proposal = proposal
@@ -317,6 +320,7 @@ def _draft_create(
         # The same request raced past the check (another element's lock): the first one won.
         return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key), False
     proposal.co_sponsors.set(content.co_sponsors)
+    record_acts(action=AuditAction.PROPOSAL_DRAFTED, user=user, result=proposal)
     return proposal, True
 
 
@@ -352,6 +356,7 @@ def _submit(proposal: Proposal, user) -> None:
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_REVISED)
 def proposal_revise(
     *,
     user,
@@ -403,6 +408,7 @@ def proposal_revise(
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_SUBMITTED)
 def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     """Submit a draft: it becomes visible to every delegation and the chair's office."""
     locked = _locked_for_edit(user, proposal)
@@ -413,6 +419,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
 
 
 @transaction.atomic
+@audited(AuditAction.PROPOSAL_WITHDRAWN)
 def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     """Withdraw a draft or a submitted proposal; it stays on record as withdrawn."""
     locked = _locked_for_edit(user, proposal)
@@ -424,6 +431,7 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
 
 
 @transaction.atomic
+@audited(AuditAction.MARK_SET)
 def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:
     """Record the user's delegation's support or opposition; one mark per delegation."""
     locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
@@ -451,6 +459,7 @@ def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> Propos
 
 
 @transaction.atomic
+@audited(AuditAction.MARK_CLEARED)
 def mark_clear(*, user, proposal: Proposal) -> None:
     delegation = permissions.delegation_of(user)
     if delegation is None:
@@ -467,6 +476,7 @@ def mark_clear(*, user, proposal: Proposal) -> None:
 
 
 @transaction.atomic
+@audited(AuditAction.ROUND_OPENED)
 def round_open(
     *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
 ) -> ConsultationRound:
@@ -487,6 +497,7 @@ def round_open(
 
 
 @transaction.atomic
+@audited(AuditAction.ROUND_REOPENED)
 def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:
     """Give a round a new deadline (the chair's office reopens it)."""
     locked = ConsultationRound.objects.select_for_update().get(pk=round_.pk)

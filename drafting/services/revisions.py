@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from drafting import permissions, selectors
+from drafting.audit import audited
 from drafting.errors import NotAllowed, ProposalInvalid
 from drafting.models import (
     Document,
@@ -19,6 +20,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.models.audit import AuditAction
 from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
 
@@ -35,6 +37,7 @@ def revision_symbol(prefix: str, number: int) -> str:
 
 
 @transaction.atomic
+@audited(AuditAction.REVISION_ISSUED)
 def revision_issue(
     *,
     issued_by: Any,

@@ -1,0 +1,363 @@
+"""Writing the audit trail (`AuditEvent`): who did what, for which delegation, when, from where.
+
+- `AuditContextMiddleware` remembers the request's client address and browser for the
+  duration of the request (a context variable), so services need no request argument.
+- `audited(action)` decorates a service: when it returns, one event per proposal (or per
+  element, revision, round) it acted on is written, inside the service's transaction when the
+  decorator sits under `@transaction.atomic`.
+- Sign-in, sign-out, failed sign-ins, lock-outs and role changes come from Django's and
+  django-axes' signals (`connect_signals`, called by the app config).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from drafting.models.audit import AuditAction, AuditEvent
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    ip_address: str | None
+    user_agent: str
+    user: Any = None
+
+
+_origin: ContextVar[RequestOrigin | None] = ContextVar("audit_origin", default=None)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: behind our TLS proxy, the address the proxy saw (last hop)."""
+    if getattr(settings, "BEHIND_TLS_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def origin_of(request: HttpRequest) -> RequestOrigin:
+    return RequestOrigin(
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+        user=getattr(request, "user", None),
+    )
+
+
+@contextmanager
+def request_origin(origin: RequestOrigin | None) -> Iterator[None]:
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+class AuditContextMiddleware:
+    """Makes the request's origin known to `record` for the length of the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_origin(origin_of(request)):
+            return self.get_response(request)
+
+
+def _delegation_id_of(user: Any) -> int | None:
+    from drafting.permissions import delegation_of
+
+    delegation = delegation_of(user) if user is not None else None
+    return delegation.pk if delegation is not None else None
+
+
+def record(
+    *,
+    action: str,
+    user: Any = None,
+    username: str = "",
+    delegation_id: int | None = None,
+    document_id: int | None = None,
+    element_id: int | None = None,
+    proposal_id: int | None = None,
+    summary: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Write one audit event. The origin comes from `request` or the current request."""
+    origin = origin_of(request) if request is not None else _origin.get()
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    if delegation_id is None and authenticated:
+        delegation_id = _delegation_id_of(user)
+    return AuditEvent.objects.create(
+        action=action,
+        user=user if authenticated else None,
+        username=(user.get_username() if authenticated else username)[:150],
+        delegation_id=delegation_id,
+        document_id=document_id,
+        element_id=element_id,
+        proposal_id=proposal_id,
+        summary=summary[:300],
+        ip_address=origin.ip_address if origin else None,
+        user_agent=origin.user_agent if origin else "",
+    )
+
+
+def current_actor() -> Any:
+    """The signed-in user of the current request, if any (for admin and signal events)."""
+    origin = _origin.get()
+    user = origin.user if origin else None
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _excerpt(text: str, length: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _targets(result: Any, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a service acted on, as audit fields: one dict per proposal/element/revision.
+
+    Reads only fields already loaded (ids, texts): no queries beyond the audit rows.
+    """
+    from drafting.models import (
+        ConsultationRound,
+        Element,
+        ExportJob,
+        Proposal,
+        ProposalMark,
+        Revision,
+    )
+
+    proposals = list(kwargs.get("proposals") or [])
+    for candidate in (kwargs.get("proposal"), result):
+        if isinstance(candidate, ProposalMark):
+            candidate = candidate.proposal
+        if isinstance(candidate, Proposal) and candidate not in proposals:
+            proposals.append(candidate)
+    if proposals:
+        return [
+            {
+                "delegation_id": proposal.delegation_id,
+                "document_id": proposal.document_id,
+                "element_id": proposal.element_id,
+                "proposal_id": proposal.pk,
+                "summary": f"{proposal.get_kind_display()}: "
+                + _excerpt(proposal.proposed_text or proposal.rationale or ""),
+            }
+            for proposal in proposals
+        ]
+    for candidate in (result, kwargs.get("element"), kwargs.get("after")):
+        if isinstance(candidate, Element):
+            return [
+                {
+                    "document_id": candidate.document_id,
+                    "element_id": candidate.pk,
+                    "summary": _excerpt(candidate.text),
+                }
+            ]
+    for candidate in (result, kwargs.get("revision"), kwargs.get("round_")):
+        if isinstance(candidate, Revision):
+            return [{"document_id": candidate.document_id, "summary": candidate.symbol}]
+        if isinstance(candidate, ConsultationRound):
+            return [
+                {
+                    "document_id": candidate.document_id,
+                    "summary": f"{candidate.name} ({candidate.deadline:%Y-%m-%d %H:%M} UTC)",
+                }
+            ]
+        if isinstance(candidate, ExportJob):
+            return [
+                {
+                    "document_id": candidate.revision.document_id,
+                    "summary": f"{candidate.revision.symbol} {candidate.kind}",
+                }
+            ]
+    document = kwargs.get("document")
+    return [{"document_id": getattr(document, "pk", None), "summary": ""}]
+
+
+def record_acts(*, action: str, user: Any = None, result: Any = None, **kwargs: Any) -> None:
+    """Record `action` on what `result` / the service's keyword arguments name."""
+    # The delegation is the actor's (a delegate acts for one); for the chair's office and the
+    # secretariat, the delegation whose proposal was acted on.
+    acting_for = _delegation_id_of(user) if getattr(user, "is_authenticated", False) else None
+    for target in _targets(result, kwargs):
+        if acting_for is not None or "delegation_id" not in target:
+            target["delegation_id"] = acting_for
+        record(action=action, user=user, **target)
+
+
+def audited(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Record `action` for what the decorated service returns or was given (see `_targets`)."""
+
+    def decorator(service: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(service)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = service(*args, **kwargs)
+            actor = kwargs.get("user", kwargs.get("issued_by"))
+            others = {k: v for k, v in kwargs.items() if k not in {"user", "issued_by"}}
+            record_acts(action=action, user=actor, result=result, **others)
+            return result
+
+        return wrapper
+
+    return decorator
+
+
+# --- signals: sign-in, sign-out, failures, lock-outs, role changes -------------------------
+
+
+def _on_signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    record(action=AuditAction.SIGNED_IN, user=user, request=request)
+
+
+def _on_signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record(action=AuditAction.SIGNED_OUT, user=user, request=request)
+
+
+def _on_sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    record(
+        action=AuditAction.SIGN_IN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        request=request,
+    )
+
+
+def _on_locked_out(
+    sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any
+) -> None:
+    record(
+        action=AuditAction.LOCKED_OUT,
+        username=str(username or "")[:150],
+        request=request,
+    )
+
+
+def _on_groups_changed(
+    sender: Any, instance: Any, action: str, pk_set: set[int] | None, model: Any, **kwargs: Any
+) -> None:
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from drafting.models import Delegation
+
+    verb = {"post_add": "added to", "post_remove": "removed from", "post_clear": "cleared from"}
+    if isinstance(instance, Delegation):
+        # Delegation.members: States joining or leaving a group (who it speaks for).
+        names = ", ".join(
+            Delegation.objects.filter(pk__in=pk_set or ()).values_list("short_name", flat=True)
+        )
+        record(
+            action=AuditAction.ROLE_CHANGED,
+            user=current_actor(),
+            delegation_id=instance.pk,
+            summary=f"{names or 'all members'} {verb[action]} {instance.short_name}",
+        )
+        return
+    names = ", ".join(Group.objects.filter(pk__in=pk_set or ()).values_list("name", flat=True))
+    if isinstance(instance, get_user_model()):
+        record(
+            action=AuditAction.ROLE_CHANGED,
+            user=current_actor(),
+            summary=f"{instance.get_username()} {verb[action]} {names or 'all roles'}",
+        )
+
+
+def _on_profile_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    record(
+        action=AuditAction.ROLE_CHANGED,
+        user=current_actor(),
+        delegation_id=instance.delegation_id,
+        summary=f"{instance.user.get_username()} now delegate of {instance.delegation.short_name}",
+    )
+
+
+def _on_profile_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    record(
+        action=AuditAction.ROLE_CHANGED,
+        user=current_actor(),
+        delegation_id=instance.delegation_id,
+        summary=f"{instance.user.get_username()} no longer a delegate",
+    )
+
+
+_WATCHED_ACCOUNT_FIELDS = ("is_active", "is_staff", "is_superuser", "password")
+
+
+def _on_user_saving(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    before = sender.objects.filter(pk=instance.pk).values(*_WATCHED_ACCOUNT_FIELDS).first()
+    if before is None:
+        return
+    changed = [
+        field for field in _WATCHED_ACCOUNT_FIELDS if before[field] != getattr(instance, field)
+    ]
+    if changed:
+        summary = ", ".join(
+            "password changed"
+            if field == "password"
+            else f"{field} {before[field]} → {getattr(instance, field)}"
+            for field in changed
+        )
+        record(
+            action=AuditAction.ACCOUNT_CHANGED,
+            user=current_actor(),
+            summary=f"{instance.get_username()}: {summary}",
+        )
+
+
+def _on_admin_logged(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw"):
+        return
+    record(
+        action=AuditAction.ADMIN_CHANGE,
+        user=instance.user,
+        summary=f"{instance.get_action_flag_display()}: {instance.object_repr}",
+    )
+
+
+def connect_signals() -> None:
+    from axes.signals import user_locked_out
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+    from drafting.models import DelegateProfile, Delegation
+
+    user_model = get_user_model()
+    user_logged_in.connect(_on_signed_in, dispatch_uid="audit_signed_in")
+    user_logged_out.connect(_on_signed_out, dispatch_uid="audit_signed_out")
+    user_login_failed.connect(_on_sign_in_failed, dispatch_uid="audit_sign_in_failed")
+    user_locked_out.connect(_on_locked_out, dispatch_uid="audit_locked_out")
+    m2m_changed.connect(
+        _on_groups_changed, sender=user_model.groups.through, dispatch_uid="audit_groups"
+    )
+    m2m_changed.connect(
+        _on_groups_changed, sender=Delegation.members.through, dispatch_uid="audit_members"
+    )
+    post_save.connect(_on_profile_saved, sender=DelegateProfile, dispatch_uid="audit_profile")
+    post_delete.connect(
+        _on_profile_deleted, sender=DelegateProfile, dispatch_uid="audit_profile_deleted"
+    )
+    pre_save.connect(_on_user_saving, sender=user_model, dispatch_uid="audit_account")
+    post_save.connect(_on_admin_logged, sender=LogEntry, dispatch_uid="audit_admin")

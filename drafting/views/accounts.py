@@ -1,0 +1,195 @@
+"""Signing in: password first, then a one-time code for accounts with a second factor.
+
+The chair's office and the secretariat must set up a second factor (TOTP, django-otp) before
+they can do anything else (`drafting.middleware.SecondFactorRequiredMiddleware`); delegates
+may set one up on the same page. Failed passwords are throttled by django-axes; wrong codes
+by django-otp's own throttling. Every outcome is written to the audit trail.
+"""
+
+import base64
+import time
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from drafting import audit, permissions
+from drafting.models import AuditAction
+
+PENDING_KEY = "drafting_pending_second_factor"
+PENDING_SECONDS = 300
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=gettext_lazy("Six-digit code from your authenticator app"),
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit():
+            raise forms.ValidationError(_("The code is made of digits only."))
+        return token
+
+
+def _safe_next(request: HttpRequest, candidate: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("home")
+
+
+def _confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+class SignInView(LoginView):
+    """Step one: the password. With a second factor, step two asks for the code."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        device = _confirmed_device(user)
+        if device is None:
+            return super().form_valid(form)
+        self.request.session.cycle_key()
+        self.request.session[PENDING_KEY] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "device": device.persistent_id,
+            "since": time.time(),
+            "next": self.get_success_url(),
+        }
+        return redirect("second_factor")
+
+
+@never_cache
+@sensitive_post_parameters("token")
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """Step two of signing in: the one-time code of the device set up for the account."""
+    pending = request.session.get(PENDING_KEY)
+    if not pending or time.time() - pending["since"] > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("login")
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    device = _confirmed_device(user) if user is not None else None
+    if user is None or device is None or device.persistent_id != pending["device"]:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("login")
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            allowed, _details = device.verify_is_allowed()
+            if allowed and device.verify_token(form.cleaned_data["token"]):
+                del request.session[PENDING_KEY]
+                user.backend = pending["backend"]
+                auth_login(request, user, backend=pending["backend"])
+                otp_login(request, device)
+                return HttpResponseRedirect(_safe_next(request, pending["next"]))
+            audit.record(action=AuditAction.SECOND_FACTOR_FAILED, username=user.get_username())
+            form.add_error(
+                "token",
+                _("That code is not right, or too many wrong codes were tried: wait and retry.")
+                if allowed
+                else _("Too many wrong codes. Wait a minute, then try again."),
+            )
+        status = 422
+    return render(request, "registration/second_factor.html", {"form": form}, status=status)
+
+
+def _qr_svg_data_uri(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("token")
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the code (or type the key), then prove it with a code."""
+    user = request.user
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    device = _confirmed_device(user)
+    if device is not None:
+        return _verify_enrolled(request, device, next_url)
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": _("Authenticator app")}
+    )
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        allowed, _details = device.verify_is_allowed()
+        if form.is_valid() and allowed and device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            audit.record(action=AuditAction.SECOND_FACTOR_ENROLLED, user=user)
+            return HttpResponseRedirect(next_url)
+        if form.is_valid():
+            form.add_error(
+                "token",
+                _("That code is not right. Check the time on your phone.")
+                if allowed
+                else _("Too many wrong codes. Wait a minute, then try again."),
+            )
+        status = 422
+    key = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "registration/second_factor_setup.html",
+        {
+            "form": form,
+            "enrolled": False,
+            "required": permissions.requires_second_factor(user),
+            "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
+            "qr_code": _qr_svg_data_uri(device.config_url),
+            "next": next_url,
+        },
+        status=status,
+    )
+
+
+def _verify_enrolled(request: HttpRequest, device: TOTPDevice, next_url: str) -> HttpResponse:
+    """The factor is set up: say so, or (signed in by password alone) ask for a code."""
+    if request.user.is_verified():
+        return render(
+            request, "registration/second_factor_setup.html", {"enrolled": True, "device": device}
+        )
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            allowed, _details = device.verify_is_allowed()
+            if allowed and device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return HttpResponseRedirect(next_url)
+            audit.record(action=AuditAction.SECOND_FACTOR_FAILED, user=request.user)
+            form.add_error("token", _("That code is not right. Wait for a new one and retry."))
+        status = 422
+    return render(
+        request,
+        "registration/second_factor.html",
+        {"form": form, "next": next_url, "action": reverse("second_factor_setup")},
+        status=status,
+    )
