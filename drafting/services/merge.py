@@ -25,6 +25,7 @@ from drafting.models import (
     ProposalKind,
     ProposalStatus,
 )
+from drafting.services.idempotency import idempotent
 from drafting.services.proposals import _problem_messages
 from drafting.text import diff, validation
 
@@ -264,6 +265,7 @@ def _insert(
     return element
 
 
+@idempotent("proposal_accept")
 @transaction.atomic
 def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:
     """Accept one or several proposals; their changes apply to the current working text.
@@ -380,6 +382,7 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
     return changed
 
 
+@idempotent("proposal_accept_with_changes")
 @transaction.atomic
 def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:
     """The chair edits the result; the change is linked to the proposal it came from."""
@@ -408,6 +411,7 @@ def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: s
     return result
 
 
+@idempotent("proposal_reject")
 @transaction.atomic
 def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
@@ -416,6 +420,7 @@ def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     return locked
 
 
+@idempotent("proposal_defer")
 @transaction.atomic
 def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
@@ -428,6 +433,7 @@ def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     return locked
 
 
+@idempotent("element_compose")
 @transaction.atomic
 def element_compose(
     *,
@@ -478,6 +484,7 @@ def element_compose(
     return locked
 
 
+@idempotent("element_insert")
 @transaction.atomic
 def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     """The chair inserts an element after another (numbered "bis" until the next revision)."""
@@ -502,6 +509,7 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     )
 
 
+@idempotent("element_move")
 @transaction.atomic
 def element_move(*, user, element: Element, direction: str) -> Element:
     """Swap the element with its previous ("up") or next ("down") sibling."""
@@ -539,6 +547,7 @@ def element_move(*, user, element: Element, direction: str) -> Element:
     return locked
 
 
+@idempotent("element_set_status")
 @transaction.atomic
 def element_set_status(
     *, user, element: Element, status: str, reopen: bool = False, note: str = ""

@@ -36,6 +36,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 
 INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
@@ -351,6 +352,7 @@ def _submit(proposal: Proposal, user) -> None:
     _save(proposal, user, "Submitted" if first_time else "Revised after submission")
 
 
+@idempotent("proposal_revise")
 @transaction.atomic
 def proposal_revise(
     *,
@@ -402,6 +404,7 @@ def proposal_revise(
     return locked
 
 
+@idempotent("proposal_submit")
 @transaction.atomic
 def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     """Submit a draft: it becomes visible to every delegation and the chair's office."""
@@ -412,6 +415,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     return locked
 
 
+@idempotent("proposal_withdraw")
 @transaction.atomic
 def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     """Withdraw a draft or a submitted proposal; it stays on record as withdrawn."""
@@ -466,6 +470,7 @@ def mark_clear(*, user, proposal: Proposal) -> None:
         mark.delete()
 
 
+@idempotent("round_open")
 @transaction.atomic
 def round_open(
     *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
@@ -486,6 +491,7 @@ def round_open(
     return round_
 
 
+@idempotent("round_reopen")
 @transaction.atomic
 def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:
     """Give a round a new deadline (the chair's office reopens it)."""

@@ -19,6 +19,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
 
@@ -34,6 +35,7 @@ def revision_symbol(prefix: str, number: int) -> str:
     return prefix if number == 0 else f"{prefix}/Rev.{number}"
 
 
+@idempotent("revision_issue")
 @transaction.atomic
 def revision_issue(
     *,
