@@ -244,6 +244,7 @@ def test_a_move_whose_reply_is_lost_moves_the_element_once(client, bms7):
     assert ElementChange.objects.filter(action="move").count() == 1
 
 
+@pytest.mark.django_db  # no connection is dropped: a rollback is enough
 def test_a_different_request_from_the_same_page_is_not_mistaken_for_a_retry(
     client, theme, submitted
 ):
@@ -281,6 +282,7 @@ def test_issuing_a_revision_whose_reply_is_lost_issues_one_revision(client, bms7
     ]
 
 
+@pytest.mark.django_db  # no connection is dropped: a rollback is enough
 def test_a_page_read_while_the_database_is_away_is_a_503_with_a_way_back(client, bms7, monkeypatch):
     from drafting import selectors
 
@@ -295,6 +297,7 @@ def test_a_page_read_while_the_database_is_away_is_a_503_with_a_way_back(client,
     assert re.search(r'href="/m/bms7/revisions/"', response.text)
 
 
+@pytest.mark.django_db  # no connection is dropped: a rollback is enough
 def test_an_outage_outside_any_view_is_a_503_too(rf):
     from drafting.outage import server_error
 
