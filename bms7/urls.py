@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from drafting.views import accounts
 
+handler500 = "drafting.outage.server_error"
+
 urlpatterns = [
     # The admin signs in through the same two-step sign-in as everything else.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

@@ -50,3 +50,15 @@ class MergeConflict(DomainError):
         self.element = element
         self.current_text = current_text
         self.attempts = attempts
+
+
+class AlreadyDone(DomainError):
+    """The same request (same form, same idempotency key, same content) was carried out
+    before: a retry after a dropped connection or a resent form. Nothing is done twice;
+    ``result`` is what the first request recorded (e.g. the number of the revision issued).
+    """
+
+    def __init__(self, message: str, *, action: str, result: str):
+        super().__init__(message)
+        self.action = action
+        self.result = result

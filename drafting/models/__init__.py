@@ -12,6 +12,7 @@ from drafting.models.proposal import (
     ProposalMark,
     ProposalStatus,
 )
+from drafting.models.receipt import WriteReceipt
 from drafting.models.revision import ExportJob, Revision, RevisionFile, RevisionImmutableError
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "Revision",
     "RevisionFile",
     "RevisionImmutableError",
+    "WriteReceipt",
 ]

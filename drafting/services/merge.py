@@ -27,6 +27,7 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.models.audit import AuditAction
+from drafting.services.idempotency import idempotent
 from drafting.services.proposals import _problem_messages
 from drafting.text import diff, validation
 
@@ -266,6 +267,7 @@ def _insert(
     return element
 
 
+@idempotent("proposal_accept")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_ACCEPTED)
 def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:
@@ -383,6 +385,7 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
     return changed
 
 
+@idempotent("proposal_accept_with_changes")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_ACCEPTED_WITH_CHANGES)
 def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:
@@ -412,6 +415,7 @@ def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: s
     return result
 
 
+@idempotent("proposal_reject")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_REJECTED)
 def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
@@ -421,6 +425,7 @@ def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     return locked
 
 
+@idempotent("proposal_defer")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_DEFERRED)
 def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
@@ -434,6 +439,7 @@ def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     return locked
 
 
+@idempotent("element_compose")
 @transaction.atomic
 @audited(AuditAction.ELEMENT_COMPOSED)
 def element_compose(
@@ -485,6 +491,7 @@ def element_compose(
     return locked
 
 
+@idempotent("element_insert")
 @transaction.atomic
 @audited(AuditAction.ELEMENT_INSERTED)
 def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
@@ -510,6 +517,7 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     )
 
 
+@idempotent("element_move")
 @transaction.atomic
 @audited(AuditAction.ELEMENT_MOVED)
 def element_move(*, user, element: Element, direction: str) -> Element:
@@ -548,6 +556,7 @@ def element_move(*, user, element: Element, direction: str) -> Element:
     return locked
 
 
+@idempotent("element_set_status")
 @transaction.atomic
 @audited(AuditAction.ELEMENT_STATUS_SET)
 def element_set_status(

@@ -38,6 +38,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
+from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 
 INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
@@ -355,6 +356,7 @@ def _submit(proposal: Proposal, user) -> None:
     _save(proposal, user, "Submitted" if first_time else "Revised after submission")
 
 
+@idempotent("proposal_revise")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_REVISED)
 def proposal_revise(
@@ -407,6 +409,7 @@ def proposal_revise(
     return locked
 
 
+@idempotent("proposal_submit")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_SUBMITTED)
 def proposal_submit(*, user, proposal: Proposal) -> Proposal:
@@ -418,6 +421,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     return locked
 
 
+@idempotent("proposal_withdraw")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_WITHDRAWN)
 def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
@@ -475,6 +479,7 @@ def mark_clear(*, user, proposal: Proposal) -> None:
         mark.delete()
 
 
+@idempotent("round_open")
 @transaction.atomic
 @audited(AuditAction.ROUND_OPENED)
 def round_open(
@@ -496,6 +501,7 @@ def round_open(
     return round_
 
 
+@idempotent("round_reopen")
 @transaction.atomic
 @audited(AuditAction.ROUND_REOPENED)
 def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:

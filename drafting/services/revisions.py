@@ -21,6 +21,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
+from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
 
@@ -36,6 +37,7 @@ def revision_symbol(prefix: str, number: int) -> str:
     return prefix if number == 0 else f"{prefix}/Rev.{number}"
 
 
+@idempotent("revision_issue")
 @transaction.atomic
 @audited(AuditAction.REVISION_ISSUED)
 def revision_issue(

@@ -90,6 +90,7 @@ def _proposal(item, row, cache, can_decide: bool) -> str:
             f"data-submit-once>"
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{cache["csrf"]}">'
             f'<input type="hidden" name="proposal" value="{public_id}">'
+            f'<input type="hidden" name="idempotency_key" value="{uuid.uuid4()}">'
             f'<input type="hidden" name="back" value="{cache["path"]}#e-{row.element.id}">'
             f'<label for="note-{public_id}" class="visually-hidden">{words["note"]}</label>'
             f'<input type="text" name="note" id="note-{public_id}" '

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import permissions, presenters, selectors
-from drafting.errors import DomainError, MergeConflict, NotAllowed, ProposalInvalid
+from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.models import Delegation, Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.services import merge
+from drafting.services.idempotency import request_key
 from drafting.services.revisions import revision_issue
 from drafting.text import redline
 
@@ -97,9 +98,12 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             ).select_related("delegation", "document")
         )
         note = request.POST.get("note", "")
+        key = request_key(request)
         try:
             if action == "accept":
-                merge.proposal_accept(user=request.user, proposals=chosen, note=note)
+                merge.proposal_accept(
+                    user=request.user, proposals=chosen, note=note, idempotency_key=key
+                )
                 messages.success(request, _("Accepted; the working draft is updated."))
             elif action == "compose":
                 typed = request.POST.get("text", "")
@@ -110,13 +114,14 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                     expected_text=request.POST.get("expected_text", ""),
                     cited=chosen,
                     note=note,
+                    idempotency_key=key,
                 )
                 messages.success(request, _("The new text is in the working draft."))
             elif action in {"reject", "defer"}:
                 if len(chosen) != 1:
                     raise DomainError(_("Choose one proposal."))
                 step = merge.proposal_reject if action == "reject" else merge.proposal_defer
-                step(user=request.user, proposal=chosen[0], note=note)
+                step(user=request.user, proposal=chosen[0], note=note, idempotency_key=key)
                 messages.success(request, _("Decision recorded; the delegation is told."))
             elif action == "status":
                 merge.element_set_status(
@@ -125,10 +130,13 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                     status=request.POST.get("status", ""),
                     reopen=request.POST.get("reopen") == "1",
                     note=note,
+                    idempotency_key=key,
                 )
                 messages.success(request, _("Status changed."))
             elif action in {"up", "down"}:
-                merge.element_move(user=request.user, element=element, direction=action)
+                merge.element_move(
+                    user=request.user, element=element, direction=action, idempotency_key=key
+                )
                 messages.success(request, _("Element moved."))
             elif action == "insert":
                 typed = request.POST.get("new_text", "")
@@ -137,10 +145,14 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                     after=element,
                     kind=request.POST.get("new_kind", ""),
                     text=typed,
+                    idempotency_key=key,
                 )
                 messages.success(request, _("Element inserted."))
             else:
                 raise DomainError(_("Unknown action."))
+            return redirect("element_review", meeting.slug, element.pk)
+        except AlreadyDone as done:
+            messages.info(request, str(done))
             return redirect("element_review", meeting.slug, element.pk)
         except MergeConflict as clash:
             conflict = clash
@@ -195,16 +207,25 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     action = request.POST.get("action")
     note = request.POST.get("note", "")
+    key = request_key(request)
     try:
         if action == "accept":
-            merge.proposal_accept(user=request.user, proposals=[proposal], note=note)
+            merge.proposal_accept(
+                user=request.user, proposals=[proposal], note=note, idempotency_key=key
+            )
         elif action == "reject":
-            merge.proposal_reject(user=request.user, proposal=proposal, note=note)
+            merge.proposal_reject(
+                user=request.user, proposal=proposal, note=note, idempotency_key=key
+            )
         elif action == "defer":
-            merge.proposal_defer(user=request.user, proposal=proposal, note=note)
+            merge.proposal_defer(
+                user=request.user, proposal=proposal, note=note, idempotency_key=key
+            )
         else:
             raise DomainError(_("Unknown action."))
         messages.success(request, _("Decision recorded."))
+    except AlreadyDone as done:
+        messages.info(request, str(done))
     except MergeConflict as clash:
         messages.error(request, str(clash) + " " + _("Resolve it here by writing the text."))
         return redirect("element_review", meeting.slug, proposal.element_id)
@@ -241,7 +262,11 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
                     document=document,
                     cover_letter=cover_letter,
                     signatory=signatory,
+                    idempotency_key=request_key(request),
                 )
+            except AlreadyDone as done:
+                messages.info(request, str(done))
+                return redirect("revision_detail", meeting.slug, int(done.result))
             except ProposalInvalid as invalid:
                 errors.extend(m for ms in invalid.problems.values() for m in ms)
             else:

@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import permissions, presenters, selectors
+from drafting import outage, permissions, presenters, selectors
 from drafting.errors import (
+    AlreadyDone,
     BaseTextMoved,
     DeadlinePassed,
     DomainError,
@@ -24,6 +26,7 @@ from drafting.errors import (
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
 from drafting.models import ConsultationRound, ProposalKind
 from drafting.services import proposals as services
+from drafting.services.idempotency import new_key, request_key
 from drafting.text import diff, validation
 
 
@@ -55,7 +58,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     if request.GET.get("kind") in ProposalKind.values:
         initial["kind"] = request.GET["kind"]
     form = ProposalForm(request.POST or None, initial=initial, delegation=delegation)
-    notice = None
+    notice, unavailable = None, False
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(
@@ -74,6 +77,13 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             return redirect(_proposal_url(meeting, refused.proposal))
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from refused
+        except (OperationalError, InterfaceError) as lost:
+            # The connection dropped: show the form again with what was typed (same key, so
+            # sending it again stores one proposal). Should the database still be away,
+            # rendering fails too and the middleware answers with its plain 503 page.
+            outage.forget_broken_connections()
+            outage.logger.warning("Database unavailable while proposing: %s", lost)
+            notice, unavailable = outage.retry_notice(), True
         else:
             messages.success(
                 request,
@@ -82,7 +92,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
                 else _("Your proposal was saved as a draft of your delegation."),
             )
             return redirect(_proposal_url(meeting, proposal))
-    return render(
+    response = render(
         request,
         "drafting/proposal_form.html",
         {
@@ -94,8 +104,11 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             "preview": _preview(form, element.text),
             "editing": None,
         },
-        status=200 if not form.errors else 422,
+        status=503 if unavailable else 200 if not form.errors else 422,
     )
+    if unavailable:
+        response["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+    return response
 
 
 def _rebased_form(request, form, moved: BaseTextMoved, delegation):
@@ -214,7 +227,8 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         "rationale": proposal.rationale,
         "on_behalf_of": proposal.on_behalf_of,
         "co_sponsors": list(proposal.co_sponsors.all()),
-        "idempotency_key": proposal.idempotency_key,
+        # A fresh key for this edit (the proposal's own key was its creation's).
+        "idempotency_key": new_key(),
         "version": proposal.version,
     }
     form = ProposalForm(request.POST or None, initial=initial, delegation=delegation)
@@ -227,7 +241,11 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
                 content=form.content(),
                 expected_version=form.cleaned_data.get("version") or 0,
                 submit=request.POST.get("action") == "submit",
+                idempotency_key=request_key(request),
             )
+        except AlreadyDone as done:
+            messages.info(request, str(done))
+            return redirect(_proposal_url(meeting, proposal))
         except ProposalInvalid as invalid:
             form.add_problems(invalid.problems)
         except BaseTextMoved as moved:
@@ -269,7 +287,9 @@ def proposal_action(
     if step is None:
         raise Http404
     try:
-        step(user=request.user, proposal=proposal)
+        step(user=request.user, proposal=proposal, idempotency_key=request_key(request))
+    except AlreadyDone as done:
+        messages.info(request, str(done))
     except NotAllowed as refused:
         raise PermissionDenied(str(refused)) from refused
     except DomainError as refused:
@@ -353,7 +373,12 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("form") == "open" and form.is_valid():
-                services.round_open(user=request.user, document=document, **form.cleaned_data)
+                services.round_open(
+                    user=request.user,
+                    document=document,
+                    idempotency_key=request_key(request),
+                    **form.cleaned_data,
+                )
                 messages.success(request, _("The round is open."))
                 return redirect("rounds", meeting.slug)
             if request.POST.get("form") == "reopen" and reopen_form.is_valid():
@@ -363,10 +388,16 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
                 if round_ is None:
                     raise Http404
                 services.round_reopen(
-                    user=request.user, round_=round_, deadline=reopen_form.cleaned_data["deadline"]
+                    user=request.user,
+                    round_=round_,
+                    deadline=reopen_form.cleaned_data["deadline"],
+                    idempotency_key=request_key(request),
                 )
                 messages.success(request, _("The round is reopened until the new deadline."))
                 return redirect("rounds", meeting.slug)
+        except AlreadyDone as done:
+            messages.info(request, str(done))
+            return redirect("rounds", meeting.slug)
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from refused
         except ProposalInvalid as invalid:

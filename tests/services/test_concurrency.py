@@ -165,3 +165,33 @@ def test_two_people_issuing_at_once_get_two_numbers_never_two_rev_1(bms7):
         "Rev.2",
         "Zero draft",
     ]
+
+
+def test_the_same_chair_request_sent_twice_at_once_is_carried_out_once(bms7):
+    """Two copies of one insertion in flight together: the second waits on the receipt's
+    unique index, then finds the first committed."""
+    from drafting.errors import AlreadyDone
+    from drafting.services.merge import element_insert
+    from tests.factories import chairs_office
+
+    chair = chairs_office()
+    anchor = Element.objects.get(text="Cooperation between exporting and importing states")
+    key = uuid.uuid4()
+
+    def insert():
+        try:
+            element_insert(
+                user=chair,
+                after=anchor,
+                kind="paragraph",
+                text="Capacity building",
+                idempotency_key=key,
+            )
+            return "inserted"
+        except AlreadyDone:
+            return "already done"
+
+    results, errors = _run_at_once([insert, insert])
+    assert errors == []
+    assert sorted(results) == ["already done", "inserted"]
+    assert Element.objects.filter(text="Capacity building").count() == 1

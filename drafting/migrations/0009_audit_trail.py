@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drafting', '0007_proposal_diff'),
+        ('drafting', '0008_write_receipts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
