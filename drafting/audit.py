@@ -32,6 +32,17 @@ class RequestOrigin:
 
 
 _origin: ContextVar[RequestOrigin | None] = ContextVar("audit_origin", default=None)
+_paused: ContextVar[bool] = ContextVar("audit_paused", default=False)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No events are written inside: restoring a backup re-creates rows, it does not act."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -90,8 +101,13 @@ def record(
     proposal_id: int | None = None,
     summary: str = "",
     request: HttpRequest | None = None,
-) -> AuditEvent:
-    """Write one audit event. The origin comes from `request` or the current request."""
+) -> AuditEvent | None:
+    """Write one audit event. The origin comes from `request` or the current request.
+
+    Returns None, writing nothing, inside :func:`paused`.
+    """
+    if _paused.get():
+        return None
     origin = origin_of(request) if request is not None else _origin.get()
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     if delegation_id is None and authenticated:

@@ -41,7 +41,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Q
 from django.utils import timezone
 
+from drafting import audit
 from drafting.models import (
+    AuditEvent,
     ConsultationRound,
     DelegateProfile,
     Delegation,
@@ -56,6 +58,7 @@ from drafting.models import (
     ProposalMark,
     Revision,
     RevisionFile,
+    WriteReceipt,
 )
 
 FORMAT_NAME = "bms7-drafting-meeting"
@@ -169,6 +172,11 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         Notification.objects.filter(proposal_id__in=proposal_ids),
         RevisionFile.objects.filter(revision_id__in=revision_ids),
         ExportJob.objects.filter(revision_id__in=revision_ids, status__in=FINISHED_EXPORT_STATUSES),
+        # The audit trail of the meeting, and the events tied to no meeting (sign-ins, roles).
+        AuditEvent.objects.filter(Q(document_id__in=live_documents) | Q(document_id__isnull=True)),
+        # Receipts of writes already made, so that a request retried after a restore is still
+        # recognised as done (they belong to users, not to one meeting: all of them).
+        WriteReceipt.objects.all(),
     ]
 
 
@@ -447,7 +455,8 @@ def import_meeting(backup: dict, *, using: str = DEFAULT_DB_ALIAS) -> ImportRepo
     written: list[type[models.Model]] = []
     connection = connections[using]
     try:
-        with transaction.atomic(using=using):
+        # The file holds the audit trail as it was; restoring it is not a new action to log.
+        with transaction.atomic(using=using), audit.paused():
             for section in content["models"]:
                 model = apps.get_model(section["model"])
                 if model is Group:

@@ -230,7 +230,12 @@ def _negotiate(bms7) -> None:
     proposal_accept_with_changes(
         user=chair, proposal=eu_insert, text="Regional roadmaps on SALW control", note="Agreed"
     )
-    proposal_reject(user=chair, proposal=deletion, note="Broad support for keeping it")
+    proposal_reject(
+        user=chair,
+        proposal=deletion,
+        note="Broad support for keeping it",
+        idempotency_key=uuid.uuid4(),  # leaves a write receipt, which is backed up too
+    )
     proposal_defer(user=chair, proposal=deferred, note="Next round")
     element_compose(
         user=chair,
