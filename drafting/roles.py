@@ -25,6 +25,7 @@ SECRETARIAT_PERMISSIONS = {
     ("drafting", "element"): ("view",),
     ("drafting", "footnote"): ("view",),
     ("drafting", "revision"): ("view",),
+    ("drafting", "auditevent"): ("view",),
     ("auth", "user"): ("add", "change", "view"),
     ("auth", "group"): ("view",),
 }
@@ -40,8 +41,10 @@ def ensure_role_groups(group_model: Any, permission_model: Any) -> None:
     secretariat = group_model.objects.get(name=SECRETARIAT)
     for (app_label, model), actions in SECRETARIAT_PERMISSIONS.items():
         for action in actions:
-            secretariat.permissions.add(
-                permission_model.objects.get(
-                    content_type__app_label=app_label, codename=f"{action}_{model}"
-                )
-            )
+            # An early migration runs this before later models (and their permissions) exist;
+            # the migration that adds a model runs it again.
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=f"{action}_{model}"
+            ).first()
+            if permission is not None:
+                secretariat.permissions.add(permission)
