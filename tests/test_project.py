@@ -79,3 +79,92 @@ def test_debug_is_off_unless_asked_for():
     assert result.stdout.strip() == "False"
     result = _settings_in_subprocess({"DEBUG": "1"})
     assert result.stdout.strip() == "True"
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "p" * 20 + "-production-like-secret-key-for-the-deploy-check-0123456789",
+    "ALLOWED_HOSTS": "drafting.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+TEST_ONLY_OVERRIDES = {"SECURE_SSL_REDIRECT", "SECURE_COOKIES", "STATIC_MANIFEST", "OTP_REQUIRED"}
+
+
+def _production_subprocess(
+    args: list[str], extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", *TEST_ONLY_OVERRIDES}
+    }
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**env, **PRODUCTION_ENV, **(extra or {}), "DJANGO_SETTINGS_MODULE": "bms7.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_deploy_check_is_clean_with_production_settings():
+    """`manage.py check --deploy` passes with no warning at all in production settings."""
+    result = _production_subprocess(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+HEADERS_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+response = Client().get("/accounts/login/", secure=True, headers={"host": "drafting.example.org"})
+plain = Client().get("/accounts/login/", headers={"host": "drafting.example.org"})
+cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+print(json.dumps({
+    "status": response.status_code,
+    "headers": dict(response.headers),
+    "plain_status": plain.status_code,
+    "plain_location": plain.get("Location", ""),
+    "csrf_cookie": settings.CSRF_COOKIE_NAME,
+    "csrf_secure": bool(cookie["secure"]),
+    "session_cookie": settings.SESSION_COOKIE_NAME,
+    "session_secure": settings.SESSION_COOKIE_SECURE,
+    "session_httponly": settings.SESSION_COOKIE_HTTPONLY,
+    "otp_required": settings.OTP_REQUIRED,
+}))
+"""
+
+
+def test_production_responses_carry_the_security_headers():
+    """HSTS, a strict CSP without inline script, no framing, a referrer policy, __Host- secure
+    cookies, and plain HTTP sent to HTTPS; the second factor is required."""
+    import json
+
+    # The hashed-name manifest is made by collectstatic at deploy time; not needed here.
+    result = _production_subprocess(["-c", HEADERS_PROBE], {"STATIC_MANIFEST": "0"})
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["status"] == 200
+    headers = {key.lower(): value for key, value in probe["headers"].items()}
+    assert headers["strict-transport-security"].startswith("max-age=31536000")
+    csp = headers["content-security-policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "same-origin"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert probe["plain_status"] == 301
+    assert probe["plain_location"].startswith("https://")
+    assert probe["csrf_cookie"] == "__Host-csrftoken" and probe["csrf_secure"]
+    assert probe["session_cookie"] == "__Host-sessionid"
+    assert probe["session_secure"] and probe["session_httponly"]
+    assert probe["otp_required"] is True
