@@ -74,10 +74,16 @@ def revisions_of(document: Document) -> QuerySet[Revision]:
     )
 
 
-def revision_by_number(document: Document, number: int) -> Revision:
-    return get_object_or_404(
-        Revision.objects.select_related("issued_by"), document=document, number=number
-    )
+def revision_by_number(document: Document, number: int, *, with_snapshot: bool = True) -> Revision:
+    revisions = Revision.objects.select_related("issued_by")
+    if not with_snapshot:
+        revisions = revisions.defer("snapshot")  # large; pages cached by content hash skip it
+    return get_object_or_404(revisions, document=document, number=number)
+
+
+def revision_snapshot(revision: Revision) -> dict[str, Any]:
+    """The snapshot of a revision loaded without it (``with_snapshot=False``)."""
+    return revision.snapshot
 
 
 def element_in_document(document: Document, element_id: int) -> Element:
@@ -250,3 +256,24 @@ def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, 
             stack.extend(child for block in element.blocks for child in block.items)
         counts[item.id] = total
     return counts
+
+
+def working_draft_version(document: Document) -> tuple:
+    """A marker that changes whenever the working draft's text, order, status, footnotes or
+    title may have changed: every such write adds a history row (services never write these
+    models without history). One query; each part is an index lookup (a global maximum, so a
+    change in another meeting also refreshes, which is safe)."""
+    from django.db.models import Subquery
+
+    from drafting.models import Footnote
+
+    def latest(model) -> Subquery:
+        history = model.history.model.objects.order_by("-history_id").values("history_id")
+        return Subquery(history[:1])
+
+    return tuple(
+        Document.objects.filter(pk=document.pk)
+        .annotate(e=latest(Element), f=latest(Footnote), d=latest(Document))
+        .values_list("pk", "e", "f", "d")
+        .get()
+    )

@@ -5,6 +5,8 @@ elements that cost most of the page (template lookups, ``{% url %}`` and number
 localisation per element). This builds the same markup in one pass, escaping every value.
 """
 
+import re
+
 from django import template
 from django.urls import reverse
 from django.utils.html import escape
@@ -22,17 +24,39 @@ _ID = 987654321  # placeholder id in URLs reversed once per page
 
 @register.simple_tag(takes_context=True)
 def document_body(context, document_view, meeting) -> SafeString:
-    renderer = _Renderer(
+    if context.get("body_html") is not None:
+        return context["body_html"]  # rendered before, from the cache (see views.documents)
+    return render_body(
+        document_view,
         slug=meeting.slug,
         counts=context.get("proposal_counts") or {},
         can_propose=bool(context.get("can_propose")),
         history=bool(context.get("show_history_links")),
     )
+
+
+def render_body(
+    document_view, *, slug: str, counts: dict | None, can_propose: bool, history: bool
+) -> SafeString:
+    """The element tree as HTML. With ``counts=None`` each element's proposal count is left
+    as a marker for :func:`fill_counts`, so the body can be cached while counts change."""
+    renderer = _Renderer(slug=slug, counts=counts, can_propose=can_propose, history=history)
     return mark_safe("".join(renderer.element(e) for e in document_view.elements))  # noqa: S308
 
 
+_COUNT_MARKER = re.compile(r"<!--proposals:(\d+)-->")
+
+
+def fill_counts(body: str, counts: dict[int, int], slug: str) -> SafeString:
+    """Put the open proposal counts into a body rendered with ``counts=None``."""
+    renderer = _Renderer(slug=slug, counts=counts, can_propose=False, history=False)
+    return mark_safe(  # noqa: S308 - the body was escaped when rendered; links are ours
+        _COUNT_MARKER.sub(lambda match: renderer.count_link(int(match.group(1))), body)
+    )
+
+
 class _Renderer:
-    def __init__(self, *, slug: str, counts: dict, can_propose: bool, history: bool) -> None:
+    def __init__(self, *, slug: str, counts: dict | None, can_propose: bool, history: bool) -> None:
         self.counts, self.can_propose, self.history = counts, can_propose, history
         self.urls = {
             name: reverse(name, args=[slug, _ID])
@@ -52,15 +76,22 @@ class _Renderer:
     def url(self, name: str, element_id: int) -> str:
         return self.urls[name].replace(str(_ID), str(element_id))
 
+    def count_link(self, element_id: int) -> str:
+        count = self.counts.get(element_id)
+        if not count:
+            return ""
+        label = ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
+        return (
+            f' <a class="proposals-link" href="{self.url("element_proposals", element_id)}">'
+            f"{escape(label)}</a>"
+        )
+
     def links(self, element: ElementView, *, placeholder: bool) -> str:
         words, parts = self.words, []
-        count = self.counts.get(element.id)
-        if count:
-            label = ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
-            parts.append(
-                f' <a class="proposals-link" href="{self.url("element_proposals", element.id)}">'
-                f"{escape(label)}</a>"
-            )
+        if self.counts is None:
+            parts.append(f"<!--proposals:{element.id}-->")
+        else:
+            parts.append(self.count_link(element.id))
         if self.can_propose and (placeholder or element.status != "deleted"):
             hidden = (
                 words["for_empty"]

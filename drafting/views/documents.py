@@ -1,10 +1,14 @@
 """Thin views: read through selectors, check permissions, render."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -16,6 +20,9 @@ from drafting.services.exports import (
     export_jobs_recover,
     revision_file_get_or_create,
 )
+from drafting.templatetags.document import fill_counts, render_body
+
+PAGE_CACHE_SECONDS = settings.PAGE_CACHE_SECONDS
 
 
 @require_safe
@@ -31,18 +38,36 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
     document = meeting.document
     if not permissions.can_read_working_draft(request.user, document):
         raise PermissionDenied
-    snapshot = selectors.working_draft_snapshot(document)
+    can_propose = permissions.can_propose(request.user, document)
+    # The tree and its HTML are cached per version of the text and kind of reader; only the
+    # open proposal counts (which change with every submission) are filled in per request.
+    key = "working-draft:{}:{}:{}:{}:{}".format(
+        document.pk,
+        meeting.slug,
+        ":".join(map(str, selectors.working_draft_version(document))),
+        int(can_propose),
+        get_language(),
+    )
+    cached = cache.get(key)
+    if cached is None:
+        document_view = presenters.present(selectors.working_draft_snapshot(document))
+        body = render_body(
+            document_view, slug=meeting.slug, counts=None, can_propose=can_propose, history=True
+        )
+        cached = (document_view, str(body))
+        cache.set(key, cached, timeout=PAGE_CACHE_SECONDS)
+    document_view, body = cached
     return render(
         request,
         "drafting/document.html",
         {
             "meeting": meeting,
-            "document_view": presenters.present(snapshot),
+            "document_view": document_view,
+            "body_html": fill_counts(body, selectors.open_proposal_counts(document), meeting.slug),
             "revision": None,
             "latest_revision": selectors.revisions_of(document).last(),
             "show_history_links": True,
-            "can_propose": permissions.can_propose(request.user, document),
-            "proposal_counts": selectors.open_proposal_counts(document),
+            "can_propose": can_propose,
         },
     )
 
@@ -59,19 +84,35 @@ def revision_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     meeting = selectors.meeting_with_document(slug)
-    revision = selectors.revision_by_number(meeting.document, number)
+    revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
     if not permissions.can_read_revision(request.user, revision):
         raise PermissionDenied
+    show_history_links = permissions.can_read_element_history(request.user, meeting.document)
+    # An issued revision never changes: its tree and HTML are cached for good.
+    key = f"revision:{revision.pk}:{revision.content_hash}:{meeting.slug}:"
+    key += f"{int(show_history_links)}:{get_language()}"
+    cached = cache.get(key)
+    if cached is None:
+        document_view = presenters.present(selectors.revision_snapshot(revision))
+        body = render_body(
+            document_view,
+            slug=meeting.slug,
+            counts={},
+            can_propose=False,
+            history=show_history_links,
+        )
+        cached = (document_view, str(body))
+        cache.set(key, cached, timeout=None)
+    document_view, body = cached
     return render(
         request,
         "drafting/document.html",
         {
             "meeting": meeting,
-            "document_view": presenters.present(revision.snapshot),
+            "document_view": document_view,
+            "body_html": mark_safe(body),  # noqa: S308 - escaped when rendered (render_body)
             "revision": revision,
-            "show_history_links": permissions.can_read_element_history(
-                request.user, meeting.document
-            ),
+            "show_history_links": show_history_links,
         },
     )
 
