@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import permissions, presenters, selectors
+from drafting import page_cache, permissions, presenters, selectors
 from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.models import Delegation, Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.services import merge
@@ -43,7 +43,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
         "kind": request.GET.get("kind", ""),
         "status": request.GET.get("status", ""),
     }
-    document_view = presenters.present(selectors.working_draft_snapshot(document))
+    document_view = page_cache.working_draft_view(meeting)
     item_id = int(filters["item"]) if filters["item"].isdigit() else None
     proposals = selectors.compilation_proposals(
         document,

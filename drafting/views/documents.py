@@ -1,18 +1,15 @@
 """Thin views: read through selectors, check permissions, render."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import pdfs, permissions, presenters, selectors
+from drafting import page_cache, pdfs, permissions, selectors
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import ExportJob, Meeting
 from drafting.services.exports import (
@@ -20,9 +17,7 @@ from drafting.services.exports import (
     export_jobs_recover,
     revision_file_get_or_create,
 )
-from drafting.templatetags.document import fill_counts, render_body
-
-PAGE_CACHE_SECONDS = settings.PAGE_CACHE_SECONDS
+from drafting.templatetags.document import fill_counts
 
 
 @require_safe
@@ -39,24 +34,7 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_read_working_draft(request.user, document):
         raise PermissionDenied
     can_propose = permissions.can_propose(request.user, document)
-    # The tree and its HTML are cached per version of the text and kind of reader; only the
-    # open proposal counts (which change with every submission) are filled in per request.
-    key = "working-draft:{}:{}:{}:{}:{}".format(
-        document.pk,
-        meeting.slug,
-        ":".join(map(str, selectors.working_draft_version(document))),
-        int(can_propose),
-        get_language(),
-    )
-    cached = cache.get(key)
-    if cached is None:
-        document_view = presenters.present(selectors.working_draft_snapshot(document))
-        body = render_body(
-            document_view, slug=meeting.slug, counts=None, can_propose=can_propose, history=True
-        )
-        cached = (document_view, str(body))
-        cache.set(key, cached, timeout=PAGE_CACHE_SECONDS)
-    document_view, body = cached
+    document_view, body = page_cache.working_draft_page(meeting, can_propose=can_propose)
     return render(
         request,
         "drafting/document.html",
@@ -88,22 +66,9 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
     if not permissions.can_read_revision(request.user, revision):
         raise PermissionDenied
     show_history_links = permissions.can_read_element_history(request.user, meeting.document)
-    # An issued revision never changes: its tree and HTML are cached for good.
-    key = f"revision:{revision.pk}:{revision.content_hash}:{meeting.slug}:"
-    key += f"{int(show_history_links)}:{get_language()}"
-    cached = cache.get(key)
-    if cached is None:
-        document_view = presenters.present(selectors.revision_snapshot(revision))
-        body = render_body(
-            document_view,
-            slug=meeting.slug,
-            counts={},
-            can_propose=False,
-            history=show_history_links,
-        )
-        cached = (document_view, str(body))
-        cache.set(key, cached, timeout=None)
-    document_view, body = cached
+    document_view, body = page_cache.revision_page(
+        meeting, revision, history_links=show_history_links
+    )
     return render(
         request,
         "drafting/document.html",

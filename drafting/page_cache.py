@@ -1,0 +1,70 @@
+"""Rendered pages and the trees behind them, cached per version of what they show.
+
+Each process keeps its own cache (settings.CACHES). The working draft's tree changes only
+when an element, footnote or the document is written, and every such write adds a history
+row: `selectors.working_draft_version` reads the newest history ids in one query, and the
+keys below include it, so a change shows on the next page view. Issued revisions never
+change and are kept for good (keyed by content hash too).
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
+
+from drafting import presenters, selectors
+from drafting.models import Meeting, Revision
+from drafting.presenters import DocumentView
+from drafting.templatetags.document import render_body
+
+
+def _version(meeting: Meeting) -> str:
+    return ":".join(map(str, selectors.working_draft_version(meeting.document)))
+
+
+def working_draft_view(meeting: Meeting, version: str | None = None) -> DocumentView:
+    """The working draft as presented (labels, footnote numbers, bracket counts)."""
+    version = version or _version(meeting)
+    key = f"draft-tree:{meeting.document.pk}:{version}"
+    document_view = cache.get(key)
+    if document_view is None:
+        document_view = presenters.present(selectors.working_draft_snapshot(meeting.document))
+        cache.set(key, document_view, timeout=settings.PAGE_CACHE_SECONDS)
+    return document_view
+
+
+def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, str]:
+    """The tree and its HTML body with proposal-count markers (see `fill_counts`)."""
+    version = _version(meeting)
+    key = f"draft-body:{meeting.document.pk}:{meeting.slug}:{version}:{int(can_propose)}:"
+    key += get_language()
+    document_view = working_draft_view(meeting, version)
+    body = cache.get(key)
+    if body is None:
+        body = str(
+            render_body(
+                document_view,
+                slug=meeting.slug,
+                counts=None,
+                can_propose=can_propose,
+                history=True,
+            )
+        )
+        cache.set(key, body, timeout=settings.PAGE_CACHE_SECONDS)
+    return document_view, body
+
+
+def revision_page(
+    meeting: Meeting, revision: Revision, *, history_links: bool
+) -> tuple[DocumentView, str]:
+    """An issued revision's tree and HTML body; the revision may come without its snapshot."""
+    key = f"revision:{revision.pk}:{revision.content_hash}:{meeting.slug}:{int(history_links)}:"
+    key += get_language()
+    cached = cache.get(key)
+    if cached is None:
+        document_view = presenters.present(selectors.revision_snapshot(revision))
+        body = render_body(
+            document_view, slug=meeting.slug, counts={}, can_propose=False, history=history_links
+        )
+        cached = (document_view, str(body))
+        cache.set(key, cached, timeout=None)
+    return cached
