@@ -26,6 +26,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# The chair in these benchmarks signs in with force_login, without a second factor.
+os.environ.setdefault("OTP_REQUIRED", "0")
 
 import django
 

@@ -7,6 +7,8 @@ keys below include it, so a change shows on the next page view. Issued revisions
 change and are kept for good (keyed by content hash too).
 """
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
@@ -32,25 +34,31 @@ def working_draft_view(meeting: Meeting, version: str | None = None) -> Document
     return document_view
 
 
+def _outline(document_view: DocumentView) -> DocumentView:
+    """What the page shows around the body (title, bracket summary, footnotes): small to
+    cache and to read back, unlike the whole tree."""
+    return replace(
+        document_view,
+        elements=[],
+        agenda_items=[replace(item, blocks=[]) for item in document_view.agenda_items],
+    )
+
+
 def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, str]:
-    """The tree and its HTML body with proposal-count markers (see `fill_counts`)."""
+    """The page's outline (a DocumentView without its element tree) and the HTML body with
+    proposal-count markers (see `fill_counts`)."""
     version = _version(meeting)
-    key = f"draft-body:{meeting.document.pk}:{meeting.slug}:{version}:{int(can_propose)}:"
+    key = f"draft-page:{meeting.document.pk}:{meeting.slug}:{version}:{int(can_propose)}:"
     key += get_language()
-    document_view = working_draft_view(meeting, version)
-    body = cache.get(key)
-    if body is None:
-        body = str(
-            render_body(
-                document_view,
-                slug=meeting.slug,
-                counts=None,
-                can_propose=can_propose,
-                history=True,
-            )
+    cached = cache.get(key)
+    if cached is None:
+        document_view = working_draft_view(meeting, version)
+        body = render_body(
+            document_view, slug=meeting.slug, counts=None, can_propose=can_propose, history=True
         )
-        cache.set(key, body, timeout=settings.PAGE_CACHE_SECONDS)
-    return document_view, body
+        cached = (_outline(document_view), str(body))
+        cache.set(key, cached, timeout=settings.PAGE_CACHE_SECONDS)
+    return cached
 
 
 def revision_page(
@@ -65,6 +73,6 @@ def revision_page(
         body = render_body(
             document_view, slug=meeting.slug, counts={}, can_propose=False, history=history_links
         )
-        cached = (document_view, str(body))
+        cached = (_outline(document_view), str(body))
         cache.set(key, cached, timeout=None)
     return cached

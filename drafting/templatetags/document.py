@@ -58,6 +58,7 @@ def fill_counts(body: str, counts: dict[int, int], slug: str) -> SafeString:
 class _Renderer:
     def __init__(self, *, slug: str, counts: dict | None, can_propose: bool, history: bool) -> None:
         self.counts, self.can_propose, self.history = counts, can_propose, history
+        self.count_labels: dict[int, str] = {}
         self.urls = {
             name: reverse(name, args=[slug, _ID])
             for name in ("element_proposals", "propose", "element_history")
@@ -80,7 +81,10 @@ class _Renderer:
         count = self.counts.get(element_id)
         if not count:
             return ""
-        label = ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
+        label = self.count_labels.get(count)
+        if label is None:
+            label = ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
+            self.count_labels[count] = label
         return (
             f' <a class="proposals-link" href="{self.url("element_proposals", element_id)}">'
             f"{escape(label)}</a>"
