@@ -16,6 +16,19 @@ from drafting.models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here (not even by a superuser)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Meeting)
 class MeetingAdmin(SimpleHistoryAdmin):
     list_display = ["short_title", "slug", "venue", "start_date", "end_date", "symbol_prefix"]
@@ -50,7 +63,7 @@ class FootnoteInline(admin.TabularInline):
 
 
 @admin.register(Element)
-class ElementAdmin(SimpleHistoryAdmin):
+class ElementAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Read here; the text changes through proposals and the chair's office, never the admin."""
 
     list_display = ["id", "kind", "position", "short_text", "status"]
@@ -63,18 +76,9 @@ class ElementAdmin(SimpleHistoryAdmin):
     def short_text(self, element: Element) -> str:
         return element.text[:80]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ReadOnlyAdmin):
     """Issued revisions are immutable: viewable, never added, changed or deleted here."""
 
     list_display = ["symbol", "label", "number", "issued_at", "issued_by", "content_hash"]
@@ -92,18 +96,9 @@ class RevisionAdmin(admin.ModelAdmin):
         "content_hash",
     ]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail is read-only everywhere: no one adds, changes or deletes an event."""
 
     list_display = ["at", "username", "delegation", "action", "summary", "ip_address"]
@@ -111,12 +106,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["delegation"]
     search_fields = ["username", "summary"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -48,3 +48,16 @@ def ensure_role_groups(group_model: Any, permission_model: Any) -> None:
             ).first()
             if permission is not None:
                 secretariat.permissions.add(permission)
+
+
+def grant_role_permissions(apps: Any, schema_editor: Any) -> None:
+    """For migrations: create the permissions now (Django makes them after all migrations)
+    and give the role groups theirs."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_label in ("auth", "drafting"):
+        app_config = apps.get_app_config(app_label)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    ensure_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
