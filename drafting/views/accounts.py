@@ -97,25 +97,33 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_KEY, None)
         return redirect("login")
     form = TokenForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            allowed, _details = device.verify_is_allowed()
-            if allowed and device.verify_token(form.cleaned_data["token"]):
-                del request.session[PENDING_KEY]
-                user.backend = pending["backend"]
-                auth_login(request, user, backend=pending["backend"])
-                otp_login(request, device)
-                return HttpResponseRedirect(_safe_next(request, pending["next"]))
-            audit.record(action=AuditAction.SECOND_FACTOR_FAILED, username=user.get_username())
-            form.add_error(
-                "token",
-                _("That code is not right, or too many wrong codes were tried: wait and retry.")
-                if allowed
-                else _("Too many wrong codes. Wait a minute, then try again."),
-            )
-        status = 422
-    return render(request, "registration/second_factor.html", {"form": form}, status=status)
+    if request.method != "POST":
+        return render(request, "registration/second_factor.html", {"form": form})
+    if _code_accepted(form, device, user):
+        del request.session[PENDING_KEY]
+        user.backend = pending["backend"]
+        auth_login(request, user, backend=pending["backend"])
+        otp_login(request, device)
+        return HttpResponseRedirect(_safe_next(request, pending["next"]))
+    return render(request, "registration/second_factor.html", {"form": form}, status=422)
+
+
+def _code_accepted(form: TokenForm, device: TOTPDevice, user: Any) -> bool:
+    """Check the posted code against the device (throttled by django-otp); on a wrong code,
+    say why next to the field and record it in the audit trail."""
+    if not form.is_valid():
+        return False
+    allowed, _details = device.verify_is_allowed()
+    if allowed and device.verify_token(form.cleaned_data["token"]):
+        return True
+    audit.record(action=AuditAction.SECOND_FACTOR_FAILED, user=user)
+    form.add_error(
+        "token",
+        _("That code is not right. Wait for the next code and try again.")
+        if allowed
+        else _("Too many wrong codes. Wait a minute, then try again."),
+    )
+    return False
 
 
 def _qr_svg_data_uri(url: str) -> str:
@@ -179,13 +187,9 @@ def _verify_enrolled(request: HttpRequest, device: TOTPDevice, next_url: str) ->
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            allowed, _details = device.verify_is_allowed()
-            if allowed and device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
-                return HttpResponseRedirect(next_url)
-            audit.record(action=AuditAction.SECOND_FACTOR_FAILED, user=request.user)
-            form.add_error("token", _("That code is not right. Wait for a new one and retry."))
+        if _code_accepted(form, device, request.user):
+            otp_login(request, device)
+            return HttpResponseRedirect(next_url)
         status = 422
     return render(
         request,
