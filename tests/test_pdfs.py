@@ -252,3 +252,20 @@ def test_latin_cyrillic_arabic_and_chinese_are_set_in_embedded_fonts(bms7, poppl
     assert "Arab" in listing or "Naskh" in listing
     assert "CJK" in listing
     assert all(" yes " in row for row in listing.splitlines()[2:])
+
+
+def test_a_word_longer_than_the_line_breaks_instead_of_running_off_the_page(bms7, poppler):
+    """Regression (found by tests/views/test_fuzz.py): a long URL or any word wider than the
+    line ran past the right margin and was cut off at the page's edge, lost from the
+    printed record."""
+    element = Element.objects.filter(kind="theme").first()
+    url = "https://www.un.org/disarmament/" + "convarms/salw/programme-of-action/" * 4
+    word = "n" * 300
+    element.text = f"See {url} and {word}."
+    element.save(update_fields=["text"])
+    revision = revision_issue(
+        issued_by=chairs_office(), document=bms7.document, cover_letter=f"Excellency, {word}"
+    )
+    text = re.sub(r"\s+", "", _text(render_pdf(bms7, revision).content))
+    assert url in text
+    assert text.count(word) == 2  # the element and the letter, every character on the page

@@ -137,12 +137,15 @@ def _decide(proposal: Proposal, user, status: str, note: str) -> None:
     proposal._history_user = user
     proposal._change_reason = f"Chair's decision: {status}"
     proposal.save()
+    message = _("The chair's office decided on your proposal: %(status)s.") % {
+        "status": proposal.get_status_display()
+    } + (f" {note}" if note else "")
+    # The whole note is on the proposal; the notification (500 characters) links to it.
+    limit = Notification._meta.get_field("message").max_length
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
     Notification.objects.create(
-        delegation_id=proposal.delegation_id,
-        proposal=proposal,
-        message=_("The chair's office decided on your proposal: %(status)s.")
-        % {"status": proposal.get_status_display()}
-        + (f" {note}" if note else ""),
+        delegation_id=proposal.delegation_id, proposal=proposal, message=message
     )
 
 

@@ -97,7 +97,11 @@ def _validated(
     base_text = element.text
     kind = content.kind
     proposed = validation.normalise(content.proposed_text)
-    rationale_problems = _problem_messages(validation.check_note(content.rationale))
+    # Checked as it is stored: browsers send a textarea's line breaks as CR LF, and a CR is
+    # a control character.
+    rationale_problems = _problem_messages(
+        validation.check_note(validation.normalise(content.rationale))
+    )
     if rationale_problems:
         problems["rationale"] = rationale_problems
 
@@ -490,6 +494,20 @@ def round_open(
         raise NotAllowed(_("Only the secretariat opens consultation rounds."))
     if deadline <= opens_at:
         raise ProposalInvalid({"deadline": [_("The deadline must come after the opening.")]})
+    # Shown to every delegation: no invisible control or bidi-override characters.
+    bad = validation.forbidden_character(name, allow_newlines=False)
+    if bad is not None:
+        raise ProposalInvalid(
+            {
+                "name": [
+                    _(
+                        "The name contains an invisible control character (%(code)s) at "
+                        "character %(position)s; remove it."
+                    )
+                    % {"code": bad[1], "position": bad[0] + 1}
+                ]
+            }
+        )
     if ConsultationRound.objects.filter(document=document, name=name).exists():
         raise ProposalInvalid({"name": [_("A round of this name already exists.")]})
     round_ = ConsultationRound(

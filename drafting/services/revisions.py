@@ -64,6 +64,12 @@ def revision_issue(
     problems = validation.check_note(cover_letter, max_length=20_000)
     if problems:
         raise ProposalInvalid({"cover_letter": [p.message for p in problems]})
+    signatory = validation.normalise(signatory)
+    problems = validation.check_note(
+        signatory, max_length=Revision._meta.get_field("signatory").max_length
+    )
+    if problems:
+        raise ProposalInvalid({"signatory": [p.message for p in problems]})
     locked = Document.objects.select_for_update().select_related("meeting").get(pk=document.pk)
     last = (
         Revision.objects.filter(document=locked)

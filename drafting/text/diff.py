@@ -161,12 +161,18 @@ def apply_patch(patch_text: str, text: str) -> PatchResult:
     patches = engine.patch_fromText(patch_text)
     if not patches:
         return PatchResult(text, ())
-    engine.patch_splitMax(patches)  # hunks as patch_apply will see them
+    engine.patch_splitMax(patches)
+    # The hunks as patch_apply will see them: it pads a copy at both ends of the text and
+    # splits again, so a hunk near an end may become two (a 25-character word deleted at the
+    # end of a text, say).
+    hunks_seen = engine.patch_deepCopy(patches)
+    engine.patch_addPadding(hunks_seen)
+    engine.patch_splitMax(hunks_seen)
     # Words a hunk deletes must still be there, verbatim: deleting words that the text no
     # longer has would strike whatever replaced them (a chair's rewording, say).
     deletions_present = [
         all(chunk in text for op, chunk in patch.diffs if op == engine.DIFF_DELETE)
-        for patch in patches
+        for patch in hunks_seen
     ]
     result, hunks = engine.patch_apply(patches, text)
     applied = tuple(

@@ -1,9 +1,11 @@
 """Thin views for the chair's office: compilation, decisions, composing, issuing, comparing."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +19,23 @@ from drafting.services import merge
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import revision_issue
 from drafting.text import redline
+
+
+def _number(text: str) -> int | None:
+    """A number typed in a query string ("3"), or None: ``str.isdigit`` also accepts "²"
+    and 5,000 digits, which ``int`` refuses."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _public_ids(values: list[str]) -> list[uuid.UUID]:
+    """The well-formed proposal ids among those posted (a lookup by a malformed one raises)."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids
 
 
 def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
@@ -44,10 +63,11 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
         "status": request.GET.get("status", ""),
     }
     document_view = page_cache.working_draft_view(meeting)
-    item_id = int(filters["item"]) if filters["item"].isdigit() else None
+    item_id = _number(filters["item"])
     proposals = selectors.compilation_proposals(
         document,
-        delegation_code=filters["delegation"],
+        # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
+        delegation_code=filters["delegation"].replace("\x00", ""),
         kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
         status=filters["status"] if filters["status"] in ProposalStatus.values else "",
         element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
@@ -88,13 +108,14 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
     element = selectors.element_in_document(meeting.document, element_id)
     conflict = None
     typed = None
+    refused = False
     chosen_ids: set[str] = set()
     if request.method == "POST":
         chosen_ids = set(request.POST.getlist("proposal"))
         action = request.POST.get("action", "")
         chosen = list(
             Proposal.objects.filter(
-                element=element, public_id__in=request.POST.getlist("proposal")
+                element=element, public_id__in=_public_ids(request.POST.getlist("proposal"))
             ).select_related("delegation", "document")
         )
         note = request.POST.get("note", "")
@@ -160,11 +181,13 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from refused
         except ProposalInvalid as invalid:
+            refused = True
             for problems in invalid.problems.values():
                 for problem in problems:
                     messages.error(request, problem)
-        except DomainError as refused:
-            messages.error(request, str(refused))
+        except DomainError as error:
+            refused = True
+            messages.error(request, str(error))
         element.refresh_from_db()
     proposals = [p for p in selectors.submitted_proposals_on(element)]
     cards = [presenters.CompiledProposal(p, p.diff_segments, p.mark_summary) for p in proposals]
@@ -187,7 +210,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                 "proposals__delegation"
             )[:20],
         },
-        status=409 if conflict else 200,
+        status=409 if conflict else 422 if refused else 200,
     )
 
 
@@ -198,7 +221,8 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = _meeting_for(request, slug, decide=True)
     proposal = (
         Proposal.objects.filter(
-            document=meeting.document, public_id=request.POST.get("proposal", "")
+            document=meeting.document,
+            public_id__in=_public_ids([request.POST.get("proposal", "")]),
         )
         .select_related("delegation", "document")
         .first()
@@ -235,7 +259,8 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     if url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(back)
+        # Not ``redirect``: it would first look ``back`` up as the name of a view.
+        return HttpResponseRedirect(back)
     return redirect(reverse("compilation", args=[meeting.slug]) + f"#e-{proposal.element_id}")
 
 
@@ -330,6 +355,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _revision_or_none(document, number: str) -> Revision | None:
-    if not number.isdigit():
+    value = _number(number)
+    if value is None:
         return None
-    return Revision.objects.filter(document=document, number=int(number)).first()
+    return Revision.objects.filter(document=document, number=value).first()

@@ -135,7 +135,10 @@ def _rebased_form(request, form, moved: BaseTextMoved, delegation):
 
 def _preview(form: ProposalForm, base_text: str) -> list[diff.DiffSegment]:
     if form.is_bound:
-        proposed = validation.normalise(form.data.get("proposed_text", ""))
+        # As the live preview does: a longer text is refused by the form anyway, and a word
+        # diff of a megabyte posted to the form took seconds.
+        typed = form.data.get("proposed_text", "")[: validation.MAX_ELEMENT_TEXT * 2]
+        proposed = validation.normalise(typed)
         base = form.data.get("base_text_seen", base_text)
     else:
         proposed, base = base_text, base_text
@@ -382,9 +385,12 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("The round is open."))
                 return redirect("rounds", meeting.slug)
             if request.POST.get("form") == "reopen" and reopen_form.is_valid():
-                round_ = ConsultationRound.objects.filter(
-                    document=document, pk=request.POST.get("round")
-                ).first()
+                pk = request.POST.get("round", "")
+                round_ = (
+                    ConsultationRound.objects.filter(document=document, pk=int(pk)).first()
+                    if pk.isascii() and pk.isdigit() and len(pk) <= 9
+                    else None
+                )
                 if round_ is None:
                     raise Http404
                 services.round_reopen(

@@ -308,3 +308,34 @@ def test_an_interrupted_issue_leaves_nothing_behind(chair, bms7, theme, monkeypa
     assert not Revision.objects.filter(number=1).exists()
     inserted.refresh_from_db()
     assert inserted.provisional
+
+
+def test_deleting_words_at_the_end_of_a_theme_is_accepted_and_carried_forward(
+    chair, bms7, open_round
+):
+    """Regression (found by tests/unit/test_properties.py): "Financial and technical
+    assistance" -> "Financial" made a patch whose hunk diff-match-patch splits in two once it
+    pads the text; apply_patch counted the hunks before the padding and raised ValueError
+    (102 such one-phrase deletions in the zero draft's themes). Accepting the proposal, and
+    issuing any revision while it was open, were 500s."""
+    theme = Element.objects.get(text="Financial and technical assistance")
+    carried = _submit("jpn", theme, "Financial")
+    revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    carried.refresh_from_db()
+    assert carried.status == ProposalStatus.SUBMITTED  # re-applied, not "needs rebase"
+    proposal_accept(user=chair, proposals=[carried])
+    theme.refresh_from_db()
+    assert theme.text == "Financial"
+
+
+def test_a_long_decision_note_is_recorded_whole_and_the_notice_shortened(chair, theme, open_round):
+    """Regression (found by tests/views/test_fuzz.py): a note may hold 2,000 characters but a
+    notification 500; a note over about 440 characters was a 500 on every decision."""
+    proposal = _submit("jpn", theme, "Cooperation between exporting, transit and importing states")
+    note = "Thank you for the proposal. " * 40  # 1,120 characters
+    proposal_reject(user=chair, proposal=proposal, note=note)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.REJECTED
+    assert proposal.decision_note == note.strip()
+    message = Notification.objects.get(proposal=proposal).message
+    assert len(message) == 500 and message.endswith("…")

@@ -203,3 +203,81 @@ def test_the_back_link_after_a_decision_stays_on_this_site(client, people, theme
     )
     assert response.status_code == 302
     assert response["Location"].startswith("/m/bms7/compilation/")
+
+
+# --- regressions found by tests/views/test_fuzz.py ---------------------------------------
+
+
+def test_a_malformed_proposal_id_is_a_404_not_a_500(client, people, theme, round_1):
+    """A proposal id that is not a UUID went to the database as posted: ValidationError."""
+    client.force_login(people["chair"])
+    response = client.post(
+        reverse("quick_decision", args=["bms7"]), {"proposal": "<script>", "action": "accept"}
+    )
+    assert response.status_code == 404
+    response = client.post(
+        reverse("element_review", args=["bms7", theme.pk]),
+        {"action": "reject", "proposal": ["<script>", "1"]},
+    )
+    assert response.status_code == 422 and "Choose one proposal" in response.text
+
+
+def test_a_back_address_that_looks_like_a_view_name_is_no_500(client, people, theme, round_1):
+    """``redirect(back)`` first looked ``back`` up as the name of a view: "x" (no slash, no
+    dot) raised NoReverseMatch, and "home" redirected to the home page."""
+    proposal = _submit("mex", theme, "Enhanced cooperation between exporting and importing states")
+    client.force_login(people["chair"])
+    response = client.post(
+        reverse("quick_decision", args=["bms7"]),
+        {"proposal": proposal.public_id, "action": "defer", "back": "x"},
+    )
+    assert response.status_code == 302 and response["Location"] == "x"
+    assert Proposal.objects.get().status == ProposalStatus.DEFERRED
+
+
+def test_a_refused_compose_or_insert_answers_422_and_keeps_the_text(client, people, theme):
+    client.force_login(people["chair"])
+    url = reverse("element_review", args=["bms7", theme.pk])
+    typed = "Cooperation [between <b>exporting"
+    response = client.post(url, {"action": "compose", "text": typed, "expected_text": THEME})
+    assert response.status_code == 422
+    assert f"{typed.replace('<', '&lt;').replace('>', '&gt;')}</textarea>" in response.text
+    response = client.post(url, {"action": "insert", "new_kind": "theme", "new_text": "a ]"})
+    assert response.status_code == 422
+    theme.refresh_from_db()
+    assert theme.text == THEME
+    assert not Element.objects.filter(text="a ]").exists()
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 5000, "99999999999999999999", "-1", "1.0"])
+def test_revision_and_item_numbers_in_the_query_are_read_safely(client, people, bms7, number):
+    """``str.isdigit`` accepts "²" and 5,000 digits, which ``int`` refuses: both were 500s."""
+    client.force_login(people["chair"])
+    assert client.get(reverse("compare", args=["bms7"]), {"from": number}).status_code == 200
+    assert client.get(reverse("compilation", args=["bms7"]), {"item": number}).status_code == 200
+
+
+def test_a_nul_in_the_delegation_filter_is_no_500(client, people, bms7):
+    """PostgreSQL refuses NUL in a query."""
+    client.force_login(people["chair"])
+    response = client.get(reverse("compilation", args=["bms7"]), {"delegation": "jpn\x00"})
+    assert response.status_code == 200
+
+
+def test_the_signatory_is_checked_and_normalised_like_the_cover_letter(client, people, bms7):
+    """The signatory was stored as posted: over 300 characters it was a 500 (the column's
+    length), and control or bidi-override characters went into the issued revision."""
+    client.force_login(people["chair"])
+    url = reverse("issue_revision", args=["bms7"])
+    for signatory in ["x" * 301, "Martin \u202eKimani", "Martin\x00Kimani"]:
+        response = client.post(
+            url, {"cover_letter": "Excellency,", "signatory": signatory, "confirm": "1"}
+        )
+        assert response.status_code == 422
+    assert not Revision.objects.filter(number=1).exists()
+    response = client.post(
+        url,
+        {"cover_letter": "Excellency,", "signatory": " Martin Kimani\r\nChair ", "confirm": "1"},
+    )
+    assert response.status_code == 302
+    assert Revision.objects.get(number=1).signatory == "Martin Kimani\nChair"

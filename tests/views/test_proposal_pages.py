@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting.models import Element, Proposal, ProposalMark, ProposalStatus
+from drafting.models import ConsultationRound, Element, Proposal, ProposalMark, ProposalStatus
 from drafting.services.proposals import ProposalContent, mark_set, proposal_create
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 
@@ -383,3 +383,68 @@ def test_working_draft_counts_proposals_and_element_page_lists_them(
     assert response.status_code == 200
     assert response.text.count('class="proposal-card"') == 4
     assert "1 opposes (Mexico)" in response.text
+
+
+# --- regressions found by tests/views/test_fuzz.py ---------------------------------------
+
+
+def test_a_rationale_in_paragraphs_as_a_browser_sends_it_is_accepted(
+    client, people, theme, round_1
+):
+    """Browsers send a textarea's line breaks as CR LF. The rationale was checked before it
+    was normalised, so every rationale of two paragraphs was refused: "invisible control
+    character (U+000D)"."""
+    client.force_login(people["own"])
+    response = client.post(
+        reverse("propose", args=["bms7", theme.pk]),
+        _form_data(theme, rationale="Our reasons.\r\n\r\nAnd more reasons."),
+    )
+    assert response.status_code == 302
+    assert Proposal.objects.get().rationale == "Our reasons.\n\nAnd more reasons."
+
+
+def test_the_preview_of_a_megabyte_posted_to_the_form_is_cut_like_the_live_preview(
+    client, people, theme, round_1
+):
+    """The form's own preview diffed whatever was posted (a word diff of 1 MB took seconds);
+    it now stops where the live preview does. The refused text is kept whole in the form."""
+    client.force_login(people["own"])
+    typed = "word " * 2_000 + "TAIL-MARKER " * 10_000
+    response = client.post(
+        reverse("propose", args=["bms7", theme.pk]), _form_data(theme, proposed_text=typed)
+    )
+    assert response.status_code == 422
+    assert response.text.count("TAIL-MARKER") == 10_000  # in the textarea only
+
+
+def test_reopening_a_round_given_a_malformed_round_is_a_404(client, round_1):
+    """The round's id went to the database as posted: "abc" was a 500."""
+    client.force_login(chairs_office())
+    response = client.post(
+        reverse("rounds", args=["bms7"]),
+        {"form": "reopen", "round": "<script>", "deadline": "2031-05-08T18:00"},
+    )
+    assert response.status_code == 404
+    response = client.post(
+        reverse("rounds", args=["bms7"]),
+        {"form": "reopen", "round": str(round_1.pk), "deadline": "2031-05-08T18:00"},
+    )
+    assert response.status_code == 302
+
+
+def test_a_round_name_with_a_bidi_override_is_refused(client, bms7):
+    """Round names are shown to every delegation and quoted in deadline messages: like
+    proposals, they may not hold invisible control or bidi-override characters."""
+    client.force_login(secretariat())
+    response = client.post(
+        reverse("rounds", args=["bms7"]),
+        {
+            "form": "open",
+            "name": "Round \u202e1 dnuoR",
+            "opens_at": "2031-05-01T10:00",
+            "deadline": "2031-05-08T18:00",
+        },
+    )
+    assert response.status_code == 422
+    assert "U+202E" in response.text
+    assert not ConsultationRound.objects.exists()
