@@ -3,11 +3,37 @@
 import uuid
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from drafting.models import Delegation, MarkStance, ProposalKind
 from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
 from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE
+
+
+class QuickSelectMultiple(forms.SelectMultiple):
+    """A multiple select whose options are written in Python, escaped: through the option
+    template, 200 delegations cost about 100 ms on every proposal form."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = {str(item) for item in self.format_value(value)}
+        options = "".join(
+            format_html(
+                '<option value="{}"{}>{}</option>',
+                option_value,
+                mark_safe(" selected") if str(option_value) in chosen else "",
+                label,
+            )
+            for option_value, label in self.choices
+        )
+        return format_html(
+            "<select{} multiple>{}</select>",
+            flatatt(final_attrs),
+            mark_safe(options),  # noqa: S308
+        )
 
 
 class ProposalForm(forms.Form):
@@ -45,7 +71,7 @@ class ProposalForm(forms.Form):
         label=_("Co-sponsors"),
         queryset=Delegation.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=QuickSelectMultiple(attrs={"size": 6}),
         help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
     base_text_seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
