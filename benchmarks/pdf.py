@@ -82,7 +82,7 @@ def child(copies: int) -> None:
     )
     plain_document = HTML(string=f"<html><body>{plain_html}</body></html>").render()
     plain_pages = len(plain_document.pages)
-    _, plain, plain_cpu = timed(
+    _, _plain_wall, plain_cpu = timed(
         lambda: HTML(string=f"<html><body>{plain_html}</body></html>").write_pdf()
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
