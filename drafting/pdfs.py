@@ -5,34 +5,63 @@ against the previous revision, and the compilation of the proposals made against
 
 Safety: WeasyPrint's default fetcher reads local files and calls any address. Ours serves
 only the project's own files under ``static/pdf/`` and refuses everything else (http(s),
-other files, data: URLs); user text is escaped by the templates, so it never becomes markup.
+other files, data: URLs); user text is escaped (by the templates, and by ``annex_body``), so
+it never becomes markup.
 Determinism: no wall-clock date (the revision's issue date is used), a fixed PDF identifier
 (from the revision's content hash): the same revision always gives the same bytes.
 """
 
+import gc
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from drafting import presenters, selectors
 from drafting.models import Meeting, ProposalStatus, Revision
+from drafting.presenters import ElementView
 from drafting.text import redline
+from drafting.text.numbering import AGENDA_ITEM, SECTION
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
 PDF_VARIANT = "pdf/ua-1"  # tagged, accessible; the title and language go in the metadata
 KINDS = ("revision", "redline", "compilation")
 
 logger = logging.getLogger(__name__)
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """pydyf's ``PDF.page_references``, built once per page count rather than at every read.
+
+    pydyf builds the tuple of every page's reference each time it is read, and WeasyPrint's
+    PDF/UA tagging reads it for every tagged box: boxes times pages, so the time per page of a
+    tagged PDF grew with its length (a sixth of a 160-page render). Pages are only ever
+    appended, so the tuple is built again only when their number changes. Same bytes out.
+    """
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references_cache")
+    if cached is None or cached[0] is not kids or cached[1] != len(kids):
+        references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+        cached = (kids, len(kids), references)
+        pdf.__dict__["_page_references_cache"] = cached
+    return cached[2]
+
+
+pydyf.PDF.page_references = property(_page_references)
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -94,7 +123,50 @@ def _letter_parts(cover_letter: str) -> dict:
 
 
 def revision_html(meeting: Meeting, revision: Revision) -> str:
-    return render_to_string("pdf/revision.html", _context(meeting, revision))
+    context = _context(meeting, revision)
+    context["annex_body"] = annex_body(context["document_view"].elements)
+    return render_to_string("pdf/revision.html", context)
+
+
+# The annex's markup, built here rather than by templates: every box WeasyPrint lays out costs
+# about as much as a paragraph, so each element is one text run where it can be. Its label is
+# followed by a tab (the boxes keep white space, ``white-space: pre-wrap``, and set a tab stop
+# at the hanging indent, ``tab-size``): no inline-block per label, no flex box per heading, no
+# wrapper span per text. As the boxes keep white space, no white space goes between tags, and
+# user text has its runs of spaces, tabs and line breaks folded to one space, as HTML would.
+_WHITE_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+def _folded(text: str) -> str:
+    return escape(_WHITE_SPACE.sub(" ", text).strip(" "))
+
+
+def annex_body(elements: list[ElementView]) -> SafeString:
+    return mark_safe("".join(_annex_element(element) for element in elements))  # noqa: S308
+
+
+def _annex_element(element: ElementView) -> str:
+    text = _folded(element.text) + "".join(
+        f'<span class="footnote">{_folded(footnote.text)}</span>' for footnote in element.footnotes
+    )
+    if element.status == "deleted":
+        text = f'<span class="deleted">{text}</span>'
+    label = _folded(element.label)
+    blocks = "".join(
+        f'<ul class="bullets">{"".join(_annex_element(item) for item in block.items)}</ul>'
+        if block.is_list
+        else "".join(_annex_element(item) for item in block.items)
+        for block in element.blocks
+    )
+    if element.kind == AGENDA_ITEM:
+        return f'<h2 class="agenda-item">{label}\t{text}</h2>{blocks}'
+    if element.kind == SECTION:
+        if not label:
+            return f'<h3 class="section unnumbered">{text}</h3>{blocks}'
+        return f'<h3 class="section">{label}\t{text}</h3>{blocks}'
+    if element.status == "agreed_ad_ref":
+        text += ' <span class="agreed-note">(agreed ad ref.)</span>'
+    return f'<li class="{escape(element.kind)}">{label}\t{text}{blocks}</li>'
 
 
 def redline_html(meeting: Meeting, revision: Revision) -> str:
@@ -144,11 +216,6 @@ def render_pdf(
     """Lay out and write one PDF of an issued revision; same revision, same bytes."""
     with translation.override("en"):
         html = BUILDERS[kind](meeting, revision)
-    document = HTML(
-        string=html,
-        base_url=PDF_ASSETS.as_uri() + "/",
-        url_fetcher=fetcher or StaticOnlyFetcher(),
-    ).render(pdf_variant=PDF_VARIANT)
     identifier = (
         hashlib.md5(  # noqa: S324 - an identifier, not a security measure
             f"{revision.content_hash}:{kind}".encode()
@@ -156,8 +223,38 @@ def render_pdf(
         .hexdigest()
         .encode()
     )
+    with _cyclic_gc_paused():
+        return _write(html, identifier, fetcher or StaticOnlyFetcher())
+
+
+def _write(html: str, identifier: bytes, fetcher: StaticOnlyFetcher) -> RenderedPdf:
+    document = HTML(string=html, base_url=PDF_ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
+        pdf_variant=PDF_VARIANT
+    )
     content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
     return RenderedPdf(content=content, pages=len(document.pages))
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while WeasyPrint works; one collection of its cycles after.
+
+    A render keeps hundreds of thousands of objects alive until it ends (parsed tree, computed
+    styles, boxes: the styles and the tree hold reference cycles), so each full collection
+    during it walks them all and finds nothing, and there are more of those the longer the
+    document: an eighth of a 280-page render. Reference counting still frees everything else
+    at once; the cycles, all made during the render, are collected by one young-generation
+    pass when it is done (so the worker gives the memory back).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def file_name(revision: Revision, kind: str) -> str:

@@ -1,5 +1,6 @@
 """Revision PDFs: UN layout, every word of the record, tagged, deterministic, and safe."""
 
+import gc
 import io
 import re
 import shutil
@@ -7,13 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pikepdf
+import pydyf
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from weasyprint import HTML
 
 from drafting.models import Element, Revision
-from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, render_pdf
+from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, annex_body, render_pdf
 from drafting.services.revisions import revision_issue
 from drafting.text.snapshot import iter_elements
 from tests.factories import chairs_office, delegate_of
@@ -269,3 +271,57 @@ def test_a_word_longer_than_the_line_breaks_instead_of_running_off_the_page(bms7
     text = re.sub(r"\s+", "", _text(render_pdf(bms7, revision).content))
     assert url in text
     assert text.count(word) == 2  # the element and the letter, every character on the page
+
+
+def test_an_annex_element_is_its_label_a_tab_and_its_text_in_one_run():
+    """One text run per element keeps layout fast (see ``annex_body``); the boxes keep white
+    space, so the user's runs of spaces and tabs are folded as HTML would, and text is escaped."""
+    from drafting.presenters import Block, ElementView, FootnoteView
+
+    def view(kind, label, text, status="open", footnotes=(), blocks=()):
+        return ElementView(
+            id=1,
+            kind=kind,
+            label=label,
+            text=text,
+            status=status,
+            footnotes=[FootnoteView(number=1, text=t, element_id=1) for t in footnotes],
+            open_brackets=0,
+            blocks=list(blocks),
+        )
+
+    bullets = [
+        view("theme", "-", " Effective  \t control <b>over</b> SALW "),
+        view("theme", "-", "Gone", status="deleted"),
+        view("placeholder", "-", ""),
+    ]
+    item = view("agenda_item", "1.", "[Item]", footnotes=["A  note"], blocks=[Block(True, bullets)])
+    assert annex_body([item, view("section", "", "The Way Forward")]) == (
+        '<h2 class="agenda-item">1.\t[Item]<span class="footnote">A note</span></h2>'
+        '<ul class="bullets">'
+        '<li class="theme">-\tEffective control &lt;b&gt;over&lt;/b&gt; SALW</li>'
+        '<li class="theme">-\t<span class="deleted">Gone</span></li>'
+        '<li class="placeholder">-\t</li></ul>'
+        '<h3 class="section unnumbered">The Way Forward</h3>'
+    )
+
+
+def test_page_references_are_pydyfs_after_every_page_added():
+    pdf = pydyf.PDF()
+    for count in range(1, 4):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        expected = tuple(f"{n} 0 R".encode() for n in pdf.pages["Kids"][::3])
+        assert len(expected) == count
+        assert pdf.page_references == expected
+
+
+def test_a_render_leaves_the_garbage_collector_as_it_found_it(bms7, zero):
+    assert gc.isenabled()
+    render_pdf(bms7, zero)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render_pdf(bms7, zero)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
