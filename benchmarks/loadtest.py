@@ -44,7 +44,7 @@ from django.utils.crypto import get_random_string
 from drafting.models import DelegateProfile, Element, Meeting, Proposal
 
 SLUG = "synth-1"
-PORT = 8765
+PORT = int(os.environ.get("LOADTEST_PORT", "8765"))
 
 
 def sessions() -> dict:

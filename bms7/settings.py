@@ -6,6 +6,7 @@ PostgreSQL (DATABASE_URL=postgres://...) is the database of record and the one t
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,7 +115,9 @@ WSGI_APPLICATION = "bms7.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{Path.cwd() / 'bms7.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # runserver serves each request on a new thread: a persistent connection per thread
+        # is never reused and never closed (100 of them exhausted PostgreSQL), so none there.
+        conn_max_age=0 if "runserver" in sys.argv else int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
