@@ -1,20 +1,37 @@
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from drafting import permissions
 
 
+def _second_factor_pending(user: Any) -> bool:
+    """Signed in by password alone where a second factor is required: only set-up is open."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(
+        settings.OTP_REQUIRED
+        and user.is_authenticated
+        and permissions.requires_second_factor(user)
+        and not (is_verified is not None and is_verified())
+    )
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """What the navigation shows depends on the user's role."""
+    """What the navigation shows depends on the user's role.
+
+    Until the chair's office or the secretariat have proved their second factor, every page
+    but the set-up page sends them back to it, so the links to those pages are not shown.
+    """
     user = request.user
+    pending = _second_factor_pending(user)
     return {
         "nav_role": permissions.role_label(user),
         "nav_can_read_drafts": permissions.is_delegate(user)
         or permissions.is_chairs_office(user)
         or permissions.is_secretariat(user),
-        "nav_can_administer": permissions.can_administer(user),
-        "nav_can_read_audit": permissions.can_read_audit_trail(user),
+        "nav_can_administer": permissions.can_administer(user) and not pending,
+        "nav_can_read_audit": permissions.can_read_audit_trail(user) and not pending,
         "nav_is_delegate": permissions.is_delegate(user),
         "nav_is_chair": permissions.is_chairs_office(user),
     }

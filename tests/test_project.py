@@ -87,6 +87,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:///:memory:",
 }
 TEST_ONLY_OVERRIDES = {"SECURE_SSL_REDIRECT", "SECURE_COOKIES", "STATIC_MANIFEST", "OTP_REQUIRED"}
+# Set by tests/e2e/conftest.py for the live server's thread; production never has it.
+TEST_ONLY_OVERRIDES |= {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def _production_subprocess(

@@ -162,6 +162,10 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
                 else _("Too many wrong codes. Wait a minute, then try again."),
             )
         status = 422
+    if request.method != "POST":
+        # The steps above the field come first (a screen reader would otherwise start past
+        # them, and a phone would scroll the QR code away); after a wrong code, the field.
+        form.fields["token"].widget.attrs.pop("autofocus", None)
     key = base64.b32encode(device.bin_key).decode()
     return render(
         request,

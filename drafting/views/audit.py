@@ -28,7 +28,7 @@ class AuditFilterForm(forms.Form):
         required=False,
         empty_label=_("All meetings and sign-ins"),
     )
-    user = forms.CharField(label=_("User"), max_length=150, required=False)
+    user = forms.CharField(label=_("Username"), max_length=150, required=False)
     delegation = forms.ModelChoiceField(
         label=_("Delegation"),
         queryset=Delegation.objects.order_by("short_name"),
