@@ -126,6 +126,16 @@ def record(
     )
 
 
+def sign_in_username(request: HttpRequest | None, credentials: dict | None) -> str:
+    """The username django-axes records for an attempt, cut to what an account can have
+    (150 characters): axes stores it in a 255-character column, and a 5,000-character name
+    typed at the sign-in form made that insert fail with a 500 (found by the fuzz)."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username", "")
+    return str(username or "")[:150]
+
+
 def current_actor() -> Any:
     """The signed-in user of the current request, if any (for admin and signal events)."""
     origin = _origin.get()
