@@ -1,8 +1,10 @@
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from drafting.models import Meeting
+from drafting.models import Delegation, Meeting
 from drafting.synthetic import generate
 
 
@@ -21,7 +23,11 @@ class Command(BaseCommand):
         if Meeting.objects.filter(slug=target).exists():
             raise CommandError(f"A meeting {target!r} exists already; use another --slug.")
         started = time.perf_counter()
-        result = generate(scale=scale, seed=seed, slug=target)
+        with transaction.atomic():  # all of it or nothing: a failed run leaves no half meeting
+            if not Delegation.objects.exists():
+                # The delegates are those of the BMS7 fixture (193 States, groups, observers).
+                call_command("loaddata", "bms7", verbosity=0)
+            result = generate(scale=scale, seed=seed, slug=target)
         self.stdout.write(
             f"{result.meeting.slug}: {result.elements} elements, {result.proposals} proposals, "
             f"{result.marks} marks, {result.revisions} revisions "
