@@ -10,12 +10,13 @@ change and are kept for good (keyed by content hash too).
 from dataclasses import replace
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils.translation import get_language
 
 from drafting import presenters, selectors
 from drafting.models import Meeting, Revision
 from drafting.presenters import DocumentView
+from drafting.templatetags.compilation import block_words, proposal_block
 from drafting.templatetags.document import render_body
 
 
@@ -76,3 +77,30 @@ def revision_page(
         cached = (_outline(document_view), str(body))
         cache.set(key, cached, timeout=None)
     return cached
+
+
+def compilation_blocks(
+    meeting: Meeting, entries: list[selectors.CompilationEntry]
+) -> dict[int, str]:
+    """The HTML block of each proposal of the compilation (an unclosed ``<li>``) by id.
+
+    Blocks are kept per version of the proposal and its marks (``entry.version``), language,
+    meeting and delegation names, in their own cache (thousands of small entries): a page
+    view reads them in one pass and renders only the proposals written since (two queries).
+    """
+    context = f"{meeting.slug}:{get_language()}:{selectors.delegations_version()}"
+    keys = [f"block:{entry.id}:{entry.version}:{context}" for entry in entries]
+    blocks = caches["blocks"]
+    found = blocks.get_many(keys)
+    missing = {entry.id: key for entry, key in zip(entries, keys, strict=True) if key not in found}
+    if missing:
+        words = block_words(meeting.slug)
+        fresh = {
+            missing[proposal.pk]: proposal_block(
+                proposal, proposal.diff_segments, proposal.mark_summary, words
+            )
+            for proposal in selectors.proposals_by_ids(list(missing))
+        }
+        blocks.set_many(fresh, timeout=settings.PAGE_CACHE_SECONDS)
+        found.update(fresh)
+    return {entry.id: found[key] for entry, key in zip(entries, keys, strict=True)}

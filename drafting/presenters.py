@@ -4,6 +4,7 @@ The working draft and every issued revision are shown from the same shape (see
 :mod:`drafting.text.snapshot`), so they read the same way.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,12 +157,19 @@ class CompiledElement:
 
 
 def compile_rows(
-    document_view: DocumentView, proposals: list[Any], *, agenda_item_id: int | None = None
+    document_view: DocumentView,
+    proposals: list[Any],
+    *,
+    agenda_item_id: int | None = None,
+    card: Callable[[Any], Any] | None = None,
 ) -> tuple[list[CompiledElement], dict[int, int]]:
     """The working draft in reading order with each element's proposals under it.
 
-    Returns the rows and the number of open (submitted) proposals per agenda item id.
+    ``proposals`` need ``element_id`` and ``status``; ``card`` makes what a row lists of each
+    (by default a `CompiledProposal`). Returns the rows and the number of open (submitted)
+    proposals per agenda item id.
     """
+    card = card or (lambda p: CompiledProposal(p, p.diff_segments, _summary(p)))
     by_element: dict[int, list[Any]] = {}
     for proposal in proposals:
         by_element.setdefault(proposal.element_id, []).append(proposal)
@@ -177,7 +185,7 @@ def compile_rows(
                 CompiledElement(
                     element=element,
                     depth=depth,
-                    proposals=[CompiledProposal(p, p.diff_segments, _summary(p)) for p in own],
+                    proposals=[card(p) for p in own],
                     open_count=open_count,
                 )
             )

@@ -64,7 +64,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     }
     document_view = page_cache.working_draft_view(meeting)
     item_id = _number(filters["item"])
-    proposals = selectors.compilation_proposals(
+    entries = selectors.compilation_entries(
         document,
         # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
         delegation_code=filters["delegation"].replace("\x00", ""),
@@ -72,7 +72,13 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
         status=filters["status"] if filters["status"] in ProposalStatus.values else "",
         element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
     )
-    rows, _counted = presenters.compile_rows(document_view, proposals, agenda_item_id=item_id)
+    blocks = page_cache.compilation_blocks(meeting, entries)
+    rows, _counted = presenters.compile_rows(
+        document_view,
+        entries,
+        agenda_item_id=item_id,
+        card=lambda entry: (entry, blocks[entry.id]),
+    )
     per_item = selectors.open_counts_per_agenda_item(document, document_view)
     if not (filters["delegation"] or filters["kind"] or filters["status"]):
         shown = rows
@@ -95,7 +101,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
             "kinds": ProposalKind.choices,
             "statuses": [s for s in ProposalStatus.choices if s[0] != "draft"],
             "can_decide": permissions.can_decide(request.user, document),
-            "total": len(proposals),
+            "total": len(entries),
         },
     )
 

@@ -3,12 +3,10 @@
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from drafting.models import Element, Proposal, ProposalStatus, Revision
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 
@@ -98,27 +96,6 @@ def test_compilation_filters_and_counts(client, people, theme, round_1):
     assert "Mexico" in html and "Japan</a>" not in html
     html = client.get(reverse("compilation", args=["bms7"])).text
     assert "2 open proposals" in html
-
-
-def test_compilation_does_a_fixed_number_of_queries_however_many_proposals(
-    client, people, theme, round_1
-):
-    client.force_login(people["chair"])
-    url = reverse("compilation", args=["bms7"])
-    first = _submit("arg", theme, "Cooperation between exporting and importing States")
-    mark_set(user=delegate_of("can"), proposal=first, stance="oppose")
-    client.get(url)
-    with CaptureQueriesContext(connection) as few:
-        client.get(url)
-    elements = list(Element.objects.filter(kind="theme").exclude(pk=theme.pk)[:15])
-    codes = ["mex", "bra", "fra", "deu", "ind", "nga"]
-    for index, element in enumerate(elements):
-        proposal = _submit(codes[index % len(codes)], element, f"{element.text} [option {index}]")
-        mark_set(user=delegate_of("can"), proposal=proposal, stance="support")
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(url)
-    assert response.text.count('class="compiled-proposal"') == 16
-    assert len(many) == len(few)
 
 
 def test_a_conflict_is_shown_side_by_side_and_nothing_is_applied(client, people, theme, round_1):
