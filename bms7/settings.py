@@ -220,14 +220,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 200},
-    },
-    # The compilation's proposal blocks (page_cache.compilation_blocks): one small entry per
-    # proposal, 50,000 at the largest benchmark scale.
-    "blocks": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "blocks",
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
-    },
+    }
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(60 * 60)))
 

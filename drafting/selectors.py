@@ -179,7 +179,7 @@ def open_proposal_counts(document: Document) -> dict[int, int]:
     rows = (
         Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED)
         .values("element_id")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("*"))  # from the (document, status, element) index alone
     )
     return {row["element_id"]: row["count"] for row in rows}
 
@@ -286,6 +286,15 @@ def proposals_by_ids(ids: list[int]) -> list[Proposal]:
     )
     attach_mark_summaries(found)
     return found
+
+
+def proposing_delegations(document: Document) -> QuerySet[Delegation]:
+    """Delegations with a proposal on this document, by name (the compilation's filter):
+    an index lookup per delegation rather than a join over every proposal."""
+    from django.db.models import Exists
+
+    made = Proposal.objects.filter(document=document, delegation=OuterRef("pk"))
+    return Delegation.objects.filter(Exists(made)).order_by("name").only("code", "name")
 
 
 def delegations_version() -> int:

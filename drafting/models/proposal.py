@@ -212,7 +212,11 @@ class Proposal(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["document", "status"], name="proposal_document_status"),
+            # Open proposals per element (working draft, compilation) read from the index
+            # alone.
+            models.Index(
+                fields=["document", "status", "element"], name="proposal_document_status_el"
+            ),
             models.Index(fields=["delegation", "status"], name="proposal_delegation_status"),
             models.Index(fields=["element", "status"], name="proposal_element_status"),
         ]

@@ -324,7 +324,8 @@ def _draft_create(
     except IntegrityError:
         # The same request raced past the check (another element's lock): the first one won.
         return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key), False
-    proposal.co_sponsors.set(content.co_sponsors)
+    if content.co_sponsors:
+        proposal.co_sponsors.set(content.co_sponsors)
     record_acts(action=AuditAction.PROPOSAL_DRAFTED, user=user, result=proposal)
     return proposal, True
 

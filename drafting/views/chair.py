@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from drafting import page_cache, permissions, presenters, selectors
 from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
-from drafting.models import Delegation, Proposal, ProposalKind, ProposalStatus, Revision
+from drafting.models import Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.services import merge
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import revision_issue
@@ -94,10 +94,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
                 (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
             ],
             "filters": filters,
-            "delegations": Delegation.objects.filter(proposals__document=document)
-            .distinct()
-            .order_by("name")
-            .only("code", "name"),
+            "delegations": selectors.proposing_delegations(document),
             "kinds": ProposalKind.choices,
             "statuses": [s for s in ProposalStatus.choices if s[0] != "draft"],
             "can_decide": permissions.can_decide(request.user, document),

@@ -4,11 +4,11 @@ import re
 import uuid
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from drafting import page_cache
 from drafting.models import Delegation, Element
 from drafting.services.merge import proposal_defer
 from drafting.services.proposals import (
@@ -107,7 +107,7 @@ def test_the_query_count_is_fixed_with_a_warm_or_a_cold_cache(client, theme, rou
 
     def queries(*, cold: bool) -> int:
         if cold:
-            caches["blocks"].clear()
+            page_cache.blocks.clear()
         else:
             client.get(url)
         with CaptureQueriesContext(connection) as captured:
@@ -140,3 +140,11 @@ def test_the_query_count_is_fixed_with_a_warm_or_a_cold_cache(client, theme, rou
     assert many == few
     warm, cold = many
     assert cold == warm + 2  # the proposals not yet rendered, and their marks
+
+
+def test_the_block_store_is_bounded():
+    store = page_cache._Blocks(limit=3)
+    store.set_many({"a": "1", "b": "2"})
+    assert store.get_many(["a", "b", "c"]) == {"a": "1", "b": "2"}
+    store.set_many({"c": "3", "d": "4"})  # over the limit: the old versions go
+    assert store.get_many(["a", "b", "c", "d"]) == {"c": "3", "d": "4"}
