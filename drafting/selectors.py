@@ -288,13 +288,16 @@ def proposals_by_ids(ids: list[int]) -> list[Proposal]:
     return found
 
 
-def proposing_delegations(document: Document) -> QuerySet[Delegation]:
-    """Delegations with a proposal on this document, by name (the compilation's filter):
+def proposing_delegations(document: Document) -> list[tuple[str, str]]:
+    """Codes and names of the delegations with a proposal on this document, by name (the
+    compilation's filter):
     an index lookup per delegation rather than a join over every proposal."""
     from django.db.models import Exists
 
     made = Proposal.objects.filter(document=document, delegation=OuterRef("pk"))
-    return Delegation.objects.filter(Exists(made)).order_by("name").only("code", "name")
+    return list(
+        Delegation.objects.filter(Exists(made)).order_by("name").values_list("code", "name")
+    )
 
 
 def delegations_version() -> int:

@@ -300,7 +300,10 @@ def _draft_create(
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
     base_revision = (
-        Revision.objects.filter(document_id=element.document_id).order_by("-number").first()
+        Revision.objects.filter(document_id=element.document_id)
+        .only("id", "number")  # not its snapshot: a large JSON document
+        .order_by("-number")
+        .first()
     )
     if base_revision is None:
         raise DomainError(_("The document has no issued revision to propose against."))
@@ -353,7 +356,10 @@ def _submit(proposal: Proposal, user) -> None:
     first_time = proposal.status == ProposalStatus.DRAFT
     if proposal.status == ProposalStatus.NEEDS_REBASE:
         proposal.base_revision = (
-            Revision.objects.filter(document_id=proposal.document_id).order_by("-number").first()
+            Revision.objects.filter(document_id=proposal.document_id)
+            .only("id", "number")
+            .order_by("-number")
+            .first()
         )
     proposal.status = ProposalStatus.SUBMITTED
     proposal.round = round_

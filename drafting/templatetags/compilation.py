@@ -72,6 +72,19 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+@register.simple_tag
+def select_options(choices, selected: str) -> SafeString:
+    """``<option>`` elements for (value, label) pairs, ``selected`` marked: two hundred
+    delegations through the template engine cost about 20 ms."""
+    return mark_safe(  # noqa: S308 - values and labels are escaped
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
 @register.simple_tag(takes_context=True)
 def compiled_rows(context, rows, meeting, can_decide: bool) -> SafeString:
     """The compilation's rows: each element of the draft with its proposals under it (an
