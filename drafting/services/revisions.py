@@ -110,15 +110,16 @@ def revision_issue(
 
 
 def _mark_decided(document: Document, revision: Revision, user: Any) -> None:
-    decided = Proposal.objects.select_for_update().filter(
-        document=document, status__in=DECIDED, reflected_in__isnull=True
+    """Record in which revision each decision was carried, in bulk with a history row each
+    (one by one, it was three queries per decided proposal)."""
+    decided = list(
+        Proposal.objects.select_for_update().filter(
+            document=document, status__in=DECIDED, reflected_in__isnull=True
+        )
     )
     notes = []
     for proposal in decided:
         proposal.reflected_in = revision
-        proposal._history_user = user
-        proposal._change_reason = f"Decision carried by {revision.label}"
-        proposal.save(update_fields=["reflected_in"])
         notes.append(
             Notification(
                 delegation_id=proposal.delegation_id,
@@ -127,7 +128,16 @@ def _mark_decided(document: Document, revision: Revision, user: Any) -> None:
                 % {"revision": revision.label, "reflection": proposal.reflection},
             )
         )
-    Notification.objects.bulk_create(notes)
+    if decided:
+        bulk_update_with_history(
+            decided,
+            Proposal,
+            ["reflected_in"],
+            batch_size=500,
+            default_user=user,
+            default_change_reason=f"Decision carried by {revision.label}",
+        )
+    Notification.objects.bulk_create(notes, batch_size=1000)
 
 
 def _carry_forward(document: Document, revision: Revision, user: Any) -> None:

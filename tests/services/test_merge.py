@@ -339,3 +339,30 @@ def test_a_long_decision_note_is_recorded_whole_and_the_notice_shortened(chair, 
     assert proposal.decision_note == note.strip()
     message = Notification.objects.get(proposal=proposal).message
     assert len(message) == 500 and message.endswith("…")
+
+
+def test_issuing_records_decisions_in_a_fixed_number_of_queries(chair, bms7, open_round):
+    """Each decided proposal gets its revision and a history row, in bulk."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    themes = list(Element.objects.filter(kind="theme")[:12])
+
+    def issue_after_rejecting(elements) -> int:
+        for element in elements:
+            proposal_reject(user=chair, proposal=_submit("mex", element, kind="delete"))
+        with CaptureQueriesContext(connection) as captured:
+            revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+        return len(captured)
+
+    few = issue_after_rejecting(themes[:2])
+    many = issue_after_rejecting(themes[2:])
+    assert many == few
+    rev2 = Revision.objects.get(document=bms7.document, number=2)
+    decided = Proposal.objects.filter(reflected_in=rev2)
+    assert decided.count() == 10
+    reasons = Proposal.history.filter(
+        id__in=decided.values("id"), history_change_reason="Decision carried by Rev.2"
+    )
+    assert reasons.count() == 10
+    assert Notification.objects.filter(message__contains="Rev.2 is issued").count() == 10
