@@ -103,6 +103,7 @@ def main() -> None:
             "-m",
             "gunicorn",
             "bms7.wsgi",
+            "--preload",
             "--workers",
             str(args.workers),
             "--bind",
