@@ -313,7 +313,7 @@ def attach_mark_summaries(proposals: list[Proposal]) -> None:
     rows = ProposalMark.objects.filter(proposal_id__in=list(by_proposal)).values_list(
         "proposal_id", "stance", "delegation__short_name"
     )
-    for proposal_id, stance, name in rows.iterator(chunk_size=5000):
+    for proposal_id, stance, name in rows:  # plain rows; no server-side cursor (WITH HOLD)
         summary = by_proposal[proposal_id]
         (summary.supporters if stance == "support" else summary.opponents).append(name)
     for proposal in proposals:

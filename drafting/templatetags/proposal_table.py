@@ -1,0 +1,61 @@
+"""The rows of a delegation's table of proposals, rendered in Python.
+
+Through the template engine each row (a reversed URL, two translations, truncation, joins)
+cost about 0.7 ms, which put the delegation page at five times its floor with fifty
+proposals. Same markup, every value from the database escaped.
+"""
+
+import uuid
+
+from django import template
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
+
+register = template.Library()
+_PLACEHOLDER = uuid.UUID(int=0)
+
+
+@register.simple_tag
+def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
+    """``<tr>`` elements for (proposal, mark summary) pairs, or one saying ``empty_text``."""
+    if not rows:
+        return mark_safe(f'<tr><td colspan="5">{escape(empty_text)}</td></tr>')  # noqa: S308
+    detail = reverse("proposal_detail", args=[meeting.slug, _PLACEHOLDER])
+    deletion = escape(_("(deletion)"))
+    parts = []
+    for proposal, marks in rows:
+        url = escape(detail.replace(str(_PLACEHOLDER), str(proposal.public_id)))
+        kind = escape(capfirst(proposal.get_kind_display()))
+        behalf = ""
+        if proposal.on_behalf_of_id:
+            group = _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
+            behalf = f'<br><span class="muted">{escape(group)}</span>'
+        if proposal.kind == "comment":
+            change = escape(Truncator(proposal.rationale).words(20, truncate=" …"))
+        else:
+            change = escape(Truncator(proposal.proposed_text).words(25, truncate=" …")) or deletion
+        status = (
+            f'<span class="status status-{escape(proposal.status)}">'
+            f"{escape(proposal.get_status_display())}</span>"
+        )
+        if proposal.reflection:
+            reflected = _("%(reflection)s in %(revision)s") % {
+                "reflection": proposal.reflection,
+                "revision": proposal.reflected_in.label,
+            }
+            status += f'<br><span class="reflection">{escape(reflected)}</span>'
+        if proposal.decision_note:
+            status += f'<br><span class="muted">{escape(proposal.decision_note)}</span>'
+        support, opposition = str(marks.support_count), str(marks.opposition_count)
+        if marks.supporters:
+            support += f' <span class="muted">({escape(", ".join(marks.supporters))})</span>'
+        if marks.opponents:
+            opposition += f' <span class="muted">({escape(", ".join(marks.opponents))})</span>'
+        parts.append(
+            f'<tr><th scope="row"><a href="{url}">{kind}</a>{behalf}</th><td>{change}</td>'
+            f"<td>{status}</td><td>{support}</td><td>{opposition}</td></tr>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
