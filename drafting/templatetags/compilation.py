@@ -172,3 +172,55 @@ def _decision_form(entry, element_id: int, forms: dict[str, Any]) -> str:
         f'<button type="submit" name="action" value="reject">{words["reject"]}</button>'
         f"{defer}</form>"
     )
+
+
+@register.simple_tag
+def review_cards(cards, chosen_ids) -> SafeString:
+    """Review and compose: one card per proposal on the element, with its checkbox while it
+    is open (the chair's office reviews elements with hundreds of proposals)."""
+    words = {
+        "kinds": {value: escape(label) for value, label in ProposalKind.choices},
+        "statuses": {value: escape(label) for value, label in ProposalStatus.choices},
+        "support": escape(_("Support")),
+        "opposition": escape(_("Opposition")),
+        "choose": escape(_("choose / cite")),
+    }
+    parts = []
+    for card in cards:
+        proposal, marks = card.proposal, card.marks
+        public_id = escape(str(proposal.public_id))
+        behalf = ""
+        if proposal.on_behalf_of_id:
+            group = _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
+            behalf = f' <span class="muted">{escape(group)}</span>'
+        status = proposal.status
+        parts.append(
+            f'<article class="card" aria-labelledby="card-{public_id}">'
+            f'<h3 id="card-{public_id}">{escape(proposal.delegation.name)}{behalf}</h3>'
+            f'<p class="muted">{words["kinds"][proposal.kind]} · '
+            f'<span class="status status-{escape(status)}">{words["statuses"][status]}</span></p>'
+        )
+        if proposal.kind == "comment":
+            parts.append(f"<p>{escape(proposal.rationale)}</p>")
+        else:
+            parts.append(f'<p class="diff-text">{render_diff(card.segments)}</p>')
+            if proposal.rationale:
+                parts.append(f'<p class="muted">{escape(proposal.rationale)}</p>')
+        support = str(marks.support_count)
+        if marks.supporters:
+            support += f" ({escape(', '.join(marks.supporters))})"
+        opposition = str(marks.opposition_count)
+        if marks.opponents:
+            opposition += f" ({escape(', '.join(marks.opponents))})"
+        parts.append(
+            f'<p class="muted">{words["support"]}: {support} · '
+            f"{words['opposition']}: {opposition}</p>"
+        )
+        if status in {"submitted", "deferred"}:
+            checked = " checked" if str(proposal.public_id) in chosen_ids else ""
+            parts.append(
+                f'<label class="choose"><input type="checkbox" name="proposal" '
+                f'value="{public_id}"{checked}> {words["choose"]}</label>'
+            )
+        parts.append("</article>")
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
