@@ -6,7 +6,8 @@
 Generates the synthetic meetings it needs (``generate_negotiation``) into the database named
 by DATABASE_URL (use a scratch one: it writes proposals, decisions and revisions), then
 measures server time in-process through Django's test client. Each page is also compared with
-its floor: a bare Django view rendering the same number of rows from a plain template.
+its floor: a bare Django view, behind the same middleware and sign-in, rendering the same
+number of rows from a plain template (what the framework itself costs for that page).
 Timings are printed, never asserted.
 """
 
@@ -16,7 +17,9 @@ import os
 import statistics
 import sys
 import time
+import types
 import uuid
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,12 +37,15 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
+from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import clear_url_caches, path
 from weasyprint import HTML
 
 from drafting import pdfs
@@ -76,12 +82,33 @@ def _measure(action, runs: int) -> tuple[float, float, int]:
     return median, p95, queries
 
 
-def _floor(rows: int, runs: int) -> float:
-    """A bare view: one query for ``rows`` rows, rendered by a plain template."""
+def floor_view(request, rows: int):
+    """The framework's floor: a bare Django view behind the same middleware (session,
+    authentication, CSRF, security headers) and sign-in, one query for ``rows`` rows,
+    rendered by a plain template."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=403)
+    data = list(Proposal.objects.values_list("id", "proposed_text")[:rows]) if rows else []
+    return HttpResponse(FLOOR.render(Context({"rows": data})))
+
+
+# The project's URLs plus the floor view, for these measurements only.
+_urls = types.ModuleType("benchmark_urls")
+_urls.urlpatterns = [
+    path("__floor__/<int:rows>/", floor_view),
+    *import_module(settings.ROOT_URLCONF).urlpatterns,
+]
+sys.modules["benchmark_urls"] = _urls
+settings.ROOT_URLCONF = "benchmark_urls"
+clear_url_caches()
+
+
+def _floor(client, rows: int, runs: int) -> float:
+    """Median time of the floor view for ``rows`` rows, requested as the page was."""
 
     def bare() -> None:
-        data = list(Proposal.objects.values_list("id", "proposed_text")[:rows]) if rows else []
-        FLOOR.render(Context({"rows": data}))
+        response = client.get(f"/__floor__/{rows}/")
+        assert response.status_code == 200, response.status_code
 
     return _measure(bare, runs)[0]
 
@@ -156,29 +183,28 @@ def bench_scale(scale: float, runs: int) -> None:
         document=document, element__parent__parent=item
     ).count()
     cases = [
-        ("working draft", page(as_delegate, f"{base}/draft/"), elements),
+        ("working draft", as_delegate, f"{base}/draft/", elements),
         (
             "one agenda item's compilation",
-            page(as_delegate, f"{base}/compilation/?item={item.pk}"),
+            as_delegate,
+            f"{base}/compilation/?item={item.pk}",
             item_proposals,
         ),
-        ("full compilation", page(as_delegate, f"{base}/compilation/"), proposals),
-        ("delegation page", page(as_delegate, f"{base}/delegation/"), busiest["n"]),
+        ("full compilation", as_delegate, f"{base}/compilation/", proposals),
+        ("delegation page", as_delegate, f"{base}/delegation/", busiest["n"]),
         (
             f"review and compose ({hottest['n']} proposals)",
-            page(as_chair, f"{base}/elements/{hottest['element_id']}/review/"),
+            as_chair,
+            f"{base}/elements/{hottest['element_id']}/review/",
             hottest["n"],
         ),
-        (
-            "compare Zero draft to Rev.9",
-            page(as_delegate, f"{base}/compare/?from=0&to=9"),
-            elements,
-        ),
+        ("compare Zero draft to Rev.9", as_delegate, f"{base}/compare/?from=0&to=9", elements),
     ]
-    for name, action, rows in cases:
+    for name, client, url, rows in cases:
+        action = page(client, url)
         count = max(3, runs // 3) if proposals > 10_000 and "full" in name else runs
         median, p95, queries = _measure(action, count)
-        print(_row(name, median, p95, queries, _floor(rows, count)))
+        print(_row(name, median, p95, queries, _floor(client, rows, count)))
 
     target = Element.objects.filter(document=document, kind="theme").order_by("pk").first()
 
