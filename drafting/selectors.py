@@ -184,38 +184,6 @@ def open_proposal_counts(document: Document) -> dict[int, int]:
     return {row["element_id"]: row["count"] for row in rows}
 
 
-def compilation_proposals(
-    document: Document,
-    *,
-    delegation_code: str = "",
-    kind: str = "",
-    status: str = "",
-    element_ids: set[int] | None = None,
-) -> list[Proposal]:
-    """Visible proposals for the compilation, filtered, each with ``mark_summary`` attached.
-
-    Two queries however many proposals: the proposals with their delegations, then the
-    support and opposition as plain rows (thousands of marks; no model instances).
-    """
-    proposals = (
-        Proposal.objects.filter(document=document)
-        .exclude(status=ProposalStatus.DRAFT)
-        .select_related("delegation", "on_behalf_of")
-        .defer("patch", "idempotency_key")
-    )
-    if element_ids is not None:
-        proposals = proposals.filter(element_id__in=element_ids)
-    if delegation_code:
-        proposals = proposals.filter(delegation__code=delegation_code)
-    if kind:
-        proposals = proposals.filter(kind=kind)
-    if status:
-        proposals = proposals.filter(status=status)
-    found = list(proposals.order_by("submitted_at", "id"))
-    attach_mark_summaries(found)
-    return found
-
-
 @dataclass(frozen=True)
 class CompilationEntry:
     """One proposal of the compilation as the page lays it out; its block of HTML is cached

@@ -46,23 +46,13 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     through ``escape``."""
     public_id = str(proposal.public_id)
     url = escape(words["detail"].replace(str(_PLACEHOLDER), public_id))
-    behalf = ""
-    if proposal.on_behalf_of_id:
-        behalf = " " + escape(
-            _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
-        )
-    status = proposal.status
+    behalf = f" {escape(_behalf(proposal))}" if proposal.on_behalf_of_id else ""
     parts = [
         f'<li class="compiled-proposal"><p class="who"><a href="{url}">'
         f"{escape(proposal.delegation.name)}</a>{behalf} · {words['kinds'][proposal.kind]} "
-        f'<span class="status status-{escape(status)}">{words["statuses"][status]}</span></p>'
+        f"{_status(proposal, words)}</p>",
+        _wording(proposal, segments, comment="rationale", note="rationale muted"),
     ]
-    if proposal.kind == "comment":
-        parts.append(f'<p class="rationale">{escape(proposal.rationale)}</p>')
-    else:
-        parts.append(f'<p class="diff-text">{render_diff(segments)}</p>')
-        if proposal.rationale:
-            parts.append(f'<p class="rationale muted">{escape(proposal.rationale)}</p>')
     shown = []
     if marks.supporters:
         shown.append(f"{words['supported']} {escape(', '.join(marks.supporters))}")
@@ -70,6 +60,26 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
         shown.append(f"{words['opposed']} {escape(', '.join(marks.opponents))}")
     parts.append(f'<p class="muted marks-line">{"; ".join(shown)}</p>')
     return "".join(parts)
+
+
+def _behalf(proposal) -> str:
+    return _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
+
+
+def _status(proposal, words: dict[str, Any]) -> str:
+    status = proposal.status
+    return f'<span class="status status-{escape(status)}">{words["statuses"][status]}</span>'
+
+
+def _wording(proposal, segments, *, comment: str, note: str) -> str:
+    """A comment's text, or the word diff with the rationale under it (classes as given)."""
+    if proposal.kind == "comment":
+        css = f' class="{comment}"' if comment else ""
+        return f"<p{css}>{escape(proposal.rationale)}</p>"
+    wording = f'<p class="diff-text">{render_diff(segments)}</p>'
+    if proposal.rationale:
+        wording += f'<p class="{note}">{escape(proposal.rationale)}</p>'
+    return wording
 
 
 @register.simple_tag
@@ -191,21 +201,14 @@ def review_cards(cards, chosen_ids) -> SafeString:
         public_id = escape(str(proposal.public_id))
         behalf = ""
         if proposal.on_behalf_of_id:
-            group = _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
-            behalf = f' <span class="muted">{escape(group)}</span>'
+            behalf = f' <span class="muted">{escape(_behalf(proposal))}</span>'
         status = proposal.status
         parts.append(
             f'<article class="card" aria-labelledby="card-{public_id}">'
             f'<h3 id="card-{public_id}">{escape(proposal.delegation.name)}{behalf}</h3>'
-            f'<p class="muted">{words["kinds"][proposal.kind]} · '
-            f'<span class="status status-{escape(status)}">{words["statuses"][status]}</span></p>'
+            f'<p class="muted">{words["kinds"][proposal.kind]} · {_status(proposal, words)}</p>'
+            + _wording(proposal, card.segments, comment="", note="muted")
         )
-        if proposal.kind == "comment":
-            parts.append(f"<p>{escape(proposal.rationale)}</p>")
-        else:
-            parts.append(f'<p class="diff-text">{render_diff(card.segments)}</p>')
-            if proposal.rationale:
-                parts.append(f'<p class="muted">{escape(proposal.rationale)}</p>')
         support = str(marks.support_count)
         if marks.supporters:
             support += f" ({escape(', '.join(marks.supporters))})"
