@@ -105,7 +105,7 @@ def child(copies: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", nargs="+", type=int, default=[1, 10, 66])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1, 16, 110])
     parser.add_argument("--child", type=int)
     args = parser.parse_args()
     if args.child:
