@@ -1,6 +1,6 @@
 """Revision PDF speed and memory: the BMS7 zero draft, ~60 and ~400 page synthetic revisions.
 
-    python3 -m uv run python benchmarks/pdf.py [--sizes 1 10 66]
+    python3 -m uv run python benchmarks/pdf.py [--sizes 1 16 110]
 
 Each size is the BMS7 zero draft's annex repeated that many times (a synthetic revision, not
 saved), rendered in a fresh child process: seconds per page for our export, for WeasyPrint
