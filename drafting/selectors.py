@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from drafting.models import (
@@ -258,10 +258,7 @@ def proposals_by_ids(ids: list[int]) -> list[Proposal]:
 
 def proposing_delegations(document: Document) -> list[tuple[str, str]]:
     """Codes and names of the delegations with a proposal on this document, by name (the
-    compilation's filter):
-    an index lookup per delegation rather than a join over every proposal."""
-    from django.db.models import Exists
-
+    compilation's filter): an index lookup per delegation, not a join over every proposal."""
     made = Proposal.objects.filter(document=document, delegation=OuterRef("pk"))
     return list(
         Delegation.objects.filter(Exists(made)).order_by("name").values_list("code", "name")

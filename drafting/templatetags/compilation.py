@@ -22,20 +22,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
+from drafting.templatetags.document import ANY_ID
 from drafting.templatetags.drafting_text import bracketed, render_diff
 
 register = template.Library()
-_PLACEHOLDER = uuid.UUID(int=0)
-_ANY_ID = 987_654_321  # stands for an element id in a reversed URL
+ANY_PROPOSAL = uuid.UUID(int=0)  # stands for a proposal's public id in a reversed URL
 
 
 def block_words(slug: str) -> dict[str, Any]:
     """Escaped labels and links for the blocks of meeting ``slug``, in the active language
     (looked up once per page)."""
     return {
-        "detail": reverse("proposal_detail", args=[slug, _PLACEHOLDER]),
-        "kinds": {value: escape(label) for value, label in ProposalKind.choices},
-        "statuses": {value: escape(label) for value, label in ProposalStatus.choices},
+        "detail": reverse("proposal_detail", args=[slug, ANY_PROPOSAL]),
+        **_proposal_labels(),
         "supported": escape(_("Supported by:")),
         "opposed": escape(_("opposed by:")),
     }
@@ -45,8 +44,8 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     """What one proposal shows, as an unclosed ``<li>``: every value from the database goes
     through ``escape``."""
     public_id = str(proposal.public_id)
-    url = escape(words["detail"].replace(str(_PLACEHOLDER), public_id))
-    behalf = f" {escape(_behalf(proposal))}" if proposal.on_behalf_of_id else ""
+    url = escape(words["detail"].replace(str(ANY_PROPOSAL), public_id))
+    behalf = f" {escape(behalf_text(proposal))}" if proposal.on_behalf_of_id else ""
     parts = [
         f'<li class="compiled-proposal"><p class="who"><a href="{url}">'
         f"{escape(proposal.delegation.name)}</a>{behalf} · {words['kinds'][proposal.kind]} "
@@ -62,7 +61,16 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _behalf(proposal) -> str:
+def _proposal_labels() -> dict[str, dict[str, str]]:
+    """Escaped labels of proposal kinds and statuses, in the active language."""
+    return {
+        "kinds": {value: escape(label) for value, label in ProposalKind.choices},
+        "statuses": {value: escape(label) for value, label in ProposalStatus.choices},
+    }
+
+
+def behalf_text(proposal) -> str:
+    """ "on behalf of <group>" for a proposal made for a group (not escaped)."""
     return _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
 
 
@@ -117,7 +125,7 @@ def compiled_rows(context, rows, meeting, can_decide: bool) -> SafeString:
                 "defer": _("Defer"),
             }.items()
         }
-        forms["review"] = reverse("element_review", args=[meeting.slug, _ANY_ID])
+        forms["review"] = reverse("element_review", args=[meeting.slug, ANY_ID])
     words = {
         "kinds": {value: escape(label) for value, label in ElementKind.choices},
         "empty": escape(_("(empty bullet)")),
@@ -145,7 +153,7 @@ def compiled_rows(context, rows, meeting, can_decide: bool) -> SafeString:
             ) % {"counter": row.open_count}
             parts.append(f' <span class="open-count">{escape(count)}</span>')
         if can_decide:
-            review = escape(forms["review"].replace(str(_ANY_ID), str(element.id)))
+            review = escape(forms["review"].replace(str(ANY_ID), str(element.id)))
             parts.append(f' <a class="review-link" href="{review}">{words["review"]}</a>')
         parts.append("</p>")
         if row.proposals:
@@ -189,8 +197,7 @@ def review_cards(cards, chosen_ids) -> SafeString:
     """Review and compose: one card per proposal on the element, with its checkbox while it
     is open (the chair's office reviews elements with hundreds of proposals)."""
     words = {
-        "kinds": {value: escape(label) for value, label in ProposalKind.choices},
-        "statuses": {value: escape(label) for value, label in ProposalStatus.choices},
+        **_proposal_labels(),
         "support": escape(_("Support")),
         "opposition": escape(_("Opposition")),
         "choose": escape(_("choose / cite")),
@@ -201,7 +208,7 @@ def review_cards(cards, chosen_ids) -> SafeString:
         public_id = escape(str(proposal.public_id))
         behalf = ""
         if proposal.on_behalf_of_id:
-            behalf = f' <span class="muted">{escape(_behalf(proposal))}</span>'
+            behalf = f' <span class="muted">{escape(behalf_text(proposal))}</span>'
         status = proposal.status
         parts.append(
             f'<article class="card" aria-labelledby="card-{public_id}">'

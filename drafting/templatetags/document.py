@@ -19,7 +19,7 @@ from drafting.presenters import ElementView
 from drafting.templatetags.drafting_text import bracketed
 
 register = template.Library()
-_ID = 987654321  # placeholder id in URLs reversed once per page
+ANY_ID = 987654321  # placeholder id in URLs reversed once per page
 
 
 @register.simple_tag(takes_context=True)
@@ -60,7 +60,7 @@ class _Renderer:
         self.counts, self.can_propose, self.history = counts, can_propose, history
         self.count_labels: dict[int, str] = {}
         self.urls = {
-            name: reverse(name, args=[slug, _ID])
+            name: reverse(name, args=[slug, ANY_ID])
             for name in ("element_proposals", "propose", "element_history")
         }
         self.words = {
@@ -75,7 +75,7 @@ class _Renderer:
         }
 
     def url(self, name: str, element_id: int) -> str:
-        return self.urls[name].replace(str(_ID), str(element_id))
+        return self.urls[name].replace(str(ANY_ID), str(element_id))
 
     def count_link(self, element_id: int) -> str:
         count = self.counts.get(element_id)

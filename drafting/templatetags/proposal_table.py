@@ -5,8 +5,6 @@ cost about 0.7 ms, which put the delegation page at five times its floor with fi
 proposals. Same markup, every value from the database escaped.
 """
 
-import uuid
-
 from django import template
 from django.urls import reverse
 from django.utils.html import escape
@@ -14,8 +12,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
+from drafting.templatetags.compilation import ANY_PROPOSAL, behalf_text
+
 register = template.Library()
-_PLACEHOLDER = uuid.UUID(int=0)
 
 
 @register.simple_tag
@@ -23,16 +22,15 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
     """``<tr>`` elements for (proposal, mark summary) pairs, or one saying ``empty_text``."""
     if not rows:
         return mark_safe(f'<tr><td colspan="5">{escape(empty_text)}</td></tr>')  # noqa: S308
-    detail = reverse("proposal_detail", args=[meeting.slug, _PLACEHOLDER])
+    detail = reverse("proposal_detail", args=[meeting.slug, ANY_PROPOSAL])
     deletion = escape(_("(deletion)"))
     parts = []
     for proposal, marks in rows:
-        url = escape(detail.replace(str(_PLACEHOLDER), str(proposal.public_id)))
+        url = escape(detail.replace(str(ANY_PROPOSAL), str(proposal.public_id)))
         kind = escape(capfirst(proposal.get_kind_display()))
         behalf = ""
         if proposal.on_behalf_of_id:
-            group = _("on behalf of %(group)s") % {"group": proposal.on_behalf_of.short_name}
-            behalf = f'<br><span class="muted">{escape(group)}</span>'
+            behalf = f'<br><span class="muted">{escape(behalf_text(proposal))}</span>'
         if proposal.kind == "comment":
             change = escape(Truncator(proposal.rationale).words(20, truncate=" …"))
         else:
