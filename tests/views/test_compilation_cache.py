@@ -30,6 +30,17 @@ def theme(bms7):
     return Element.objects.get(text=THEME)
 
 
+def _submit(user, element, **content):
+    """A proposal submitted in the open round by ``user``."""
+    return proposal_create(
+        user=user,
+        element=element,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(**content),
+    )
+
+
 def _block(client, proposal) -> str:
     """The proposal's block as the compilation shows it now."""
     html = client.get(reverse("compilation", args=["bms7"])).text
@@ -44,13 +55,7 @@ def _block(client, proposal) -> str:
 
 def test_every_write_to_a_proposal_or_its_marks_shows_on_the_next_view(client, theme, round_1):
     author = delegate_of("mex")
-    proposal = proposal_create(
-        user=author,
-        element=theme,
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-        content=ProposalContent(kind="amend", proposed_text=f"Enhanced {THEME.lower()}"),
-    )
+    proposal = _submit(author, theme, kind="amend", proposed_text=f"Enhanced {THEME.lower()}")
     chair = chairs_office()
     client.force_login(chair)
     assert "Enhanced" in _block(client, proposal)  # now cached
@@ -86,14 +91,12 @@ def test_every_write_to_a_proposal_or_its_marks_shows_on_the_next_view(client, t
 
 
 def test_user_text_in_a_cached_block_stays_escaped(client, theme, round_1):
-    proposal = proposal_create(
-        user=delegate_of("mex"),
-        element=theme,
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-        content=ProposalContent(
-            kind="comment", proposed_text=THEME, rationale="<script>alert(1)</script>"
-        ),
+    proposal = _submit(
+        delegate_of("mex"),
+        theme,
+        kind="comment",
+        proposed_text=THEME,
+        rationale="<script>alert(1)</script>",
     )
     client.force_login(delegate_of("jpn"))
     for _ in range(2):  # rendered, then read back from the cache
@@ -117,22 +120,15 @@ def test_the_query_count_is_fixed_with_a_warm_or_a_cold_cache(client, theme, rou
 
     codes = ["mex", "bra", "fra", "deu", "ind", "nga"]
     elements = list(Element.objects.filter(kind="theme")[:16])
-    proposal_create(
-        user=delegate_of("arg"),
-        element=elements[0],
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-        content=ProposalContent(kind="amend", proposed_text=f"{elements[0].text} [option]"),
-    )
+    _submit(delegate_of("arg"), elements[0], kind="amend", proposed_text=f"{elements[0].text} [x]")
     few = queries(cold=False), queries(cold=True)
     canada = delegate_of("can")
     for index, element in enumerate(elements[1:]):
-        proposal = proposal_create(
-            user=delegate_of(codes[index % len(codes)]),
-            element=element,
-            idempotency_key=uuid.uuid4(),
-            submit=True,
-            content=ProposalContent(kind="amend", proposed_text=f"{element.text} [option {index}]"),
+        proposal = _submit(
+            delegate_of(codes[index % len(codes)]),
+            element,
+            kind="amend",
+            proposed_text=f"{element.text} [option {index}]",
         )
         mark_set(user=canada, proposal=proposal, stance="support")
     many = queries(cold=False), queries(cold=True)
