@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bms7_bench \
         python3 -m uv run python benchmarks/loadtest.py [--users 200 --seconds 60 --workers 4]
+        ... --floor   # the same mix against bare views: the framework's floor
 
 Starts gunicorn (DEBUG off) on 127.0.0.1 only, signs in one delegate per delegation of the
 synthetic scale-1 meeting (sessions made directly, no password hashing), runs locust
@@ -58,7 +59,7 @@ def sessions() -> dict:
     ).select_related("user"):
         store = SessionStore()
         store["_auth_user_id"] = str(profile.user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_backend"] = "drafting.backends.DelegationModelBackend"
         store["_auth_user_hash"] = profile.user.get_session_auth_hash()
         store.create()
         delegates.append({"session": store.session_key})
@@ -87,6 +88,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="the same mix against bare views (benchmarks/floor_wsgi.py): the framework's floor",
+    )
     args = parser.parse_args()
     prepared = sessions()
     before = Proposal.objects.filter(document_id=prepared["document"]).count()
@@ -102,7 +108,7 @@ def main() -> None:
             sys.executable,
             "-m",
             "gunicorn",
-            "bms7.wsgi",
+            "benchmarks.floor_wsgi" if args.floor else "bms7.wsgi",
             "--preload",
             "--workers",
             str(args.workers),
@@ -142,6 +148,7 @@ def main() -> None:
                 "--only-summary",
                 "--stop-timeout",
                 "10",
+                "FloorDelegate" if args.floor else "Delegate",
             ],
             cwd=ROOT,
             env=env,
@@ -151,6 +158,8 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    if args.floor:
+        return  # bare views: nothing of the negotiation was written
     acknowledged = json.loads((workdir / "acknowledged.json").read_text())
     keys = {entry["key"] for entry in acknowledged}
     stored = list(

@@ -87,6 +87,36 @@ class Delegate(FastHttpUser):
         self.client.get(location, name="own proposal", headers=self.headers)
 
 
+class FloorDelegate(Delegate):
+    """The same mix at the same pace against bare views (``benchmarks/floor_wsgi.py``): a
+    400-row page for the draft, 1,000 rows for the compilation, a one-row insert for a
+    submission, 10 rows for a proposal. Chosen by ``loadtest.py --floor``."""
+
+    @task(3)
+    def read_draft(self) -> None:
+        self.client.get("/__floor__/page/?rows=400", name="floor: 400 rows", headers=self.headers)
+
+    @task(2)
+    def read_item_compilation(self) -> None:
+        self.client.get(
+            "/__floor__/page/?rows=1000", name="floor: 1,000 rows", headers=self.headers
+        )
+
+    @task(4)
+    def submit(self) -> None:
+        self.client.post(
+            "/__floor__/submit/",
+            data={"csrfmiddlewaretoken": self.csrf},
+            name="floor: insert",
+            allow_redirects=False,
+            headers=self.headers,
+        )
+
+    @task(1)
+    def revise(self) -> None:
+        self.client.get("/__floor__/page/?rows=10", name="floor: 10 rows", headers=self.headers)
+
+
 @events.quitting.add_listener
 def _save(environment, **kwargs) -> None:
     with open(os.environ["LOAD_ACKNOWLEDGED"], "w", encoding="utf-8") as out:

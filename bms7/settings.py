@@ -134,7 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses further attempts once an account is locked out (django-axes).
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the delegation with the user (one query, not three).
+    "drafting.backends.DelegationModelBackend",
 ]
 
 # Failed sign-ins: after 5 wrong passwords for one username from one address, that pair is
@@ -214,15 +215,14 @@ BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Rendered pages: each process keeps its own (working-draft trees keyed by the text's version,
-# issued revisions for good). Set CACHE_URL-style settings here for a shared cache if needed.
+# The cache framework's store (rendered pages and trees are kept by drafting.page_cache, in
+# plain per-process dicts).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 200},
     }
 }
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(60 * 60)))
 
 # History is a record, never a tool for rewriting: no "revert" in the admin's history pages.
 SIMPLE_HISTORY_REVERT_DISABLED = True

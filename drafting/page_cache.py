@@ -1,24 +1,63 @@
 """Rendered pages and the trees behind them, cached per version of what they show.
 
-Each process keeps its own cache (settings.CACHES). The working draft's tree changes only
-when an element, footnote or the document is written, and every such write adds a history
-row: `selectors.working_draft_version` reads the newest history ids in one query, and the
-keys below include it, so a change shows on the next page view. Issued revisions never
-change and are kept for good (keyed by content hash too).
+Each process keeps its own copies, in plain dicts (`_Recent`, `_Blocks`): the values are
+shared read-only, never pickled (the local-memory cache backend unpickled the whole tree on
+every read: 12 ms a compilation view at scale 1). The working draft's tree changes only when
+an element, footnote or the document is written, and every such write adds a history row:
+`selectors.working_draft_version` reads the newest history ids in one query, and the keys
+below include it, so a change shows on the next page view. Issued revisions never change
+(keyed by content hash too).
 """
 
 import threading
 from dataclasses import replace
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import get_language
 
 from drafting import presenters, selectors
 from drafting.models import Meeting, Revision
 from drafting.presenters import DocumentView
 from drafting.templatetags.compilation import block_words, proposal_block
-from drafting.templatetags.document import render_body
+from drafting.templatetags.document import render_body, split_at_counts
+
+
+class _Recent:
+    """The newest ``size`` values by key in this process; the oldest goes first.
+
+    Values are shared by every request of the process as they are: callers only read them.
+    Keys carry the version of what they show, so an entry is never stale, only unused.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        return self._data.get(key)
+
+    def set(self, key: str, value) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+            self._data[key] = value
+            while len(self._data) > self.size:
+                del self._data[next(iter(self._data))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data = {}
+
+
+# A tree at scale 10 is ≈ 40 MB of objects and a page body ≈ 3 MB: a few of each per process.
+trees = _Recent(size=4)
+pages = _Recent(size=16)
+
+
+def clear() -> None:
+    """Forget every page, tree and block of this process (tests use it for a cold start)."""
+    trees.clear()
+    pages.clear()
+    blocks.clear()
 
 
 def _version(meeting: Meeting) -> str:
@@ -29,10 +68,10 @@ def working_draft_view(meeting: Meeting, version: str | None = None) -> Document
     """The working draft as presented (labels, footnote numbers, bracket counts)."""
     version = version or _version(meeting)
     key = f"draft-tree:{meeting.document.pk}:{version}"
-    document_view = cache.get(key)
+    document_view = trees.get(key)
     if document_view is None:
         document_view = presenters.present(selectors.working_draft_snapshot(meeting.document))
-        cache.set(key, document_view, timeout=settings.PAGE_CACHE_SECONDS)
+        trees.set(key, document_view)
     return document_view
 
 
@@ -46,20 +85,22 @@ def _outline(document_view: DocumentView) -> DocumentView:
     )
 
 
-def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, str]:
-    """The page's outline (a DocumentView without its element tree) and the HTML body with
-    proposal-count markers (see `fill_counts`)."""
+def working_draft_page(
+    meeting: Meeting, *, can_propose: bool
+) -> tuple[DocumentView, tuple[str, ...]]:
+    """The page's outline (a DocumentView without its element tree) and the HTML body cut
+    at its proposal-count markers (see `fill_counts`)."""
     version = _version(meeting)
     key = f"draft-page:{meeting.document.pk}:{meeting.slug}:{version}:{int(can_propose)}:"
     key += get_language()
-    cached = cache.get(key)
+    cached = pages.get(key)
     if cached is None:
         document_view = working_draft_view(meeting, version)
         body = render_body(
             document_view, slug=meeting.slug, counts=None, can_propose=can_propose, history=True
         )
-        cached = (_outline(document_view), str(body))
-        cache.set(key, cached, timeout=settings.PAGE_CACHE_SECONDS)
+        cached = (_outline(document_view), split_at_counts(body))
+        pages.set(key, cached)
     return cached
 
 
@@ -69,14 +110,14 @@ def revision_page(
     """An issued revision's tree and HTML body; the revision may come without its snapshot."""
     key = f"revision:{revision.pk}:{revision.content_hash}:{meeting.slug}:{int(history_links)}:"
     key += get_language()
-    cached = cache.get(key)
+    cached = pages.get(key)
     if cached is None:
         document_view = presenters.present(selectors.revision_snapshot(revision))
         body = render_body(
             document_view, slug=meeting.slug, counts={}, can_propose=False, history=history_links
         )
         cached = (_outline(document_view), str(body))
-        cache.set(key, cached, timeout=None)
+        pages.set(key, cached)
     return cached
 
 

@@ -89,9 +89,11 @@ def revision_snapshot(revision: Revision) -> dict[str, Any]:
 
 def element_in_document(document: Document, element_id: int) -> Element:
     """An element of this document only: ids of other documents' elements give 404."""
-    return get_object_or_404(
+    element = get_object_or_404(
         Element.objects.select_related("parent"), document=document, pk=element_id
     )
+    element.document = document  # the caller's: no second query for it
+    return element
 
 
 def element_history(element: Element) -> list[Any]:
@@ -105,16 +107,32 @@ def element_history(element: Element) -> list[Any]:
 
 def proposals_queryset() -> QuerySet[Proposal]:
     """Proposals with everything a list shows, in a fixed number of queries."""
-    return Proposal.objects.select_related(
-        "element", "delegation", "on_behalf_of", "round", "author", "base_revision", "reflected_in"
-    ).prefetch_related(
-        "co_sponsors",
-        Prefetch(
-            "marks",
-            queryset=ProposalMark.objects.select_related("delegation").order_by(
-                "delegation__short_name"
+    return (
+        Proposal.objects.select_related(
+            "element",
+            "delegation",
+            "on_behalf_of",
+            "round",
+            "author",
+            "base_revision",
+            "reflected_in",
+        )
+        # Not the revisions' snapshots: each is the whole document as JSON.
+        .defer(
+            "base_revision__snapshot",
+            "base_revision__cover_letter",
+            "reflected_in__snapshot",
+            "reflected_in__cover_letter",
+        )
+        .prefetch_related(
+            "co_sponsors",
+            Prefetch(
+                "marks",
+                queryset=ProposalMark.objects.select_related("delegation").order_by(
+                    "delegation__short_name"
+                ),
             ),
-        ),
+        )
     )
 
 

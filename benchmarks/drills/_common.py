@@ -89,7 +89,7 @@ def prepare(delegates: int = 8) -> Prepared:
         DelegateProfile.objects.get_or_create(user=user, defaults={"delegation": delegation})
         store = SessionStore()
         store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_backend"] = "drafting.backends.DelegationModelBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)

@@ -248,15 +248,30 @@ def proposal_create(
 ) -> Proposal:
     """Create a proposal as a draft of the user's delegation, and submit it if asked.
 
-    Two transactions: the draft is committed first, so that nothing the delegate wrote is
-    lost when submission is then refused (no open round, deadline passed): in that case
+    While a round is open, a submission is written as submitted in one transaction. When no
+    round is open (or its deadline passes meanwhile) the draft is committed first, so that
+    nothing the delegate wrote is lost when submission is then refused:
     :class:`DeadlinePassed` is raised with the saved draft as ``error.proposal``.
     The idempotency key makes a repeated request (a double click, a retry after a dropped
     connection) return the proposal already made instead of a second one.
     """
-    proposal, _created = _draft_create(
-        user=user, element=element, content=content, idempotency_key=idempotency_key
-    )
+    round_ = open_round(element.document) if submit else None
+    proposal = None
+    if round_ is not None:
+        try:
+            proposal, _created = _draft_create(
+                user=user,
+                element=element,
+                content=content,
+                idempotency_key=idempotency_key,
+                round_=round_,
+            )
+        except DeadlinePassed:
+            proposal = None  # the deadline passed meanwhile: keep a draft (below)
+    if proposal is None:
+        proposal, _created = _draft_create(
+            user=user, element=element, content=content, idempotency_key=idempotency_key
+        )
     if submit and proposal.status == ProposalStatus.DRAFT:
         try:
             with transaction.atomic():
@@ -281,8 +296,11 @@ def _draft_create(
     element: Element,
     content: ProposalContent,
     idempotency_key: uuid.UUID,
+    round_: ConsultationRound | None = None,
 ) -> tuple[Proposal, bool]:
-    """The draft, and whether this call created it (False: the same request came before)."""
+    """The new proposal, and whether this call created it (False: the same request came
+    before). A draft; or, given the open round, submitted in it (DeadlinePassed, and nothing
+    written, when that round has closed by the time it is saved)."""
     delegation = permissions.delegation_of(user)
     if delegation is None or not permissions.can_propose(user, element.document):
         raise NotAllowed(_("Only delegates propose language."))
@@ -321,15 +339,26 @@ def _draft_create(
         idempotency_key=idempotency_key,
     )
     proposal.set_texts(base_text, proposed)
+    reason, action = "Draft written", AuditAction.PROPOSAL_DRAFTED
+    if round_ is not None:
+        now = timezone.now()
+        if not round_.is_open(now):
+            raise DeadlinePassed(_("The round closed meanwhile."))
+        proposal.status, proposal.round, proposal.submitted_at = (
+            ProposalStatus.SUBMITTED,
+            round_,
+            now,
+        )
+        reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
     try:
         with transaction.atomic():
-            _save(proposal, user, "Draft written")
+            _save(proposal, user, reason)
     except IntegrityError:
         # The same request raced past the check (another element's lock): the first one won.
         return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key), False
     if content.co_sponsors:
         proposal.co_sponsors.set(content.co_sponsors)
-    record_acts(action=AuditAction.PROPOSAL_DRAFTED, user=user, result=proposal)
+    record_acts(action=action, user=user, result=proposal)
     return proposal, True
 
 

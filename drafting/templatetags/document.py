@@ -47,12 +47,21 @@ def render_body(
 _COUNT_MARKER = re.compile(r"<!--proposals:(\d+)-->")
 
 
-def fill_counts(body: str, counts: dict[int, int], slug: str) -> SafeString:
-    """Put the open proposal counts into a body rendered with ``counts=None``."""
+def split_at_counts(body: str) -> tuple[str, ...]:
+    """A body rendered with ``counts=None`` cut at its count markers: the markup between
+    them, with each marker's element id in between (odd places). Cached with the body, so
+    that :func:`fill_counts` only joins."""
+    return tuple(_COUNT_MARKER.split(body))
+
+
+def fill_counts(parts: tuple[str, ...], counts: dict[int, int], slug: str) -> SafeString:
+    """Put the open proposal counts into a body cut by :func:`split_at_counts`."""
     renderer = _Renderer(slug=slug, counts=counts, can_propose=False, history=False)
-    return mark_safe(  # noqa: S308 - the body was escaped when rendered; links are ours
-        _COUNT_MARKER.sub(lambda match: renderer.count_link(int(match.group(1))), body)
-    )
+    pieces = list(parts)
+    for index in range(1, len(pieces), 2):
+        pieces[index] = renderer.count_link(int(pieces[index]))
+    # The body was escaped when rendered; the links are ours.
+    return mark_safe("".join(pieces))  # noqa: S308
 
 
 class _Renderer:
@@ -81,13 +90,16 @@ class _Renderer:
         count = self.counts.get(element_id)
         if not count:
             return ""
+        # A page holds hundreds of these: the link's text is made once per count.
         label = self.count_labels.get(count)
         if label is None:
-            label = ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
+            label = escape(
+                ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
+            )
             self.count_labels[count] = label
         return (
             f' <a class="proposals-link" href="{self.url("element_proposals", element_id)}">'
-            f"{escape(label)}</a>"
+            f"{label}</a>"
         )
 
     def links(self, element: ElementView, *, placeholder: bool) -> str:

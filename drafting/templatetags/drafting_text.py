@@ -1,5 +1,7 @@
 """Template filters that show negotiated text: brackets marked visibly, user text escaped."""
 
+import functools
+
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -17,8 +19,15 @@ def bracketed(text: str) -> SafeString:
     ``[`` and ``]`` stay in the text (they are the record); each is wrapped so it is seen,
     and text inside brackets is tinted by depth.
     """
+    return _bracketed(text or "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _bracketed(text: str) -> SafeString:
+    """The markup depends on the text alone, and pages show the same elements' texts on every
+    view (the compilation shows hundreds): each is marked up once per process."""
     parts: list[str] = []
-    for segment in brackets.segments(text or ""):
+    for segment in brackets.segments(text):
         if segment.is_bracket:
             parts.append(format_html('<span class="bracket">{}</span>', segment.text))
         elif segment.depth > 0:

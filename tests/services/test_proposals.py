@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -76,10 +77,31 @@ def test_create_and_submit_in_the_open_round(japan, theme, open_round):
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.round == open_round
     assert proposal.submitted_at is not None
-    assert list(proposal.history.values_list("history_change_reason", flat=True)) == [
-        "Submitted",
-        "Draft written",
-    ]
+    # One transaction while the round is open: one version, written as submitted.
+    assert list(proposal.history.values_list("history_change_reason", flat=True)) == ["Submitted"]
+
+
+def test_a_deadline_passing_during_a_submission_keeps_a_draft(japan, theme, bms7):
+    """The round was open when the submission began and closed before it was saved: the
+    one-transaction submission writes nothing, and the text is kept as a draft."""
+    now = timezone.now()
+    closed = round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="Round just closed",
+        opens_at=now - timedelta(hours=1),
+        deadline=now - timedelta(seconds=1),
+    )
+    # Open when asked first (the deadline then passes), closed when asked again.
+    with (
+        mock.patch("drafting.services.proposals.open_round", side_effect=[closed, None]),
+        pytest.raises(DeadlinePassed, match="Round just closed") as refused,
+    ):
+        _create(japan, theme, _amend("Effective [and transparent] control"), submit=True)
+    kept = Proposal.objects.get()
+    assert refused.value.proposal.pk == kept.pk
+    assert kept.status == ProposalStatus.DRAFT and kept.round is None
+    assert list(kept.history.values_list("history_change_reason", flat=True)) == ["Draft written"]
 
 
 def test_the_same_request_twice_makes_one_proposal(japan, theme, open_round):
@@ -228,11 +250,7 @@ def test_any_delegate_of_the_delegation_revises_and_every_version_is_kept(japan,
     assert revised.version == 2 and revised.status == ProposalStatus.SUBMITTED
     assert revised.author == colleague
     texts = list(revised.history.order_by("history_id").values_list("proposed_text", flat=True))
-    assert texts == [
-        "Effective [and] control",
-        "Effective [and] control",
-        "Effective [and transparent] control",
-    ]
+    assert texts == ["Effective [and] control", "Effective [and transparent] control"]
 
 
 def test_a_stale_version_is_refused_and_writes_nothing(japan, theme):

@@ -179,3 +179,24 @@ def test_role_changes_are_recorded_with_who_made_them(bms7):
     user.save()
     account = AuditEvent.objects.filter(action=AuditAction.ACCOUNT_CHANGED).latest("id")
     assert "is_superuser False → True" in account.summary
+
+
+@pytest.mark.django_db
+def test_the_signed_in_user_comes_with_their_delegation_in_one_query(
+    client, bms7, django_assert_num_queries
+):
+    """Every page asks which delegation the reader acts for: the backend reads it with the
+    user. A deactivated account is signed out."""
+    from drafting.backends import DelegationModelBackend
+
+    japan, chair = delegate_of("jpn"), chairs_office()
+    backend = DelegationModelBackend()
+    with django_assert_num_queries(1):
+        user = backend.get_user(japan.pk)
+        assert user.delegate_profile.delegation.code == "jpn"
+    with django_assert_num_queries(1):
+        assert getattr(backend.get_user(chair.pk), "delegate_profile", None) is None
+    japan.is_active = False
+    japan.save()
+    assert backend.get_user(japan.pk) is None
+    assert backend.get_user(10**9) is None

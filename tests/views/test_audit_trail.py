@@ -14,12 +14,12 @@ from drafting.services.proposals import ProposalContent, mark_set, proposal_crea
 from tests.factories import chairs_office, delegate_of, secretariat
 
 
-def _propose(user, element, text):
+def _propose(user, element, text, *, submit=True):
     return proposal_create(
         user=user,
         element=element,
         idempotency_key=uuid.uuid4(),
-        submit=True,
+        submit=submit,
         content=ProposalContent(kind="amend", proposed_text=text),
     )
 
@@ -33,6 +33,7 @@ def negotiated(bms7, open_round):
     other = Element.objects.get(text="Regional roadmaps")
     first = _propose(japan, theme, "Effective [national] control over SALW")
     second = _propose(mexico, other, "Regional [and national] roadmaps")
+    _propose(japan, other, "Regional [and subregional] roadmaps", submit=False)  # a draft
     mark_set(user=mexico, proposal=first, stance="support")
     proposal_accept(user=chair, proposals=[first])
     proposal_reject(user=chair, proposal=second, note="No consensus")

@@ -86,12 +86,10 @@ def _propose_data(theme):
 @pytest.mark.parametrize(
     ("commit", "when", "left_behind"),
     [
-        # The draft's transaction is lost: nothing is stored.
+        # While the round is open a submission is one transaction. Lost: nothing is stored.
         (1, "before", None),
-        # The draft is stored, the connection goes before the submission: a draft, no more.
-        (1, "after", ProposalStatus.DRAFT),
         # The submission is committed but its reply is lost.
-        (2, "reply_lost", ProposalStatus.SUBMITTED),
+        (1, "reply_lost", ProposalStatus.SUBMITTED),
     ],
 )
 def test_a_submission_cut_off_is_answered_503_with_the_form_and_stored_once_on_retry(

@@ -3,11 +3,11 @@
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from drafting import page_cache
 from drafting.models import Element, Revision
 from drafting.services.merge import element_compose
 from drafting.services.proposals import ProposalContent, proposal_create
@@ -150,7 +150,7 @@ def test_working_draft_does_a_fixed_number_of_queries_whatever_its_size(client, 
     add_elements(large, agenda_items=20, themes_per_item=21)
     client.force_login(delegate_of("jpn"))
     _queries_for(client, _draft_url(small.meeting.slug))  # warm the session
-    cache.clear()  # cold: the tree is built from the database
+    page_cache.clear()  # cold: the tree is built from the database
     small_count = _queries_for(client, _draft_url(small.meeting.slug))
     large_count = _queries_for(client, _draft_url(large.meeting.slug))
     assert small_count == large_count

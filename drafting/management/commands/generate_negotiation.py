@@ -2,7 +2,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from drafting.models import Delegation, Meeting
 from drafting.synthetic import generate
@@ -28,6 +28,12 @@ class Command(BaseCommand):
                 # The delegates are those of the BMS7 fixture (193 States, groups, observers).
                 call_command("loaddata", "bms7", verbosity=0)
             result = generate(scale=scale, seed=seed, slug=target)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # After a bulk load, as PostgreSQL advises: fresh planner statistics and a
+            # visibility map, so that plans (and index-only scans) are those of a database
+            # that has been running, not of one autovacuum has yet to reach.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
         self.stdout.write(
             f"{result.meeting.slug}: {result.elements} elements, {result.proposals} proposals, "
             f"{result.marks} marks, {result.revisions} revisions "
