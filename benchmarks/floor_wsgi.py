@@ -41,7 +41,7 @@ def page(request):
     if not request.user.is_authenticated:
         return HttpResponse(status=403)
     rows = min(int(request.GET.get("rows", "400")), 5000)
-    data = list(Proposal.objects.values_list("id", "proposed_text")[:rows])
+    data = list(Proposal.objects.order_by("pk").values_list("id", "proposed_text")[:rows])
     return HttpResponse(ROWS.render(Context({"rows": data})))
 
 

@@ -19,11 +19,12 @@ ACKNOWLEDGED: list[dict] = []
 _next = iter(range(10**9))
 
 
-class Delegate(FastHttpUser):
-    """A delegate at the deadline. FastHttpUser (geventhttpclient) rather than HttpUser
-    (requests): the load generator shares the server's two cores, and costs several times
-    less CPU per request this way."""
+class _SignedIn(FastHttpUser):
+    """A signed-in delegate of their own delegation. FastHttpUser (geventhttpclient) rather
+    than HttpUser (requests): the load generator shares the server's two cores, and costs
+    several times less CPU per request this way."""
 
+    abstract = True
     wait_time = between(0.2, 1.0)
 
     def on_start(self) -> None:
@@ -34,6 +35,10 @@ class Delegate(FastHttpUser):
         self.elements = SESSIONS["elements"]
         self.item = SESSIONS["item"]
         self.mine: list[str] = []
+
+
+class Delegate(_SignedIn):
+    """A delegate at the deadline: reads the draft and a compilation, submits, revisits."""
 
     @task(3)
     def read_draft(self) -> None:
@@ -87,7 +92,7 @@ class Delegate(FastHttpUser):
         self.client.get(location, name="own proposal", headers=self.headers)
 
 
-class FloorDelegate(Delegate):
+class FloorDelegate(_SignedIn):
     """The same mix at the same pace against bare views (``benchmarks/floor_wsgi.py``): a
     400-row page for the draft, 1,000 rows for the compilation, a one-row insert for a
     submission, 10 rows for a proposal. Chosen by ``loadtest.py --floor``."""

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "drafting.audit.AuditContextMiddleware",
     "drafting.middleware.SecondFactorRequiredMiddleware",
+    "drafting.middleware.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -214,6 +215,13 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Delegates' views of the working draft and of the compilation may come from a copy at most
+# this many seconds old: in a deadline rush hundreds of submissions a second would otherwise
+# have every reader's page made again for each. The page says when its copy was made; whoever
+# has just written reads live for a few seconds (drafting.middleware.ReadYourWritesMiddleware),
+# and the chair's office and the secretariat always read live. 0: every view is live.
+READ_COPY_SECONDS = float(os.environ.get("READ_COPY_SECONDS", "2"))
 
 # The cache framework's store (rendered pages and trees are kept by drafting.page_cache, in
 # plain per-process dicts).

@@ -10,8 +10,13 @@ below include it, so a change shows on the next page view. Issued revisions neve
 """
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from drafting import presenters, selectors
@@ -53,11 +58,36 @@ trees = _Recent(size=4)
 pages = _Recent(size=16)
 
 
+copies = _Recent(size=64)
+
+
 def clear() -> None:
-    """Forget every page, tree and block of this process (tests use it for a cold start)."""
+    """Forget every page, tree, block and copy of this process (tests use it for a cold
+    start)."""
     trees.clear()
     pages.clear()
     blocks.clear()
+    copies.clear()
+
+
+def recent_copy[T](key: str, build: Callable[[], T], *, live: bool) -> tuple[T, datetime | None]:
+    """What ``build`` makes, from a copy at most ``settings.READ_COPY_SECONDS`` old when
+    ``live`` is false; and when that copy was made (None when made live, for this request).
+
+    The copy is this process's and shared by every reader of the same page, so ``build``
+    must make nothing that depends on the reader (no CSRF token, no role-dependent forms).
+    """
+    seconds = settings.READ_COPY_SECONDS
+    if live or seconds <= 0:
+        return build(), None
+    now = time.monotonic()
+    found = copies.get(key)
+    if found is not None and now - found[0] < seconds:
+        return found[2], found[1]
+    made_at = timezone.now()  # before reading: the copy shows the record as of then
+    value = build()
+    copies.set(key, (now, made_at, value))
+    return value, made_at
 
 
 def _version(meeting: Meeting) -> str:

@@ -15,3 +15,5 @@ os.environ.setdefault("TASKS_BACKEND", "immediate")
 # Most tests sign in with force_login; the second-factor requirement is tested on its own
 # (tests/views/test_accounts.py turns it on with override_settings).
 os.environ.setdefault("OTP_REQUIRED", "0")
+# Every view live: copies of recent pages are tested on their own (tests/views/test_read_copies.py).
+os.environ.setdefault("READ_COPY_SECONDS", "0")
