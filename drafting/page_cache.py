@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from drafting import presenters, selectors
@@ -149,6 +150,17 @@ def revision_page(
         cached = (_outline(document_view), str(body))
         pages.set(key, cached)
     return cached
+
+
+def revision_comparison(old: Revision, new: Revision, build: Callable[[], str]) -> SafeString:
+    """The comparison of two issued revisions (``build`` makes its HTML): issued revisions
+    never change, so it is kept by their content hashes (and the language)."""
+    key = f"compare:{old.pk}:{old.content_hash}:{new.pk}:{new.content_hash}:{get_language()}"
+    cached = pages.get(key)
+    if cached is None:
+        cached = build()
+        pages.set(key, cached)
+    return mark_safe(cached)  # noqa: S308 - rendered by a template, which escaped it
 
 
 class _Blocks:

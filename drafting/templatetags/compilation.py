@@ -34,7 +34,7 @@ def block_words(slug: str) -> dict[str, Any]:
     (looked up once per page)."""
     return {
         "detail": reverse("proposal_detail", args=[slug, ANY_PROPOSAL]),
-        **_proposal_labels(),
+        **proposal_labels(),
         "supported": escape(_("Supported by:")),
         "opposed": escape(_("opposed by:")),
     }
@@ -61,11 +61,13 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _proposal_labels() -> dict[str, dict[str, str]]:
-    """Escaped labels of proposal kinds and statuses, in the active language."""
+def proposal_labels() -> dict[str, dict[str, str]]:
+    """Escaped labels of proposal kinds and statuses, in the active language: translated
+    here, once (the choices' labels are lazy, and so is ``escape`` of a lazy string: used as
+    they are, each use of a label translated it again)."""
     return {
-        "kinds": {value: escape(label) for value, label in ProposalKind.choices},
-        "statuses": {value: escape(label) for value, label in ProposalStatus.choices},
+        "kinds": {value: escape(str(label)) for value, label in ProposalKind.choices},
+        "statuses": {value: escape(str(label)) for value, label in ProposalStatus.choices},
     }
 
 
@@ -127,7 +129,7 @@ def compiled_rows(context, rows, meeting, can_decide: bool) -> SafeString:
         }
         forms["review"] = reverse("element_review", args=[meeting.slug, ANY_ID])
     words = {
-        "kinds": {value: escape(label) for value, label in ElementKind.choices},
+        "kinds": {value: escape(str(label)) for value, label in ElementKind.choices},
         "empty": escape(_("(empty bullet)")),
         "deleted": escape(_("deleted")),
         "review": escape(_("review and compose")),
@@ -197,7 +199,7 @@ def review_cards(cards, chosen_ids) -> SafeString:
     """Review and compose: one card per proposal on the element, with its checkbox while it
     is open (the chair's office reviews elements with hundreds of proposals)."""
     words = {
-        **_proposal_labels(),
+        **proposal_labels(),
         "support": escape(_("Support")),
         "opposition": escape(_("Opposition")),
         "choose": escape(_("choose / cite")),

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
-from drafting.templatetags.compilation import ANY_PROPOSAL, behalf_text
+from drafting.templatetags.compilation import ANY_PROPOSAL, behalf_text, proposal_labels
 
 register = template.Library()
 
@@ -24,10 +24,13 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
         return mark_safe(f'<tr><td colspan="5">{escape(empty_text)}</td></tr>')  # noqa: S308
     detail = reverse("proposal_detail", args=[meeting.slug, ANY_PROPOSAL])
     deletion = escape(_("(deletion)"))
+    # Once per table: get_FOO_display builds and hashes the lazy choices on every call.
+    labels = proposal_labels()
+    kinds = {value: capfirst(label) for value, label in labels["kinds"].items()}
     parts = []
     for proposal, marks in rows:
         url = escape(detail.replace(str(ANY_PROPOSAL), str(proposal.public_id)))
-        kind = escape(capfirst(proposal.get_kind_display()))
+        kind = kinds[proposal.kind]
         behalf = ""
         if proposal.on_behalf_of_id:
             behalf = f'<br><span class="muted">{escape(behalf_text(proposal))}</span>'
@@ -37,7 +40,7 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
             change = escape(Truncator(proposal.proposed_text).words(25, truncate=" …")) or deletion
         status = (
             f'<span class="status status-{escape(proposal.status)}">'
-            f"{escape(proposal.get_status_display())}</span>"
+            f"{labels['statuses'][proposal.status]}</span>"
         )
         if proposal.reflection:
             reflected = _("%(reflection)s in %(revision)s") % {

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
@@ -339,31 +340,36 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     """A redline between two issued revisions (public), or a revision and the working draft."""
     meeting = selectors.meeting_with_document(slug)
     document = meeting.document
-    revisions = list(selectors.revisions_of(document))
+    revisions = list(selectors.revisions_of(document))  # without their snapshots
     if not revisions:
         raise Http404
+    by_number = {revision.number: revision for revision in revisions}
     old_number = request.GET.get("from", "")
     new_number = request.GET.get("to", "")
     can_draft = permissions.can_read_working_draft(request.user, document)
-    old = _revision_or_none(document, old_number) or (
+    old = by_number.get(_number(old_number)) or (
         revisions[-2] if len(revisions) > 1 else revisions[0]
     )
     if new_number == "draft":
         if not can_draft:
             raise PermissionDenied
-        new_tree = selectors.working_draft_snapshot(document)["elements"]
         new_label = _("Working draft")
+        body_html = _comparison(
+            old, new_label, selectors.working_draft_snapshot(document)["elements"]
+        )
     else:
-        new = _revision_or_none(document, new_number) or revisions[-1]
-        new_tree = new.snapshot["elements"]
+        new = by_number.get(_number(new_number)) or revisions[-1]
         new_label = new.label
-    result = redline.compare(old.snapshot["elements"], new_tree)
+        # Two issued revisions never change: their comparison is made once per process.
+        body_html = page_cache.revision_comparison(
+            old, new, lambda: _comparison(old, new.label, new.snapshot["elements"])
+        )
     return render(
         request,
         "drafting/compare.html",
         {
             "meeting": meeting,
-            "redline": result,
+            "body_html": body_html,
             "old_label": old.label,
             "new_label": new_label,
             "revisions": revisions,
@@ -374,8 +380,13 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _revision_or_none(document, number: str) -> Revision | None:
-    value = _number(number)
-    if value is None:
-        return None
-    return Revision.objects.filter(document=document, number=value).first()
+def _comparison(old: Revision, new_label: str, new_tree: list) -> str:
+    """The redline's summary, bracket counts and rows (escaped by the template)."""
+    return render_to_string(
+        "drafting/_compare_body.html",
+        {
+            "redline": redline.compare(old.snapshot["elements"], new_tree),
+            "old_label": old.label,
+            "new_label": new_label,
+        },
+    )

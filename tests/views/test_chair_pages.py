@@ -3,8 +3,11 @@
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from drafting import page_cache
 from drafting.models import Element, Proposal, ProposalStatus, Revision
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
@@ -165,6 +168,23 @@ def test_compare_is_public_for_issued_revisions_and_shows_the_redline(client, pe
     assert (
         client.get(reverse("compare", args=["bms7"]), {"from": 1, "to": "draft"}).status_code == 200
     )
+
+
+def test_a_comparison_of_two_issued_revisions_is_made_once(client, people, theme, bms7):
+    """Issued revisions never change: their comparison is kept, and a second view reads
+    neither snapshot."""
+    theme.text = "Enhanced cooperation between exporting and importing states"
+    theme.save(update_fields=["text"])
+    revision_issue(issued_by=people["chair"], document=bms7.document, cover_letter="Excellency,")
+    page_cache.clear()
+    url = reverse("compare", args=["bms7"])
+    first = client.get(url, {"from": 0, "to": 1})
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(url, {"from": 0, "to": 1})
+    assert "1 changed" in first.text and second.text == first.text
+    assert not any('"snapshot"' in query["sql"] for query in again.captured_queries)
+    # The other way round is another comparison.
+    assert "1 changed" in client.get(url, {"from": 1, "to": 0}).text
 
 
 def test_the_back_link_after_a_decision_stays_on_this_site(client, people, theme, round_1):
