@@ -21,16 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def child(copies: int) -> None:
+def synthetic_revision(copies: int):
+    """The BMS7 meeting and an unsaved revision whose annex is the zero draft's, ``copies``
+    times over (Django is set up here if it is not yet)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bms7.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-benchmark-only-secret")
     import django
 
     django.setup()
-    from weasyprint import HTML
-
-    from drafting import pdfs
     from drafting.models import Meeting, Revision
     from drafting.text.snapshot import iter_elements
 
@@ -45,7 +44,7 @@ def child(copies: int) -> None:
                 next_id += 1
             elements.append(top)
     snapshot["elements"] = elements
-    revision = Revision(
+    return meeting, Revision(
         document=meeting.document,
         number=99,
         label="Rev.99",
@@ -56,6 +55,18 @@ def child(copies: int) -> None:
         snapshot=snapshot,
         content_hash="0" * 64,
     )
+
+
+def child(copies: int) -> None:
+    meeting, revision = synthetic_revision(copies)
+    from weasyprint import HTML
+
+    from drafting import pdfs
+    from drafting.models import Revision
+    from drafting.text.snapshot import iter_elements
+
+    zero = Revision.objects.get(document=meeting.document, number=0)
+    elements = revision.snapshot["elements"]
     # Warm up fonts and caches (fontconfig, WeasyPrint's CSS) so neither render pays for them.
     HTML(string="<p>warm-up</p>").write_pdf()
     pdfs.render_pdf(meeting, zero)
