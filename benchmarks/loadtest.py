@@ -49,8 +49,8 @@ PORT = int(os.environ.get("LOADTEST_PORT", "8765"))
 
 
 def sessions() -> dict:
+    call_command("migrate", verbosity=0)  # an empty database has no tables yet
     if not Meeting.objects.filter(slug=SLUG).exists():
-        call_command("migrate", verbosity=0)
         call_command("generate_negotiation", "--scale", "1")
     meeting = Meeting.objects.select_related("document").get(slug=SLUG)
     delegates = []
