@@ -21,15 +21,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def synthetic_revision(copies: int):
-    """The BMS7 meeting and an unsaved revision whose annex is the zero draft's, ``copies``
-    times over (Django is set up here if it is not yet)."""
+def _setup() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bms7.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-benchmark-only-secret")
     import django
 
     django.setup()
+
+
+def ensure_bms7() -> None:
+    """Migrate the database and load the BMS7 zero draft if it is not there (an empty
+    scratch database works)."""
+    _setup()
+    from django.core.management import call_command
+
+    from drafting.models import Meeting
+
+    call_command("migrate", verbosity=0)
+    if not Meeting.objects.filter(slug="bms7").exists():
+        call_command("loaddata", "bms7", verbosity=0)
+
+
+def synthetic_revision(copies: int):
+    """The BMS7 meeting and an unsaved revision whose annex is the zero draft's, ``copies``
+    times over (Django is set up here if it is not yet)."""
+    _setup()
     from drafting.models import Meeting, Revision
     from drafting.text.snapshot import iter_elements
 
@@ -122,6 +139,7 @@ def main() -> None:
     if args.child:
         child(args.child)
         return
+    ensure_bms7()
     for copies in args.sizes:
         out = (
             subprocess.run(  # noqa: S603 - this script, with a number

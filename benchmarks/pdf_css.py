@@ -30,7 +30,7 @@ django.setup()
 
 from weasyprint import HTML
 
-from benchmarks.pdf import synthetic_revision
+from benchmarks.pdf import ensure_bms7, synthetic_revision
 from drafting import pdfs
 
 MARGIN_FONT = 'font: 9pt "Liberation Serif", "Noto Serif", serif;'
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    ensure_bms7()
     meeting, revision = synthetic_revision(args.copies)
     html = pdfs.revision_html(meeting, revision)
     base = (pdfs.PDF_ASSETS / "un.css").read_text(encoding="utf-8")
