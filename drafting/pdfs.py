@@ -175,6 +175,11 @@ def redline_html(meeting: Meeting, revision: Revision) -> str:
         .order_by("-number")
         .first()
     )
+    return redline_against(meeting, revision, previous)
+
+
+def redline_against(meeting: Meeting, revision: Revision, previous: Revision | None) -> str:
+    """The redline's HTML: ``revision`` against ``previous`` (None: an empty document)."""
     context = _context(meeting, revision)
     context["previous"] = previous
     context["redline"] = redline.compare(
@@ -216,13 +221,24 @@ def render_pdf(
     """Lay out and write one PDF of an issued revision; same revision, same bytes."""
     with translation.override("en"):
         html = BUILDERS[kind](meeting, revision)
-    identifier = (
+    return pdf_from_html(html, pdf_identifier(revision, kind), fetcher)
+
+
+def pdf_identifier(revision: Revision, kind: str) -> bytes:
+    """The PDF's fixed identifier: from the revision's content hash and the kind of PDF."""
+    return (
         hashlib.md5(  # noqa: S324 - an identifier, not a security measure
             f"{revision.content_hash}:{kind}".encode()
         )
         .hexdigest()
         .encode()
     )
+
+
+def pdf_from_html(
+    html: str, identifier: bytes, fetcher: StaticOnlyFetcher | None = None
+) -> RenderedPdf:
+    """Lay out and write one of our PDF templates' HTML (the assets: ``static/pdf/`` only)."""
     with _cyclic_gc_paused():
         return _write(html, identifier, fetcher or StaticOnlyFetcher())
 
