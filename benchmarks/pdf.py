@@ -172,22 +172,6 @@ def child(copies: int, rounds: int) -> None:
     print(json.dumps({"best": best, "export_mb": export_mb, "peak_mb": peak_mb}))
 
 
-FAMILIES = ("Liberation Serif", "Liberation Sans", "Noto Naskh Arabic", "Noto Serif CJK SC")
-
-
-def fonts_missing() -> list[str]:
-    """The stylesheet's font families that fontconfig does not have (without them WeasyPrint
-    lays out substitutes, and the figures are not those of our PDFs)."""
-    listed = subprocess.run(
-        ["fc-list", "--format", "%{family}\n"],  # noqa: S607 - fontconfig's own tool
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
-    return [family for family in FAMILIES if family not in families]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", nargs="+", type=int, default=[1, 16, 110])
@@ -197,12 +181,14 @@ def main() -> None:
     if args.child:
         child(args.child, args.rounds)
         return
-    missing = fonts_missing()
+    sys.path.insert(0, str(ROOT))
+    from drafting.fonts import PDF_FONT_PACKAGES, missing_pdf_fonts
+
+    missing = missing_pdf_fonts()
     if missing:
         sys.exit(
-            f"fonts missing: {', '.join(missing)} (Debian: fonts-liberation2 fonts-noto-core "
-            "fonts-noto-cjk; .ci/run installs them). Without them the figures are for "
-            "substitute fonts."
+            f"fonts missing: {', '.join(missing)} (Debian: {PDF_FONT_PACKAGES}; .ci/run "
+            "installs them). Without them the figures would be for substitute fonts."
         )
     ensure_bms7()
     print(
