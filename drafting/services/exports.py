@@ -51,7 +51,9 @@ def _expected_pages(revision: Revision, kind: str) -> int:
 
 @audited(AuditAction.EXPORT_REQUESTED)
 def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
-    """Queue a background export, or return the live one already queued or running."""
+    """Queue a background export, or return the live one already queued or running, or
+    the last finished one when the file is already stored (so repeated requests, anyone's,
+    add no rows)."""
     if kind not in pdfs.KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
     if kind == "compilation" and not permissions.can_read_working_draft(user, meeting.document):
@@ -64,13 +66,22 @@ def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str)
     ).first()
     if live is not None:
         return live
+    stored = RevisionFile.objects.filter(revision=revision, kind=kind).exists()
+    if stored:
+        finished = (
+            ExportJob.objects.filter(revision=revision, kind=kind, status=ExportJob.Status.DONE)
+            .order_by("-pk")
+            .first()
+        )
+        if finished is not None:
+            return finished
     job = ExportJob.objects.create(
         revision=revision,
         kind=kind,
         requested_by=user if user.is_authenticated else None,
         pages_expected=_expected_pages(revision, kind),
     )
-    if RevisionFile.objects.filter(revision=revision, kind=kind).exists():
+    if stored:
         job.status, job.pages_done, job.finished_at = (
             ExportJob.Status.DONE,
             job.pages_expected,

@@ -37,6 +37,27 @@ def test_an_export_runs_reports_pages_and_stores_the_file(
     assert job.heartbeat_at is not None and job.finished_at is not None
     again = export_job_request(user=user, meeting=bms7, revision=zero, kind="revision")
     assert again.status == "done"  # already stored: nothing to render again
+    # Nor a row more: anyone's repeated requests for a stored file get the finished job.
+    assert again.pk == job.pk
+    assert ExportJob.objects.filter(revision=zero, kind="revision").count() == 1
+
+
+def test_a_stored_file_without_a_finished_job_gets_one_done_job(bms7, zero):
+    from drafting import pdfs
+
+    rendered = pdfs.render_pdf(bms7, zero)
+    RevisionFile.objects.create(
+        revision=zero,
+        kind="revision",
+        content=rendered.content,
+        sha256=rendered.sha256,
+        pages=rendered.pages,
+    )
+    user = delegate_of("jpn")
+    first = export_job_request(user=user, meeting=bms7, revision=zero, kind="revision")
+    second = export_job_request(user=user, meeting=bms7, revision=zero, kind="revision")
+    assert first.status == "done" and second.pk == first.pk
+    assert ExportJob.objects.filter(revision=zero).count() == 1
 
 
 def test_a_stale_running_job_is_requeued_then_failed_after_three_attempts(
