@@ -19,25 +19,12 @@ from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, annex_body, render_pdf
 from drafting.services.revisions import revision_issue
 from drafting.text.snapshot import iter_elements
 from tests.factories import chairs_office, delegate_of
+from tests.pdf_text import flat as _flat
+from tests.pdf_text import pdf_text as _text
 
 pytestmark = pytest.mark.django_db
 
 POPPLER = shutil.which("pdftotext")
-
-
-def _text(pdf: bytes, page: int | None = None) -> str:
-    args = ["pdftotext", "-layout", "-enc", "UTF-8"]
-    if page:
-        args += ["-f", str(page), "-l", str(page)]
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        [*args, "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return result.stdout.decode("utf-8")
-
-
-def _flat(text: str) -> str:
-    """Whitespace folded; a word broken after a hyphen at a line end joined again."""
-    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
 
 
 @pytest.fixture(scope="module")

@@ -20,23 +20,20 @@ Set E2E_SCREENSHOTS=/some/dir to keep screenshots of the pages (export-journey-*
 
 import os
 import re
-import shutil
-import subprocess
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from drafting.models import Element, ExportJob, RevisionFile
-from drafting.services.proposals import ProposalContent, proposal_create, round_open
+from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
 from drafting.tasks import export_pdf
 from tests.e2e.conftest import axe_violations, sign_in
 from tests.factories import chairs_office, delegate_of, secretariat
+from tests.pdf_text import flat, pdf_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -53,17 +50,6 @@ NO_WORKER = {
 }
 
 
-def _text(pdf: bytes) -> str:
-    """The PDF's text, whitespace folded."""
-    pdftotext = shutil.which("pdftotext")
-    if pdftotext is None:
-        pytest.fail("poppler-utils is not installed: run .ci/run, which installs it")
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        [pdftotext, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return re.sub(r"\s+", " ", result.stdout.decode("utf-8"))
-
-
 def _issue_rev1(bms7, *, with_proposal=True):
     """Rev.1 with one theme changed; then Japan proposes an amendment against it."""
     theme = Element.objects.get(document=bms7.document, kind="theme", text=THEME)
@@ -72,15 +58,7 @@ def _issue_rev1(bms7, *, with_proposal=True):
     rev1 = revision_issue(
         issued_by=chairs_office(), document=bms7.document, cover_letter="Excellencies,"
     )
-    if with_proposal:
-        now = timezone.now()
-        round_open(
-            user=secretariat(),
-            document=bms7.document,
-            name="Round 2",
-            opens_at=now - timedelta(hours=1),
-            deadline=now + timedelta(days=1),
-        )
+    if with_proposal:  # the round is open (the open_round fixture)
         proposal_create(
             user=delegate_of("jpn"),
             element=theme,
@@ -116,7 +94,9 @@ def _download(page, link):
     return response.headers["content-type"], disposition[1], fetched.body()
 
 
-def test_the_secretariat_exports_the_redline_and_the_compilation(page, live_server, bms7):
+def test_the_secretariat_exports_the_redline_and_the_compilation(
+    page, live_server, bms7, open_round
+):
     accessibility = {}
     rev1 = _issue_rev1(bms7)
     clerk = secretariat(username="clerk", password=PASSWORD)
@@ -156,7 +136,7 @@ def test_the_secretariat_exports_the_redline_and_the_compilation(page, live_serv
     assert content_type == "application/pdf"
     assert name == "A-CONF.192-BMS-2021-WP.1-Rev.1-redline.pdf"
     assert content.startswith(b"%PDF") and content == bytes(stored.content)
-    text = _text(content)
+    text = flat(pdf_text(content))
     assert REV1 in text
     assert "Rev.1: changes from Zero draft" in text and "[and transparent]" in text
 
@@ -190,7 +170,7 @@ def test_the_secretariat_exports_the_redline_and_the_compilation(page, live_serv
     assert content_type == "application/pdf"
     assert name == "A-CONF.192-BMS-2021-WP.1-Rev.1-compilation.pdf"
     assert content.startswith(b"%PDF")
-    text = _text(content)
+    text = flat(pdf_text(content))
     assert REV1 in text and "Compilation of proposals" in text
     assert "Japan" in text and "small arms" in text
 
@@ -220,7 +200,7 @@ def test_the_public_downloads_the_revision_and_only_delegations_get_the_compilat
     )
     assert content_type == "application/pdf" and name == "A-CONF.192-BMS-2021-WP.1-Rev.1.pdf"
     assert content.startswith(b"%PDF") and content == bytes(stored.content)
-    text = _text(content)
+    text = flat(pdf_text(content))
     assert REV1 in text and CHANGED in text
 
     # A hand-made request for the compilation (the form's button turned into one) is refused

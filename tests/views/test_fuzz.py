@@ -22,7 +22,6 @@ text layer, and the PDFs hold no JavaScript, launch or URI actions, or embedded 
 
 import io
 import re
-import subprocess
 import unicodedata
 import uuid
 from collections.abc import Iterator
@@ -51,6 +50,7 @@ from drafting.models import (
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.text import validation
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -897,14 +897,8 @@ ACTIVE_KEYS = {
 
 def _pdf_text(content: bytes) -> str:
     """The text layer in reading layout, without each page's running header and number."""
-    result = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"],  # noqa: S607
-        input=content,
-        capture_output=True,
-        check=True,
-    )
     kept = []
-    for page in result.stdout.decode("utf-8").split("\f"):
+    for page in pdf_text(content).split("\f"):
         lines = [line for line in page.split("\n") if line.strip()]
         if lines and lines[0].startswith("A/CONF."):
             lines = lines[1:]
