@@ -3,9 +3,16 @@
 Test settings come from the environment, like production's: PostgreSQL unless told otherwise.
 """
 
+import hashlib
 import os
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bms7")
+# pytest-django drops an existing test database without asking: two checkouts testing against
+# one PostgreSQL server would wreck each other's runs, so each checkout has its own name
+# (pytest-xdist adds a suffix per worker to it).
+_checkout = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
+os.environ.setdefault("TEST_DATABASE_NAME", f"test_bms7_{_checkout}")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 # The test client speaks plain HTTP; production's TLS-only settings are tested on their own.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
