@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     PROPOSAL_ACCEPTED_WITH_CHANGES = "proposal_accepted_changed", _("Accepted with changes")
     PROPOSAL_REJECTED = "proposal_rejected", _("Proposal rejected")
     PROPOSAL_DEFERRED = "proposal_deferred", _("Proposal deferred")
+    DECISION_UNDONE = "decision_undone", _("Decision undone")
     ELEMENT_COMPOSED = "element_composed", _("Text composed by the chair")
     ELEMENT_INSERTED = "element_inserted", _("Element inserted")
     ELEMENT_MOVED = "element_moved", _("Element moved")

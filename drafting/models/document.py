@@ -21,7 +21,17 @@ class Document(models.Model):
         blank=True,
         help_text=_("Note printed above the document, e.g. 'without prejudice'."),
     )
-    history = HistoricalRecords()
+    version = models.PositiveBigIntegerField(
+        _("version of the working draft"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Bumped by every write to the working draft or to decisions on its proposals "
+            "(drafting.services.gate); the key of anything cached about them."
+        ),
+    )
+    # The version counts writes; the history records the document's content.
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("document")

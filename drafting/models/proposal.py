@@ -293,6 +293,15 @@ class ElementChange(models.Model):
         Proposal, blank=True, related_name="element_changes", verbose_name=_("source proposals")
     )
     is_chair_proposal = models.BooleanField(_("chair's proposal"), default=False)
+    undoes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+        verbose_name=_("undoes"),
+        help_text=_("The change whose effect this one takes back (a decision corrected)."),
+    )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,8 +1,10 @@
 """The chair's office merges proposals into the working draft.
 
-Every function locks the element rows it changes (``select_for_update``, in id order, so two
-chairs never deadlock), applies changes through ``Model.save`` so the history records them,
-and writes an :class:`ElementChange` naming the proposals the change came from. Two people
+Every writer here goes through the document's write gate (:mod:`drafting.services.gate`):
+it locks the Document row first, then the proposals it decides, then the elements it
+changes, in that order and no other, so two chairs never deadlock and each write bumps
+``Document.version``. Changes are applied through ``Model.save`` so the history records them,
+with an :class:`ElementChange` naming the proposals the change came from. Two people
 accepting on one element at once are served in turn: the second applies its patch to the
 text the first left, fuzzily, or is told of a conflict. Nothing is half-applied.
 """
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drafting import permissions
-from drafting.audit import audited
+from drafting.audit import audited, record
 from drafting.errors import DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.models import (
     Element,
@@ -27,6 +29,7 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.models.audit import AuditAction
+from drafting.services.gate import DocumentGate, open_gate
 from drafting.services.idempotency import idempotent
 from drafting.services.proposals import _problem_messages
 from drafting.text import diff, validation
@@ -189,15 +192,30 @@ def _checked_text(text: str) -> str:
     return text
 
 
-def _lock_proposals(proposals: list[Proposal]) -> list[Proposal]:
-    locked = list(
-        Proposal.objects.select_for_update(of=("self",))
-        .select_related("delegation", "element")
-        .filter(pk__in=[p.pk for p in proposals])
-        .order_by("pk")
+def _lock_proposals(
+    gate: DocumentGate, proposals: list[Proposal], decidable=DECIDABLE
+) -> list[Proposal]:
+    """Lock the proposals through the gate; each must be of the document, decidable, and at
+    the version the caller read (``proposal.version`` as passed)."""
+    locked = gate.proposals(
+        Proposal.objects.select_related("delegation", "element").filter(
+            pk__in=[p.pk for p in proposals]
+        )
     )
+    if len(locked) != len({p.pk for p in proposals}):
+        raise DomainError(_("Only proposals on this document can be decided here."))
+    seen = {p.pk: p.version for p in proposals}
     for proposal in locked:
-        if proposal.status not in DECIDABLE:
+        if proposal.version != seen[proposal.pk]:
+            # A decision is given to the text the chair read, not to whatever it became.
+            raise DomainError(
+                _(
+                    "%(delegation)s revised its proposal since you read it (it is now version "
+                    "%(version)s). Nothing was decided: read it again."
+                )
+                % {"delegation": proposal.delegation.short_name, "version": proposal.version}
+            )
+        if proposal.status not in decidable:
             raise DomainError(
                 _("The proposal of %(delegation)s is %(status)s: it cannot be decided now.")
                 % {
@@ -208,20 +226,16 @@ def _lock_proposals(proposals: list[Proposal]) -> list[Proposal]:
     return locked
 
 
-def _shift_siblings(parent_id: int | None, document_id: int, from_position: int, user) -> None:
+def _shift_siblings(gate: DocumentGate, parent_id: int | None, from_position: int, user) -> None:
     """Make room at ``from_position``: later siblings move down one, last first."""
-    siblings = (
-        Element.objects.select_for_update()
-        .filter(document_id=document_id, parent_id=parent_id, position__gte=from_position)
-        .order_by("-position")
-    )
-    for sibling in siblings:
+    for sibling in gate.siblings_from(parent_id=parent_id, position=from_position):
         sibling.position += 1
         _save_element(sibling, user, "Moved down to make room for an insertion")
 
 
 def _insert(
     *,
+    gate: DocumentGate,
     user,
     after: Element,
     kind: str,
@@ -247,7 +261,7 @@ def _insert(
     else:
         parent_id = after.parent_id
         position = after.position if fill else after.position + 1
-    _shift_siblings(parent_id, after.document_id, position, user)
+    _shift_siblings(gate, parent_id, position, user)
     element = Element(
         document_id=after.document_id,
         parent_id=parent_id,
@@ -285,24 +299,24 @@ def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[
         raise DomainError(_("Choose at least one proposal."))
     _require_chair(user, proposals[0].document)
     note = _note_text(note)
-    locked = _lock_proposals(proposals)
+    gate = open_gate(proposals[0].document_id)
+    locked = _lock_proposals(gate, proposals)
     by_element: dict[int, list[Proposal]] = defaultdict(list)
     for proposal in locked:
         by_element[proposal.element_id].append(proposal)
-    elements = {
-        e.pk: e
-        for e in Element.objects.select_for_update().filter(pk__in=list(by_element)).order_by("pk")
-    }
+    elements = {e.pk: e for e in gate.elements(list(by_element))}
     changed: list[Element] = []
     for element_id, batch in by_element.items():
         element = elements[element_id]
-        changed.extend(_accept_on_element(element, batch, user))
+        changed.extend(_accept_on_element(gate, element, batch, user))
     for proposal in locked:
         _decide(proposal, user, ProposalStatus.ACCEPTED, note)
     return changed
 
 
-def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[Element]:
+def _accept_on_element(
+    gate: DocumentGate, element: Element, batch: list[Proposal], user
+) -> list[Element]:
     if element.status == ElementStatus.DELETED and any(
         p.kind != ProposalKind.COMMENT for p in batch
     ):
@@ -374,6 +388,7 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
     anchor = element
     for proposal in [p for p in batch if p.kind in INSERT_KINDS]:
         inserted = _insert(
+            gate=gate,
             user=user,
             after=anchor,
             kind=proposal.new_element_kind,
@@ -391,18 +406,40 @@ def _accept_on_element(element: Element, batch: list[Proposal], user) -> list[El
 @idempotent("proposal_accept_with_changes")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_ACCEPTED_WITH_CHANGES)
-def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: str = "") -> Element:
-    """The chair edits the result; the change is linked to the proposal it came from."""
+def proposal_accept_with_changes(
+    *, user, proposal: Proposal, text: str, note: str = "", expected_text: str | None = None
+) -> Element:
+    """The chair edits the result; the change is linked to the proposal it came from.
+
+    For a change to the element's text, ``expected_text`` is the text the chair edited from
+    (by default the proposal's base text): when the element's text is no longer that,
+    :class:`MergeConflict` is raised and nothing is written, so no change made meanwhile is
+    overwritten.
+    """
     _require_chair(user, proposal.document)
     note = _note_text(note)
-    (locked,) = _lock_proposals([proposal])
     text = _checked_text(text)
-    element = Element.objects.select_for_update().get(pk=locked.element_id)
+    gate = open_gate(proposal.document_id)
+    (locked,) = _lock_proposals(gate, [proposal])
+    element = gate.element(locked.element_id)
+    if locked.kind not in INSERT_KINDS:
+        expected = locked.base_text if expected_text is None else expected_text
+        if validation.normalise(expected) != element.text:
+            raise MergeConflict(
+                _(
+                    "The text changed since this proposal was made. Your text is kept below; "
+                    "compare it with the current text and save again."
+                ),
+                element=element,
+                current_text=element.text,
+                attempts=[(locked, text)],
+            )
     reason = _("Accepted with changes: proposal of %(names)s") % {
         "names": locked.delegation.short_name
     }
     if locked.kind in INSERT_KINDS:
         result = _insert(
+            gate=gate,
             user=user,
             after=element,
             kind=locked.new_element_kind,
@@ -423,8 +460,10 @@ def proposal_accept_with_changes(*, user, proposal: Proposal, text: str, note: s
 @audited(AuditAction.PROPOSAL_REJECTED)
 def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
-    (locked,) = _lock_proposals([proposal])
-    _decide(locked, user, ProposalStatus.REJECTED, _note_text(note))
+    note = _note_text(note)
+    gate = open_gate(proposal.document_id)
+    (locked,) = _lock_proposals(gate, [proposal])
+    _decide(locked, user, ProposalStatus.REJECTED, note)
     return locked
 
 
@@ -433,12 +472,10 @@ def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
 @audited(AuditAction.PROPOSAL_DEFERRED)
 def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     _require_chair(user, proposal.document)
-    (locked,) = (
-        Proposal.objects.select_for_update().select_related("delegation").filter(pk=proposal.pk)
-    )
-    if locked.status != ProposalStatus.SUBMITTED:
-        raise DomainError(_("Only a submitted proposal can be deferred."))
-    _decide(locked, user, ProposalStatus.DEFERRED, _note_text(note))
+    note = _note_text(note)
+    gate = open_gate(proposal.document_id)
+    (locked,) = _lock_proposals(gate, [proposal], decidable={ProposalStatus.SUBMITTED})
+    _decide(locked, user, ProposalStatus.DEFERRED, note)
     return locked
 
 
@@ -464,7 +501,12 @@ def element_compose(
     _require_chair(user, element.document)
     note = _note_text(note)
     text = _checked_text(text)
-    locked = Element.objects.select_for_update().get(pk=element.pk)
+    gate = open_gate(element.document_id)
+    # Proposals before elements: the gate's order.
+    cited_locked = _lock_proposals(gate, list(cited)) if cited else []
+    if any(p.element_id != element.pk for p in cited_locked):
+        raise DomainError(_("Only proposals on this element can be cited."))
+    locked = gate.element(element.pk)
     if validation.normalise(expected_text) != locked.text:
         raise MergeConflict(
             _(
@@ -479,9 +521,6 @@ def element_compose(
         raise DomainError(_("Restore the element (set its status) before editing its text."))
     if text == locked.text:
         raise ProposalInvalid({"text": [_("The text is unchanged.")]})
-    cited_locked = _lock_proposals(list(cited)) if cited else []
-    if any(p.element_id != locked.pk for p in cited_locked):
-        raise DomainError(_("Only proposals on this element can be cited."))
     if cited_locked:
         reason = _("Composed by the chair from proposals of %(names)s") % {
             "names": _names(cited_locked)
@@ -508,8 +547,10 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     }:
         raise ProposalInvalid({"kind": [_("Choose the kind of the new element.")]})
     text = "" if kind == ElementKind.PLACEHOLDER else _checked_text(text)
-    anchor = Element.objects.select_for_update().get(pk=after.pk)
+    gate = open_gate(after.document_id)
+    anchor = gate.element(after.pk)
     return _insert(
+        gate=gate,
         user=user,
         after=anchor,
         kind=kind,
@@ -526,19 +567,22 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
 def element_move(*, user, element: Element, direction: str) -> Element:
     """Swap the element with its previous ("up") or next ("down") sibling."""
     _require_chair(user, element.document)
-    locked = Element.objects.select_for_update().get(pk=element.pk)
-    siblings = Element.objects.select_for_update().filter(
-        document_id=locked.document_id, parent_id=locked.parent_id
-    )
-    if direction == "up":
-        neighbour = siblings.filter(position__lt=locked.position).order_by("-position").first()
-    elif direction == "down":
-        neighbour = siblings.filter(position__gt=locked.position).order_by("position").first()
-    else:
+    if direction not in {"up", "down"}:
         raise ProposalInvalid({"direction": [_("Move up or down.")]})
+    gate = open_gate(element.document_id)
+    # Nothing but a gated writer changes an element's parent: read it, then lock the family.
+    parent_id = Element.objects.filter(pk=element.pk).values_list("parent_id", flat=True).get()
+    siblings = gate.elements(Element.objects.filter(parent_id=parent_id))
+    locked = next(e for e in siblings if e.pk == element.pk)
+    if direction == "up":
+        earlier = [e for e in siblings if e.position < locked.position]
+        neighbour = max(earlier, key=lambda e: e.position, default=None)
+    else:
+        later = [e for e in siblings if e.position > locked.position]
+        neighbour = min(later, key=lambda e: e.position, default=None)
     if neighbour is None:
         raise DomainError(_("The element is already at the edge of its list."))
-    spare = (siblings.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    spare = max(e.position for e in siblings) + 1
     own, other = locked.position, neighbour.position
     reason = _("Chair's proposal: element moved %(direction)s") % {"direction": direction}
     locked.position = spare
@@ -571,7 +615,8 @@ def element_set_status(
     _require_chair(user, element.document)
     if status not in ElementStatus.values:
         raise ProposalInvalid({"status": [_("Choose a status.")]})
-    locked = Element.objects.select_for_update().get(pk=element.pk)
+    gate = open_gate(element.document_id)
+    locked = gate.element(element.pk)
     if locked.status == status:
         raise DomainError(_("The element already has this status."))
     if locked.status == ElementStatus.AGREED and not reopen:
@@ -589,4 +634,126 @@ def element_set_status(
     if note:
         reason = f"{reason}: {_note_text(note)}"
     _write_status(locked, user, status, reason, chair=True)
+    return locked
+
+
+UNDOABLE = {
+    ProposalStatus.ACCEPTED,
+    ProposalStatus.ACCEPTED_WITH_CHANGES,
+    ProposalStatus.REJECTED,
+    ProposalStatus.DEFERRED,
+}
+
+
+@idempotent("decision_undo")
+@transaction.atomic
+def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Proposal:
+    """Take back the chair's decision on a proposal, before the next revision carries it.
+
+    Through the write gate: the document, the proposal, then the elements its decision
+    changed. The proposal is open (submitted) again and its delegation is told. Each change
+    the decision made to the working draft is taken back exactly (the text, status or
+    insertion it made) when nothing changed the element since; otherwise
+    :class:`MergeConflict` is raised and nothing is written, unless ``keep_text`` asks to
+    undo the decision alone and leave the text as it stands (the chair then writes it).
+    Every change taken back is recorded as an :class:`ElementChange` that ``undoes`` it.
+    """
+    _require_chair(user, proposal.document)
+    gate = open_gate(proposal.document_id)
+    (locked,) = _lock_proposals(gate, [proposal], decidable=UNDOABLE)
+    if locked.reflected_in_id is not None:
+        raise DomainError(
+            _("This decision is already carried by an issued revision; it cannot be undone.")
+        )
+    made = list(
+        locked.element_changes.filter(undoes__isnull=True, undone_by__isnull=True)
+        .prefetch_related("proposals")
+        .order_by("pk")
+    )
+    elements = {e.pk: e for e in gate.elements({c.element_id for c in made})}
+    undo_reason = _("Decision undone: proposal of %(names)s") % {
+        "names": locked.delegation.short_name
+    }
+    plan = []
+    for change in made:
+        element = elements[change.element_id]
+        others = [p for p in change.proposals.all() if p.pk != locked.pk]
+        later = (
+            element.changes.filter(pk__gt=change.pk, undoes__isnull=True, undone_by__isnull=True)
+            .exclude(action=ElementChange.Action.MOVE)
+            .exists()
+        )
+        unchanged = (
+            not others
+            and not later
+            and element.text == change.after_text
+            and element.status == change.after_status
+        )
+        if not unchanged and not keep_text:
+            raise MergeConflict(
+                _(
+                    "The text changed after this decision (or the change carried other "
+                    "proposals too), so it cannot be taken back exactly. Write the text "
+                    "yourself, or undo the decision alone and keep the text as it is."
+                ),
+                element=element,
+                current_text=element.text,
+                attempts=[(locked, change.before_text if change.action == "text" else None)],
+            )
+        if unchanged:
+            plan.append((change, element))
+    for change, element in plan:
+        before_text, before_status = element.text, element.status
+        if change.action == ElementChange.Action.TEXT:
+            element.text = change.before_text
+        elif change.action == ElementChange.Action.STATUS:
+            element.status = change.before_status
+        elif change.action == ElementChange.Action.INSERT:
+            # An inserted element is taken out: deleted, and left out of the clean text.
+            element.status = ElementStatus.DELETED
+        _save_element(element, user, undo_reason)
+        undo = ElementChange.objects.create(
+            document_id=element.document_id,
+            element=element,
+            action=(
+                ElementChange.Action.TEXT
+                if change.action == ElementChange.Action.TEXT
+                else ElementChange.Action.STATUS
+            ),
+            before_text=before_text,
+            after_text=element.text,
+            before_status=before_status,
+            after_status=element.status,
+            reason=undo_reason[:300],
+            made_by=user,
+            undoes=change,
+        )
+        undo.proposals.set([locked])
+    undone = locked.get_status_display()
+    locked.status = ProposalStatus.SUBMITTED
+    locked.decided_by = None
+    locked.decided_at = None
+    locked.decision_note = ""
+    locked.updated_at = timezone.now()
+    locked._history_user = user
+    locked._change_reason = f"Decision undone (was {undone})"
+    locked.save()
+    Notification.objects.create(
+        delegation_id=locked.delegation_id,
+        proposal=locked,
+        message=_(
+            "The chair's office corrected its decision on your proposal (it was %(status)s): "
+            "the proposal is open again."
+        )
+        % {"status": undone},
+    )
+    record(
+        action=AuditAction.DECISION_UNDONE,
+        user=user,
+        delegation_id=locked.delegation_id,
+        document_id=locked.document_id,
+        element_id=locked.element_id,
+        proposal_id=locked.pk,
+        summary=f"Was {undone}" + ("; text kept" if keep_text and len(plan) < len(made) else ""),
+    )
     return locked

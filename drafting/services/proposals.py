@@ -275,8 +275,10 @@ def proposal_create(
     if submit and proposal.status == ProposalStatus.DRAFT:
         try:
             with transaction.atomic():
+                # Only the proposal row: locking the joined document row too would take the
+                # write gate's first lock after a proposal's (drafting.services.gate).
                 locked = (
-                    Proposal.objects.select_for_update()
+                    Proposal.objects.select_for_update(of=("self",))
                     .select_related("document")
                     .get(pk=proposal.pk)
                 )
@@ -363,8 +365,10 @@ def _draft_create(
 
 
 def _locked_for_edit(user, proposal: Proposal) -> Proposal:
+    # Only the proposal row (``of``): FOR UPDATE on the join would lock the element and the
+    # document too, in the opposite order to the write gate's (drafting.services.gate).
     locked = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("element", "document")
         .get(pk=proposal.pk)
     )

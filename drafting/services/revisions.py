@@ -4,13 +4,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from drafting import permissions, selectors
 from drafting.audit import audited
-from drafting.errors import NotAllowed, ProposalInvalid
+from drafting.errors import DomainError, NotAllowed, ProposalInvalid
 from drafting.models import (
     Document,
     Element,
@@ -21,6 +22,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
+from drafting.services.gate import DocumentGate, open_gate
 from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
@@ -48,15 +50,22 @@ def revision_issue(
     signatory: str = "",
     issued_at: datetime | None = None,
     export_pdf: bool = True,
+    expected_number: int | None = None,
+    expected_version: int | None = None,
 ) -> Revision:
     """Freeze the working draft as the next numbered revision and return it.
 
-    Locks the document row, so two people issuing at once get Rev.N and Rev.N+1 in turn,
-    never two Rev.N (the unique constraint on (document, number) backs this up). All or
-    nothing, in one transaction: elements inserted since the last revision are renumbered,
-    the snapshot and its hash are frozen, decided proposals are marked as carried by this
-    revision, and open proposals are carried forward (rebased where their patch still
-    applies, marked needs-rebase otherwise), their delegations told which.
+    Goes through the write gate (:mod:`drafting.services.gate`): the document row, then the
+    decided and open proposals, then the elements inserted since the last revision. Two
+    people issuing at once are served in turn, never two Rev.N (the unique constraint on
+    (document, number) backs this up). ``expected_number`` and ``expected_version`` are the
+    number the issuer's form showed and the working draft's version it was made from; when
+    another revision was issued meanwhile, or the draft changed, :class:`RevisionIssuedMeanwhile`
+    or :class:`DomainError` is raised and nothing is issued. All or nothing, in one
+    transaction: elements inserted since the last revision are renumbered, the snapshot and
+    its hash are frozen, decided proposals are marked as carried by this revision, and open
+    proposals are carried forward (rebased where their patch still applies, marked
+    needs-rebase otherwise), their delegations told which.
     """
     if not permissions.can_issue_revision(issued_by, document):
         raise NotAllowed(_("Only the chair's office issues revisions."))
@@ -70,16 +79,24 @@ def revision_issue(
     )
     if problems:
         raise ProposalInvalid({"signatory": [p.message for p in problems]})
-    locked = Document.objects.select_for_update().select_related("meeting").get(pk=document.pk)
-    last = (
-        Revision.objects.filter(document=locked)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    number = 0 if last is None else last + 1
+    gate = open_gate(document.pk)
+    locked = gate.document
+    last = Revision.objects.filter(document=locked).order_by("-number").first()
+    number = 0 if last is None else last.number + 1
+    if expected_number is not None and expected_number != number:
+        raise RevisionIssuedMeanwhile(last)
+    # The gate bumped the version: the draft the form showed is the one before this write.
+    if expected_version is not None and expected_version != locked.version - 1:
+        raise DomainError(
+            _(
+                "The working draft changed since you opened this form. Nothing was issued: "
+                "look at the draft again, then issue it."
+            )
+        )
     label = revision_label(number)
-    for element in Element.objects.select_for_update().filter(document=locked, provisional=True):
+    # Proposals before elements: the gate's order.
+    decided, open_proposals = _lock_proposals(gate, locked)
+    for element in gate.elements(Element.objects.filter(provisional=True)):
         element.provisional = False
         element._history_user = issued_by
         element._change_reason = f"Numbered in {label}"
@@ -97,8 +114,8 @@ def revision_issue(
         snapshot=snapshot,
         content_hash=snapshots.content_hash(snapshot),
     )
-    _mark_decided(locked, revision, issued_by)
-    _carry_forward(locked, revision, issued_by)
+    _mark_decided(decided, revision, issued_by)
+    _carry_forward(open_proposals, revision, issued_by)
     # The revision PDF is made once, in the background, when the revision is issued.
     if export_pdf:
         from drafting.services.exports import export_job_request
@@ -109,14 +126,40 @@ def revision_issue(
     return revision
 
 
-def _mark_decided(document: Document, revision: Revision, user: Any) -> None:
-    """Record in which revision each decision was carried, in bulk with a history row each
-    (one by one, it was three queries per decided proposal)."""
-    decided = list(
-        Proposal.objects.select_for_update().filter(
-            document=document, status__in=DECIDED, reflected_in__isnull=True
+class RevisionIssuedMeanwhile(DomainError):
+    """The revision the form was to issue was issued by someone else meanwhile (``revision``)."""
+
+    def __init__(self, revision: Revision | None):
+        super().__init__(
+            _("%(label)s was issued meanwhile, at %(time)s by %(who)s. Nothing else was issued.")
+            % {
+                "label": revision.label,
+                "time": timezone.localtime(revision.issued_at).strftime("%H:%M:%S"),
+                "who": revision.issued_by.get_full_name() or revision.issued_by.get_username(),
+            }
+            if revision is not None
+            else _("The revision numbers changed meanwhile. Nothing was issued.")
+        )
+        self.revision = revision
+
+
+def _lock_proposals(
+    gate: DocumentGate, document: Document
+) -> tuple[list[Proposal], list[Proposal]]:
+    """Lock, in one pass in id order, the decisions not yet carried by a revision and the open
+    proposals to carry forward; return them apart."""
+    locked = gate.proposals(
+        Proposal.objects.select_related("element").filter(
+            Q(status__in=DECIDED, reflected_in__isnull=True) | Q(status__in=CARRIED_FORWARD)
         )
     )
+    decided = [p for p in locked if p.status in DECIDED]
+    return decided, [p for p in locked if p.status in CARRIED_FORWARD]
+
+
+def _mark_decided(decided: list[Proposal], revision: Revision, user: Any) -> None:
+    """Record in which revision each decision was carried, in bulk with a history row each
+    (one by one, it was three queries per decided proposal)."""
     notes = []
     for proposal in decided:
         proposal.reflected_in = revision
@@ -140,14 +183,8 @@ def _mark_decided(document: Document, revision: Revision, user: Any) -> None:
     Notification.objects.bulk_create(notes, batch_size=1000)
 
 
-def _carry_forward(document: Document, revision: Revision, user: Any) -> None:
+def _carry_forward(open_proposals: list[Proposal], revision: Revision, user: Any) -> None:
     """Rebase open proposals onto the new revision, in bulk but with a history row each."""
-    open_proposals = list(
-        Proposal.objects.select_for_update(of=("self",))
-        .select_related("element")
-        .filter(document=document, status__in=CARRIED_FORWARD)
-        .exclude(base_revision=revision)
-    )
     notes, rebased, stuck, unchanged = [], [], [], []
     for proposal in open_proposals:
         current = proposal.element.text
