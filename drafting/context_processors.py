@@ -34,4 +34,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_read_audit": permissions.can_read_audit_trail(user) and not pending,
         "nav_is_delegate": permissions.is_delegate(user),
         "nav_is_chair": permissions.is_chairs_office(user),
+        # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
+        "undo_offer": _undo_offer(request),
     }
+
+
+def _undo_offer(request: HttpRequest) -> dict[str, Any] | None:
+    session = getattr(request, "session", None)
+    if session is None or "drafting_undo_offer" not in session:
+        return None
+    offer = session.pop("drafting_undo_offer")
+    return offer if permissions.is_chairs_office(request.user) else None

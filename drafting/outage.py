@@ -12,6 +12,7 @@ Neither page touches the database.
 import logging
 import sys
 
+import psycopg
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -34,6 +35,16 @@ def retry_notice() -> str:
     )
 
 
+def is_write_clash(error: BaseException) -> bool:
+    """A deadlock or serialisation failure: PostgreSQL rolled the write back because another
+    write clashed with it. The connection is fine; the answer is a conflict (409), not an
+    outage. The write gate (drafting.services.gate) keeps the chair's writes from clashing;
+    this is the net under it."""
+    cause = error.__cause__
+    # SQLSTATE class 40, "transaction rollback": 40P01 deadlock, 40001 serialisation failure.
+    return isinstance(cause, psycopg.Error) and str(getattr(cause, "sqlstate", "")).startswith("40")
+
+
 def forget_broken_connections() -> None:
     """Drop connections that failed, so the next query in this request connects afresh."""
     for connection in connections.all(initialized_only=True):
@@ -43,8 +54,12 @@ def forget_broken_connections() -> None:
 
 def unavailable_response(request: HttpRequest, error: Exception) -> HttpResponse:
     """The 503 page; for a form submission, a button sends the same form again."""
+    clash = is_write_clash(error)
     forget_broken_connections()
-    logger.warning("Database unavailable during %s %s: %s", request.method, request.path, error)
+    if clash:
+        logger.error("Write clash during %s %s: %s", request.method, request.path, error)
+    else:
+        logger.warning("Database unavailable during %s %s: %s", request.method, request.path, error)
     resend = []
     typed = []
     if request.method == "POST":
@@ -60,10 +75,12 @@ def unavailable_response(request: HttpRequest, error: Exception) -> HttpResponse
             "resend": resend,
             "typed": typed,
             "is_post": request.method == "POST",
+            "clash": clash,
         },
     )
-    response = HttpResponse(html, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response = HttpResponse(html, status=409 if clash else 503)
+    if not clash:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -212,6 +212,8 @@ class CompilationEntry:
     element_id: int
     status: str
     version: str
+    # The proposal's own version (its text as revised): what a decision is given to.
+    proposal_version: int = 0
 
 
 def _latest_history(model, field: str) -> Subquery:
@@ -254,11 +256,11 @@ def compilation_entries(
             marks_version=_latest_history(ProposalMark, "proposal_id"),
         )
         .order_by("submitted_at", "id")
-        .values_list("id", "public_id", "element_id", "status", "own", "marks_version")
+        .values_list("id", "public_id", "element_id", "status", "own", "marks_version", "version")
     )
     return [
-        CompilationEntry(pk, str(public_id), element_id, state, f"{own}.{marks or 0}")
-        for pk, public_id, element_id, state, own, marks in rows
+        CompilationEntry(pk, str(public_id), element_id, state, f"{own}.{marks or 0}", version)
+        for pk, public_id, element_id, state, own, marks, version in rows
     ]
 
 

@@ -90,3 +90,16 @@ def add_elements(document: Document, *, agenda_items: int, themes_per_item: int)
                 kind="theme",
                 text=f"Theme {theme_position} [with brackets]",
             )
+
+
+def issue_form_fields(slug: str = "bms7") -> dict[str, str]:
+    """The hidden fields of the issue form as it would be shown now: the number it issues
+    and the version of the working draft it shows."""
+    from drafting.models import Document, Revision
+
+    document = Document.objects.get(meeting__slug=slug)
+    last = Revision.objects.filter(document=document).order_by("-number").first()
+    return {
+        "number": str(0 if last is None else last.number + 1),
+        "draft_version": str(document.version),
+    }

@@ -182,6 +182,7 @@ def _decision_form(entry, element_id: int, forms: dict[str, Any]) -> str:
         f"data-submit-once>"
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{forms["csrf"]}">'
         f'<input type="hidden" name="proposal" value="{public_id}">'
+        f'<input type="hidden" name="version" value="{int(entry.proposal_version)}">'
         f'<input type="hidden" name="idempotency_key" value="{uuid.uuid4()}">'
         f'<input type="hidden" name="back" value="{forms["path"]}#e-{element_id}">'
         f'<label for="note-{public_id}" class="visually-hidden">{words["note"]}</label>'
@@ -233,6 +234,8 @@ def review_cards(cards, chosen_ids) -> SafeString:
             parts.append(
                 f'<label class="choose"><input type="checkbox" name="proposal" '
                 f'value="{public_id}"{checked}> {words["choose"]}</label>'
+                f'<input type="hidden" name="version-{public_id}" '
+                f'value="{int(proposal.version)}">'
             )
         parts.append("</article>")
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above

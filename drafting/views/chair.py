@@ -20,7 +20,7 @@ from drafting.middleware import reads_live
 from drafting.models import Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.services import merge
 from drafting.services.idempotency import request_key
-from drafting.services.revisions import revision_issue
+from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
 from drafting.templatetags.compilation import compiled_rows
 from drafting.text import redline
 
@@ -121,6 +121,29 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+UNDO_OFFER = "drafting_undo_offer"
+
+
+def _as_read(proposal: Proposal, posted_version: str) -> None:
+    """The version of the proposal the chair's page showed, when the form says: a decision
+    is given to that text, and the service refuses it if the proposal was revised since."""
+    version = _number(posted_version)
+    if version is not None:
+        proposal.version = version
+
+
+def _offer_undo(request: HttpRequest, meeting, proposals: list[Proposal], done: str) -> None:
+    """Say what was decided, with an Undo button on the next page (instead of a dialog
+    before the decision): a misclick is corrected in one step until the next revision."""
+    messages.success(request, done)
+    request.session[UNDO_OFFER] = {
+        "slug": meeting.slug,
+        "proposals": [
+            {"id": str(p.public_id), "delegation": p.delegation.short_name} for p in proposals
+        ][:10],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
@@ -128,6 +151,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
     meeting = _meeting_for(request, slug, decide=True)
     element = selectors.element_in_document(meeting.document, element_id)
     conflict = None
+    undo_blocked = None
     typed = None
     refused = False
     chosen_ids: set[str] = set()
@@ -139,6 +163,8 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                 element=element, public_id__in=_public_ids(request.POST.getlist("proposal"))
             ).select_related("delegation", "document")
         )
+        for proposal in chosen:
+            _as_read(proposal, request.POST.get(f"version-{proposal.public_id}", ""))
         note = request.POST.get("note", "")
         key = request_key(request)
         try:
@@ -146,7 +172,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                 merge.proposal_accept(
                     user=request.user, proposals=chosen, note=note, idempotency_key=key
                 )
-                messages.success(request, _("Accepted; the working draft is updated."))
+                _offer_undo(request, meeting, chosen, _("Accepted; the working draft is updated."))
             elif action == "compose":
                 typed = request.POST.get("text", "")
                 merge.element_compose(
@@ -164,7 +190,21 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                     raise DomainError(_("Choose one proposal."))
                 step = merge.proposal_reject if action == "reject" else merge.proposal_defer
                 step(user=request.user, proposal=chosen[0], note=note, idempotency_key=key)
-                messages.success(request, _("Decision recorded; the delegation is told."))
+                done = _("Rejected.") if action == "reject" else _("Deferred.")
+                _offer_undo(request, meeting, chosen, done)
+            elif action in {"undo", "undo_keep_text"}:
+                if len(chosen) != 1:
+                    raise DomainError(_("Choose one proposal."))
+                merge.decision_undo(
+                    user=request.user,
+                    proposal=chosen[0],
+                    keep_text=action == "undo_keep_text",
+                    idempotency_key=key,
+                )
+                messages.success(
+                    request,
+                    _("Decision undone; the proposal is open again and its delegation told."),
+                )
             elif action == "status":
                 merge.element_set_status(
                     user=request.user,
@@ -198,6 +238,8 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             return redirect("element_review", meeting.slug, element.pk)
         except MergeConflict as clash:
             conflict = clash
+            if action == "undo" and chosen:
+                undo_blocked = chosen[0]
             messages.error(request, str(clash))
         except NotAllowed as refused:
             raise PermissionDenied(str(refused)) from refused
@@ -227,6 +269,12 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             ],
             "typed": typed,
             "chosen_ids": chosen_ids,
+            "undo_blocked": undo_blocked,
+            "correctable": [
+                c.proposal
+                for c in cards
+                if c.proposal.status in merge.UNDOABLE and c.proposal.reflected_in_id is None
+            ],
             "changes": element.changes.select_related("made_by").prefetch_related(
                 "proposals__delegation"
             )[:20],
@@ -250,6 +298,7 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if proposal is None:
         raise Http404
+    _as_read(proposal, request.POST.get("version", ""))
     action = request.POST.get("action")
     note = request.POST.get("note", "")
     key = request_key(request)
@@ -258,17 +307,24 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
             merge.proposal_accept(
                 user=request.user, proposals=[proposal], note=note, idempotency_key=key
             )
+            _offer_undo(request, meeting, [proposal], _("Accepted."))
         elif action == "reject":
             merge.proposal_reject(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
+            _offer_undo(request, meeting, [proposal], _("Rejected."))
         elif action == "defer":
             merge.proposal_defer(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
+            _offer_undo(request, meeting, [proposal], _("Deferred."))
+        elif action == "undo":
+            merge.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
+            messages.success(
+                request, _("Decision undone; the proposal is open again and its delegation told.")
+            )
         else:
             raise DomainError(_("Unknown action."))
-        messages.success(request, _("Decision recorded."))
     except AlreadyDone as done:
         messages.info(request, str(done))
     except MergeConflict as clash:
@@ -296,18 +352,35 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
     cover_letter = request.POST.get("cover_letter", "")
     signatory = request.POST.get("signatory", meeting.chair)
     errors = []
+    # The form carries the number it issues and the version of the draft it was shown with:
+    # a repeated or stale submission issues nothing (revision_issue checks both under lock).
+    next_number = 0 if last is None else last.number + 1
+    draft_version = document.version
+    status = 200
+    issued_meanwhile = None
     if request.method == "POST":
-        if request.POST.get("confirm") != "1":
-            errors.append(_("Tick the box to confirm: an issued revision cannot be changed."))
-        elif not cover_letter.strip():
-            errors.append(_("Write the cover letter."))
+        posted_number = _number(request.POST.get("number", ""))
+        posted_version = _number(request.POST.get("draft_version", ""))
+        if posted_number is None or posted_version is None:
+            errors.append(
+                _("This form was incomplete and has been made afresh: check it and send it again.")
+            )
         else:
+            # Shown again after an error, the form still stands for the draft it showed.
+            draft_version = posted_version
+            if request.POST.get("confirm") != "1":
+                errors.append(_("Tick the box to confirm: an issued revision cannot be changed."))
+            elif not cover_letter.strip():
+                errors.append(_("Write the cover letter."))
+        if not errors:
             try:
                 revision = revision_issue(
                     issued_by=request.user,
                     document=document,
                     cover_letter=cover_letter,
                     signatory=signatory,
+                    expected_number=posted_number,
+                    expected_version=posted_version,
                     idempotency_key=request_key(request),
                 )
             except AlreadyDone as done:
@@ -315,6 +388,19 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("revision_detail", meeting.slug, int(done.result))
             except ProposalInvalid as invalid:
                 errors.extend(m for ms in invalid.problems.values() for m in ms)
+            except RevisionIssuedMeanwhile as meanwhile:
+                # Nothing was issued; the letter typed is kept, the form now offers the next.
+                errors.append(str(meanwhile))
+                issued_meanwhile = meanwhile.revision
+                last = selectors.revisions_of(document).last()
+                next_number = 0 if last is None else last.number + 1
+                draft_version = type(document).objects.get(pk=document.pk).version
+                status = 409
+            except DomainError as stale:
+                # The draft changed: the form is shown again for the draft as it is now.
+                errors.append(str(stale))
+                draft_version = type(document).objects.get(pk=document.pk).version
+                status = 409
             else:
                 messages.success(request, _("%(label)s is issued.") % {"label": revision.label})
                 return redirect("revision_detail", meeting.slug, revision.number)
@@ -325,13 +411,16 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "meeting": meeting,
             "last": last,
-            "next_label": f"Rev.{last.number + 1}" if last else "Zero draft",
+            "next_label": revision_label(next_number),
+            "next_number": next_number,
+            "draft_version": draft_version,
+            "issued_meanwhile": issued_meanwhile,
             "cover_letter": cover_letter,
             "signatory": signatory,
             "errors": errors,
             "pending": pending,
         },
-        status=422 if errors else 200,
+        status=status if status != 200 else 422 if errors else 200,
     )
 
 

@@ -117,7 +117,11 @@ def test_chair_merges_proposals_resolves_a_conflict_and_issues_rev1(page, live_s
     # One click accepts Japan's proposal; Mexico's then applies to the text Japan's left.
     for name in ("Japan", "Mexico"):
         card(name).get_by_role("button", name="Accept", exact=True).click()
-        expect(page.get_by_text("Decision recorded.")).to_be_visible()
+        expect(page.get_by_text("Accepted.", exact=True)).to_be_visible()
+        # No dialog before a decision: an Undo after it.
+        expect(
+            page.get_by_role("button", name=f"Undo the decision on the proposal of {name}")
+        ).to_be_visible()
         expect(card(name).locator(".status")).to_have_text("accepted")
         expect(card(name).get_by_role("button", name="Accept", exact=True)).to_have_count(0)
     expect(section.locator(".compiled-text")).to_contain_text(BOTH_ACCEPTED)

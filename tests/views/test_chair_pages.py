@@ -11,7 +11,7 @@ from drafting import page_cache
 from drafting.models import Element, Proposal, ProposalStatus, Revision
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
-from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+from tests.factories import UserFactory, chairs_office, delegate_of, issue_form_fields, secretariat
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,8 @@ def test_only_the_chairs_office_reviews_decides_and_issues(
     )
     assert response.status_code == (302 if who in {"anonymous", "chair"} else 403)
     response = client.post(
-        reverse("issue_revision", args=["bms7"]), {"cover_letter": "Excellency,", "confirm": "1"}
+        reverse("issue_revision", args=["bms7"]),
+        {"cover_letter": "Excellency,", "confirm": "1", **issue_form_fields()},
     )
     assert response.status_code == (302 if who in {"anonymous", "chair"} else 403)
     expected_status = ProposalStatus.ACCEPTED if who == "chair" else ProposalStatus.SUBMITTED
@@ -143,12 +144,14 @@ def test_a_stale_compose_keeps_what_the_chair_typed(client, people, theme):
 def test_issuing_needs_confirmation_and_a_cover_letter(client, people, bms7):
     client.force_login(people["chair"])
     url = reverse("issue_revision", args=["bms7"])
-    response = client.post(url, {"cover_letter": "Excellency,"})
+    response = client.post(url, {"cover_letter": "Excellency,", **issue_form_fields()})
     assert response.status_code == 422 and "Tick the box" in response.text
     assert "Excellency,</textarea>" in response.text
-    response = client.post(url, {"cover_letter": " ", "confirm": "1"})
+    response = client.post(url, {"cover_letter": " ", "confirm": "1", **issue_form_fields()})
     assert response.status_code == 422 and "Write the cover letter" in response.text
-    response = client.post(url, {"cover_letter": "Excellency,\n\nRev.1", "confirm": "1"})
+    response = client.post(
+        url, {"cover_letter": "Excellency,\n\nRev.1", "confirm": "1", **issue_form_fields()}
+    )
     assert response.status_code == 302 and response["Location"].endswith("/revisions/1/")
     assert Revision.objects.get(number=1).label == "Rev.1"
 
@@ -268,13 +271,24 @@ def test_the_signatory_is_checked_and_normalised_like_the_cover_letter(client, p
     url = reverse("issue_revision", args=["bms7"])
     for signatory in ["x" * 301, "Martin \u202eKimani", "Martin\x00Kimani"]:
         response = client.post(
-            url, {"cover_letter": "Excellency,", "signatory": signatory, "confirm": "1"}
+            url,
+            {
+                "cover_letter": "Excellency,",
+                "signatory": signatory,
+                "confirm": "1",
+                **issue_form_fields(),
+            },
         )
         assert response.status_code == 422
     assert not Revision.objects.filter(number=1).exists()
     response = client.post(
         url,
-        {"cover_letter": "Excellency,", "signatory": " Martin Kimani\r\nChair ", "confirm": "1"},
+        {
+            "cover_letter": "Excellency,",
+            "signatory": " Martin Kimani\r\nChair ",
+            "confirm": "1",
+            **issue_form_fields(),
+        },
     )
     assert response.status_code == 302
     assert Revision.objects.get(number=1).signatory == "Martin Kimani\nChair"

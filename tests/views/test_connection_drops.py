@@ -25,7 +25,7 @@ from drafting.models import (
 )
 from drafting.services.proposals import ProposalContent, proposal_create
 from tests.connection_drops import dropped_at_commit
-from tests.factories import chairs_office, delegate_of
+from tests.factories import chairs_office, delegate_of, issue_form_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,7 +152,7 @@ def test_a_quick_accept_cut_off_is_applied_once_when_sent_again(client, theme, s
     assert ElementChange.objects.filter(element=theme).count() == 1
     assert theme.history.filter(history_change_reason__startswith="Accepted").count() == 1
     followed = client.get(retried["Location"])
-    expected = "already done" if when == "reply_lost" else "Decision recorded"
+    expected = "already done" if when == "reply_lost" else "Accepted."
     assert expected in followed.text
 
 
@@ -265,6 +265,7 @@ def test_issuing_a_revision_whose_reply_is_lost_issues_one_revision(client, bms7
         "signatory": "The Chair",
         "confirm": "1",
         "idempotency_key": str(uuid.uuid4()),
+        **issue_form_fields(),
     }
     url = reverse("issue_revision", args=["bms7"])
     with dropped_at_commit(1, "reply_lost"):

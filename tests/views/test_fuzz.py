@@ -49,7 +49,7 @@ from drafting.models import (
 )
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.text import validation
-from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+from tests.factories import UserFactory, chairs_office, delegate_of, issue_form_fields, secretariat
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -756,7 +756,15 @@ def test_issue_revisions(chair, bms7):
         before = _counts()
         confirm = value if index % 7 == 6 else "1"
         response = fuzz.send(
-            "post", url, value, data={"cover_letter": value, "signatory": value, "confirm": confirm}
+            "post",
+            url,
+            value,
+            data={
+                "cover_letter": value,
+                "signatory": value,
+                "confirm": confirm,
+                **issue_form_fields(),
+            },
         )
         refused = confirm != "1" or not value.strip() or _note_problems(value, max_length=300)
         revision = Revision.objects.order_by("-number").first()
