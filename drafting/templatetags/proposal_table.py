@@ -38,10 +38,10 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
             change = escape(Truncator(proposal.rationale).words(20, truncate=" …"))
         else:
             change = escape(Truncator(proposal.proposed_text).words(25, truncate=" …")) or deletion
-        status = (
-            f'<span class="status status-{escape(proposal.status)}">'
-            f"{labels['statuses'][proposal.status]}</span>"
-        )
+        label = labels["statuses"][proposal.status]
+        if proposal.status == "withdrawn" and proposal.withdrawn_after_deadline:
+            label = escape(proposal.status_label)
+        status = f'<span class="status status-{escape(proposal.status)}">{label}</span>'
         if proposal.reflection:
             reflected = _("%(reflection)s in %(revision)s") % {
                 "reflection": proposal.reflection,
