@@ -13,6 +13,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
 from drafting.templatetags.compilation import ANY_PROPOSAL, behalf_text, proposal_labels
+from drafting.templatetags.drafting_text import with_notes
 
 register = template.Library()
 
@@ -52,9 +53,9 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
             status += f'<br><span class="muted">{escape(proposal.decision_note)}</span>'
         support, opposition = str(marks.support_count), str(marks.opposition_count)
         if marks.supporters:
-            support += f' <span class="muted">({escape(", ".join(marks.supporters))})</span>'
+            support += f' <span class="muted">({escape(with_notes(marks.supporting))})</span>'
         if marks.opponents:
-            opposition += f' <span class="muted">({escape(", ".join(marks.opponents))})</span>'
+            opposition += f' <span class="muted">({escape(with_notes(marks.opposing))})</span>'
         parts.append(
             f'<tr><th scope="row"><a href="{url}">{kind}</a>{behalf}</th><td>{change}</td>'
             f"<td>{status}</td><td>{support}</td><td>{opposition}</td></tr>"
