@@ -103,6 +103,8 @@ def test_a_marking_delegation_confirms_its_support_in_one_step(supported):
     _revise_to_the_opposite(people["japan"], proposal)
     india = _client(people["india"])
     assert "Support version 2 too" in _page(india, meeting, proposal).decode()
+    compilation = reverse("compilation", args=[meeting.slug])
+    assert "Supported by: India" not in india.get(compilation).content.decode()
     response = india.post(
         reverse("proposal_mark", args=[meeting.slug, proposal.public_id]), {"confirm": "1"}
     )
@@ -112,6 +114,8 @@ def test_a_marking_delegation_confirms_its_support_in_one_step(supported):
     page = _page(_client(chairs_office()), meeting, proposal).decode()
     assert "Supported by: India (“&lt;b&gt;We can live with it&lt;/b&gt;”)</p>" in page
     assert "Mexico: support, given to version 1" in page
+    # The compilation's cached block follows the confirmation.
+    assert "Supported by: India (“&lt;b&gt;We can" in india.get(compilation).content.decode()
 
 
 def test_a_mark_on_a_decided_proposal_cannot_be_cleared(supported):
