@@ -163,6 +163,7 @@ def _pages(slug: str, element: Element, written: list[Written]) -> dict[str, str
     }
     pages |= {
         "element proposals page": reverse("element_proposals", args=[slug, element.pk]),
+        "review and compose": reverse("element_review", args=[slug, element.pk]),
         "compilation": reverse("compilation", args=[slug]),
         "compilation filtered by Kenya": reverse("compilation", args=[slug]) + "?delegation=ken",
         "element history": reverse("element_history", args=[slug, element.pk]),
@@ -191,7 +192,7 @@ def test_unsubmitted_words_never_reach_anyone_but_their_delegation(world):
             cells += 1
             if role != "own_delegate":
                 leaks += [f"{role} reads {t!r} on the {page}" for t in private if t in content]
-    assert cells == len(ROLES) * 14
+    assert cells == len(ROLES) * 15
     assert not leaks, "\n".join(leaks)
 
 
@@ -218,6 +219,7 @@ def test_others_see_submitted_words_but_no_draft_version(world):
         client = Client()
         client.force_login(users[role])
         compilation = client.get(reverse("compilation", args=[slug])).content.decode()
+        review = client.get(reverse("element_review", args=[slug, element.pk])).content.decode()
         on_element = client.get(
             reverse("element_proposals", args=[slug, element.pk])
         ).content.decode()
@@ -226,6 +228,8 @@ def test_others_see_submitted_words_but_no_draft_version(world):
             assert shown.status_code == 200, (role, w.state)
             assert w.public[-2] in shown.content.decode(), (role, w.state)
             assert w.public[-2] in compilation and w.public[-2] in on_element, (role, w.state)
+            if role == "chair":
+                assert w.public[-2] in review, w.state
         for w in written[:2]:
             page = client.get(reverse("proposal_detail", args=[slug, w.proposal.public_id]))
             assert page.status_code == 404, (role, w.state)
