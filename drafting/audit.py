@@ -148,6 +148,21 @@ def _excerpt(text: str, length: int = 120) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def proposal_summary(proposal: Any) -> str:
+    """What the audit trail says of a proposal: its kind and the start of its words, except
+    for a draft (or a discarded one), whose words are its delegation's alone."""
+    from drafting.models import PRIVATE_STATUSES
+
+    kind = str(proposal.get_kind_display())
+    if proposal.status in PRIVATE_STATUSES:
+        return f"{kind}: {PRIVATE_SUMMARY}"
+    return f"{kind}: " + _excerpt(proposal.proposed_text or proposal.rationale or "")
+
+
+# In English, like every summary of the record.
+PRIVATE_SUMMARY = "draft (its words are its delegation's own)"
+
+
 def _targets(result: Any, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
     """What a service acted on, as audit fields: one dict per proposal/element/revision.
 
@@ -175,8 +190,7 @@ def _targets(result: Any, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
                 "document_id": proposal.document_id,
                 "element_id": proposal.element_id,
                 "proposal_id": proposal.pk,
-                "summary": f"{proposal.get_kind_display()}: "
-                + _excerpt(proposal.proposed_text or proposal.rationale or ""),
+                "summary": proposal_summary(proposal),
             }
             for proposal in proposals
         ]

@@ -32,7 +32,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from drafting import presenters, selectors
-from drafting.models import Meeting, ProposalStatus, Revision
+from drafting.models import PRIVATE_STATUSES, Meeting, Revision
 from drafting.presenters import ElementView
 from drafting.text import redline
 from drafting.text.numbering import AGENDA_ITEM, SECTION
@@ -193,7 +193,7 @@ def compilation_html(meeting: Meeting, revision: Revision) -> str:
         p
         for p in selectors.proposals_queryset()
         .filter(document_id=revision.document_id, base_revision=revision)
-        .exclude(status=ProposalStatus.DRAFT)
+        .exclude(status__in=PRIVATE_STATUSES)  # a draft's words are its delegation's alone
         .order_by("submitted_at", "id")
     ]
     document_view = presenters.present(revision.snapshot)

@@ -94,30 +94,38 @@ def can_propose(user: Any, document: Document) -> bool:
     return is_delegate(user)
 
 
-def can_view_proposal(user: Any, proposal: Any) -> bool:
-    """A draft is its delegation's private business; a submitted proposal is seen by all roles."""
-    from drafting.models import ProposalStatus
-
+def is_own_proposal(user: Any, proposal: Any) -> bool:
+    """The user is a delegate of the proposing delegation."""
     delegation = delegation_of(user)
-    if proposal.status == ProposalStatus.DRAFT:
-        return delegation is not None and delegation.pk == proposal.delegation_id
+    return delegation is not None and delegation.pk == proposal.delegation_id
+
+
+def can_view_proposal(user: Any, proposal: Any) -> bool:
+    """A proposal never submitted (a draft, a discarded draft) is its delegation's private
+    business; a submitted proposal is seen by all roles."""
+    from drafting.models import PRIVATE_STATUSES
+
+    if proposal.status in PRIVATE_STATUSES:
+        return is_own_proposal(user, proposal)
     return can_read_working_draft(user, proposal.document)
+
+
+def can_view_private_versions(user: Any, proposal: Any) -> bool:
+    """Versions written before the first submission (and their rationales) are shown to the
+    proposing delegation only."""
+    return is_own_proposal(user, proposal)
 
 
 def can_edit_proposal(user: Any, proposal: Any) -> bool:
     """Every delegate of the proposing delegation may revise, submit or withdraw it."""
     from drafting.models.proposal import REVISABLE_STATUSES
 
-    delegation = delegation_of(user)
-    return (
-        delegation is not None
-        and delegation.pk == proposal.delegation_id
-        and proposal.status in REVISABLE_STATUSES
-    )
+    return is_own_proposal(user, proposal) and proposal.status in REVISABLE_STATUSES
 
 
 def can_mark(user: Any, proposal: Any) -> bool:
-    """Any other delegation may support or oppose a submitted proposal."""
+    """Any other delegation may support or oppose a submitted proposal, and change or clear
+    its mark, until the proposal is decided (marks on it are then frozen)."""
     from drafting.models import ProposalStatus
 
     delegation = delegation_of(user)

@@ -114,10 +114,25 @@ def count_kinds(snapshot: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class MarkEntry:
+    """One delegation's mark: its name, stance, note, and the proposal version it was given to."""
+
+    name: str
+    stance: str
+    note: str
+    version: int
+
+
 @dataclass
 class MarkSummary:
+    """The marks given to the proposal's current version (which count), by name, with their
+    notes; and apart, those given to an earlier version (which no longer count)."""
+
     supporters: list[str]
     opponents: list[str]
+    current: list[MarkEntry] = field(default_factory=list)
+    earlier: list[MarkEntry] = field(default_factory=list)
 
     @property
     def support_count(self) -> int:
@@ -127,18 +142,42 @@ class MarkSummary:
     def opposition_count(self) -> int:
         return len(self.opponents)
 
+    @property
+    def supporting(self) -> list[MarkEntry]:
+        return [m for m in self.current if m.stance == "support"]
+
+    @property
+    def opposing(self) -> list[MarkEntry]:
+        return [m for m in self.current if m.stance == "oppose"]
+
 
 def _summary(proposal: Any) -> MarkSummary:
     """The marks attached by the selector, or counted from the prefetched marks."""
     attached = getattr(proposal, "mark_summary", None)
-    return attached if attached is not None else mark_summary(list(proposal.marks.all()))
+    if attached is not None:
+        return attached
+    return mark_summary(list(proposal.marks.all()), proposal.version)
 
 
-def mark_summary(marks: list[Any]) -> MarkSummary:
-    """Names of supporting and opposing delegations, groups and States alike, by name."""
-    supporters = sorted(m.delegation.short_name for m in marks if m.stance == "support")
-    opponents = sorted(m.delegation.short_name for m in marks if m.stance == "oppose")
-    return MarkSummary(supporters, opponents)
+def mark_summary(marks: list[Any], version: int) -> MarkSummary:
+    """Names of supporting and opposing delegations, groups and States alike, by name; only
+    marks given to ``version`` (the proposal's current one) count."""
+    return summarise_marks(
+        [MarkEntry(m.delegation.short_name, m.stance, m.note, m.version) for m in marks], version
+    )
+
+
+def summarise_marks(entries: list[MarkEntry], version: int) -> MarkSummary:
+    entries = sorted(entries, key=lambda m: (m.name, m.stance))
+    current = [m for m in entries if m.version == version]
+    return MarkSummary(
+        supporters=[m.name for m in current if m.stance == "support"],
+        opponents=[m.name for m in current if m.stance == "oppose"],
+        current=current,
+        earlier=sorted(
+            (m for m in entries if m.version != version), key=lambda m: (-m.version, m.name)
+        ),
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from drafting.models import (
+    PRIVATE_STATUSES,
     ConsultationRound,
     Delegation,
     Document,
@@ -150,6 +151,8 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
             "rationale",
             "decision_note",
             "updated_at",
+            "version",
+            "withdrawn_after_deadline",
             "on_behalf_of__short_name",
             "reflected_in__label",
             "reflected_in_id",
@@ -173,7 +176,7 @@ def submitted_proposals_on(element: Element) -> list[Proposal]:
     """Visible proposals on one element, with ``mark_summary`` attached (three queries)."""
     found = list(
         Proposal.objects.filter(element=element)
-        .exclude(status=ProposalStatus.DRAFT)
+        .exclude(status__in=PRIVATE_STATUSES)
         .select_related("delegation", "on_behalf_of")
         .defer("patch", "idempotency_key")
         .order_by("submitted_at", "id")
@@ -241,7 +244,7 @@ def compilation_entries(
     either (submission, revision, decision, reflection in a revision, a mark set, changed or
     withdrawn) adds a history row, so the pair names one version of the proposal's block.
     """
-    proposals = Proposal.objects.filter(document=document).exclude(status=ProposalStatus.DRAFT)
+    proposals = Proposal.objects.filter(document=document).exclude(status__in=PRIVATE_STATUSES)
     if element_ids is not None:
         proposals = proposals.filter(element_id__in=element_ids)
     if delegation_code:
@@ -278,8 +281,11 @@ def proposals_by_ids(ids: list[int]) -> list[Proposal]:
 
 def proposing_delegations(document: Document) -> list[tuple[str, str]]:
     """Codes and names of the delegations with a proposal on this document, by name (the
-    compilation's filter): an index lookup per delegation, not a join over every proposal."""
-    made = Proposal.objects.filter(document=document, delegation=OuterRef("pk"))
+    compilation's filter): an index lookup per delegation, not a join over every proposal.
+    Drafts do not count: that a delegation is writing one is its own business."""
+    made = Proposal.objects.filter(document=document, delegation=OuterRef("pk")).exclude(
+        status__in=PRIVATE_STATUSES
+    )
     return list(
         Delegation.objects.filter(Exists(made)).order_by("name").values_list("code", "name")
     )
@@ -291,21 +297,18 @@ def delegations_version() -> int:
 
 
 def attach_mark_summaries(proposals: list[Proposal]) -> None:
-    """Set ``proposal.mark_summary`` (supporters and opponents by name) in one query."""
-    from drafting.presenters import MarkSummary
+    """Set ``proposal.mark_summary`` (supporters and opponents by name, with their notes; marks
+    given to an earlier version apart) in one query. Proposals need their ``version``."""
+    from drafting.presenters import MarkEntry, summarise_marks
 
-    by_proposal: dict[int, MarkSummary] = {p.pk: MarkSummary([], []) for p in proposals}
+    by_proposal: dict[int, list[MarkEntry]] = {p.pk: [] for p in proposals}
     rows = ProposalMark.objects.filter(proposal_id__in=list(by_proposal)).values_list(
-        "proposal_id", "stance", "delegation__short_name"
+        "proposal_id", "stance", "delegation__short_name", "note", "version"
     )
-    for proposal_id, stance, name in rows:  # plain rows; no server-side cursor (WITH HOLD)
-        summary = by_proposal[proposal_id]
-        (summary.supporters if stance == "support" else summary.opponents).append(name)
+    for proposal_id, stance, name, note, version in rows:  # plain rows; no server-side cursor
+        by_proposal[proposal_id].append(MarkEntry(name, stance, note, version))
     for proposal in proposals:
-        summary = by_proposal[proposal.pk]
-        summary.supporters.sort()
-        summary.opponents.sort()
-        proposal.mark_summary = summary
+        proposal.mark_summary = summarise_marks(by_proposal[proposal.pk], proposal.version)
 
 
 def notifications_of(delegation: Delegation, limit: int = 20) -> list:

@@ -289,6 +289,7 @@ def _marks(rng, proposals, delegates, count, now) -> int:
                 proposal=proposal,
                 delegation=delegation,
                 stance="support" if rng.random() < 0.7 else "oppose",
+                version=proposal.version,  # given to the text as it stands
                 author=user,
                 updated_at=now,
             )

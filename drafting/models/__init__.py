@@ -2,6 +2,7 @@ from drafting.models.audit import AuditAction, AuditEvent
 from drafting.models.document import Document, Element, ElementKind, ElementStatus, Footnote
 from drafting.models.meeting import DelegateProfile, Delegation, DelegationKind, Meeting
 from drafting.models.proposal import (
+    PRIVATE_STATUSES,
     VISIBLE_STATUSES,
     ConsultationRound,
     ElementChange,
@@ -16,6 +17,7 @@ from drafting.models.receipt import WriteReceipt
 from drafting.models.revision import ExportJob, Revision, RevisionFile, RevisionImmutableError
 
 __all__ = [
+    "PRIVATE_STATUSES",
     "VISIBLE_STATUSES",
     "AuditAction",
     "AuditEvent",

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     PROPOSAL_SUBMITTED = "proposal_submitted", _("Proposal submitted")
     PROPOSAL_REVISED = "proposal_revised", _("Proposal revised")
     PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Proposal withdrawn")
+    PROPOSAL_DISCARDED = "proposal_discarded", _("Draft discarded")
     MARK_SET = "mark_set", _("Support or opposition recorded")
     MARK_CLEARED = "mark_cleared", _("Support or opposition cleared")
     ROUND_OPENED = "round_opened", _("Round opened")

@@ -65,6 +65,7 @@ class ProposalKind(models.TextChoices):
 
 class ProposalStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
+    DISCARDED = "discarded", _("discarded draft")
     SUBMITTED = "submitted", _("submitted")
     WITHDRAWN = "withdrawn", _("withdrawn")
     ACCEPTED = "accepted", _("accepted")
@@ -74,8 +75,11 @@ class ProposalStatus(models.TextChoices):
     NEEDS_REBASE = "needs_rebase", _("needs rebase")
 
 
+# Statuses of a proposal never submitted: its words are its delegation's alone, always (a
+# discarded draft too: discarding never publishes).
+PRIVATE_STATUSES = frozenset({ProposalStatus.DRAFT, ProposalStatus.DISCARDED})
 # Statuses in which a proposal is visible beyond its own delegation.
-VISIBLE_STATUSES = frozenset(ProposalStatus.values) - {ProposalStatus.DRAFT}
+VISIBLE_STATUSES = frozenset(ProposalStatus.values) - PRIVATE_STATUSES
 # Statuses in which the proposing delegation may still change it.
 REVISABLE_STATUSES = frozenset(
     {ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}
@@ -180,6 +184,11 @@ class Proposal(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    withdrawn_after_deadline = models.BooleanField(
+        _("withdrawn after the deadline"),
+        default=False,
+        help_text=_("Withdrawn when no consultation round was open (the chair was compiling)."),
+    )
     decision_note = models.TextField(_("note to the delegation"), blank=True)
     reflected_in = models.ForeignKey(
         "drafting.Revision",
@@ -207,7 +216,8 @@ class Proposal(models.Model):
                 condition=Q(kind__in=ProposalKind.values), name="proposal_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(submitted_at__isnull=False) | Q(status=ProposalStatus.DRAFT),
+                condition=Q(submitted_at__isnull=False)
+                | Q(status__in=[ProposalStatus.DRAFT, ProposalStatus.DISCARDED]),
                 name="proposal_submitted_has_time",
             ),
         ]
@@ -248,6 +258,18 @@ class Proposal(models.Model):
         if self.diff or not (self.base_text or self.proposed_text):
             return [text_diff.DiffSegment(op, text) for op, text in self.diff]
         return text_diff.word_diff(self.base_text, self.proposed_text)
+
+    @property
+    def is_private(self) -> bool:
+        """Never submitted: seen by its own delegation only."""
+        return self.status in PRIVATE_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        """The status as shown, "withdrawn after the deadline" included."""
+        if self.status == ProposalStatus.WITHDRAWN and self.withdrawn_after_deadline:
+            return str(_("withdrawn after the deadline"))
+        return str(self.get_status_display())
 
     @property
     def reflection(self) -> str:
@@ -362,7 +384,12 @@ class MarkStance(models.TextChoices):
 
 
 class ProposalMark(models.Model):
-    """One delegation's support for or opposition to a submitted proposal (one per delegation)."""
+    """One delegation's support for or opposition to a submitted proposal (one per delegation).
+
+    A mark is given to a text: ``version`` is the proposal's version it was given to. When the
+    proposing delegation revises the proposal, the mark stays "given to version N" and no
+    longer counts as current until its delegation confirms it for the new version.
+    """
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="marks", verbose_name=_("proposal")
@@ -375,6 +402,9 @@ class ProposalMark(models.Model):
     )
     stance = models.CharField(_("stance"), max_length=10, choices=MarkStance.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(
+        _("given to version"), default=1, help_text=_("The proposal's version it was given to.")
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from drafting import pdfs, permissions
 from drafting.audit import audited
 from drafting.errors import DomainError, NotAllowed
-from drafting.models import ExportJob, Meeting, Revision, RevisionFile
+from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
 
 
@@ -45,7 +45,7 @@ def _expected_pages(revision: Revision, kind: str) -> int:
 
     elements = sum(1 for _ in iter_elements(revision.snapshot["elements"]))
     if kind == "compilation":
-        elements += 2 * revision.proposals.count()
+        elements += 2 * revision.proposals.exclude(status__in=PRIVATE_STATUSES).count()
     return max(1, elements // 30 + 2)
 
 

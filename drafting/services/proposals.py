@@ -1,4 +1,5 @@
-"""The delegations' workflow: write, submit, revise, withdraw proposals; support or oppose.
+"""The delegations' workflow: write, submit, revise, withdraw proposals, discard drafts;
+support or oppose.
 
 Every function is keyword-only and atomic. Writes lock the rows they read-modify-write
 (``select_for_update``) and save through the model, so the history records each version with
@@ -31,6 +32,7 @@ from drafting.models import (
     ElementKind,
     ElementStatus,
     MarkStance,
+    Notification,
     Proposal,
     ProposalKind,
     ProposalMark,
@@ -38,6 +40,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
+from drafting.models.proposal import VISIBLE_STATUSES
 from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 
@@ -443,9 +446,11 @@ def proposal_revise(
     locked.on_behalf_of = content.on_behalf_of
     locked.author = user
     locked.version += 1
-    if locked.status in {ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE} or submit:
-        if locked.status == ProposalStatus.DRAFT:
-            _save(locked, user, "Draft revised")
+    if locked.status in {ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}:
+        _submit(locked, user)
+        _tell_markers_of_new_version(locked, earlier_version=locked.version - 1)
+    elif submit:
+        _save(locked, user, "Draft revised")
         _submit(locked, user)
     else:
         _save(locked, user, "Draft revised")
@@ -465,26 +470,140 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     return locked
 
 
+def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) -> None:
+    """The delegations whose mark was current are told that it now stands for the earlier
+    version only (it no longer counts), and where to confirm it."""
+    marks = ProposalMark.objects.filter(proposal=proposal, version=earlier_version).select_related(
+        "delegation"
+    )
+    proposer = Delegation.objects.only("short_name").get(pk=proposal.delegation_id).short_name
+    notes = []
+    for mark in marks:
+        message = (
+            _(
+                "%(delegation)s revised its proposal (now version %(version)s). Your "
+                "delegation's support was given to version %(earlier)s and no longer counts: "
+                "confirm it on the proposal if it still holds."
+            )
+            if mark.stance == MarkStance.SUPPORT
+            else _(
+                "%(delegation)s revised its proposal (now version %(version)s). Your "
+                "delegation's opposition was given to version %(earlier)s and no longer "
+                "counts: confirm it on the proposal if it still holds."
+            )
+        )
+        notes.append(
+            Notification(
+                delegation_id=mark.delegation_id,
+                proposal=proposal,
+                message=message
+                % {
+                    "delegation": proposer,
+                    "version": proposal.version,
+                    "earlier": earlier_version,
+                },
+            )
+        )
+    Notification.objects.bulk_create(notes)
+
+
+def _after_the_deadline(document: Document) -> bool:
+    """No consultation round is open: the chair's office is compiling what was given."""
+    return open_round(document) is None
+
+
 @idempotent("proposal_withdraw")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_WITHDRAWN)
 def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
-    """Withdraw a draft or a submitted proposal; it stays on record as withdrawn."""
+    """Withdraw a submitted proposal; it stays on record, and visible, as withdrawn.
+
+    Possible after the deadline too, and then recorded (and shown) as withdrawn after the
+    deadline. A draft is not withdrawn but discarded (:func:`proposal_discard`): withdrawing
+    would publish it.
+    """
     locked = _locked_for_edit(user, proposal)
     if locked.status == ProposalStatus.DRAFT:
-        locked.submitted_at = locked.submitted_at or timezone.now()
+        raise DomainError(
+            _("This is a draft: discard it instead (it was never shown to anyone else).")
+        )
     locked.status = ProposalStatus.WITHDRAWN
-    _save(locked, user, "Withdrawn")
+    locked.withdrawn_after_deadline = _after_the_deadline(locked.document)
+    _save(
+        locked,
+        user,
+        "Withdrawn after the deadline" if locked.withdrawn_after_deadline else "Withdrawn",
+    )
     return locked
+
+
+@idempotent("proposal_discard")
+@transaction.atomic
+@audited(AuditAction.PROPOSAL_DISCARDED)
+def proposal_discard(*, user, proposal: Proposal) -> Proposal:
+    """Discard a draft: it stays its delegation's alone (status ``discarded``), never shown to
+    another delegation, the chair's office, the secretariat or the public. The audit trail
+    records that a draft was discarded, not its words."""
+    locked = _locked_for_edit(user, proposal)
+    if locked.status != ProposalStatus.DRAFT:
+        raise DomainError(
+            _("Only a draft can be discarded; a submitted proposal is withdrawn instead.")
+        )
+    locked.status = ProposalStatus.DISCARDED
+    _save(locked, user, "Draft discarded")
+    return locked
+
+
+def _require_marks_open(user, proposal: Proposal) -> None:
+    """Marks are given, changed and cleared by another delegation on a submitted proposal,
+    while a round is open: a decided proposal's marks are frozen, and after the deadline they
+    cannot change what the chair's office is compiling unless it reopens the round."""
+    if not permissions.can_mark(user, proposal):
+        if permissions.delegation_of(user) is None or permissions.is_own_proposal(user, proposal):
+            raise NotAllowed(
+                _("Only another delegation can support or oppose a submitted proposal.")
+            )
+        if proposal.status in VISIBLE_STATUSES:
+            raise DomainError(
+                _(
+                    "This proposal is %(status)s: support and opposition on it can no longer "
+                    "be changed."
+                )
+                % {"status": proposal.status_label}
+            )
+        raise NotAllowed(_("Only another delegation can support or oppose a submitted proposal."))
+    if _after_the_deadline(proposal.document):
+        last = (
+            ConsultationRound.objects.filter(document_id=proposal.document_id)
+            .order_by("-deadline")
+            .first()
+        )
+        raise DeadlinePassed(
+            _(
+                "The deadline of “%(round)s” passed at %(deadline)s (New York time): support "
+                "and opposition can no longer be given, changed or withdrawn unless the "
+                "chair's office reopens the round."
+            )
+            % {"round": last.name, "deadline": _format_deadline(last.deadline)}
+            if last is not None
+            else _("No consultation round is open: support and opposition cannot be changed.")
+        )
+
+
+def _save_mark(mark: ProposalMark, user, reason: str) -> None:
+    mark.author, mark.updated_at = user, timezone.now()
+    mark._history_user = user
+    mark._change_reason = reason
+    mark.save()
 
 
 @transaction.atomic
 @audited(AuditAction.MARK_SET)
 def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:
-    """Record the user's delegation's support or opposition; one mark per delegation."""
-    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if not permissions.can_mark(user, locked):
-        raise NotAllowed(_("Only another delegation can support or oppose a submitted proposal."))
+    """Record the user's delegation's support or opposition, given to the proposal's current
+    version; one mark per delegation."""
+    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    _require_marks_open(user, locked)
     if stance not in MarkStance.values:
         raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
     note = validation.normalise(note)
@@ -499,22 +618,40 @@ def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> Propos
     )
     if mark is None:
         mark = ProposalMark(proposal=locked, delegation=delegation)
-    mark.stance, mark.note, mark.author, mark.updated_at = stance, note, user, timezone.now()
-    mark._history_user = user
-    mark._change_reason = f"Marked as {stance}"
-    mark.save()
+    mark.stance, mark.note, mark.version = stance, note, locked.version
+    _save_mark(mark, user, f"Marked as {stance} (version {locked.version})")
+    return mark
+
+
+@transaction.atomic
+@audited(AuditAction.MARK_SET)
+def mark_confirm(*, user, proposal: Proposal) -> ProposalMark:
+    """Give the delegation's mark (same stance, same note), given to an earlier version, to
+    the proposal's current version: one step after the proposing delegation revised it."""
+    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    _require_marks_open(user, locked)
+    mark = (
+        ProposalMark.objects.select_for_update()
+        .filter(proposal=locked, delegation=permissions.delegation_of(user))
+        .first()
+    )
+    if mark is None:
+        raise DomainError(_("Your delegation has no mark on this proposal to confirm."))
+    if mark.version != locked.version:
+        mark.version = locked.version
+        _save_mark(mark, user, f"Confirmed as {mark.stance} (version {locked.version})")
     return mark
 
 
 @transaction.atomic
 @audited(AuditAction.MARK_CLEARED)
 def mark_clear(*, user, proposal: Proposal) -> None:
-    delegation = permissions.delegation_of(user)
-    if delegation is None:
-        raise NotAllowed(_("Only delegates mark proposals."))
+    """Remove the delegation's mark: under the same rules as setting one."""
+    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    _require_marks_open(user, locked)
     mark = (
         ProposalMark.objects.select_for_update()
-        .filter(proposal=proposal, delegation=delegation)
+        .filter(proposal=locked, delegation=permissions.delegation_of(user))
         .first()
     )
     if mark is not None:

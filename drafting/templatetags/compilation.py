@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
 from drafting.templatetags.document import ANY_ID
-from drafting.templatetags.drafting_text import bracketed, render_diff
+from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
 
 register = template.Library()
 ANY_PROPOSAL = uuid.UUID(int=0)  # stands for a proposal's public id in a reversed URL
@@ -37,6 +37,7 @@ def block_words(slug: str) -> dict[str, Any]:
         **proposal_labels(),
         "supported": escape(_("Supported by:")),
         "opposed": escape(_("opposed by:")),
+        "earlier": escape(_("Given to an earlier version, no longer counted:")),
     }
 
 
@@ -54,10 +55,15 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     ]
     shown = []
     if marks.supporters:
-        shown.append(f"{words['supported']} {escape(', '.join(marks.supporters))}")
+        shown.append(f"{words['supported']} {escape(with_notes(marks.supporting))}")
     if marks.opponents:
-        shown.append(f"{words['opposed']} {escape(', '.join(marks.opponents))}")
+        shown.append(f"{words['opposed']} {escape(with_notes(marks.opposing))}")
     parts.append(f'<p class="muted marks-line">{"; ".join(shown)}</p>')
+    if marks.earlier:
+        parts.append(
+            f'<p class="muted marks-earlier">{words["earlier"]} '
+            f"{escape(earlier_marks(marks.earlier))}</p>"
+        )
     return "".join(parts)
 
 
@@ -78,7 +84,10 @@ def behalf_text(proposal) -> str:
 
 def _status(proposal, words: dict[str, Any]) -> str:
     status = proposal.status
-    return f'<span class="status status-{escape(status)}">{words["statuses"][status]}</span>'
+    label = words["statuses"][status]
+    if getattr(proposal, "withdrawn_after_deadline", False) and status == "withdrawn":
+        label = escape(proposal.status_label)
+    return f'<span class="status status-{escape(status)}">{label}</span>'
 
 
 def _wording(proposal, segments, *, comment: str, note: str) -> str:
@@ -221,10 +230,10 @@ def review_cards(cards, chosen_ids) -> SafeString:
         )
         support = str(marks.support_count)
         if marks.supporters:
-            support += f" ({escape(', '.join(marks.supporters))})"
+            support += f" ({escape(with_notes(marks.supporting))})"
         opposition = str(marks.opposition_count)
         if marks.opponents:
-            opposition += f" ({escape(', '.join(marks.opponents))})"
+            opposition += f" ({escape(with_notes(marks.opposing))})"
         parts.append(
             f'<p class="muted">{words["support"]}: {support} · '
             f"{words['opposition']}: {opposition}</p>"

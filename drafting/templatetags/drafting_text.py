@@ -67,3 +67,32 @@ def render_diff(segments) -> SafeString:
         parts.append(f"<em>{conditional_escape(_('(empty)'))}</em>")
     parts.append("</span>")
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.filter
+def with_notes(marks) -> str:
+    """Delegations by name, each with the note it gave with its mark: “India (“We can live with
+    it”), Mexico”. Plain text: templates escape it (and so must Python callers)."""
+    return ", ".join(
+        _("%(name)s (“%(note)s”)") % {"name": mark.name, "note": mark.note}
+        if mark.note
+        else mark.name
+        for mark in marks
+    )
+
+
+@register.filter
+def earlier_marks(marks) -> str:
+    """Marks given to an earlier version of a proposal, which no longer count: “India:
+    support, given to version 1 (“note”)”. Plain text, like `with_notes`."""
+    parts = []
+    for mark in marks:
+        part = (
+            _("%(name)s: support, given to version %(version)s")
+            if mark.stance == "support"
+            else _("%(name)s: opposition, given to version %(version)s")
+        ) % {"name": mark.name, "version": mark.version}
+        if mark.note:
+            part += f" (“{mark.note}”)"
+        parts.append(part)
+    return "; ".join(parts)

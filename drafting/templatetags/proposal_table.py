@@ -13,6 +13,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
 from drafting.templatetags.compilation import ANY_PROPOSAL, behalf_text, proposal_labels
+from drafting.templatetags.drafting_text import with_notes
 
 register = template.Library()
 
@@ -38,10 +39,10 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
             change = escape(Truncator(proposal.rationale).words(20, truncate=" …"))
         else:
             change = escape(Truncator(proposal.proposed_text).words(25, truncate=" …")) or deletion
-        status = (
-            f'<span class="status status-{escape(proposal.status)}">'
-            f"{labels['statuses'][proposal.status]}</span>"
-        )
+        label = labels["statuses"][proposal.status]
+        if proposal.status == "withdrawn" and proposal.withdrawn_after_deadline:
+            label = escape(proposal.status_label)
+        status = f'<span class="status status-{escape(proposal.status)}">{label}</span>'
         if proposal.reflection:
             reflected = _("%(reflection)s in %(revision)s") % {
                 "reflection": proposal.reflection,
@@ -52,9 +53,9 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
             status += f'<br><span class="muted">{escape(proposal.decision_note)}</span>'
         support, opposition = str(marks.support_count), str(marks.opposition_count)
         if marks.supporters:
-            support += f' <span class="muted">({escape(", ".join(marks.supporters))})</span>'
+            support += f' <span class="muted">({escape(with_notes(marks.supporting))})</span>'
         if marks.opponents:
-            opposition += f' <span class="muted">({escape(", ".join(marks.opponents))})</span>'
+            opposition += f' <span class="muted">({escape(with_notes(marks.opposing))})</span>'
         parts.append(
             f'<tr><th scope="row"><a href="{url}">{kind}</a>{behalf}</th><td>{change}</td>'
             f"<td>{status}</td><td>{support}</td><td>{opposition}</td></tr>"

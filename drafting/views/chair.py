@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from drafting import page_cache, permissions, presenters, selectors
 from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.middleware import reads_live
-from drafting.models import Proposal, ProposalKind, ProposalStatus, Revision
+from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.services import merge
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
@@ -114,7 +114,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
             "meeting": meeting,
             "filters": filters,
             "kinds": ProposalKind.choices,
-            "statuses": [s for s in ProposalStatus.choices if s[0] != "draft"],
+            "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
             "can_decide": can_decide,
             "as_of": as_of,
         },

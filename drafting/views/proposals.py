@@ -24,7 +24,7 @@ from drafting.errors import (
     StaleVersion,
 )
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
-from drafting.models import ConsultationRound, ProposalKind
+from drafting.models import PRIVATE_STATUSES, ConsultationRound, ProposalKind, ProposalStatus
 from drafting.services import proposals as services
 from drafting.services.idempotency import new_key, request_key
 from drafting.text import diff, validation
@@ -189,14 +189,22 @@ def _detail_context(request, meeting, proposal, mark_form=None):
     own_mark = next(
         (m for m in proposal.marks.all() if delegation and m.delegation_id == delegation.pk), None
     )
+    can_mark = permissions.can_mark(request.user, proposal)
+    versions = proposal.history.select_related("history_user").order_by("-history_date")
+    if not permissions.can_view_private_versions(request.user, proposal):
+        # Versions written before the first submission are the delegation's alone.
+        versions = versions.exclude(status__in=PRIVATE_STATUSES)
     return {
         "meeting": meeting,
         "proposal": proposal,
         "segments": proposal.diff_segments,
-        "marks": presenters.mark_summary(list(proposal.marks.all())),
+        "marks": presenters.mark_summary(list(proposal.marks.all()), proposal.version),
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
-        "can_mark": permissions.can_mark(request.user, proposal),
+        "can_mark": can_mark,
+        # After the deadline marks are frozen until the chair's office reopens the round.
+        "marks_frozen": can_mark and services.open_round(meeting.document) is None,
         "own_mark": own_mark,
+        "own_mark_earlier": own_mark is not None and own_mark.version != proposal.version,
         "mark_form": mark_form
         or MarkForm(
             initial={
@@ -204,7 +212,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
                 "note": own_mark.note if own_mark else "",
             }
         ),
-        "versions": proposal.history.select_related("history_user").order_by("-history_date")[:20],
+        "versions": versions[:20],
     }
 
 
@@ -214,7 +222,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
     meeting, delegation = _delegate_context(request, slug)
     proposal = selectors.visible_proposal(meeting.document, public_id)
     if proposal.delegation_id != delegation.pk:
-        raise Http404 if proposal.status == "draft" else PermissionDenied
+        raise Http404 if proposal.status in PRIVATE_STATUSES else PermissionDenied
     if not permissions.can_edit_proposal(request.user, proposal):
         messages.error(
             request,
@@ -286,7 +294,12 @@ def proposal_action(
     proposal = selectors.visible_proposal(meeting.document, public_id)
     if not permissions.can_view_proposal(request.user, proposal):
         raise Http404
-    step = {"submit": services.proposal_submit, "withdraw": services.proposal_withdraw}.get(action)
+    steps = {
+        "submit": (services.proposal_submit, _("Proposal submitted.")),
+        "withdraw": (services.proposal_withdraw, _("Proposal withdrawn.")),
+        "discard": (services.proposal_discard, _("Draft discarded; no one else ever saw it.")),
+    }
+    step, done_message = steps.get(action, (None, ""))
     if step is None:
         raise Http404
     try:
@@ -298,9 +311,7 @@ def proposal_action(
     except DomainError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request, _("Proposal submitted.") if action == "submit" else _("Proposal withdrawn.")
-        )
+        messages.success(request, done_message)
     return redirect(_proposal_url(meeting, proposal))
 
 
@@ -308,7 +319,8 @@ def proposal_action(
 @require_POST
 @vary_on_headers("HX-Request")
 def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
-    """Support, oppose, or clear the mark; htmx swaps the marks panel in place."""
+    """Support, oppose, clear the mark, or confirm it for the current version; htmx swaps the
+    marks panel in place."""
     meeting = selectors.meeting_with_document(slug)
     proposal = selectors.visible_proposal(meeting.document, public_id)
     if not permissions.can_view_proposal(request.user, proposal):
@@ -318,6 +330,8 @@ def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
     try:
         if request.POST.get("clear"):
             services.mark_clear(user=request.user, proposal=proposal)
+        elif request.POST.get("confirm"):
+            services.mark_confirm(user=request.user, proposal=proposal)
         elif form.is_valid():
             services.mark_set(
                 user=request.user,
@@ -334,8 +348,13 @@ def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
             for problem in problems:
                 form.add_error(field_name if field_name in form.fields else None, problem)
         status = 422
+    except DomainError as refused:
+        # Decided, or after the deadline: marks are frozen. Nothing typed is lost.
+        form.is_valid()
+        form.add_error(None, str(refused))
+        status = 409
     proposal = selectors.visible_proposal(meeting.document, public_id)
-    context = _detail_context(request, meeting, proposal, mark_form=form if status == 422 else None)
+    context = _detail_context(request, meeting, proposal, mark_form=form if status != 200 else None)
     if request.htmx:
         return render(request, "drafting/proposal_detail.html#marks", context, status=status)
     if status == 200:
@@ -354,8 +373,9 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "meeting": meeting,
             "delegation": delegation,
-            "drafts": [r for r in rows if r[0].status == "draft"],
-            "others": [r for r in rows if r[0].status != "draft"],
+            "drafts": [r for r in rows if r[0].status == ProposalStatus.DRAFT],
+            "discarded": [r for r in rows if r[0].status == ProposalStatus.DISCARDED],
+            "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
             "open_round": services.open_round(meeting.document),
             "notifications": selectors.notifications_of(delegation),
         },

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from drafting.models import AuditEvent, Element, ExportJob, Proposal, Revision
 from drafting.services.exports import export_job_request, revision_file_get_or_create
-from drafting.services.proposals import ProposalContent, proposal_create
+from drafting.services.proposals import ProposalContent, proposal_create, proposal_discard
 from drafting.services.revisions import revision_issue
 from tests.factories import (
     DocumentFactory,
@@ -64,6 +64,7 @@ class World:
     slug: str
     element: Element
     draft: Proposal
+    discarded: Proposal
     submitted: Proposal
     job: ExportJob
     foreign_element: Element
@@ -139,6 +140,7 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "proposal_detail": [
         Case("get", _url("proposal_detail", lambda w: w.draft.public_id), OWNER),
+        Case("get", _url("proposal_detail", lambda w: w.discarded.public_id), OWNER),
         Case("get", _url("proposal_detail", lambda w: w.submitted.public_id), MEMBERS),
         Case(
             "get",
@@ -162,9 +164,15 @@ MATRIX: dict[str, list[Case]] = {
             },
         ),
         Case("get", _url("proposal_edit", lambda w: w.submitted.public_id), OWNER),
+        Case(
+            "get",
+            _url("proposal_edit", lambda w: w.discarded.public_id),
+            row(LOGIN, OK, DENY, DENY, DENY),  # its own delegation is told it cannot change
+        ),
     ],
     "proposal_action": [
         Case("post", _url("proposal_action", lambda w: w.draft.public_id, "submit"), OWNER),
+        Case("post", _url("proposal_action", lambda w: w.draft.public_id, "discard"), OWNER),
         Case("post", _url("proposal_action", lambda w: w.submitted.public_id, "withdraw"), OWNER),
     ],
     "proposal_mark": [
@@ -298,6 +306,9 @@ def world(bms7, open_round) -> World:
         )
 
     draft = propose(japan, "Effective [national] control over SALW", submit=False)
+    discarded = proposal_discard(
+        user=japan, proposal=propose(japan, "Effective [fallback] control", submit=False)
+    )
     submitted = propose(japan, "Effective control over all SALW", submit=True)
     clerk = secretariat(username="clerk")
     revision = Revision.objects.get(document=document, number=1)
@@ -324,6 +335,7 @@ def world(bms7, open_round) -> World:
         slug=bms7.slug,
         element=element,
         draft=draft,
+        discarded=discarded,
         submitted=submitted,
         job=job,
         foreign_element=foreign_element,

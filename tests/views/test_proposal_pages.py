@@ -95,6 +95,14 @@ DRAFT_MATRIX = {
         "secretariat": 404,
         "no_role": 404,
     },
+    "discard": {
+        "anonymous": 302,
+        "own": 302,
+        "other": 404,
+        "chair": 404,
+        "secretariat": 404,
+        "no_role": 404,
+    },
     "mark": {
         "anonymous": 302,
         "own": 403,
@@ -162,6 +170,11 @@ def test_a_draft_is_private_to_its_delegation(client, people, theme, round_1, wh
     if who not in {"own", "anonymous"}:
         assert Proposal.objects.get().status == ProposalStatus.DRAFT
         assert ProposalMark.objects.count() == 0
+    if (who, action) == ("own", "withdraw"):
+        # Withdrawing would publish the draft: it is refused, the draft stays a draft.
+        assert Proposal.objects.get().status == ProposalStatus.DRAFT
+    if (who, action) == ("own", "discard"):
+        assert Proposal.objects.get().status == ProposalStatus.DISCARDED
 
 
 @pytest.mark.parametrize("who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"])
