@@ -90,7 +90,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drafting', '0011_indexes_for_open_counts_and_versions'),
+        ('drafting', '0012_document_version_and_undo'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditevent',
             name='action',
-            field=models.CharField(choices=[('signed_in', 'Signed in'), ('signed_out', 'Signed out'), ('sign_in_failed', 'Failed sign-in'), ('locked_out', 'Locked out after failed sign-ins'), ('otp_enrolled', 'Second factor set up'), ('otp_failed', 'Wrong one-time code'), ('role_changed', 'Role or membership changed'), ('account_changed', 'Account changed'), ('proposal_drafted', 'Proposal drafted'), ('proposal_submitted', 'Proposal submitted'), ('proposal_revised', 'Proposal revised'), ('proposal_withdrawn', 'Proposal withdrawn'), ('proposal_discarded', 'Draft discarded'), ('mark_set', 'Support or opposition recorded'), ('mark_cleared', 'Support or opposition cleared'), ('round_opened', 'Round opened'), ('round_reopened', 'Round reopened'), ('proposal_accepted', 'Proposal accepted'), ('proposal_accepted_changed', 'Accepted with changes'), ('proposal_rejected', 'Proposal rejected'), ('proposal_deferred', 'Proposal deferred'), ('element_composed', 'Text composed by the chair'), ('element_inserted', 'Element inserted'), ('element_moved', 'Element moved'), ('element_status', 'Element status changed'), ('revision_issued', 'Revision issued'), ('export_requested', 'PDF export requested'), ('admin_change', 'Changed in the admin')], max_length=32, verbose_name='action'),
+            field=models.CharField(choices=[('signed_in', 'Signed in'), ('signed_out', 'Signed out'), ('sign_in_failed', 'Failed sign-in'), ('locked_out', 'Locked out after failed sign-ins'), ('otp_enrolled', 'Second factor set up'), ('otp_failed', 'Wrong one-time code'), ('role_changed', 'Role or membership changed'), ('account_changed', 'Account changed'), ('proposal_drafted', 'Proposal drafted'), ('proposal_submitted', 'Proposal submitted'), ('proposal_revised', 'Proposal revised'), ('proposal_withdrawn', 'Proposal withdrawn'), ('proposal_discarded', 'Draft discarded'), ('mark_set', 'Support or opposition recorded'), ('mark_cleared', 'Support or opposition cleared'), ('round_opened', 'Round opened'), ('round_reopened', 'Round reopened'), ('proposal_accepted', 'Proposal accepted'), ('proposal_accepted_changed', 'Accepted with changes'), ('proposal_rejected', 'Proposal rejected'), ('proposal_deferred', 'Proposal deferred'), ('decision_undone', 'Decision undone'), ('element_composed', 'Text composed by the chair'), ('element_inserted', 'Element inserted'), ('element_moved', 'Element moved'), ('element_status', 'Element status changed'), ('revision_issued', 'Revision issued'), ('export_requested', 'PDF export requested'), ('admin_change', 'Changed in the admin')], max_length=32, verbose_name='action'),
         ),
         migrations.AlterField(
             model_name='historicalproposal',
