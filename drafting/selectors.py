@@ -263,12 +263,18 @@ def compilation_entries(
 
 
 def proposals_by_ids(ids: list[int]) -> list[Proposal]:
-    """Proposals with what their compilation block shows, ``mark_summary`` attached (two
+    """Proposals with what their compilation block shows, ``mark_summary`` attached (three
     queries)."""
     found = list(
         Proposal.objects.filter(pk__in=ids)
         .select_related("delegation", "on_behalf_of")
         .defer("patch", "idempotency_key")
+        .prefetch_related(
+            Prefetch(
+                "co_sponsors",
+                queryset=Delegation.objects.only("id", "short_name").order_by("short_name"),
+            )
+        )
     )
     attach_mark_summaries(found)
     return found
@@ -349,4 +355,44 @@ def working_draft_version(document: Document) -> tuple:
         .annotate(e=latest(Element), f=latest(Footnote), d=latest(Document))
         .values_list("pk", "e", "f", "d")
         .get()
+    )
+
+
+def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list:
+    """Invitations to co-sponsor sent to ``delegation`` on this document, newest first, with
+    the proposal each concerns (one query). A draft's names are never sent, so never here."""
+    from drafting.models import CoSponsorInvitation
+    from drafting.models.cosponsorship import SENT_STATUSES
+
+    return list(
+        CoSponsorInvitation.objects.filter(
+            proposal__document=document, delegation=delegation, status__in=SENT_STATUSES
+        )
+        .select_related("proposal", "proposal__delegation", "proposal__element")
+        .only(
+            "id",
+            "status",
+            "updated_at",
+            "delegation_id",
+            "proposal__public_id",
+            "proposal__status",
+            "proposal__kind",
+            "proposal__proposed_text",
+            "proposal__rationale",
+            "proposal__delegation__name",
+            "proposal__element__text",
+            "proposal__element__kind",
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def cosponsor_invitations_of(proposal: Proposal) -> list:
+    """Every invitation of one proposal with its delegation, by the delegation's name."""
+    from drafting.models import CoSponsorInvitation
+
+    return list(
+        CoSponsorInvitation.objects.filter(proposal=proposal)
+        .select_related("delegation")
+        .order_by("delegation__name")
     )

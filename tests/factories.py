@@ -90,3 +90,14 @@ def add_elements(document: Document, *, agenda_items: int, themes_per_item: int)
                 kind="theme",
                 text=f"Theme {theme_position} [with brackets]",
             )
+
+
+def designate_coordinator(meeting: Meeting, group_code: str, delegation_code: str):
+    """The secretariat designates a delegation to speak for a group at a meeting."""
+    from drafting.models import GroupCoordinator
+
+    return GroupCoordinator.objects.create(
+        meeting=meeting,
+        group=Delegation.objects.get(code=group_code),
+        delegation=Delegation.objects.get(code=delegation_code),
+    )
