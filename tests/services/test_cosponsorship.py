@@ -12,6 +12,7 @@ from drafting.models import (
     CoSponsorInvitation,
     Delegation,
     Element,
+    GroupCoordinator,
     Notification,
     Proposal,
     ProposalStatus,
@@ -271,3 +272,19 @@ def test_a_new_text_asks_accepted_co_sponsors_to_confirm_again(japan, kenya, the
     assert any("revised the text" in m for m in _told("ken", proposal))
     cosponsorship_accept(user=kenya, proposal=proposal)
     assert _sponsors(proposal) == {"ken"}
+
+
+def test_the_demo_designates_its_coordinators_and_asks_consent(bms7):
+    """The demo's Kenya speaks for the African Group as its designated coordinator; its
+    co-sponsors are invited, India accepted and is shown, Kenya's invitation waits."""
+    from drafting.demo import demo_accounts_create, demo_round_and_proposals
+
+    demo_accounts_create()
+    assert demo_round_and_proposals() == 3
+    kenyas = Proposal.objects.get(delegation__code="ken")
+    assert kenyas.on_behalf_of.code == "african-group"
+    mexicos = Proposal.objects.get(delegation__code="mex")
+    assert _sponsors(mexicos) == {"ind"}
+    assert (_status(mexicos, "ind"), _status(mexicos, "ken")) == ("accepted", "invited")
+    demo_round_and_proposals()  # again: nothing doubled
+    assert GroupCoordinator.objects.filter(meeting=bms7).count() == 3
