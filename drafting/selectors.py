@@ -137,7 +137,8 @@ def proposals_queryset() -> QuerySet[Proposal]:
 
 
 def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
-    """A delegation's proposals, newest first, with ``mark_summary`` attached (two queries)."""
+    """A delegation's proposals, newest first, with ``mark_summary`` and ``named_co_sponsors``
+    attached (three queries)."""
     found = list(
         Proposal.objects.filter(document=document, delegation=delegation)
         .select_related("on_behalf_of", "reflected_in")
@@ -160,7 +161,26 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
         .order_by("-updated_at", "-id")
     )
     attach_mark_summaries(found)
+    attach_named_co_sponsors(found)
     return found
+
+
+def attach_named_co_sponsors(proposals: list[Proposal]) -> None:
+    """Set ``proposal.named_co_sponsors`` to (accepted, awaiting an answer), short names
+    sorted, for the proposing delegation's own view (one query)."""
+    from drafting.models import CoSponsorInvitation, InvitationStatus
+
+    by_proposal: dict[int, tuple[list[str], list[str]]] = {p.pk: ([], []) for p in proposals}
+    rows = CoSponsorInvitation.objects.filter(
+        proposal_id__in=list(by_proposal),
+        status__in=[InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED],
+    ).values_list("proposal_id", "status", "delegation__short_name")
+    for proposal_id, status, name in rows:
+        accepted, awaiting = by_proposal[proposal_id]
+        (accepted if status == InvitationStatus.ACCEPTED else awaiting).append(name)
+    for proposal in proposals:
+        accepted, awaiting = by_proposal[proposal.pk]
+        proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
 
 
 def visible_proposal(document: Document, public_id: str) -> Proposal:

@@ -288,3 +288,30 @@ def test_the_demo_designates_its_coordinators_and_asks_consent(bms7):
     assert (_status(mexicos, "ind"), _status(mexicos, "ken")) == ("accepted", "invited")
     demo_round_and_proposals()  # again: nothing doubled
     assert GroupCoordinator.objects.filter(meeting=bms7).count() == 3
+
+
+def test_co_sponsors_named_before_consent_become_invitations(japan, theme, open_round):
+    """The migration: co-sponsors stored before this change (named without consent) are
+    no longer shown; a submitted proposal's are invited and told, a draft's kept as named,
+    groups dropped."""
+    import importlib
+    from pathlib import Path
+
+    from django.apps import apps
+
+    import drafting.migrations
+
+    name = next(
+        path.stem for path in Path(drafting.migrations.__file__).parent.glob("*_consent.py")
+    )
+    migration = importlib.import_module(f"drafting.migrations.{name}")
+    submitted = _propose(japan, theme)
+    draft = _propose(japan, theme, submit=False, text="Effective [and] control")
+    submitted.co_sponsors.add(*_delegations("ken", "african-group"))
+    draft.co_sponsors.add(*_delegations("mex"))
+
+    migration.co_sponsors_become_invitations(apps, None)
+    assert _sponsors(submitted) == set() and _sponsors(draft) == set()
+    assert _status(submitted, "ken") == "invited" and len(_told("ken", submitted)) == 1
+    assert _status(draft, "mex") == "named" and _told("mex", draft) == []
+    assert not CoSponsorInvitation.objects.filter(delegation__code="african-group").exists()

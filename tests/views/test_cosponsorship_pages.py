@@ -91,6 +91,9 @@ def test_today_co_sponsors_named_by_japan_are_invited_not_shown(
     sent = client.post(_propose_url(theme), _form(theme, co_sponsors=_ids("ken", "mex")))
     assert sent.status_code == 302
     proposal = Proposal.objects.get()
+    own_page = client.get(reverse("delegation_page", args=["bms7"])).text
+    assert "invited to co-sponsor, no answer yet: Kenya, Mexico" in own_page
+    assert "co-sponsored by" not in own_page
     detail, compilation, pdf_text = _pages(client, people, bms7, proposal)
     assert "Kenya" not in detail and "Mexico" not in detail
     assert "co-sponsored by" not in compilation and "co-sponsored by" not in pdf_text
@@ -108,6 +111,10 @@ def test_today_co_sponsors_named_by_japan_are_invited_not_shown(
     assert accepted["Location"] == reverse("delegation_page", args=["bms7"])
 
     detail, compilation, pdf_text = _pages(client, people, bms7, proposal)
+    client.force_login(people["japan"])
+    own_page = client.get(reverse("delegation_page", args=["bms7"])).text
+    assert "co-sponsored by Kenya" in own_page
+    assert "no answer yet: Mexico" in own_page
     assert "<dt>Co-sponsors</dt><dd>Kenya</dd>" in detail
     assert "co-sponsored by Kenya" in compilation and "Mexico" not in compilation
     assert "co-sponsored by Kenya" in pdf_text and "Mexico" not in pdf_text
