@@ -416,3 +416,18 @@ def cosponsor_invitations_of(proposal: Proposal) -> list:
         .select_related("delegation")
         .order_by("delegation__name")
     )
+
+
+def cosponsor_invitation_to(proposal: Proposal, delegation: Delegation):
+    """The invitation to co-sponsor this proposal sent to ``delegation``, or None (a draft's
+    names are never sent)."""
+    from drafting.models import CoSponsorInvitation
+    from drafting.models.cosponsorship import SENT_STATUSES
+
+    return (
+        CoSponsorInvitation.objects.filter(
+            proposal=proposal, delegation=delegation, status__in=SENT_STATUSES
+        )
+        .only("id", "status", "proposal_id", "delegation_id")
+        .first()
+    )

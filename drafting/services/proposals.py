@@ -421,6 +421,8 @@ def proposal_revise(
 
     ``expected_version`` is the version the user opened: when another delegate of the same
     delegation saved in between, :class:`StaleVersion` is raised and nothing is written.
+    Co-sponsors follow :mod:`cosponsorship`: new names are invited, dropped names removed,
+    and a new text or kind asks accepted co-sponsors to confirm again.
     """
     locked = _locked_for_edit(user, proposal)
     if locked.version != expected_version:

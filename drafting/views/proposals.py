@@ -24,8 +24,7 @@ from drafting.errors import (
     StaleVersion,
 )
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
-from drafting.models import ConsultationRound, CoSponsorInvitation, InvitationStatus, ProposalKind
-from drafting.models.cosponsorship import SENT_STATUSES
+from drafting.models import ConsultationRound, InvitationStatus, ProposalKind
 from drafting.services import cosponsorship
 from drafting.services import proposals as services
 from drafting.services.idempotency import new_key, request_key
@@ -226,13 +225,7 @@ def _cosponsorship_context(proposal, delegation) -> dict:
                 if invitation.status != InvitationStatus.REMOVED
             ]
         }
-    invitation = (
-        CoSponsorInvitation.objects.filter(
-            proposal=proposal, delegation=delegation, status__in=SENT_STATUSES
-        )
-        .only("id", "status", "proposal_id", "delegation_id")
-        .first()
-    )
+    invitation = selectors.cosponsor_invitation_to(proposal, delegation)
     return {
         "own_invitation": invitation,
         "can_answer": invitation is not None and proposal.status in cosponsorship.OPEN_STATUSES,
