@@ -11,6 +11,7 @@ from drafting.models import (
     Document,
     Element,
     Footnote,
+    GroupCoordinator,
     Meeting,
     Revision,
 )
@@ -49,6 +50,18 @@ class DelegateProfileAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "delegation"]
     search_fields = ["user__username", "delegation__name"]
     autocomplete_fields = ["delegation"]
+
+
+@admin.register(GroupCoordinator)
+class GroupCoordinatorAdmin(SimpleHistoryAdmin):
+    """The secretariat designates which delegation speaks for each group at a meeting: only
+    that delegation proposes "on behalf of" the group."""
+
+    list_display = ["group", "delegation", "meeting"]
+    list_filter = ["meeting"]
+    list_select_related = ["group", "delegation", "meeting"]
+    search_fields = ["group__name", "delegation__name"]
+    autocomplete_fields = ["group", "delegation"]
 
 
 @admin.register(Document)

@@ -45,6 +45,7 @@ from drafting import audit
 from drafting.models import (
     AuditEvent,
     ConsultationRound,
+    CoSponsorInvitation,
     DelegateProfile,
     Delegation,
     Document,
@@ -52,6 +53,7 @@ from drafting.models import (
     ElementChange,
     ExportJob,
     Footnote,
+    GroupCoordinator,
     Meeting,
     Notification,
     Proposal,
@@ -88,9 +90,10 @@ primary keys; auth groups have no pk (matched by name), users name their groups 
 permissions by natural key; times are ISO 8601 with microseconds; binary fields (the PDF
 bytes) are base64. Models, in order: auth groups and users (every user with a role or a
 delegate profile, and every user the meeting's records name), delegations, their members and
-delegate profiles with their history, then the meeting, its document, revisions, elements,
-footnotes, consultation rounds, proposals (with every version: the django-simple-history
-rows, co-sponsors included), marks, element changes, notifications, revision PDFs and
+delegate profiles with their history, then the meeting, its group coordinators, its
+document, revisions, elements, footnotes, consultation rounds, proposals (with every version:
+the django-simple-history rows, co-sponsors included), marks, co-sponsorship invitations,
+element changes, notifications, revision PDFs and
 finished PDF export jobs. Import refuses a file of another format or version, a checksum
 that does not match, a database whose drafting migrations differ from the file's, and a
 database that already holds the meeting; it writes all or nothing."""
@@ -148,6 +151,8 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         _history(DelegateProfile).objects.all(),
         Meeting.objects.filter(pk=meeting.pk),
         _history(Meeting).objects.filter(id=meeting.pk),
+        GroupCoordinator.objects.filter(meeting_id=meeting.pk),
+        _history(GroupCoordinator).objects.filter(meeting_id=meeting.pk),
         Document.objects.filter(meeting_id=meeting.pk),
         _history(Document).objects.filter(Q(id__in=live_documents) | Q(meeting_id=meeting.pk)),
         Revision.objects.filter(in_document),
@@ -165,6 +170,8 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         ),
         ProposalMark.objects.filter(of_marked),
         _history(ProposalMark).objects.filter(of_marked),
+        CoSponsorInvitation.objects.filter(of_marked),
+        _history(CoSponsorInvitation).objects.filter(of_marked),
         ElementChange.objects.filter(in_document),
         _through(ElementChange, "proposals").objects.filter(
             elementchange_id__in=ElementChange.objects.filter(in_document).values("pk")

@@ -60,8 +60,39 @@ def demo_accounts_create() -> list[tuple[DemoAccount, str]]:
     return created
 
 
+# The groups the secretariat designated demo delegations to speak for (group, coordinator):
+# only a designated coordinator proposes "on behalf of" a group.
+DEMO_COORDINATORS = (
+    ("african-group", "ken"),
+    ("non-aligned-movement", "ind"),
+    ("grulac", "mex"),
+)
+
+
+@transaction.atomic
+def demo_group_coordinators(meeting_slug: str = "bms7") -> None:
+    """Designate the demo coordinators of groups for the meeting (idempotent)."""
+    from drafting.models import GroupCoordinator, Meeting
+
+    meeting = Meeting.objects.get(slug=meeting_slug)
+    secretariat = get_user_model().objects.filter(username="secretariat").first()
+    for group_code, delegation_code in DEMO_COORDINATORS:
+        coordinator = GroupCoordinator.objects.filter(
+            meeting=meeting, group__code=group_code
+        ).first() or GroupCoordinator(
+            meeting=meeting, group=Delegation.objects.get(code=group_code)
+        )
+        delegation = Delegation.objects.get(code=delegation_code)
+        if coordinator.pk is None or coordinator.delegation_id != delegation.pk:
+            coordinator.delegation = delegation
+            coordinator._history_user = secretariat
+            coordinator._change_reason = "Demo coordinator"
+            coordinator.save()
+
+
 DEMO_PROPOSALS = (
-    # (delegate, element text, kind, proposed text, rationale, supporters, opponents)
+    # (delegate, element text, kind, proposed text, rationale, supporters, opponents,
+    #  on behalf of (group code), co-sponsors invited {username: accepts?})
     (
         "kenya",
         "Effective control over SALW",
@@ -70,6 +101,8 @@ DEMO_PROPOSALS = (
         "Ammunition fuels armed violence as much as the weapons themselves.",
         ("india",),
         ("japan",),
+        "african-group",
+        {},
     ),
     (
         "eu",
@@ -79,6 +112,8 @@ DEMO_PROPOSALS = (
         "Agreed language from the RevCon3 outcome.",
         ("mexico", "japan"),
         (),
+        None,
+        {},
     ),
     (
         "mexico",
@@ -88,6 +123,9 @@ DEMO_PROPOSALS = (
         "Not all delegations accept ammunition in the scope of the PoA.",
         (),
         ("kenya",),
+        None,
+        # India accepts; Kenya finds the invitation on its My delegation page.
+        {"india": True, "kenya": False},
     ),
 )
 
@@ -101,6 +139,7 @@ def demo_round_and_proposals() -> int:
     from django.utils import timezone
 
     from drafting.models import ConsultationRound, Document, Element, Proposal
+    from drafting.services.cosponsorship import cosponsorship_accept
     from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
 
     user_model = get_user_model()
@@ -114,19 +153,38 @@ def demo_round_and_proposals() -> int:
             opens_at=now - timedelta(hours=1),
             deadline=now + timedelta(days=7),
         )
+    demo_group_coordinators(document.meeting.slug)
     if Proposal.objects.filter(document=document).exists():
         return 0
-    for username, element_text, kind, text, rationale, supporters, opponents in DEMO_PROPOSALS:
+    users = {user.username: user for user in user_model.objects.all()}
+    for (
+        username,
+        element_text,
+        kind,
+        text,
+        rationale,
+        supporters,
+        opponents,
+        behalf,
+        invited,
+    ) in DEMO_PROPOSALS:
         proposal = proposal_create(
-            user=user_model.objects.get(username=username),
+            user=users[username],
             element=Element.objects.get(document=document, text=element_text),
-            content=ProposalContent(kind=kind, proposed_text=text, rationale=rationale),
+            content=ProposalContent(
+                kind=kind,
+                proposed_text=text,
+                rationale=rationale,
+                on_behalf_of=Delegation.objects.get(code=behalf) if behalf else None,
+                co_sponsors=[users[name].delegate_profile.delegation for name in invited],
+            ),
             idempotency_key=uuid.uuid4(),
             submit=True,
         )
+        for name, accepts in invited.items():
+            if accepts:
+                cosponsorship_accept(user=users[name], proposal=proposal)
         for stance, names in (("support", supporters), ("oppose", opponents)):
             for name in names:
-                mark_set(
-                    user=user_model.objects.get(username=name), proposal=proposal, stance=stance
-                )
+                mark_set(user=users[name], proposal=proposal, stance=stance)
     return len(DEMO_PROPOSALS)

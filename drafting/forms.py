@@ -9,6 +9,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from drafting.models import Delegation, MarkStance, ProposalKind
+from drafting.models.meeting import GROUP_KINDS
+from drafting.services.cosponsorship import coordinated_groups
 from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
 from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE
 
@@ -34,6 +36,31 @@ class QuickSelectMultiple(forms.SelectMultiple):
             flatatt(final_attrs),
             mark_safe(options),  # noqa: S308
         )
+
+
+class CoSponsorsField(forms.ModelMultipleChoiceField):
+    """Co-sponsors: States only. A group or organization sent anyway (the list does not offer
+    them) is refused by name, not as an unknown choice."""
+
+    def clean(self, value):
+        chosen = [str(item) for item in (value or []) if str(item).isascii()]
+        ids = [int(item) for item in chosen if item.isdigit() and len(item) <= 9]
+        groups = sorted(
+            Delegation.objects.filter(pk__in=ids, kind__in=GROUP_KINDS).values_list(
+                "short_name", flat=True
+            )
+        )
+        if groups:
+            raise forms.ValidationError(
+                _(
+                    "%(groups)s: groups of States and organizations cannot co-sponsor. Name "
+                    "their member States, or ask the group's coordinator to propose on its "
+                    "behalf."
+                ),
+                code="group",
+                params={"groups": ", ".join(groups)},
+            )
+        return super().clean(value)
 
 
 class ProposalForm(forms.Form):
@@ -67,22 +94,34 @@ class ProposalForm(forms.Form):
         required=False,
         empty_label=_("my delegation only"),
     )
-    co_sponsors = forms.ModelMultipleChoiceField(
+    co_sponsors = CoSponsorsField(
         label=_("Co-sponsors"),
         queryset=Delegation.objects.none(),
         required=False,
         widget=QuickSelectMultiple(attrs={"size": 6}),
-        help_text=_("Hold Ctrl (or ⌘) to choose several."),
+        help_text=_(
+            "Each is invited, and shown as co-sponsor only once it accepts. Hold Ctrl (or ⌘) "
+            "to choose several."
+        ),
     )
     base_text_seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, delegation: Delegation, **kwargs):
+    def __init__(self, *args, delegation: Delegation, meeting_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["on_behalf_of"].queryset = delegation.groups.order_by("name")
-        self.fields["co_sponsors"].queryset = Delegation.objects.exclude(pk=delegation.pk).order_by(
-            "name"
+        self.meeting_id = meeting_id
+        # Only the groups the secretariat designated this delegation to speak for.
+        self.fields["on_behalf_of"].queryset = coordinated_groups(
+            meeting_id=meeting_id, delegation=delegation
+        )
+        self.fields["on_behalf_of"].help_text = _(
+            "Offered for the groups your delegation coordinates at this meeting."
+        )
+        self.fields["co_sponsors"].queryset = (
+            Delegation.objects.exclude(pk=delegation.pk)
+            .exclude(kind__in=GROUP_KINDS)
+            .order_by("name")
         )
         if not self.is_bound and "idempotency_key" not in self.initial:
             self.initial["idempotency_key"] = uuid.uuid4()

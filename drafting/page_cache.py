@@ -202,7 +202,7 @@ def compilation_blocks(
 
     Blocks are kept per version of the proposal and its marks (``entry.version``), language,
     meeting and delegation names: a page view reads them in one pass and renders only the
-    proposals written since (two queries).
+    proposals written since (three queries).
     """
     context = f"{meeting.slug}:{get_language()}:{selectors.delegations_version()}"
     keys = [f"{entry.id}:{entry.version}:{context}" for entry in entries]

@@ -21,6 +21,7 @@ SECRETARIAT_PERMISSIONS = {
     ("drafting", "meeting"): ("add", "change", "view"),
     ("drafting", "delegation"): ("add", "change", "view"),
     ("drafting", "delegateprofile"): ("add", "change", "delete", "view"),
+    ("drafting", "groupcoordinator"): ("add", "change", "delete", "view"),
     ("drafting", "document"): ("add", "change", "view"),
     ("drafting", "element"): ("view",),
     ("drafting", "footnote"): ("view",),

@@ -138,7 +138,8 @@ def proposals_queryset() -> QuerySet[Proposal]:
 
 
 def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
-    """A delegation's proposals, newest first, with ``mark_summary`` attached (two queries)."""
+    """A delegation's proposals, newest first, with ``mark_summary`` and ``named_co_sponsors``
+    attached (three queries)."""
     found = list(
         Proposal.objects.filter(document=document, delegation=delegation)
         .select_related("on_behalf_of", "reflected_in")
@@ -163,7 +164,26 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
         .order_by("-updated_at", "-id")
     )
     attach_mark_summaries(found)
+    attach_named_co_sponsors(found)
     return found
+
+
+def attach_named_co_sponsors(proposals: list[Proposal]) -> None:
+    """Set ``proposal.named_co_sponsors`` to (accepted, awaiting an answer), short names
+    sorted, for the proposing delegation's own view (one query)."""
+    from drafting.models import CoSponsorInvitation, InvitationStatus
+
+    by_proposal: dict[int, tuple[list[str], list[str]]] = {p.pk: ([], []) for p in proposals}
+    rows = CoSponsorInvitation.objects.filter(
+        proposal_id__in=list(by_proposal),
+        status__in=[InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED],
+    ).values_list("proposal_id", "status", "delegation__short_name")
+    for proposal_id, status, name in rows:
+        accepted, awaiting = by_proposal[proposal_id]
+        (accepted if status == InvitationStatus.ACCEPTED else awaiting).append(name)
+    for proposal in proposals:
+        accepted, awaiting = by_proposal[proposal.pk]
+        proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
 
 
 def visible_proposal(document: Document, public_id: str) -> Proposal:
@@ -268,12 +288,18 @@ def compilation_entries(
 
 
 def proposals_by_ids(ids: list[int]) -> list[Proposal]:
-    """Proposals with what their compilation block shows, ``mark_summary`` attached (two
+    """Proposals with what their compilation block shows, ``mark_summary`` attached (three
     queries)."""
     found = list(
         Proposal.objects.filter(pk__in=ids)
         .select_related("delegation", "on_behalf_of")
         .defer("patch", "idempotency_key")
+        .prefetch_related(
+            Prefetch(
+                "co_sponsors",
+                queryset=Delegation.objects.only("id", "short_name").order_by("short_name"),
+            )
+        )
     )
     attach_mark_summaries(found)
     return found
@@ -354,4 +380,59 @@ def working_draft_version(document: Document) -> tuple:
         .annotate(e=latest(Element), f=latest(Footnote), d=latest(Document))
         .values_list("pk", "e", "f", "d")
         .get()
+    )
+
+
+def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list:
+    """Invitations to co-sponsor sent to ``delegation`` on this document, newest first, with
+    the proposal each concerns (one query). A draft's names are never sent, so never here."""
+    from drafting.models import CoSponsorInvitation
+    from drafting.models.cosponsorship import SENT_STATUSES
+
+    return list(
+        CoSponsorInvitation.objects.filter(
+            proposal__document=document, delegation=delegation, status__in=SENT_STATUSES
+        )
+        .select_related("proposal", "proposal__delegation", "proposal__element")
+        .only(
+            "id",
+            "status",
+            "updated_at",
+            "delegation_id",
+            "proposal__public_id",
+            "proposal__status",
+            "proposal__kind",
+            "proposal__proposed_text",
+            "proposal__rationale",
+            "proposal__delegation__name",
+            "proposal__element__text",
+            "proposal__element__kind",
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def cosponsor_invitations_of(proposal: Proposal) -> list:
+    """Every invitation of one proposal with its delegation, by the delegation's name."""
+    from drafting.models import CoSponsorInvitation
+
+    return list(
+        CoSponsorInvitation.objects.filter(proposal=proposal)
+        .select_related("delegation")
+        .order_by("delegation__name")
+    )
+
+
+def cosponsor_invitation_to(proposal: Proposal, delegation: Delegation):
+    """The invitation to co-sponsor this proposal sent to ``delegation``, or None (a draft's
+    names are never sent)."""
+    from drafting.models import CoSponsorInvitation
+    from drafting.models.cosponsorship import SENT_STATUSES
+
+    return (
+        CoSponsorInvitation.objects.filter(
+            proposal=proposal, delegation=delegation, status__in=SENT_STATUSES
+        )
+        .only("id", "status", "proposal_id", "delegation_id")
+        .first()
     )

@@ -54,6 +54,11 @@ urlpatterns = [
         name="proposal_mark",
     ),
     path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/cosponsorship/",
+        proposals.proposal_cosponsorship,
+        name="proposal_cosponsorship",
+    ),
+    path(
         "m/<slug:slug>/proposals/<uuid:public_id>/<str:action>/",
         proposals.proposal_action,
         name="proposal_action",

@@ -103,3 +103,14 @@ def issue_form_fields(slug: str = "bms7") -> dict[str, str]:
         "number": str(0 if last is None else last.number + 1),
         "draft_version": str(document.version),
     }
+
+
+def designate_coordinator(meeting: Meeting, group_code: str, delegation_code: str):
+    """The secretariat designates a delegation to speak for a group at a meeting."""
+    from drafting.models import GroupCoordinator
+
+    return GroupCoordinator.objects.create(
+        meeting=meeting,
+        group=Delegation.objects.get(code=group_code),
+        delegation=Delegation.objects.get(code=delegation_code),
+    )

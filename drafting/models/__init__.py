@@ -1,6 +1,16 @@
 from drafting.models.audit import AuditAction, AuditEvent
+from drafting.models.cosponsorship import (
+    CoSponsorInvitation,
+    InvitationStatus,
+)
 from drafting.models.document import Document, Element, ElementKind, ElementStatus, Footnote
-from drafting.models.meeting import DelegateProfile, Delegation, DelegationKind, Meeting
+from drafting.models.meeting import (
+    DelegateProfile,
+    Delegation,
+    DelegationKind,
+    GroupCoordinator,
+    Meeting,
+)
 from drafting.models.proposal import (
     PRIVATE_STATUSES,
     VISIBLE_STATUSES,
@@ -21,6 +31,7 @@ __all__ = [
     "VISIBLE_STATUSES",
     "AuditAction",
     "AuditEvent",
+    "CoSponsorInvitation",
     "ConsultationRound",
     "DelegateProfile",
     "Delegation",
@@ -32,6 +43,8 @@ __all__ = [
     "ElementStatus",
     "ExportJob",
     "Footnote",
+    "GroupCoordinator",
+    "InvitationStatus",
     "MarkStance",
     "Meeting",
     "Notification",

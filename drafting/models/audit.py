@@ -45,6 +45,11 @@ class AuditAction(models.TextChoices):
     REVISION_ISSUED = "revision_issued", _("Revision issued")
     EXPORT_REQUESTED = "export_requested", _("PDF export requested")
     ADMIN_CHANGE = "admin_change", _("Changed in the admin")
+    COSPONSOR_INVITED = "cosponsor_invited", _("Invited to co-sponsor")
+    COSPONSOR_ACCEPTED = "cosponsor_accepted", _("Co-sponsorship accepted")
+    COSPONSOR_DECLINED = "cosponsor_declined", _("Co-sponsorship declined")
+    COSPONSOR_WITHDRAWN = "cosponsor_withdrawn", _("Co-sponsorship withdrawn")
+    COSPONSOR_REMOVED = "cosponsor_removed", _("Co-sponsor removed by the proposer")
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,7 @@
 """Meetings, delegations and the delegates who act for them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,10 @@ class DelegationKind(models.TextChoices):
     IGO = "igo", _("intergovernmental organization")
 
 
+# Delegations that speak for others: they propose "on behalf of", they never co-sponsor.
+GROUP_KINDS = (DelegationKind.GROUP, DelegationKind.IGO)
+
+
 class Delegation(models.Model):
     """A State, an observer State, or a group speaking on behalf of its members."""
 
@@ -77,7 +82,7 @@ class Delegation(models.Model):
 
     @property
     def is_group(self) -> bool:
-        return self.kind in {DelegationKind.GROUP, DelegationKind.IGO}
+        return self.kind in GROUP_KINDS
 
 
 class DelegateProfile(models.Model):
@@ -97,3 +102,61 @@ class DelegateProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.delegation})"
+
+
+class GroupCoordinator(models.Model):
+    """The delegation the secretariat designated to speak for a group at one meeting.
+
+    Only the coordinator proposes "on behalf of" the group: membership alone is not enough.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="group_coordinators",
+        verbose_name=_("meeting"),
+    )
+    group = models.ForeignKey(
+        Delegation,
+        on_delete=models.PROTECT,
+        related_name="coordinators",
+        verbose_name=_("group"),
+        limit_choices_to={"kind__in": GROUP_KINDS},
+    )
+    delegation = models.ForeignKey(
+        Delegation,
+        on_delete=models.PROTECT,
+        related_name="groups_coordinated",
+        verbose_name=_("coordinator"),
+        limit_choices_to={"kind__in": [DelegationKind.MEMBER_STATE, DelegationKind.OBSERVER_STATE]},
+        help_text=_("A State member of the group, which speaks for it at this meeting."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("group coordinator")
+        verbose_name_plural = _("group coordinators")
+        ordering = ["meeting", "group__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "group"], name="group_coordinator_one_per_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegation} for {self.group}"
+
+    def clean(self) -> None:
+        if self.group_id is None or self.delegation_id is None:
+            return
+        if not self.group.is_group:
+            raise ValidationError({"group": _("Choose a group of States or an organization.")})
+        if self.delegation.is_group:
+            raise ValidationError({"delegation": _("A group cannot coordinate another group.")})
+        if not self.group.members.filter(pk=self.delegation_id).exists():
+            raise ValidationError(
+                {
+                    "delegation": _("%(delegation)s is not a member of %(group)s.")
+                    % {"delegation": self.delegation.short_name, "group": self.group.short_name}
+                }
+            )

@@ -41,6 +41,7 @@ from drafting.models import (
 )
 from drafting.models.audit import AuditAction
 from drafting.models.proposal import VISIBLE_STATUSES
+from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 
@@ -154,16 +155,22 @@ def _validated(
                 _("An empty bullet has no text to amend: choose “fill the empty bullet”.")
             ]
 
-    if (
-        content.on_behalf_of is not None
-        and not content.on_behalf_of.members.filter(pk=delegation.pk).exists()
-    ):
-        problems["on_behalf_of"] = [
-            _("%(delegation)s is not a member of %(group)s.")
-            % {"delegation": delegation.short_name, "group": content.on_behalf_of.short_name}
-        ]
-    if any(sponsor.pk == delegation.pk for sponsor in content.co_sponsors):
-        problems["co_sponsors"] = [_("Your own delegation cannot co-sponsor its proposal.")]
+    if content.on_behalf_of is not None:
+        meeting_id = (
+            Document.objects.filter(pk=element.document_id)
+            .values_list("meeting_id", flat=True)
+            .first()
+        )
+        behalf_problems = cosponsorship.on_behalf_problems(
+            meeting_id=meeting_id, delegation=delegation, group=content.on_behalf_of
+        )
+        if behalf_problems:
+            problems["on_behalf_of"] = behalf_problems
+    sponsor_problems = cosponsorship.co_sponsor_problems(
+        delegation=delegation, co_sponsors=content.co_sponsors
+    )
+    if sponsor_problems:
+        problems["co_sponsors"] = sponsor_problems
     return base_text, proposed, problems
 
 
@@ -361,9 +368,9 @@ def _draft_create(
     except IntegrityError:
         # The same request raced past the check (another element's lock): the first one won.
         return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key), False
-    if content.co_sponsors:
-        proposal.co_sponsors.set(content.co_sponsors)
     record_acts(action=action, user=user, result=proposal)
+    if content.co_sponsors:
+        cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     return proposal, True
 
 
@@ -401,6 +408,9 @@ def _submit(proposal: Proposal, user) -> None:
     proposal.round = round_
     proposal.submitted_at = proposal.submitted_at or timezone.now()
     _save(proposal, user, "Submitted" if first_time else "Revised after submission")
+    if first_time:
+        # Co-sponsors named in the draft are invited now that the proposal is visible.
+        cosponsorship.invitations_send(user=user, proposal=proposal)
 
 
 @idempotent("proposal_revise")
@@ -418,6 +428,8 @@ def proposal_revise(
 
     ``expected_version`` is the version the user opened: when another delegate of the same
     delegation saved in between, :class:`StaleVersion` is raised and nothing is written.
+    Co-sponsors follow :mod:`cosponsorship`: new names are invited, dropped names removed,
+    and a new text or kind asks accepted co-sponsors to confirm again.
     """
     locked = _locked_for_edit(user, proposal)
     if locked.version != expected_version:
@@ -439,6 +451,7 @@ def proposal_revise(
     if problems:
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
+    text_changed = (locked.kind, locked.proposed_text) != (content.kind, proposed)
     locked.kind = content.kind
     locked.new_element_kind = content.new_element_kind if locked.is_insert else ""
     locked.set_texts(base_text, proposed)
@@ -446,15 +459,19 @@ def proposal_revise(
     locked.on_behalf_of = content.on_behalf_of
     locked.author = user
     locked.version += 1
-    if locked.status in {ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}:
+    was_draft = locked.status == ProposalStatus.DRAFT
+    if was_draft:
+        _save(locked, user, "Draft revised")
+        # Kept as named; sent by _submit below, or when the draft is submitted.
+        cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
+    if not was_draft or submit:
         _submit(locked, user)
+    if not was_draft:
         _tell_markers_of_new_version(locked, earlier_version=locked.version - 1)
-    elif submit:
-        _save(locked, user, "Draft revised")
-        _submit(locked, user)
-    else:
-        _save(locked, user, "Draft revised")
-    locked.co_sponsors.set(content.co_sponsors)
+        cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
+        if text_changed:
+            # Consent was given to the text: co-sponsors confirm the new one again.
+            cosponsorship.acceptances_reopen(user=user, proposal=locked)
     return locked
 
 

@@ -38,6 +38,7 @@ def block_words(slug: str) -> dict[str, Any]:
         "supported": escape(_("Supported by:")),
         "opposed": escape(_("opposed by:")),
         "earlier": escape(_("Given to an earlier version, no longer counted:")),
+        "co_sponsored": escape(_("co-sponsored by")),
     }
 
 
@@ -47,6 +48,10 @@ def proposal_block(proposal, segments, marks, words: dict[str, Any]) -> str:
     public_id = str(proposal.public_id)
     url = escape(words["detail"].replace(str(ANY_PROPOSAL), public_id))
     behalf = f" {escape(behalf_text(proposal))}" if proposal.on_behalf_of_id else ""
+    # Accepted co-sponsors only (an invitation not yet accepted names nobody).
+    sponsors = [sponsor.short_name for sponsor in proposal.co_sponsors.all()]
+    if sponsors:
+        behalf += f"; {words['co_sponsored']} {escape(', '.join(sponsors))}"
     parts = [
         f'<li class="compiled-proposal"><p class="who"><a href="{url}">'
         f"{escape(proposal.delegation.name)}</a>{behalf} · {words['kinds'][proposal.kind]} "

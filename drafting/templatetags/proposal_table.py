@@ -25,6 +25,9 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
         return mark_safe(f'<tr><td colspan="5">{escape(empty_text)}</td></tr>')  # noqa: S308
     detail = reverse("proposal_detail", args=[meeting.slug, ANY_PROPOSAL])
     deletion = escape(_("(deletion)"))
+    co_sponsored = escape(_("co-sponsored by"))
+    invited = escape(_("invited to co-sponsor, no answer yet:"))
+    to_invite = escape(_("co-sponsors to invite on submission:"))
     # Once per table: get_FOO_display builds and hashes the lazy choices on every call.
     labels = proposal_labels()
     kinds = {value: capfirst(label) for value, label in labels["kinds"].items()}
@@ -35,6 +38,12 @@ def proposal_rows(rows, meeting, empty_text: str) -> SafeString:
         behalf = ""
         if proposal.on_behalf_of_id:
             behalf = f'<br><span class="muted">{escape(behalf_text(proposal))}</span>'
+        accepted, awaiting = getattr(proposal, "named_co_sponsors", ((), ()))
+        if accepted:
+            behalf += f'<br><span class="muted">{co_sponsored} {escape(", ".join(accepted))}</span>'
+        if awaiting:
+            label = to_invite if proposal.status == "draft" else invited
+            behalf += f'<br><span class="muted">{label} {escape(", ".join(awaiting))}</span>'
         if proposal.kind == "comment":
             change = escape(Truncator(proposal.rationale).words(20, truncate=" …"))
         else:

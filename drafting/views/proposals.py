@@ -24,7 +24,14 @@ from drafting.errors import (
     StaleVersion,
 )
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
-from drafting.models import PRIVATE_STATUSES, ConsultationRound, ProposalKind, ProposalStatus
+from drafting.models import (
+    PRIVATE_STATUSES,
+    ConsultationRound,
+    InvitationStatus,
+    ProposalKind,
+    ProposalStatus,
+)
+from drafting.services import cosponsorship
 from drafting.services import proposals as services
 from drafting.services.idempotency import new_key, request_key
 from drafting.text import diff, validation
@@ -57,7 +64,9 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     }
     if request.GET.get("kind") in ProposalKind.values:
         initial["kind"] = request.GET["kind"]
-    form = ProposalForm(request.POST or None, initial=initial, delegation=delegation)
+    form = ProposalForm(
+        request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
+    )
     notice, unavailable = None, False
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,7 +136,7 @@ def _rebased_form(request, form, moved: BaseTextMoved, delegation):
             "The text of this element changed while you were writing, and your change no "
             "longer applies to it. Your text is kept below; compare it with the current text."
         )
-    new_form = ProposalForm(data, delegation=delegation)
+    new_form = ProposalForm(data, delegation=delegation, meeting_id=form.meeting_id)
     new_form.is_valid()
     new_form.typed_text = typed
     return new_form, notice
@@ -213,6 +222,27 @@ def _detail_context(request, meeting, proposal, mark_form=None):
             }
         ),
         "versions": versions[:20],
+        **_cosponsorship_context(proposal, delegation),
+    }
+
+
+def _cosponsorship_context(proposal, delegation) -> dict:
+    """The invited delegation's own invitation (to answer it), and for the proposing
+    delegation where each name it gave stands. Others see only accepted co-sponsors."""
+    if delegation is None:
+        return {}
+    if delegation.pk == proposal.delegation_id:
+        return {
+            "named_co_sponsors": [
+                invitation
+                for invitation in selectors.cosponsor_invitations_of(proposal)
+                if invitation.status != InvitationStatus.REMOVED
+            ]
+        }
+    invitation = selectors.cosponsor_invitation_to(proposal, delegation)
+    return {
+        "own_invitation": invitation,
+        "can_answer": invitation is not None and proposal.status in cosponsorship.OPEN_STATUSES,
     }
 
 
@@ -237,12 +267,15 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         "new_element_kind": proposal.new_element_kind,
         "rationale": proposal.rationale,
         "on_behalf_of": proposal.on_behalf_of,
-        "co_sponsors": list(proposal.co_sponsors.all()),
+        # Every name still given (invited and accepted alike), so saving keeps them.
+        "co_sponsors": cosponsorship.invitations_named(proposal),
         # A fresh key for this edit (the proposal's own key was its creation's).
         "idempotency_key": new_key(),
         "version": proposal.version,
     }
-    form = ProposalForm(request.POST or None, initial=initial, delegation=delegation)
+    form = ProposalForm(
+        request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
+    )
     notice = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -378,8 +411,47 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
             "open_round": services.open_round(meeting.document),
             "notifications": selectors.notifications_of(delegation),
+            "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
+            "open_statuses": cosponsorship.OPEN_STATUSES,
         },
     )
+
+
+@login_required
+@require_POST
+def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    """The invited delegation accepts, declines, or withdraws its co-sponsorship. Only a
+    delegate of a delegation invited to this proposal acts on its own invitation."""
+    meeting, _delegation = _delegate_context(request, slug)
+    proposal = selectors.visible_proposal(meeting.document, public_id)
+    if not permissions.can_view_proposal(request.user, proposal):
+        raise Http404
+    action = request.POST.get("action", "")
+    step = {
+        "accept": cosponsorship.cosponsorship_accept,
+        "decline": cosponsorship.cosponsorship_decline,
+        "withdraw": cosponsorship.cosponsorship_withdraw,
+    }.get(action)
+    if step is None:
+        raise Http404
+    try:
+        step(user=request.user, proposal=proposal)
+    except NotAllowed as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            {
+                "accept": _("Your delegation now co-sponsors this proposal."),
+                "decline": _("Your delegation declined to co-sponsor this proposal."),
+                "withdraw": _("Your delegation no longer co-sponsors this proposal."),
+            }[action],
+        )
+    if request.POST.get("next") == "delegation":
+        return redirect("delegation_page", meeting.slug)
+    return redirect(_proposal_url(meeting, proposal))
 
 
 @login_required

@@ -38,6 +38,7 @@ from drafting.models import (
 )
 from drafting.roles import ensure_role_groups
 from drafting.selectors import working_draft_snapshot
+from drafting.services.cosponsorship import cosponsorship_accept
 from drafting.services.merge import (
     element_compose,
     element_insert,
@@ -60,7 +61,13 @@ from drafting.services.proposals import (
 )
 from drafting.services.revisions import revision_issue
 from drafting.text.snapshot import content_hash
-from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+from tests.factories import (
+    UserFactory,
+    chairs_office,
+    delegate_of,
+    designate_coordinator,
+    secretariat,
+)
 
 User = get_user_model()
 FAKE_PDF = b"%PDF-1.7\n\x00\x01\xfe\xff binary bytes of a revision\n%%EOF\n"
@@ -187,6 +194,9 @@ def _negotiate(bms7) -> None:
             co_sponsors=list(Delegation.objects.filter(code__in=["arg", "col"])),
         ),
     )
+    # Argentina accepts to co-sponsor (Chile was dropped, Colombia has not answered).
+    cosponsorship_accept(user=delegate_of("arg"), proposal=revised)
+    designate_coordinator(bms7, "eu", "fra")  # France speaks for the EU at this meeting
     eu_insert = _submit(
         france,
         roadmaps,

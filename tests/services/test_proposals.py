@@ -28,7 +28,7 @@ from drafting.services.proposals import (
     round_reopen,
 )
 from drafting.text import diff
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.factories import chairs_office, delegate_of, designate_coordinator, secretariat
 
 pytestmark = pytest.mark.django_db
 
@@ -170,19 +170,30 @@ def test_proposing_on_a_deleted_element_is_refused(japan, theme):
         _create(japan, theme, _amend("Effective [and] control"))
 
 
-def test_on_behalf_of_a_group_the_delegation_belongs_to(japan, theme):
+def test_on_behalf_of_a_group_only_as_its_designated_coordinator(japan, theme, bms7):
+    """Membership of a group is not enough to speak for it: the secretariat designates the
+    coordinator for the meeting (before, any member of the Asia-Pacific Group could)."""
     asia = Delegation.objects.get(short_name="Asia-Pacific Group")
+    with pytest.raises(ProposalInvalid, match="not the coordinator of Asia-Pacific Group"):
+        _create(japan, theme, _amend("Effective [and] control", on_behalf_of=asia))
+    designate_coordinator(bms7, "asia-pacific-group", "jpn")
     proposal = _create(japan, theme, _amend("Effective [and] control", on_behalf_of=asia))
     assert proposal.on_behalf_of == asia
     african = Delegation.objects.get(short_name="African Group")
-    with pytest.raises(ProposalInvalid, match="not a member of African Group"):
+    with pytest.raises(ProposalInvalid, match="not the coordinator of African Group"):
         _create(japan, theme, _amend("Effective [and] control", on_behalf_of=african))
 
 
 def test_co_sponsors_are_other_delegations(japan, theme):
+    """Co-sponsors named in a draft are kept as names (invited on submission); the own
+    delegation cannot be one. (Before, they were shown as co-sponsors at once.)"""
     others = list(Delegation.objects.filter(code__in=["aus", "nzl"]))
     proposal = _create(japan, theme, _amend("Effective [and] control", co_sponsors=others))
-    assert {d.code for d in proposal.co_sponsors.all()} == {"aus", "nzl"}
+    assert not proposal.co_sponsors.exists()
+    assert {(i.delegation.code, i.status) for i in proposal.cosponsor_invitations.all()} == {
+        ("aus", "named"),
+        ("nzl", "named"),
+    }
     with pytest.raises(ProposalInvalid, match="cannot co-sponsor"):
         _create(
             japan,

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from drafting.models import AuditEvent, Element, ExportJob, Proposal, Revision
+from drafting.models import AuditEvent, Delegation, Element, ExportJob, Proposal, Revision
 from drafting.services.exports import export_job_request, revision_file_get_or_create
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_discard
 from drafting.services.revisions import revision_issue
@@ -189,6 +189,22 @@ MATRIX: dict[str, list[Case]] = {
             lambda w: {"stance": "support"},
         ),
     ],
+    # Only the invited delegation (Mexico, named by Japan) answers; a draft's names are not
+    # sent, so nobody answers for its co-sponsors.
+    "proposal_cosponsorship": [
+        Case(
+            "post",
+            _url("proposal_cosponsorship", lambda w: w.submitted.public_id),
+            row(LOGIN, DENY, OK, DENY, DENY),
+            lambda w: {"action": "accept"},
+        ),
+        Case(
+            "post",
+            _url("proposal_cosponsorship", lambda w: w.draft.public_id),
+            row(LOGIN, DENY, DENY, DENY, DENY),
+            lambda w: {"action": "accept"},
+        ),
+    ],
     "delegation_page": [Case("get", _url("delegation_page"), DELEGATES)],
     "rounds": [
         Case("get", _url("rounds"), MEMBERS),
@@ -296,13 +312,15 @@ def world(bms7, open_round) -> World:
     japan = delegate_of("jpn", username="japan")
     element = Element.objects.get(text="Effective control over SALW")
 
+    mexico = Delegation.objects.get(code="mex")
+
     def propose(user, text: str, submit: bool, target: Element = element) -> Proposal:
         return proposal_create(
             user=user,
             element=target,
             idempotency_key=uuid.uuid4(),
             submit=submit,
-            content=ProposalContent(kind="amend", proposed_text=text),
+            content=ProposalContent(kind="amend", proposed_text=text, co_sponsors=[mexico]),
         )
 
     draft = propose(japan, "Effective [national] control over SALW", submit=False)

@@ -135,7 +135,8 @@ def test_the_query_count_is_fixed_with_a_warm_or_a_cold_cache(client, theme, rou
     assert client.get(url).text.count('class="compiled-proposal"') == 16
     assert many == few
     warm, cold = many
-    assert cold == warm + 2  # the proposals not yet rendered, and their marks
+    # The proposals not yet rendered, their marks, and their (accepted) co-sponsors.
+    assert cold == warm + 3
 
 
 def test_the_block_store_is_bounded():
