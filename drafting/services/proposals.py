@@ -554,6 +554,45 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     return locked
 
 
+def can_undo_withdrawal(proposal: Proposal) -> bool:
+    """A withdrawal is taken back while the proposal's round is open and no revision has
+    been issued since it was made (it was not carried forward)."""
+    if proposal.status != ProposalStatus.WITHDRAWN or proposal.withdrawn_after_deadline:
+        return False
+    latest = Revision.objects.filter(document_id=proposal.document_id).order_by("-number")
+    if latest.values_list("pk", flat=True).first() != proposal.base_revision_id:
+        return False
+    own = proposal.round
+    return own is not None and own.is_open()
+
+
+@idempotent("proposal_withdrawal_undo")
+@transaction.atomic
+def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
+    """Take a withdrawal back ("Withdrawn. Undo"): the proposal is submitted again, as it
+    was, while its round is open and before a revision is issued. Only its delegation may.
+    Locks the proposal row only."""
+    locked = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("round", "delegation")
+        .get(pk=proposal.pk)
+    )
+    delegation = permissions.delegation_of(user)
+    if delegation is None or delegation.pk != locked.delegation_id:
+        raise NotAllowed(_("Only the proposing delegation can take its withdrawal back."))
+    if not can_undo_withdrawal(locked):
+        raise DomainError(
+            _(
+                "This withdrawal can no longer be taken back (the round closed or a revision "
+                "was issued since): propose the text again."
+            )
+        )
+    locked.status = ProposalStatus.SUBMITTED
+    _save(locked, user, "Withdrawal undone")
+    record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+    return locked
+
+
 @idempotent("proposal_discard")
 @transaction.atomic
 @audited(AuditAction.PROPOSAL_DISCARDED)

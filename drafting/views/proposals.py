@@ -209,6 +209,9 @@ def _detail_context(request, meeting, proposal, mark_form=None):
         "segments": proposal.diff_segments,
         "marks": presenters.mark_summary(list(proposal.marks.all()), proposal.version),
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
+        "can_undo_withdrawal": delegation is not None
+        and delegation.pk == proposal.delegation_id
+        and services.can_undo_withdrawal(proposal),
         "can_mark": can_mark,
         # After the deadline marks are frozen until the chair's office reopens the round.
         "marks_frozen": can_mark and services.open_round(meeting.document) is None,
@@ -329,7 +332,14 @@ def proposal_action(
         raise Http404
     steps = {
         "submit": (services.proposal_submit, _("Proposal submitted.")),
-        "withdraw": (services.proposal_withdraw, _("Proposal withdrawn.")),
+        "withdraw": (
+            services.proposal_withdraw,
+            _("Proposal withdrawn. You can undo this until the round closes."),
+        ),
+        "undo_withdrawal": (
+            services.proposal_withdrawal_undo,
+            _("Withdrawal undone: the proposal is submitted again."),
+        ),
         "discard": (services.proposal_discard, _("Draft discarded; no one else ever saw it.")),
     }
     step, done_message = steps.get(action, (None, ""))

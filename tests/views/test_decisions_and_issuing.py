@@ -178,3 +178,55 @@ def test_a_write_clash_is_a_409_that_keeps_the_input_not_an_outage(
     assert "My careful wording" in response.text
     assert "connection to the database dropped" not in response.text
     assert Proposal.objects.count() == 0
+
+
+def test_a_withdrawal_is_undone_in_one_click_while_the_round_is_open(client, theme, open_round):
+    """ "Withdrawn. Undo": no dialog before withdrawing; the proposal page offers to take it
+    back, and the proposal is submitted again as it was."""
+    user, proposal = _submit("mex", theme, "Cooperation between [exporting] states")
+    client.force_login(user)
+    url = reverse("proposal_detail", args=["bms7", proposal.public_id])
+    response = client.post(
+        reverse("proposal_action", args=["bms7", proposal.public_id, "withdraw"]), follow=True
+    )
+    assert "Proposal withdrawn. You can undo this" in response.text
+    assert "Undo the withdrawal" in response.text
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
+    response = client.post(
+        reverse("proposal_action", args=["bms7", proposal.public_id, "undo_withdrawal"]),
+        follow=True,
+    )
+    assert "Withdrawal undone" in response.text
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert proposal.history.first().history_change_reason == "Withdrawal undone"
+    assert "Undo the withdrawal" not in client.get(url).text
+
+
+def test_only_the_proposing_delegation_undoes_its_withdrawal_and_not_after_a_revision(
+    client, chair, theme, bms7, open_round
+):
+    from drafting.services.proposals import proposal_withdraw
+    from drafting.services.revisions import revision_issue
+
+    user, proposal = _submit("mex", theme, "Cooperation between [exporting] states")
+    proposal_withdraw(user=user, proposal=proposal)
+    client.force_login(delegate_of("jpn"))
+    response = client.post(
+        reverse("proposal_action", args=["bms7", proposal.public_id, "undo_withdrawal"])
+    )
+    assert response.status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
+    revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    client.force_login(user)
+    page = client.get(reverse("proposal_detail", args=["bms7", proposal.public_id]))
+    assert "Undo the withdrawal" not in page.text
+    response = client.post(
+        reverse("proposal_action", args=["bms7", proposal.public_id, "undo_withdrawal"]),
+        follow=True,
+    )
+    assert "can no longer be taken back" in response.text
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
