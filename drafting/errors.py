@@ -52,6 +52,17 @@ class MergeConflict(DomainError):
         self.attempts = attempts
 
 
+class FormAlreadyUsed(DomainError):
+    """The form's idempotency key already made ``proposal``, and this request asks for
+    something else with it (other text, another kind...): it is refused, and the proposal is
+    left as it is. A true retry (the same content) is not an error: it returns the proposal.
+    """
+
+    def __init__(self, message: str, *, proposal):
+        super().__init__(message)
+        self.proposal = proposal
+
+
 class AlreadyDone(DomainError):
     """The same request (same form, same idempotency key, same content) was carried out
     before: a retry after a dropped connection or a resent form. Nothing is done twice;

@@ -20,6 +20,7 @@ from drafting.errors import (
     BaseTextMoved,
     DeadlinePassed,
     DomainError,
+    FormAlreadyUsed,
     NotAllowed,
     ProposalInvalid,
     StaleVersion,
@@ -31,6 +32,7 @@ from drafting.models import (
     Element,
     ElementKind,
     ElementStatus,
+    InvitationStatus,
     MarkStance,
     Notification,
     Proposal,
@@ -263,7 +265,8 @@ def proposal_create(
     nothing the delegate wrote is lost when submission is then refused:
     :class:`DeadlinePassed` is raised with the saved draft as ``error.proposal``.
     The idempotency key makes a repeated request (a double click, a retry after a dropped
-    connection) return the proposal already made instead of a second one.
+    connection) return the proposal already made instead of a second one; the same key
+    sent with other content raises :class:`FormAlreadyUsed` and changes nothing.
     """
     round_ = open_round(element.document) if submit else None
     proposal = None
@@ -322,7 +325,7 @@ def _draft_create(
         delegation=delegation, idempotency_key=idempotency_key
     ).first()
     if existing is not None:
-        return existing, False
+        return _made_by_this_request(existing, element, content), False
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
     )
@@ -366,12 +369,48 @@ def _draft_create(
         with transaction.atomic():
             _save(proposal, user, reason)
     except IntegrityError:
-        # The same request raced past the check (another element's lock): the first one won.
-        return Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key), False
+        # The same key raced past the check (another element's lock): the first one won.
+        existing = Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
+        return _made_by_this_request(existing, element, content), False
     record_acts(action=action, user=user, result=proposal)
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     return proposal, True
+
+
+def _made_by_this_request(existing: Proposal, element: Element, content: ProposalContent):
+    """``existing``, the proposal this form's key made, when this request asks for the very
+    same (a double click, a retry); :class:`FormAlreadyUsed` when it asks for anything else
+    with the same key: a reused key never changes, nor silently ignores, what was written."""
+    kind = content.kind
+    same = (
+        existing.element_id == element.pk
+        and existing.kind == kind
+        and existing.rationale == validation.normalise(content.rationale)
+        and existing.on_behalf_of_id == getattr(content.on_behalf_of, "pk", None)
+        # The names the form gave (invitations), not only those that accepted since.
+        and set(
+            existing.cosponsor_invitations.exclude(status=InvitationStatus.REMOVED).values_list(
+                "delegation_id", flat=True
+            )
+        )
+        == {sponsor.pk for sponsor in content.co_sponsors}
+        # A deletion's and a comment's texts are derived from the element, not typed.
+        and (
+            kind in {ProposalKind.DELETE, ProposalKind.COMMENT}
+            or existing.proposed_text == validation.normalise(content.proposed_text)
+        )
+        and (
+            kind not in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
+            or existing.new_element_kind == content.new_element_kind
+        )
+    )
+    if not same:
+        raise FormAlreadyUsed(
+            _("This form was already used to submit a proposal; it was not changed."),
+            proposal=existing,
+        )
+    return existing
 
 
 def _locked_for_edit(user, proposal: Proposal) -> Proposal:

@@ -18,6 +18,8 @@ DIFF_TIMEOUT_SECONDS = 1.0
 # text that earlier accepted changes moved or reworded around the change.
 MATCH_THRESHOLD = 0.4
 EDIT_COST_TOKENS = 4  # a word, a space, a word, a space
+# What diff-match-patch pads a text with while patching, so that its ends have context.
+_PADDING = "".join(chr(code) for code in range(1, diff_match_patch().Patch_Margin + 1))
 
 Operation = Literal["equal", "insert", "delete"]
 _OPERATIONS: dict[int, Operation] = {0: "equal", 1: "insert", -1: "delete"}
@@ -152,33 +154,259 @@ def make_patch(old: str, new: str) -> str:
 
 
 def apply_patch(patch_text: str, text: str) -> PatchResult:
-    """Apply a patch to ``text``, fuzzily where the text has moved.
+    """Apply a patch to ``text``, fuzzily where the text has moved, strictly where it changed.
 
-    diff-match-patch may split one change into several hunks and apply only some: check
-    :attr:`PatchResult.applied` before using the result.
+    Each hunk is located as diff-match-patch's ``patch_apply`` locates it (``match_main``
+    near where the previous hunk landed, its text allowed to differ by up to
+    ``MATCH_THRESHOLD``), but each change in it applies only where the current text holds,
+    at the place matched:
+
+    - exactly the words the change deletes (words a proposal deletes that are no longer
+      there would strike whatever replaced them: a chair's rewording, say);
+    - on one side of the change at least, its context exactly as the proposal saw it, and
+      on the other side within ``MATCH_THRESHOLD`` (see :func:`_context_holds`);
+    - whole words: every deletion and insertion starts and ends between tokens, so none
+      strikes part of a word or glues onto one.
+
+    A patch applies only when every hunk applied; otherwise :attr:`PatchResult.applied` is
+    False and the text is returned unchanged (a conflict for a person to resolve).
     """
     engine = _engine()
     patches = engine.patch_fromText(patch_text)
     if not patches:
         return PatchResult(text, ())
+    exact = _applied_where_made(engine, patches, text)
+    if exact is not None:
+        return PatchResult(exact, (True,) * len(patches))
     engine.patch_splitMax(patches)
-    # The hunks as patch_apply will see them: it pads a copy at both ends of the text and
-    # splits again, so a hunk near an end may become two (a 25-character word deleted at the
-    # end of a text, say).
-    hunks_seen = engine.patch_deepCopy(patches)
-    engine.patch_addPadding(hunks_seen)
-    engine.patch_splitMax(hunks_seen)
-    # Words a hunk deletes must still be there, verbatim: deleting words that the text no
-    # longer has would strike whatever replaced them (a chair's rewording, say).
-    deletions_present = [
-        all(chunk in text for op, chunk in patch.diffs if op == engine.DIFF_DELETE)
-        for patch in hunks_seen
-    ]
-    result, hunks = engine.patch_apply(patches, text)
-    applied = tuple(
-        bool(hunk) and present for hunk, present in zip(hunks, deletions_present, strict=True)
-    )
-    return PatchResult(result if all(applied) else text, applied)
+    # As patch_apply does: pad both ends of the text (so hunks at an end have context to
+    # match) and split again, so a hunk near an end may become two.
+    hunks = engine.patch_deepCopy(patches)
+    padding = engine.patch_addPadding(hunks)
+    engine.patch_splitMax(hunks)
+    padded = padding + text + padding
+    # The text being patched, one character a slot, each with where it came from: its index
+    # in ``padded``, or -1 - h for a character that hunk h inserted.
+    chars, origins = list(padded), list(range(len(padded)))
+    deleted_by: dict[int, int] = {}  # index in ``padded`` -> the hunk that deleted it
+    applied: list[bool] = []
+    delta = 0  # how far the previous hunk landed from where it was expected
+    for number, hunk in enumerate(hunks):
+        current = "".join(chars)
+        expected = hunk.start2 + delta
+        start, span = _locate(engine, hunk, current, expected)
+        edits = None if start == -1 else _hunk_edits(engine, hunk.diffs, current, start, span)
+        if edits is None:
+            applied.append(False)
+            delta -= hunk.length2 - hunk.length1
+            continue
+        applied.append(True)
+        delta = start - expected
+        for edit_start, edit_end, inserted in reversed(edits):
+            begin, end = start + edit_start, start + edit_end
+            for origin in origins[begin:end]:
+                if origin >= 0:
+                    deleted_by[origin] = number
+            chars[begin:end] = inserted
+            origins[begin:end] = [-1 - number] * len(inserted)
+    result = "".join(chars)
+    for hunk_numbers in _edits_not_between_words(padded, result, origins, deleted_by):
+        for number in hunk_numbers:
+            applied[number] = False
+    # The padding itself must come through untouched (a text may hold its characters).
+    if origins[: len(padding)] != list(range(len(padding))) or origins[
+        len(origins) - len(padding) :
+    ] != list(range(len(padded) - len(padding), len(padded))):
+        applied = [False] * len(applied)
+    if not all(applied):
+        return PatchResult(text, tuple(applied))
+    return PatchResult(result[len(padding) : len(result) - len(padding)], tuple(applied))
+
+
+def _applied_where_made(engine: diff_match_patch, patches: list, text: str) -> str | None:
+    """The patch applied where it was made, when every hunk's old text, context included,
+    stands in ``text`` exactly at the hunk's own position; else None.
+
+    ``start1`` of each hunk counts in the text as the hunks before it left it (diff-match-patch
+    keeps a rolling context), so the hunks are applied in turn. Nothing moved, nothing fuzzy:
+    the words each hunk deletes are where the proposal deleted them. This also takes the
+    hunks whole, before ``patch_splitMax`` cuts a long word into pieces that would each end
+    inside it."""
+    for patch in patches:
+        old = engine.diff_text1(patch.diffs)
+        start = patch.start1
+        if text[start : start + len(old)] != old:
+            return None
+        after = text[:start] + engine.diff_text2(patch.diffs) + text[start + len(old) :]
+        # Whole words only, as on the fuzzy path: no edit starts or ends inside a word of
+        # the text it deletes from or of the text it makes ("control" + "s").
+        in_old = in_new = start
+        for op, data in patch.diffs:
+            if op == engine.DIFF_DELETE:
+                if not (_between_words(text, in_old) and _between_words(text, in_old + len(data))):
+                    return None
+                in_old += len(data)
+            elif op == engine.DIFF_INSERT:
+                if not (
+                    _between_words(after, in_new) and _between_words(after, in_new + len(data))
+                ):
+                    return None
+                in_new += len(data)
+            else:
+                in_old += len(data)
+                in_new += len(data)
+        text = after
+    return text
+
+
+def _locate(engine: diff_match_patch, hunk, text: str, expected: int) -> tuple[int, str]:
+    """Where the hunk's old text best matches ``text`` near ``expected``, as patch_apply
+    finds it: (start, the span of ``text`` matched), or (-1, "")."""
+    old = engine.diff_text1(hunk.diffs)
+    limit = engine.Match_MaxBits
+    if len(old) > limit:
+        # Only a long deletion is longer than one hunk: match its two ends.
+        start = engine.match_main(text, old[:limit], expected)
+        if start == -1:
+            return -1, ""
+        end = engine.match_main(text, old[-limit:], expected + len(old) - limit)
+        if end == -1 or start >= end:
+            return -1, ""
+        return start, text[start : end + limit]
+    start = engine.match_main(text, old, expected)
+    return (-1, "") if start == -1 else (start, text[start : start + len(old)])
+
+
+def _hunk_edits(
+    engine: diff_match_patch, hunk_diffs: list[tuple[int, str]], text: str, start: int, span: str
+) -> list[tuple[int, int, str]] | None:
+    """The hunk's edits as (start, end, inserted) in ``span``, the part of ``text`` from
+    ``start`` that it matched; None when the hunk does not apply there.
+
+    The hunk's old text and ``span`` may differ in the context around the changes (the fuzzy
+    match allowed it); they are aligned with a character diff, as patch_apply does, and each
+    change is placed through that alignment (``diff_xIndex``). A change applies only where
+    the span holds exactly the words it deletes, with its context, on one side at least,
+    exactly as the proposal saw it, and on the other side within :data:`MATCH_THRESHOLD`.
+    """
+    old = engine.diff_text1(hunk_diffs)
+    if old == span:
+        alignment = None
+    else:
+        alignment = engine.diff_main(old, span, False)
+        if (
+            len(old) > engine.Match_MaxBits
+            and engine.diff_levenshtein(alignment) / float(len(old)) > engine.Patch_DeleteThreshold
+        ):
+            return None  # the two ends match, but what lies between is too different
+        engine.diff_cleanupSemanticLossless(alignment)
+
+    def place(location: int) -> int:
+        return location if alignment is None else engine.diff_xIndex(alignment, location)
+
+    # The hunk as runs of context and changes: [context, change, context, ..., context],
+    # each change a list of (op, text) between two contexts (either may be empty).
+    runs: list = [""]
+    for op, data in hunk_diffs:
+        if op == engine.DIFF_EQUAL:
+            if isinstance(runs[-1], str):
+                runs[-1] += data
+            else:
+                runs.append(data)
+        elif isinstance(runs[-1], str):
+            runs.append([(op, data)])
+        else:
+            runs[-1].append((op, data))
+    if isinstance(runs[-1], list):
+        runs.append("")
+
+    edits: list[tuple[int, int, str]] = []
+    position = 0  # in the hunk's old text
+    for index in range(1, len(runs), 2):
+        before, change, after = runs[index - 1], runs[index], runs[index + 1]
+        position += len(before)
+        change_start = place(position)
+        for op, data in change:
+            if op == engine.DIFF_INSERT:
+                at = place(position)
+                edits.append((at, at, data))
+            else:
+                deleted_start, deleted_end = place(position), place(position + len(data))
+                if span[deleted_start:deleted_end] != data:
+                    return None  # the words to delete are not (all) there
+                edits.append((deleted_start, deleted_end, ""))
+                position += len(data)
+        if not _context_holds(
+            engine, before, after, text, start + change_start, start + place(position)
+        ):
+            return None
+    return edits
+
+
+def _context_holds(
+    engine: diff_match_patch, before: str, after: str, text: str, start: int, end: int
+) -> bool:
+    """The text next to a change (``text[start:end]``) is as the proposal saw it: exactly on
+    one side, within :data:`MATCH_THRESHOLD` of its characters on the other. The padding
+    characters that stand for a text's start or end (U+0001..U+0004) match exactly only the
+    same end; on the fuzzy side, they ask nothing (a text may have grown at that end)."""
+    seen_before = text[max(0, start - len(before)) : start]
+    seen_after = text[end : end + len(after)]
+    exact_before = bool(before) and seen_before == before
+    exact_after = bool(after) and seen_after == after
+    if not (exact_before or exact_after):
+        return False
+
+    def close(context: str, seen: str) -> bool:
+        if not context:
+            return True
+        difference = engine.diff_main(context, seen, False)
+        return engine.diff_levenshtein(difference) <= MATCH_THRESHOLD * len(context)
+
+    padding = len(_PADDING)
+    if not exact_before:
+        context = before.lstrip(_PADDING)
+        seen = text[min(start, padding) : start]  # the text before the change, unpadded
+        return close(context, seen[len(seen) - len(context) :] if context else "")
+    if not exact_after:
+        context = after.rstrip(_PADDING)
+        seen = text[end : max(end, len(text) - padding)]
+        return close(context, seen[: len(context)])
+    return True
+
+
+def _between_words(text: str, index: int) -> bool:
+    """True when ``index`` falls between two tokens of ``text`` (or at either end)."""
+    return index <= 0 or index >= len(text) or len(tokenize(text[index - 1 : index + 1])) == 2
+
+
+def _edits_not_between_words(
+    before: str, after: str, origins: list[int], deleted_by: dict[int, int]
+) -> list[set[int]]:
+    """The hunks behind each edit (a run of deleted and inserted text, hunks joined) that
+    starts or ends inside a word, in ``before`` or in ``after``."""
+    problems: list[set[int]] = []
+    kept_until, after_start = 0, 0  # the edit under way began at these places
+    inserted_by: set[int] = set()
+    for index in range(len(origins) + 1):
+        origin = origins[index] if index < len(origins) else len(before)
+        if origin < 0:
+            inserted_by.add(-1 - origin)
+            continue
+        if origin != kept_until or index != after_start:  # an edit ends here
+            hunks = inserted_by | {deleted_by[i] for i in range(kept_until, origin)}
+            if not all(
+                _between_words(text, at)
+                for text, at in (
+                    (before, kept_until),
+                    (before, origin),
+                    (after, after_start),
+                    (after, index),
+                )
+            ):
+                problems.append(hunks)
+        kept_until, after_start, inserted_by = origin + 1, index + 1, set()
+    return problems
 
 
 def only_brackets_changed(old: str, new: str) -> bool:

@@ -19,6 +19,7 @@ from drafting.errors import (
     BaseTextMoved,
     DeadlinePassed,
     DomainError,
+    FormAlreadyUsed,
     NotAllowed,
     ProposalInvalid,
     StaleVersion,
@@ -67,7 +68,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     form = ProposalForm(
         request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
     )
-    notice, unavailable = None, False
+    notice, unavailable, already_used = None, False, None
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(
@@ -81,6 +82,14 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             form.add_problems(invalid.problems)
         except BaseTextMoved as moved:
             form, notice = _rebased_form(request, form, moved, delegation)
+        except FormAlreadyUsed as used:
+            # This form's key made another proposal: say so, link to it, and keep what was
+            # typed in a fresh form (a new key), so sending it makes a proposal of its own.
+            data = request.POST.copy()
+            data["idempotency_key"] = str(new_key())
+            form = ProposalForm(data, delegation=delegation, meeting_id=meeting.pk)
+            form.is_valid()
+            already_used = _proposal_url(meeting, used.proposal)
         except DeadlinePassed as refused:
             messages.error(request, str(refused))
             return redirect(_proposal_url(meeting, refused.proposal))
@@ -112,8 +121,9 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             "notice": notice,
             "preview": _preview(form, element.text),
             "editing": None,
+            "already_used": already_used,
         },
-        status=503 if unavailable else 200 if not form.errors else 422,
+        status=503 if unavailable else 409 if already_used else 422 if form.errors else 200,
     )
     if unavailable:
         response["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)

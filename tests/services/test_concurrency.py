@@ -84,6 +84,36 @@ def test_the_same_submission_sent_twice_at_once_is_stored_once(bms7, round_1):
     assert Proposal.objects.count() == 1
 
 
+def test_one_key_sent_at_once_with_two_texts_stores_one_and_refuses_the_other(bms7, round_1):
+    """Issue 15, point 7, racing: one form's key posted twice together with different
+    texts. One proposal is stored with one of the two texts, whole; the other request is
+    refused (FormAlreadyUsed naming that proposal), never reported as done, never merged in."""
+    from drafting.errors import FormAlreadyUsed
+
+    user = delegate_of("jpn")
+    theme = Element.objects.get(text="Effective control over SALW")
+    key = uuid.uuid4()
+    texts = ["Effective [and] control over SALW", "Effective [or] control over SALW"]
+
+    def submit(text):
+        return lambda: (
+            proposal_create(
+                user=user,
+                element=theme,
+                idempotency_key=key,
+                submit=True,
+                content=ProposalContent(kind="amend", proposed_text=text),
+            ).pk
+        )
+
+    results, errors = _run_at_once([submit(text) for text in texts])
+    stored = Proposal.objects.get()
+    assert results == [stored.pk]
+    assert [type(error) for error in errors] == [FormAlreadyUsed]
+    assert errors[0].proposal.pk == stored.pk
+    assert stored.proposed_text in texts and stored.status == ProposalStatus.SUBMITTED
+
+
 def test_two_chairs_accepting_on_one_element_at_once_lose_neither_change(bms7, round_1):
     """Both accepts land in turn (the second fuzzily on the first's text), or the second is
     told of a conflict; the element never loses an accepted change."""

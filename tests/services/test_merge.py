@@ -366,3 +366,41 @@ def test_issuing_records_decisions_in_a_fixed_number_of_queries(chair, bms7, ope
     )
     assert reasons.count() == 10
     assert Notification.objects.filter(message__contains="Rev.2 is issued").count() == 10
+
+
+BROKERING = "Preventing illicit brokering of SALW, including illicit trade"
+
+
+def _reworded_after_a_deletion_was_proposed(chair, theme):
+    """Issue 15, point 2: a delegation proposes deleting the first "illicit"; the chair then
+    rewords that one to "unlawful"."""
+    element_compose(user=chair, element=theme, text=BROKERING, expected_text=THEME)
+    theme.refresh_from_db()
+    stale = _submit("jpn", theme, "Preventing brokering of SALW, including illicit trade")
+    reworded = "Preventing unlawful brokering of SALW, including illicit trade"
+    element_compose(user=chair, element=theme, text=reworded, expected_text=BROKERING)
+    return stale, reworded
+
+
+def test_accepting_a_stale_deletion_is_a_conflict_not_a_rewrite(chair, theme, open_round):
+    """The deletion of "illicit" no longer applies where it was proposed: accepting it is a
+    conflict, and the chair's "unlawful" stays (it used to be struck)."""
+    stale, reworded = _reworded_after_a_deletion_was_proposed(chair, theme)
+    with pytest.raises(MergeConflict, match="no longer applies"):
+        proposal_accept(user=chair, proposals=[stale])
+    theme.refresh_from_db()
+    assert theme.text == reworded
+    stale.refresh_from_db()
+    assert stale.status == ProposalStatus.SUBMITTED
+
+
+def test_a_stale_deletion_carried_forward_needs_a_rebase(chair, bms7, theme, open_round):
+    """Issuing a revision re-applies open proposals: the stale deletion is not re-applied to
+    the reworded text (it would have struck "unlawful"), its delegation is asked to rebase."""
+    stale, reworded = _reworded_after_a_deletion_was_proposed(chair, theme)
+    revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    stale.refresh_from_db()
+    assert stale.status == ProposalStatus.NEEDS_REBASE
+    assert stale.proposed_text == "Preventing brokering of SALW, including illicit trade"
+    theme.refresh_from_db()
+    assert theme.text == reworded

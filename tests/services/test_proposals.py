@@ -11,6 +11,7 @@ from drafting.errors import (
     BaseTextMoved,
     DeadlinePassed,
     DomainError,
+    FormAlreadyUsed,
     NotAllowed,
     ProposalInvalid,
     StaleVersion,
@@ -111,6 +112,45 @@ def test_the_same_request_twice_makes_one_proposal(japan, theme, open_round):
     second = _create(japan, theme, _amend("Effective [and] control"), submit=True, key=key)
     assert first.pk == second.pk
     assert Proposal.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        _amend("Effective [and accountable] control"),
+        _amend("Effective [and] control", rationale="Another reason"),
+        ProposalContent(kind="delete"),
+        ProposalContent(kind="comment", rationale="A comment"),
+    ],
+)
+@pytest.mark.parametrize("submit", [True, False])
+def test_a_reused_key_with_other_content_is_refused_and_changes_nothing(
+    japan, theme, open_round, other, submit
+):
+    """Issue 15, point 7: the same form's key sent again with other text answered "Your
+    proposal was submitted." and kept the first text. It is refused, naming the proposal the
+    key made, which stays as it was; nothing else is written."""
+    key = uuid.uuid4()
+    first = _create(japan, theme, _amend("Effective [and] control"), submit=submit, key=key)
+    with pytest.raises(FormAlreadyUsed, match="already used") as refused:
+        _create(japan, theme, other, submit=True, key=key)
+    assert refused.value.proposal.pk == first.pk
+    kept = Proposal.objects.get()
+    assert kept.proposed_text == "Effective [and] control" and kept.kind == "amend"
+    assert kept.rationale == "" and kept.status == first.status
+    assert kept.history.count() == first.history.count()
+    # A true retry of the first request still answers with its proposal.
+    again = _create(japan, theme, _amend("Effective [and] control"), submit=submit, key=key)
+    assert again.pk == first.pk and Proposal.objects.count() == 1
+
+
+def test_a_reused_key_on_another_element_is_refused(japan, theme, bms7, open_round):
+    key = uuid.uuid4()
+    first = _create(japan, theme, _amend("Effective [and] control"), submit=True, key=key)
+    other = Element.objects.filter(kind="theme").exclude(pk=theme.pk).first()
+    with pytest.raises(FormAlreadyUsed):
+        _create(japan, other, _amend(other.text + " [and more]"), submit=True, key=key)
+    assert list(Proposal.objects.all()) == [first]
 
 
 @pytest.mark.parametrize(

@@ -180,3 +180,75 @@ def test_long_patches_split_into_hunks_are_checked_hunk_by_hunk():
     new = old.replace("word3 ", "").replace("word55", "WORD55")
     result = diff.apply_patch(diff.make_patch(old, new), old)
     assert result.applied and result.text == new
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        # The chair reworded the "illicit" to delete: deleting it would strike "unlawful".
+        ("Preventing unlawful brokering of SALW, including illicit trade", None),
+        # The text moved around it: the deletion still applies where it was proposed.
+        (
+            "Preventing illicit brokering of SALW and ammunition, including illicit trade",
+            "Preventing brokering of SALW and ammunition, including illicit trade",
+        ),
+        # The "illicit" proposed for deletion is gone already: the other one stays.
+        ("Preventing brokering of SALW, including illicit trade", None),
+    ],
+)
+def test_a_stale_deletion_never_strikes_the_chairs_wording(current, expected):
+    """Issue 15, point 2: the first "illicit" proposed for deletion, then reworded by the
+    chair to "unlawful"; accepting the stale deletion removed "unlawful"."""
+    patch = diff.make_patch(
+        "Preventing illicit brokering of SALW, including illicit trade",
+        "Preventing brokering of SALW, including illicit trade",
+    )
+    result = diff.apply_patch(patch, current)
+    if expected is None:
+        assert not result.applied
+        assert result.text == current
+    else:
+        assert result.applied
+        assert result.text == expected
+
+
+def test_a_deletion_never_strikes_part_of_a_word():
+    """Found by the stale-proposal properties: deleting "control " from "control trade
+    controls" after "trade" was deleted struck "con" from "controls", leaving "trols"."""
+    patch = diff.make_patch("control trade controls", "trade controls")
+    result = diff.apply_patch(patch, "control controls")
+    assert not result.applied
+
+
+def test_an_insertion_does_not_land_beside_look_alike_words_elsewhere():
+    """Found by the stale-proposal properties: "weapons" proposed after "management", which
+    was deleted meanwhile, landed between "arms" and "export" (the context "agement
+    exportin" fuzzily matched "women export")."""
+    patch = diff.make_patch(
+        "management exporting arms women export", "management weapons exporting arms export"
+    )
+    result = diff.apply_patch(patch, "exporting arms women export")
+    assert not result.applied
+
+
+def test_an_insertion_does_not_glue_onto_a_changed_word():
+    patch = diff.make_patch(
+        "Effective control over SALW", "Effective and transparent control over SALW"
+    )
+    assert not diff.apply_patch(patch, "Effective xcontrol over SALW").applied
+    moved = diff.apply_patch(patch, "Effective control over SALW and ammunition")
+    assert moved.applied
+    assert moved.text == "Effective and transparent control over SALW and ammunition"
+
+
+def test_a_change_at_an_end_applies_when_the_text_grew_at_that_end():
+    """The text's start and end count as context: exact when still there, and asking
+    nothing when the text has grown beyond them since."""
+    patch = diff.make_patch("Cooperation between states", "Regional cooperation between states")
+    grown = diff.apply_patch(patch, "Cooperation between states, as appropriate")
+    assert grown.applied
+    assert grown.text == "Regional cooperation between states, as appropriate"
+    # Words added before the start of the text since: the proposal's change is still made.
+    patch = diff.make_patch("Cooperation between states", "Cooperation between States")
+    result = diff.apply_patch(patch, "Enhanced cooperation between states")
+    assert result.applied and result.text == "Enhanced cooperation between States"

@@ -9,6 +9,7 @@ about 5 ms a pair at that size). Every property runs ``EXAMPLES`` examples with 
 seed (``derandomize=True``), so CI sees the same examples on every run.
 """
 
+import collections
 import itertools
 import json
 import string
@@ -143,6 +144,209 @@ def test_bracket_only_changes_are_recognised(text, insertions):
     assert diff.only_brackets_changed(text, more)
     assert not diff.brackets_added_only(more, text)
     assert not diff.brackets_removed_only(text, more)
+
+
+# --- diff: a proposal accepted after someone else changed the text ------------------------
+#
+# B is a base text, P a proposal made on B, E edits made to B meanwhile by someone else (the
+# chair's office, an earlier accepted proposal). Accepting P applies its patch to E(B): it
+# must either change E(B) by exactly P's change or not apply (a conflict a person resolves).
+# Edits are drawn on words: each word of B is kept, deleted or replaced, and words are
+# inserted into the gaps between them; the texts are the words joined by single spaces.
+
+STALE_WORDS = [
+    # Distinct, but alike in their characters (control, controls), as diff-match-patch sees them.
+    "control",
+    "controls",
+    "arms",
+    "small",
+    "light",
+    "weapons",
+    "illicit",
+    "unlawful",
+    "brokering",
+    "trade",
+    "States",
+    "states",
+    "national",
+    "international",
+    "marking",
+    "tracing",
+    "record",
+    "keeping",
+    "stockpile",
+    "transfer",
+    "transfers",
+    "export",
+    "exports",
+    "import",
+    "importing",
+    "exporting",
+    "transit",
+    "cooperation",
+    "assistance",
+    "financial",
+    "technical",
+    "capacity",
+    "building",
+    "effective",
+    "effectively",
+    "measures",
+    "legislation",
+    "regional",
+    "subregional",
+    "diversion",
+    "preventing",
+    "combating",
+    "ammunition",
+    "end-user",
+    "surplus",
+    "[and",
+    "light]",
+    "(SALW),",
+    "“illicit”",
+    "États",
+    "Контроль",
+    "مكافحة",
+    "中文",
+    "文本",
+    "internationallyrecognisedstandardsoftraceability",  # longer than a hunk
+]
+# A change's hunk reaches at most 16 characters past it (patch_addContext: context grows
+# until unique, up to Match_MaxBits, plus one Patch_Margin), so edits this far apart never
+# share a hunk: accepting P must then succeed, whatever E did.
+APART = 40
+
+
+@st.composite
+def word_edits(draw, words: list[str], fresh, most: int):
+    """An edit of ``words``: {"word": {index: None (deleted) or its new word}, "gap":
+    {index: words inserted before words[index] (len(words): at the end)}}."""
+    edit: dict[str, dict] = {"word": {}, "gap": {}}
+    for _ in range(draw(st.integers(0, most))):
+        kind = draw(st.sampled_from(["delete", "replace", "insert"]))
+        if kind == "insert" or not words:
+            gap = draw(st.integers(0, len(words)))
+            edit["gap"].setdefault(gap, []).append(draw(fresh))
+        else:
+            index = draw(st.integers(0, len(words) - 1))
+            edit["word"][index] = None if kind == "delete" else draw(fresh)
+    return edit
+
+
+def edited(words: list[str], *edits, orders: dict | None = None) -> str:
+    """``words`` with the edits made (at a gap both insert into, in the order given)."""
+    result = []
+    for gap in range(len(words) + 1):
+        for which in (orders or {}).get(gap, range(len(edits))):
+            result.extend(edits[which]["gap"].get(gap, []))
+        if gap < len(words):
+            changed = [edit["word"][gap] for edit in edits if gap in edit["word"]]
+            if not changed:
+                result.append(words[gap])
+            elif changed[0] is not None:
+                result.append(changed[0])
+    return " ".join(result)
+
+
+def touched(words: list[str], edit) -> list[tuple[int, int]]:
+    """The spans of the base text (characters) that an edit changes; an insertion is a
+    point."""
+    starts = list(itertools.accumulate((len(word) + 1 for word in words), initial=0))
+    end = max(starts[-1] - 1, 0)
+    spans = [(starts[index], starts[index] + len(words[index])) for index in edit["word"]]
+    return spans + [((starts[gap] if gap < len(words) else end),) * 2 for gap in edit["gap"]]
+
+
+def _words_in_order(text: str) -> list[str]:
+    return [token for token in diff.tokenize(text) if not token.isspace()]
+
+
+@st.composite
+def stale_proposals(draw):
+    """Distinct words: B's, those P inserts and those E inserts never coincide, so each word
+    of a result says where it came from."""
+    words = draw(st.permutations(STALE_WORDS))
+    size = draw(st.integers(0, 24))
+    base, unused = words[:size], iter(words[size:])
+    fresh = st.builds(lambda: next(unused))
+    return base, draw(word_edits(base, fresh, 3)), draw(word_edits(base, fresh, 4))
+
+
+@PROPERTY
+@given(stale_proposals())
+def test_a_stale_proposal_makes_exactly_its_change_or_is_a_conflict(case):
+    """Accepting P on E(B) either fails, leaving E(B) as it is, or gives B with both P's and
+    E's changes: P's deletions where P made them, its insertions, and E's words untouched.
+    Where P and E change words 40 characters apart or more, it must succeed; where both
+    change the same word of B, it must fail (there is no text with both changes); where
+    they meet (adjacent words, or both inserting into one gap, in either order), either."""
+    base, proposal, meanwhile = case
+    current = edited(base, meanwhile)
+    result = diff.apply_patch(diff.make_patch(" ".join(base), edited(base, proposal)), current)
+    both = sorted(set(proposal["gap"]) & set(meanwhile["gap"]))
+    combined = set()
+    if not set(proposal["word"]) & set(meanwhile["word"]):
+        for orders in itertools.product([(0, 1), (1, 0)], repeat=len(both)):
+            combined.add(
+                edited(base, proposal, meanwhile, orders=dict(zip(both, orders, strict=True)))
+            )
+    apart = all(
+        b0 - a1 >= APART or a0 - b1 >= APART
+        for a0, a1 in touched(base, proposal)
+        for b0, b1 in touched(base, meanwhile)
+    )
+    if apart:
+        assert result.applied
+        assert result.text in combined
+    elif result.applied:
+        # Where the edits meet, the spaces between words may differ ("arms control" with
+        # "control" deleted: "arms "); every word is exactly as both changes make it.
+        assert _words_in_order(result.text) in [_words_in_order(text) for text in combined]
+    else:
+        assert result.text == current
+
+
+@st.composite
+def stale_proposals_with_repeated_words(draw):
+    """Words that recur (B is drawn from WORDS, with brackets, punctuation, a long word); E
+    also inserts words of its own ("E0", "E1"...) that appear nowhere else."""
+    base = draw(st.lists(st.sampled_from(WORDS), max_size=25))
+    own = iter(f"E{number}" for number in itertools.count())
+    return (
+        base,
+        draw(word_edits(base, st.sampled_from(WORDS), 4)),
+        draw(word_edits(base, st.one_of(st.sampled_from(WORDS), st.builds(lambda: next(own))), 5)),
+    )
+
+
+def _words(text: str) -> collections.Counter:
+    return collections.Counter(token for token in diff.tokenize(text) if not token.isspace())
+
+
+@PROPERTY
+@given(stale_proposals_with_repeated_words())
+def test_a_stale_proposal_strikes_and_adds_only_its_own_words(case):
+    """With repeated words the occurrence cannot be told from the text alone, but the words
+    can: accepting P on E(B), when it applies, removes from E(B) exactly the words P deletes
+    (as B -> P's word diff says) and adds exactly those P inserts; no word E added is lost."""
+    base, proposal, meanwhile = case
+    old, new, current = " ".join(base), edited(base, proposal), edited(base, meanwhile)
+    result = diff.apply_patch(diff.make_patch(old, new), current)
+    if not result.applied:
+        assert result.text == current
+        return
+    deleted, inserted = collections.Counter(), collections.Counter()
+    for segment in diff.word_diff(old, new):
+        if segment.op == "delete":
+            deleted += _words(segment.text)
+        elif segment.op == "insert":
+            inserted += _words(segment.text)
+    words = _words(result.text)
+    assert words + deleted == _words(current) + inserted
+    for word, count in _words(current).items():
+        if word.startswith("E") and word[1:].isdigit():
+            assert words[word] == count
 
 
 # --- brackets ----------------------------------------------------------------------------

@@ -224,6 +224,43 @@ def test_submitting_through_the_form_creates_one_proposal_even_when_sent_twice(
     assert "<ins>[and transparent] </ins>" in page.text
 
 
+def test_the_same_form_sent_again_with_other_text_is_refused_and_offers_a_fresh_form(
+    client, people, theme, round_1
+):
+    """Issue 15, point 7: it answered "Your proposal was submitted." and kept the first text.
+    Now: 409, a message linking to the proposal the form made (unchanged), what was typed
+    kept in a fresh form (a new key) that makes a proposal of its own when sent."""
+    client.force_login(people["own"])
+    url = reverse("propose", args=["bms7", theme.pk])
+    data = _form_data(theme)
+    assert "Your proposal was submitted" in client.post(url, data, follow=True).text
+    proposal = Proposal.objects.get()
+    reworded = "Effective [and accountable] control over SALW"
+    response = client.post(url, {**data, "proposed_text": reworded})
+    assert response.status_code == 409
+    html = response.text
+    assert "This form was already used to submit a proposal" in html
+    assert f'href="{reverse("proposal_detail", args=["bms7", proposal.public_id])}"' in html
+    assert "Your proposal was submitted" not in html
+    assert f"{reworded}</textarea>" in html
+    fresh_key = response.context["form"]["idempotency_key"].value()
+    assert fresh_key and str(fresh_key) != data["idempotency_key"]
+    assert f'value="{fresh_key}"' in html
+    proposal.refresh_from_db()
+    assert proposal.proposed_text == "Effective [and transparent] control over SALW"
+    assert Proposal.objects.count() == 1
+    # The fresh form makes a second proposal; the first form, resent as it was, is a retry.
+    assert (
+        client.post(url, {**data, "proposed_text": reworded, "idempotency_key": fresh_key})[
+            "Location"
+        ]
+        != client.post(url, data)["Location"]
+    )
+    assert sorted(Proposal.objects.values_list("proposed_text", flat=True)) == sorted(
+        ["Effective [and transparent] control over SALW", reworded]
+    )
+
+
 def test_bad_input_is_answered_next_to_the_field_and_keeps_what_was_typed(
     client, people, theme, round_1
 ):
