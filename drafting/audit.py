@@ -253,9 +253,13 @@ def _on_signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) 
 def _on_sign_in_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    match = getattr(request, "resolver_match", None)
     record(
         action=AuditAction.SIGN_IN_FAILED,
         username=str(credentials.get("username", ""))[:150],
+        summary="wrong current password on the change-password form"
+        if match is not None and match.url_name == "password_change"
+        else "",
         request=request,
     )
 
