@@ -59,8 +59,16 @@ def may_manage(actor: Any, account: Any) -> bool:
 def ensure_role_groups(group_model: Any, permission_model: Any) -> None:
     """Create the role groups and the secretariat's permissions; idempotent.
 
-    Takes the models as arguments so a data migration can pass its historical ones.
+    Takes the models as arguments so a data migration can pass its historical ones. Setting
+    up is not anyone's act: nothing goes to the audit trail (as in a migration).
     """
+    from drafting import audit
+
+    with audit.paused():
+        _ensure_role_groups(group_model, permission_model)
+
+
+def _ensure_role_groups(group_model: Any, permission_model: Any) -> None:
     for name in ROLE_GROUPS:
         group_model.objects.get_or_create(name=name)
     secretariat = group_model.objects.get(name=SECRETARIAT)
