@@ -70,7 +70,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets an id, shown on error pages and written in every log line.
+    "drafting.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A body or an address too large answers 413/414 before anything is read or loaded.
+    "drafting.bounds.InputBoundsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database connection answers 503 with the user's input, not a 500.
     "drafting.outage.DatabaseUnavailableMiddleware",
@@ -93,6 +97,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "bms7.urls"
+
+# The largest form (a 20,000-character cover letter, 9 bytes a character once encoded in the
+# widest scripts) is under 200 KB; anything larger is refused with 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(256 * 1024)))
 
 TEMPLATES = [
     {
@@ -141,11 +149,17 @@ AUTHENTICATION_BACKENDS = [
     "drafting.backends.DelegationModelBackend",
 ]
 
-# Failed sign-ins: after 5 wrong passwords for one username from one address, that pair is
-# locked out for 15 minutes (HTTP 429 and a page saying so). Every attempt is in the audit log.
+# Failed sign-ins (and wrong current passwords on the change-password form): after 5 wrong
+# passwords for one username from one address, that pair is locked out for 15 minutes (HTTP
+# 429 and a page saying so); after 10 for one username from anywhere, that username; after 20
+# from one address whatever the usernames (password spraying), that address. Each limit is
+# its parameter's (drafting.throttle.SignInFailureHandler). Every attempt is in the audit log.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGN_IN_FAILURES_PER_ACCOUNT", "10"))
+SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "drafting.throttle.SignInFailureHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "drafting.audit.sign_in_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -226,13 +240,27 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 READ_COPY_SECONDS = float(os.environ.get("READ_COPY_SECONDS", "2"))
 
 # The cache framework's store (rendered pages and trees are kept by drafting.page_cache, in
-# plain per-process dicts).
+# plain per-process dicts). "throttle" counts writes per delegation (drafting.throttle): in
+# this process's memory by default, so each gunicorn worker counts on its own;
+# THROTTLE_CACHE=database shares the counts between workers (after
+# `manage.py createcachetable`).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 200},
-    }
+    },
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "drafting_throttle"}
+        if os.environ.get("THROTTLE_CACHE") == "database"
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    ),
 }
+# Writes a delegation may make in a minute (proposals made or revised); 0: no limit.
+PROPOSALS_PER_MINUTE = int(os.environ.get("PROPOSALS_PER_MINUTE", "30"))
 
 # History is a record, never a tool for rewriting: no "revert" in the admin's history pages.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -254,13 +282,52 @@ TASKS = {
 # An export whose heartbeat is older than this is stale (its worker died): re-queue it.
 EXPORT_STALE_SECONDS = int(os.environ.get("EXPORT_STALE_SECONDS", "60"))
 
+# A server error is never silent: its traceback goes to stderr with the request's id
+# (drafting.request_log), and by mail to ADMINS when set (comma-separated addresses).
+ADMINS = env_list("ADMINS")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "drafting.request_log.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "with_request_id": {
+            "format": "%(asctime)s %(levelname)s [request %(request_id)s] %(name)s: %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request_id"],
+            "formatter": "with_request_id",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_id"],
+            "formatter": "with_request_id",
+        },
+    },
     "loggers": {
         "drafting": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
         # Sign-ins, failures and lock-outs also go to the audit trail (drafting.audit).
         "axes": {"handlers": ["console"], "level": "WARNING"},
+        # Every 500, with its traceback; and what Django's security checks refuse.
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": ["console", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }

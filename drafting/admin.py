@@ -1,9 +1,18 @@
-"""The Django admin serves the secretariat: meetings, delegations, users, with history."""
+"""The Django admin serves the secretariat: meetings, delegations, users, with history.
+
+Roles are never raised from below: the secretariat manages delegates and accounts without a
+role (`drafting.roles.may_manage`); granting the chair's office, the secretariat, staff or
+superuser status, and anything about those accounts, is for superusers.
+"""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from drafting import roles
 from drafting.models import (
     AuditEvent,
     DelegateProfile,
@@ -50,6 +59,61 @@ class DelegateProfileAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "delegation"]
     search_fields = ["user__username", "delegation__name"]
     autocomplete_fields = ["delegation"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only delegates and accounts without a role can be made delegates by the secretariat.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = roles.manageable_accounts(get_user_model().objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or roles.may_manage(request.user, obj.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or roles.may_manage(request.user, obj.user))
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Django's user admin, narrowed for the secretariat (see the module docstring).
+
+    A non-superuser sees every account but changes only those it may manage, and on them only
+    the name, e-mail, active flag, password and the Delegates group: no staff, superuser or
+    permission fields, no other group to choose. Superusers keep the whole form.
+    """
+
+    secretariat_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Role", {"fields": ("is_active", "groups")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.secretariat_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("last_login", "date_joined")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name=roles.DELEGATES)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Also guards the password form (UserAdmin.user_change_password asks this).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or roles.may_manage(request.user, obj))
 
 
 @admin.register(GroupCoordinator)

@@ -267,9 +267,13 @@ def _on_signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) 
 def _on_sign_in_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    match = getattr(request, "resolver_match", None)
     record(
         action=AuditAction.SIGN_IN_FAILED,
         username=str(credentials.get("username", ""))[:150],
+        summary="wrong current password on the change-password form"
+        if match is not None and match.url_name == "password_change"
+        else "",
         request=request,
     )
 
@@ -314,6 +318,41 @@ def _on_groups_changed(
             user=current_actor(),
             summary=f"{instance.get_username()} {verb[action]} {names or 'all roles'}",
         )
+
+
+def _on_permissions_changed(
+    sender: Any, instance: Any, action: str, pk_set: set[int] | None, model: Any, **kwargs: Any
+) -> None:
+    """Permissions given to or taken from one account, or a role group (a change of role
+    for everyone in it)."""
+    if action not in {"post_add", "post_remove", "post_clear"} or (
+        action != "post_clear" and not pk_set
+    ):
+        return
+    from django.contrib.auth.models import Group, Permission
+
+    verb = {"post_add": "given", "post_remove": "taken away", "post_clear": "all taken away"}
+    names = ", ".join(
+        Permission.objects.filter(pk__in=pk_set or ()).values_list("codename", flat=True)
+    )
+    holder = f"group {instance.name}" if isinstance(instance, Group) else instance.get_username()
+    record(
+        action=AuditAction.ROLE_CHANGED,
+        user=current_actor(),
+        summary=f"{holder}: permissions {verb[action]} {names}".strip(),
+    )
+
+
+def _on_user_created(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw"):
+        return
+    flags = [flag for flag in ("is_staff", "is_superuser") if getattr(instance, flag)]
+    record(
+        action=AuditAction.ACCOUNT_CHANGED,
+        user=current_actor(),
+        summary=f"{instance.get_username()}: account created"
+        + (f" ({', '.join(flags)})" if flags else ""),
+    )
 
 
 def _on_profile_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
@@ -379,6 +418,7 @@ def connect_signals() -> None:
     from axes.signals import user_locked_out
     from django.contrib.admin.models import LogEntry
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -395,6 +435,17 @@ def connect_signals() -> None:
     m2m_changed.connect(
         _on_groups_changed, sender=Delegation.members.through, dispatch_uid="audit_members"
     )
+    m2m_changed.connect(
+        _on_permissions_changed,
+        sender=user_model.user_permissions.through,
+        dispatch_uid="audit_user_permissions",
+    )
+    m2m_changed.connect(
+        _on_permissions_changed,
+        sender=Group.permissions.through,
+        dispatch_uid="audit_group_permissions",
+    )
+    post_save.connect(_on_user_created, sender=user_model, dispatch_uid="audit_account_created")
     post_save.connect(_on_profile_saved, sender=DelegateProfile, dispatch_uid="audit_profile")
     post_delete.connect(
         _on_profile_deleted, sender=DelegateProfile, dispatch_uid="audit_profile_deleted"

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from drafting import bounds
 from drafting.models import Delegation, MarkStance, ProposalKind
 from drafting.models.meeting import GROUP_KINDS
 from drafting.services.cosponsorship import coordinated_groups
@@ -104,9 +105,15 @@ class ProposalForm(forms.Form):
             "to choose several."
         ),
     )
-    base_text_seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    # The element's text as the delegate saw it: compared and diffed against the text now, so
+    # bounded like a text (a megabyte here held a worker and the element's lock for 20 s).
+    base_text_seen = forms.CharField(
+        required=False, strip=False, max_length=MAX_ELEMENT_TEXT * 2, widget=forms.HiddenInput
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        required=False, min_value=0, max_value=2_147_483_647, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, delegation: Delegation, meeting_id: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,6 +157,10 @@ class MarkForm(forms.Form):
 
 
 class RoundForm(forms.Form):
+    """A round opens from a year ago to five years ahead and closes within five years
+    (`drafting.bounds.round_date_problem`): a deadline of 9999-12-31 was stored as year 10000,
+    which PostgreSQL cannot give back, and every page reading rounds failed."""
+
     name = forms.CharField(label=_("Name"), max_length=120)
     opens_at = forms.DateTimeField(
         label=_("Opens (New York time)"),
@@ -160,9 +171,31 @@ class RoundForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
+    def clean_opens_at(self):
+        opens_at = self.cleaned_data["opens_at"]
+        problem = bounds.round_date_problem(opens_at, what="opening")
+        if problem:
+            raise forms.ValidationError(problem)
+        return opens_at
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        problem = bounds.round_date_problem(deadline, what="deadline")
+        if problem:
+            raise forms.ValidationError(problem)
+        return deadline
+
 
 class ReopenForm(forms.Form):
     deadline = forms.DateTimeField(
         label=_("New deadline (New York time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        # A deadline in the past is the service's to refuse ("must be in the future").
+        problem = bounds.round_date_problem(deadline, what="deadline")
+        if problem:
+            raise forms.ValidationError(problem)
+        return deadline

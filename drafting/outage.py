@@ -14,10 +14,9 @@ import sys
 
 import psycopg
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views import defaults
 
 logger = logging.getLogger("drafting.outage")
 
@@ -101,8 +100,10 @@ class DatabaseUnavailableMiddleware:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500``: a database outage outside a view still gets the 503 page."""
+    """``handler500``: a database outage outside a view still gets the 503 page; any other
+    error the 500 page with the request's id (its traceback is logged with the same id)."""
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_UNAVAILABLE):
         return unavailable_response(request, error)
-    return defaults.server_error(request)
+    html = render_to_string("500.html", {"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(html)

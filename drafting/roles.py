@@ -32,11 +32,44 @@ SECRETARIAT_PERMISSIONS = {
 }
 
 
+def manageable_accounts(users: Any) -> Any:
+    """The accounts a non-superuser with the right to change users may change: delegates and
+    accounts without a role. Not staff, not superusers, no group but Delegates, no permission
+    of their own (the chair's office, the secretariat and anyone set up by a superuser)."""
+    from django.contrib.auth.models import Group
+
+    return (
+        users.filter(is_superuser=False, is_staff=False, user_permissions=None)
+        .exclude(groups__in=Group.objects.exclude(name=DELEGATES))
+        .distinct()
+    )
+
+
+def may_manage(actor: Any, account: Any) -> bool:
+    """Whether ``actor`` may change ``account`` (its password, groups, flags): superusers
+    any account, others only delegates and accounts without a role (see above)."""
+    if actor.is_superuser:
+        return True
+    if account.is_superuser or account.is_staff:
+        return False
+    if account.user_permissions.exists():
+        return False
+    return not account.groups.exclude(name=DELEGATES).exists()
+
+
 def ensure_role_groups(group_model: Any, permission_model: Any) -> None:
     """Create the role groups and the secretariat's permissions; idempotent.
 
-    Takes the models as arguments so a data migration can pass its historical ones.
+    Takes the models as arguments so a data migration can pass its historical ones. Setting
+    up is not anyone's act: nothing goes to the audit trail (as in a migration).
     """
+    from drafting import audit
+
+    with audit.paused():
+        _ensure_role_groups(group_model, permission_model)
+
+
+def _ensure_role_groups(group_model: Any, permission_model: Any) -> None:
     for name in ROLE_GROUPS:
         group_model.objects.get_or_create(name=name)
     secretariat = group_model.objects.get(name=SECRETARIAT)

@@ -33,6 +33,13 @@ def _reference_data_after_flush(request):
             _load_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _no_write_limit(settings):
+    """No limit on a delegation's writes (the fuzz sends hundreds a minute): the limit is
+    tested on its own (tests/views/test_write_limits.py turns it on)."""
+    settings.PROPOSALS_PER_MINUTE = 0
+
+
 @pytest.fixture
 def bms7(db):
     """The BMS7 meeting with its zero draft."""

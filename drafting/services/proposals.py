@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import permissions
+from drafting import bounds, permissions
 from drafting.audit import audited, record_acts
 from drafting.errors import (
     BaseTextMoved,
@@ -755,6 +755,21 @@ def mark_clear(*, user, proposal: Proposal) -> None:
         mark.delete()
 
 
+def _check_round_dates(*, deadline: datetime, opens_at: datetime | None = None) -> None:
+    """Dates within the window of `drafting.bounds` (the database could not give back a
+    deadline of year 10000: every page reading rounds failed)."""
+    problems = {}
+    if opens_at is not None:
+        problem = bounds.round_date_problem(opens_at, what="opening")
+        if problem:
+            problems["opens_at"] = [problem]
+    problem = bounds.round_date_problem(deadline, what="deadline")
+    if problem:
+        problems["deadline"] = [problem]
+    if problems:
+        raise ProposalInvalid(problems)
+
+
 @idempotent("round_open")
 @transaction.atomic
 @audited(AuditAction.ROUND_OPENED)
@@ -766,6 +781,7 @@ def round_open(
         raise NotAllowed(_("Only the secretariat opens consultation rounds."))
     if deadline <= opens_at:
         raise ProposalInvalid({"deadline": [_("The deadline must come after the opening.")]})
+    _check_round_dates(opens_at=opens_at, deadline=deadline)
     # Shown to every delegation: no invisible control or bidi-override characters.
     bad = validation.forbidden_character(name, allow_newlines=False)
     if bad is not None:
@@ -801,6 +817,7 @@ def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> Cons
         raise NotAllowed(_("Only the chair's office reopens a round."))
     if deadline <= timezone.now():
         raise ProposalInvalid({"deadline": [_("The new deadline must be in the future.")]})
+    _check_round_dates(deadline=deadline)
     locked.deadline = deadline
     locked._history_user = user
     locked._change_reason = "Round reopened"

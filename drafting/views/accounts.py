@@ -13,10 +13,13 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import PasswordChangeView as DjangoPasswordChangeView
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -64,8 +67,64 @@ def _confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+# Longer than any passphrase (a password manager's are 20 to 100 characters); bounded so that
+# no one makes the server hash a megabyte.
+MAX_PASSWORD = 4_096
+
+
+def _bound_passwords(form: forms.Form, *names: str) -> None:
+    for name in names:
+        field = form.fields[name]
+        field.max_length = MAX_PASSWORD
+        field.validators.append(MaxLengthValidator(MAX_PASSWORD))
+        field.widget.attrs["maxlength"] = str(MAX_PASSWORD)
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    """Django's sign-in form, with a bounded password (the username has its 150)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bound_passwords(self, "password")
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """The current password is checked like a sign-in: through django-axes, so wrong ones
+    count towards the same lock-out and each is in the audit trail (they were neither)."""
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+        _bound_passwords(self, "old_password", "new_password1", "new_password2")
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(
+            self.request, username=self.user.get_username(), password=old_password
+        )
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
+class PasswordChangeView(DjangoPasswordChangeView):
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+
 class SignInView(LoginView):
     """Step one: the password. With a second factor, step two asks for the code."""
+
+    authentication_form = SignInForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()

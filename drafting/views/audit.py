@@ -7,21 +7,36 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from drafting import permissions, selectors
+from drafting import bounds, permissions, selectors
 from drafting.models import AuditAction, AuditEvent, Delegation, Meeting
 from drafting.text.snapshot import iter_elements
 
 PAGE_SIZE = 100
 
 
+class CodeChoiceField(forms.ModelChoiceField):
+    """Chosen by a slug or code: anything that is not one (too long, a NUL that PostgreSQL
+    refuses in a query) is an invalid choice before the database is asked."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not (
+            isinstance(value, str) and len(value) <= 50 and slug_re.match(value)
+        ):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class AuditFilterForm(forms.Form):
-    meeting = forms.ModelChoiceField(
+    meeting = CodeChoiceField(
         label=_("Meeting"),
         queryset=Meeting.objects.order_by("short_title"),
         to_field_name="slug",
@@ -29,7 +44,7 @@ class AuditFilterForm(forms.Form):
         empty_label=_("All meetings and sign-ins"),
     )
     user = forms.CharField(label=_("Username"), max_length=150, required=False)
-    delegation = forms.ModelChoiceField(
+    delegation = CodeChoiceField(
         label=_("Delegation"),
         queryset=Delegation.objects.order_by("short_name"),
         to_field_name="code",
@@ -56,6 +71,20 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, element_choices: list[tuple[int, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["element"].choices = [("", _("All elements")), *element_choices]
+
+    def _bounded_date(self, name: str) -> Any:
+        # Within bounds: "until" 9999-12-31 overflowed a day later (a 500).
+        day = self.cleaned_data[name]
+        problem = bounds.date_problem(day) if day else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
+
+    def clean_since(self) -> Any:
+        return self._bounded_date("since")
+
+    def clean_until(self) -> Any:
+        return self._bounded_date("until")
 
 
 def _element_labels(meeting: Meeting | None) -> dict[int, str]:
@@ -85,7 +114,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     meetings = list(Meeting.objects.select_related("document").order_by("short_title")[:2])
     chosen_slug = request.GET.get("meeting", "")
     meeting = next((m for m in meetings if m.slug == chosen_slug), None)
-    if meeting is None and chosen_slug:
+    if meeting is None and chosen_slug and len(chosen_slug) <= 50 and "\x00" not in chosen_slug:
         meeting = Meeting.objects.select_related("document").filter(slug=chosen_slug).first()
     if meeting is None and len(meetings) == 1:
         meeting = meetings[0]  # one meeting: its elements can be chosen without choosing it

@@ -1,7 +1,9 @@
 """Thin views for the delegations' workflow: bind a form, call one service, render or redirect."""
 
 import uuid
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import outage, permissions, presenters, selectors
+from drafting import outage, permissions, presenters, selectors, throttle
 from drafting.errors import (
     AlreadyDone,
     BaseTextMoved,
@@ -68,8 +70,12 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     form = ProposalForm(
         request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
     )
-    notice, unavailable, already_used = None, False, None
+    notice, unavailable, already_used, limited = None, False, None, None
     if request.method == "POST" and form.is_valid():
+        limited = _over_write_limit(delegation)
+    if limited:
+        notice = limited.notice
+    elif request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(
                 user=request.user,
@@ -123,11 +129,45 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             "editing": None,
             "already_used": already_used,
         },
-        status=503 if unavailable else 409 if already_used else 422 if form.errors else 200,
+        status=(
+            429
+            if limited
+            else 503
+            if unavailable
+            else 409
+            if already_used
+            else 422
+            if form.errors
+            else 200
+        ),
     )
     if unavailable:
         response["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
     return response
+
+
+@dataclass(frozen=True)
+class _WriteLimit:
+    notice: str
+    retry_after: int
+
+
+def _over_write_limit(delegation) -> _WriteLimit | None:
+    """Count one write of the delegation's; past ``PROPOSALS_PER_MINUTE`` a minute, what to
+    tell the delegate (the form is shown again, as typed, with 429)."""
+    writes = throttle.count_write(
+        "proposals", delegation.pk, limit=settings.PROPOSALS_PER_MINUTE, seconds=60
+    )
+    if not writes.over:
+        return None
+    notice = _(
+        "Your delegation has sent %(limit)s proposals or changes in the last minute, the most "
+        "allowed. Nothing was stored and nothing you typed is lost: it is below. Send it again "
+        "in %(seconds)s seconds."
+    ) % {"limit": writes.limit, "seconds": writes.retry_after}
+    return _WriteLimit(notice, writes.retry_after)
 
 
 def _rebased_form(request, form, moved: BaseTextMoved, delegation):
@@ -158,7 +198,7 @@ def _preview(form: ProposalForm, base_text: str) -> list[diff.DiffSegment]:
         # diff of a megabyte posted to the form took seconds.
         typed = form.data.get("proposed_text", "")[: validation.MAX_ELEMENT_TEXT * 2]
         proposed = validation.normalise(typed)
-        base = form.data.get("base_text_seen", base_text)
+        base = form.data.get("base_text_seen", base_text)[: validation.MAX_ELEMENT_TEXT * 2]
     else:
         proposed, base = base_text, base_text
     return diff.word_diff(validation.normalise(base), proposed)
@@ -175,7 +215,7 @@ def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpRespon
     base = (
         ""
         if kind in {"insert_after", "fill_placeholder"}
-        else request.POST.get("base_text_seen", element.text)
+        else request.POST.get("base_text_seen", element.text)[: validation.MAX_ELEMENT_TEXT * 2]
     )
     proposed = "" if kind == "delete" else request.POST.get("proposed_text", "")
     proposed = validation.normalise(proposed[: validation.MAX_ELEMENT_TEXT * 2])
@@ -289,8 +329,12 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
     form = ProposalForm(
         request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
     )
-    notice = None
+    notice, limited = None, None
     if request.method == "POST" and form.is_valid():
+        limited = _over_write_limit(delegation)
+    if limited:
+        notice = limited.notice
+    elif request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_revise(
                 user=request.user,
@@ -315,7 +359,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
                 _("Your proposal was saved (version %(version)s).") % {"version": proposal.version},
             )
             return redirect(_proposal_url(meeting, proposal))
-    return render(
+    response = render(
         request,
         "drafting/proposal_form.html",
         {
@@ -327,8 +371,11 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
             "preview": _preview(form, initial["base_text_seen"]),
             "editing": proposal,
         },
-        status=200 if not form.errors else 422,
+        status=429 if limited else 200 if not form.errors else 422,
     )
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 @login_required

@@ -25,6 +25,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from unittest.mock import ANY
 from urllib.parse import quote, urljoin, urlsplit
@@ -34,6 +35,7 @@ import pytest
 from axes.utils import reset as axes_reset
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from weasyprint import HTML
 
@@ -290,9 +292,9 @@ HUGE = 1_000_000
 
 
 def _refused_cleanly(fuzz, value, response, before) -> bool:
-    """A refusal: 422 (400 for a body over Django's upload limit), every table as it was,
-    and the input kept in the form, escaped."""
-    expected = {422, 400} if len(value) >= HUGE else {422}
+    """A refusal: 422 (413 for a body over the upload limit, before it is read), every table
+    as it was, and the input kept in the form, escaped."""
+    expected = {413} if len(value) >= HUGE else {422}
     if response.status_code not in expected or _counts() != before:
         fuzz.fail(value, f"not refused cleanly ({response.status_code})")
         return False
@@ -498,7 +500,7 @@ def test_support_or_oppose_with_a_note(japan, theme, open_round):
             or _note_problems(value, max_length=300)
         )
         if refused:
-            expected = {422, 400} if len(value) >= HUGE else {422}
+            expected = {413} if len(value) >= HUGE else {422}
             if response.status_code not in expected or _counts() != before:
                 fuzz.fail(value, f"not refused cleanly ({response.status_code})")
             elif list(ProposalMark.objects.values_list("stance", "note")) != old:
@@ -553,7 +555,10 @@ def test_the_live_diff_preview(japan, theme, open_round):
             },
             htmx=True,
             # New language is one insertion: the whole (shortened) text, escaped.
-            echoed=[validation.normalise(value[: 2 * validation.MAX_ELEMENT_TEXT])] if new else [],
+            # (A megabyte is refused whole, with 413, before it is read.)
+            echoed=[validation.normalise(value[: 2 * validation.MAX_ELEMENT_TEXT])]
+            if new and len(value) < HUGE
+            else [],
         )
         if response.status_code != 200 and len(value) < HUGE:
             fuzz.fail(value, f"answered {response.status_code}")
@@ -561,6 +566,11 @@ def test_the_live_diff_preview(japan, theme, open_round):
         fuzz.raw(url, body)
     assert _counts() == before
     fuzz.finish()
+
+
+# A round a month from now, for a week: within the window of drafting.bounds.
+OPENS = (timezone.localtime() + timedelta(days=30)).strftime("%Y-%m-%dT10:00")
+CLOSES = (timezone.localtime() + timedelta(days=37)).strftime("%Y-%m-%dT18:00")
 
 
 def test_open_and_reopen_rounds(bms7):
@@ -578,8 +588,8 @@ def test_open_and_reopen_rounds(bms7):
             data={
                 "form": "open",
                 "name": value,
-                "opens_at": "2031-05-01T10:00",
-                "deadline": "2031-05-08T18:00",
+                "opens_at": OPENS,
+                "deadline": CLOSES,
             },
         )
         refused = (
@@ -603,12 +613,12 @@ def test_open_and_reopen_rounds(bms7):
                 "form": "reopen" if field == "round" else "open",
                 "name": f"Round {index}",
                 "round": "1",
-                "opens_at": "2031-05-01T10:00",
-                "deadline": "2031-05-08T18:00",
+                "opens_at": OPENS,
+                "deadline": CLOSES,
                 field: value,
             }
             response = fuzz.send("post", url, value, data=data)
-            if response.status_code not in {200, 400, 403, 404, 422} or _counts() != before:
+            if response.status_code not in {200, 400, 403, 404, 413, 422} or _counts() != before:
                 fuzz.fail(value, f"{field}: answered {response.status_code}, or stored")
     page = fuzz.html(fuzz.send("get", url, "list"))
     for value, name in stored_names:
@@ -793,7 +803,7 @@ def test_export_requests(bms7):
         client, delegate.client = delegate.client, anonymous if index % 2 else delegate.client
         response = delegate.send("post", url, value, data={"kind": value})
         delegate.client = client
-        if response.status_code != 404:
+        if response.status_code != (413 if len(value) >= HUGE else 404):
             delegate.fail(value, f"answered {response.status_code}")
         delegate.send("get", f"/m/bms7/exports/{quote(value, safe='')[:2000]}/", value)
     assert _counts() == before
@@ -826,7 +836,7 @@ def test_signing_in(bms7, fast_hashing):
             data={"username": value, "password": value, "next": value},
             echoed=shown,
         )
-        if response.status_code not in {200, 400} or "_auth_user_id" in fuzz.client.session:
+        if response.status_code not in {200, 400, 413} or "_auth_user_id" in fuzz.client.session:
             fuzz.fail(value, f"answered {response.status_code}")
         if index % 2 == 0:
             response = fuzz.send(
@@ -835,7 +845,10 @@ def test_signing_in(bms7, fast_hashing):
                 value,
                 data={"username": "fuzzer", "password": "correct horse", "next": value},
             )
-            if response.status_code != 302 or not _safe_location(response["Location"]):
+            if len(value) >= HUGE:  # refused whole, before the password is looked at
+                if response.status_code != 413 or "_auth_user_id" in fuzz.client.session:
+                    fuzz.fail(value, f"a megabyte of next answered {response.status_code}")
+            elif response.status_code != 302 or not _safe_location(response["Location"]):
                 fuzz.fail(value, f"signed in, then sent to {response.get('Location', '')[:80]!r}")
             fuzz.client.logout()
         else:
@@ -878,6 +891,229 @@ def test_query_strings(chair, japan, theme, open_round):
         fuzz.send("get", f"{compilation}?{raw}", raw)
         fuzz.send("get", f"{compare}?{raw}", raw)
     fuzz.finish()
+
+
+# --- lengths and dates ---------------------------------------------------------------------
+
+
+def _bounded_forms(bms7):
+    """Every form of the app, bound to nothing: (name, form)."""
+    from django.contrib.auth import get_user_model
+
+    from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
+    from drafting.models import Delegation
+    from drafting.views.accounts import PasswordChangeForm, SignInForm, TokenForm
+    from drafting.views.audit import AuditFilterForm
+
+    return [
+        ("propose", ProposalForm(delegation=Delegation.objects.get(code="jpn"))),
+        ("mark", MarkForm()),
+        ("open round", RoundForm()),
+        ("reopen round", ReopenForm()),
+        ("audit filter", AuditFilterForm(element_choices=[])),
+        ("one-time code", TokenForm()),
+        ("sign-in", SignInForm()),
+        ("change password", PasswordChangeForm(user=get_user_model()())),
+    ]
+
+
+def test_every_form_field_has_a_maximum_length_or_range(bms7):
+    """Text fields have a maximum length, numbers a range, dates a window (a clean method);
+    choices, ids and keys are bounded by what they must match."""
+    from django import forms
+
+    unbounded = []
+    for name, form in _bounded_forms(bms7):
+        for field_name, field in form.fields.items():
+            label = f"{name}.{field_name}"
+            if isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.UUIDField):
+                continue
+            if isinstance(field, forms.IntegerField):
+                if field.min_value is None or field.max_value is None:
+                    unbounded.append(label)
+            elif isinstance(field, forms.DateField | forms.DateTimeField):
+                if not hasattr(form, f"clean_{field_name}"):
+                    unbounded.append(label)
+            elif isinstance(field, forms.CharField):
+                if field.max_length is None:
+                    unbounded.append(label)
+            else:
+                unbounded.append(f"{label} ({type(field).__name__})")
+    assert not unbounded
+
+
+def test_lengths_at_and_just_over_every_limit(japan, theme, open_round, fast_hashing):
+    """Each text field at its limit is taken; one character more is refused with a message,
+    nothing stored; ten times more too. Never a 500, each answer within a second."""
+    import time
+
+    mexico = delegate_of("mex")
+    proposal = _submitted(japan, theme)
+    propose = reverse("propose", args=["bms7", theme.pk])
+    mark = reverse("proposal_mark", args=["bms7", proposal.public_id])
+
+    def proposal_data(**changes):
+        return {
+            **_kind_data("amend", "and more", theme),
+            "idempotency_key": str(uuid.uuid4()),
+            **changes,
+        }
+
+    cases = [
+        # (who, url, data for a value, limit, answers at the limit, over it)
+        (japan, propose, lambda v: proposal_data(proposed_text=v), 4_000, 302, 422),
+        (japan, propose, lambda v: proposal_data(rationale=v), 2_000, 302, 422),
+        (japan, propose, lambda v: proposal_data(base_text_seen=v), 8_000, 200, 422),
+        (mexico, mark, lambda v: {"stance": "support", "note": v}, 300, 302, 422),
+        (None, reverse("login"), lambda v: {"username": v, "password": "x"}, 150, 200, 200),
+        (None, reverse("login"), lambda v: {"username": "someone", "password": v}, 4_096, 200, 200),
+    ]
+    numbers = [
+        (japan, propose, lambda v: proposal_data(version=v), 2_147_483_647, 302, 422),
+    ]
+    fuzz = Fuzzer("lengths at and over each limit")
+    for user, url, data, limit, at_limit, over in cases + numbers:
+        if user is None:
+            fuzz.client.logout()
+        else:
+            fuzz.client.force_login(user)
+        if (user, url, data, limit, at_limit, over) in numbers:
+            values = [str(limit), str(limit + 1), "9" * 40]
+        else:
+            values = ["w" * limit, "w" * (limit + 1), "w" * (10 * limit)]
+        for index, value in enumerate(values):
+            axes_reset()
+            before = _counts()
+            started = time.perf_counter()
+            response = fuzz.send("post", url, value, data=data(value))
+            seconds = time.perf_counter() - started
+            expected = at_limit if index == 0 else over
+            if response.status_code != expected:
+                fuzz.fail(value, f"{url}: {response.status_code}, expected {expected}")
+            if index and _counts() != before:
+                fuzz.fail(value, f"{url}: refused, yet something was stored")
+            if seconds > 1:
+                fuzz.fail(value, f"{url}: took {seconds:.2f} s")
+            if "_auth_user_id" in fuzz.client.session and user is None:
+                fuzz.fail(value, "signed in")
+    print(f"\nfuzz {fuzz.endpoint}: {fuzz.tried} inputs")
+    assert not fuzz.failures, "\n".join(fuzz.failures)
+    # The audit trail's username and the change-password form: a refusal, not a 500.
+    fuzz.client.force_login(secretariat())
+    for value in ["u" * 150, "u" * 151, "u" * 4_000]:
+        response = fuzz.send("get", reverse("audit_trail"), value, data={"user": value})
+        assert response.status_code == (200 if len(value) <= 150 else 422)
+    for value in ["p" * 4_096, "p" * 4_097]:
+        response = fuzz.send(
+            "post",
+            reverse("password_change"),
+            value,
+            data={"old_password": value, "new_password1": value, "new_password2": value},
+        )
+        assert response.status_code in {200, 422}
+
+
+DATES = [
+    "9999-12-31T23:59",
+    "0001-01-01T00:00",
+    "1970-01-01T00:00",
+    "2026-02-30T10:00",
+    "10000-01-01T00:00",
+    "-001-01-01T00:00",
+    "99999999999-01-01T00:00",
+    "2030-13-01T00:00",
+    "2030-01-01T25:00",
+    "now",
+    "",
+    "\x00",
+    "9" * 5000,
+]
+
+
+AUDIT_DATES = [
+    "9999-12-31",
+    "0001-01-01",
+    "1999-12-31",
+    "2026-02-30",
+    "10000-01-01",
+    "-001-01-01",
+    "now",
+    "\x00",
+    "9" * 5000,
+    (timezone.localdate() + timedelta(days=5 * 366 + 1)).isoformat(),
+]
+
+
+def _moment(delta: timedelta) -> str:
+    return (timezone.localtime() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_dates_at_and_over_every_window(chair, japan, theme, open_round):
+    """Openings, deadlines and reopenings at the edges of their window and far beyond it, and
+    the audit trail's dates: inside, stored; outside or malformed, refused with a message and
+    nothing stored. Afterwards every page that reads rounds still answers."""
+    from drafting import bounds
+
+    fuzz = Fuzzer("dates of rounds and of the audit trail", secretariat())
+    url = reverse("rounds", args=["bms7"])
+    now = timedelta(0)
+    inside = [
+        (now - bounds.ROUND_PAST + timedelta(days=1), now + timedelta(days=7)),
+        (now, now + bounds.ROUND_FUTURE - timedelta(days=1)),
+    ]
+    outside = [
+        (now - bounds.ROUND_PAST - timedelta(days=1), now + timedelta(days=7)),
+        (now, now + bounds.ROUND_FUTURE + timedelta(days=1)),
+    ]
+    cases = [(_moment(a), _moment(b), True) for a, b in inside]
+    cases += [(_moment(a), _moment(b), False) for a, b in outside]
+    cases += [(_moment(now), value, False) for value in DATES]
+    cases += [(value, _moment(now + timedelta(days=7)), False) for value in DATES]
+    for index, (opens_at, deadline, valid) in enumerate(cases):
+        before = _counts()
+        data = {
+            "form": "open",
+            "name": f"Dated {index}",
+            "opens_at": opens_at,
+            "deadline": deadline,
+        }
+        response = fuzz.send("post", url, deadline, data=data)
+        expected = 302 if valid else 422
+        if response.status_code != expected or (_counts() == before) == valid:
+            fuzz.fail(f"{opens_at} → {deadline}", f"answered {response.status_code}")
+    fuzz.client.force_login(chair)
+    for value in [*DATES, _moment(bounds.ROUND_FUTURE + timedelta(days=1))]:
+        before = _counts()
+        data = {"form": "reopen", "round": str(open_round.pk), "deadline": value}
+        response = fuzz.send("post", url, value, data=data)
+        if response.status_code != 422 or _counts() != before:
+            fuzz.fail(value, f"reopen: answered {response.status_code}")
+    fuzz.client.force_login(secretariat())
+    today = timezone.localdate().isoformat()
+    for value in [*AUDIT_DATES, "", "2000-01-01", today]:
+        for field in ("since", "until"):
+            response = fuzz.send("get", reverse("audit_trail"), value, data={field: value})
+            valid = value in {"2000-01-01", today, ""}
+            expected = 200 if valid else 414 if len(value) > 4_000 else 422
+            if response.status_code != expected:
+                fuzz.fail(value, f"audit {field}: answered {response.status_code}")
+    # Whatever was stored, the pages that read rounds work for everyone.
+    for user in (japan, chair):
+        fuzz.client.force_login(user)
+        for page in (url, reverse("delegation_page", args=["bms7"]), reverse("home")):
+            if user is chair and "delegation" in page:
+                continue
+            fuzz.send("get", page, "page")
+    fuzz.client.force_login(japan)
+    response = fuzz.send(
+        "post",
+        reverse("propose", args=["bms7", theme.pk]),
+        "submission",
+        data={**_kind_data("amend", "and more", theme), "idempotency_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 302
+    print(f"\nfuzz {fuzz.endpoint}: {fuzz.tried} inputs")
+    assert not fuzz.failures, "\n".join(fuzz.failures)
 
 
 # --- PDFs --------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Limits on writes and on guessing passwords.
+
+- :func:`count_write` counts a delegation's writes (proposals made or revised) in Django's
+  cache framework (the ``throttle`` cache), per minute; over ``PROPOSALS_PER_MINUTE`` the view
+  answers 429 and shows the form again with what was typed.
+- :class:`SignInFailureHandler` is django-axes' database handler with one limit per lockout
+  parameter (``AXES_LOCKOUT_PARAMETERS``): a username from one address
+  (``AXES_FAILURE_LIMIT``), a username from anywhere (``SIGN_IN_FAILURES_PER_ACCOUNT``) and an
+  address whatever the username (``SIGN_IN_FAILURES_PER_ADDRESS``, against password spraying).
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from axes.handlers.database import AxesDatabaseHandler
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Sum
+
+
+@dataclass(frozen=True)
+class WriteCount:
+    count: int
+    limit: int
+    retry_after: int
+
+    @property
+    def over(self) -> bool:
+        return self.limit > 0 and self.count > self.limit
+
+
+def count_write(scope: str, who: object, *, limit: int, seconds: int = 60) -> WriteCount:
+    """Count one more write by ``who`` in ``scope`` in the current window of ``seconds``.
+
+    A fixed window in the shared cache: at most ``limit`` writes a window (so at most twice
+    that across a window's edge). ``limit`` 0 counts nothing.
+    """
+    now = time.time()
+    window = int(now // seconds)
+    retry_after = max(1, math.ceil((window + 1) * seconds - now))
+    if limit <= 0:
+        return WriteCount(0, limit, retry_after)
+    cache = caches["throttle"]
+    key = f"writes:{scope}:{who}:{window}"
+    cache.add(key, 0, timeout=seconds * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=seconds * 2)
+        count = 1
+    return WriteCount(count, limit, retry_after)
+
+
+class SignInFailureHandler(AxesDatabaseHandler):
+    """Failures counted per lockout parameter, each against its own limit.
+
+    django-axes compares the largest count of any parameter with one limit; here each count
+    is first scaled to ``AXES_FAILURE_LIMIT`` by its own limit, in the order of
+    ``AXES_LOCKOUT_PARAMETERS``: (username, address), username, address.
+    """
+
+    def get_failures(self, request, credentials=None) -> int:
+        limits = [
+            settings.AXES_FAILURE_LIMIT,
+            settings.SIGN_IN_FAILURES_PER_ACCOUNT,
+            settings.SIGN_IN_FAILURES_PER_ADDRESS,
+        ]
+        scaled = 0
+        for attempts, limit in zip(
+            self.get_user_attempts(request, credentials), limits, strict=False
+        ):
+            failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            scaled = max(scaled, failures * settings.AXES_FAILURE_LIMIT // max(limit, 1))
+        return scaled
