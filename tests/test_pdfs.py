@@ -205,8 +205,12 @@ def test_command_line_exports(bms7, zero, tmp_path, poppler):
     assert target.read_bytes() == render_pdf(bms7, zero).content
 
 
-def test_download_with_etag_public_for_revisions_private_for_compilations(client, bms7, zero):
+def test_download_with_etag_public_for_revisions_private_for_compilations(
+    client, bms7, zero, django_capture_on_commit_callbacks
+):
     url = reverse("revision_pdf", args=["bms7", 0])
+    with django_capture_on_commit_callbacks(execute=True):  # not stored yet: its export job
+        assert client.get(url).status_code == 302
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert 'filename="A-CONF.192-BMS-2021-WP.1.pdf"' in response["Content-Disposition"]
@@ -215,6 +219,8 @@ def test_download_with_etag_public_for_revisions_private_for_compilations(client
     compilation = reverse("revision_pdf_kind", args=["bms7", 0, "compilation"])
     assert client.get(compilation).status_code == 302
     client.force_login(delegate_of("jpn"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(compilation).status_code == 302
     assert client.get(compilation).status_code == 200
     assert client.get(reverse("revision_pdf_kind", args=["bms7", 0, "secrets"])).status_code == 404
 

@@ -14,6 +14,11 @@ from drafting.models import ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
 
 
+def stored_file(*, revision: Revision, kind: str) -> RevisionFile | None:
+    """The stored PDF of this kind, if it was made; never renders."""
+    return RevisionFile.objects.filter(revision=revision, kind=kind).first()
+
+
 def revision_file_get_or_create(*, meeting: Meeting, revision: Revision, kind: str) -> RevisionFile:
     """The stored PDF of this kind, generating it the first time it is asked for.
 

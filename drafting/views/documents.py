@@ -17,7 +17,7 @@ from drafting.models import ExportJob, Meeting
 from drafting.services.exports import (
     export_job_request,
     export_jobs_recover,
-    revision_file_get_or_create,
+    stored_file,
 )
 from drafting.templatetags.document import fill_counts
 
@@ -143,7 +143,11 @@ def revision_pdf(
     request: HttpRequest, slug: str, number: int, kind: str = "revision"
 ) -> HttpResponse:
     """The stored PDF of an issued revision (public), its redline (public) or the
-    compilation of proposals made against it (delegations, chair, secretariat)."""
+    compilation of proposals made against it (delegations, chair, secretariat).
+
+    A PDF not stored yet is never rendered here: the request starts (or joins) its export
+    job and goes to the job's progress page, which links back here when the file is ready.
+    """
     if kind not in pdfs.KINDS:
         raise Http404
     meeting = selectors.meeting_with_document(slug)
@@ -154,7 +158,13 @@ def revision_pdf(
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
-    stored = revision_file_get_or_create(meeting=meeting, revision=revision, kind=kind)
+    stored = stored_file(revision=revision, kind=kind)
+    if stored is None:
+        # Never laid out in a web worker: the export job makes it, its page shows progress.
+        job = export_job_request(user=request.user, meeting=meeting, revision=revision, kind=kind)
+        stored = stored_file(revision=revision, kind=kind)
+        if stored is None:
+            return redirect("export_status", meeting.slug, job.pk)
     etag = f'"{stored.sha256}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)

@@ -183,3 +183,50 @@ def test_a_fatal_weasyprint_error_marks_the_job_failed(bms7, zero, monkeypatch):
         exports.export_job_run(job_id=job.pk, progress_handler=_ProgressHandler)
     job.refresh_from_db()
     assert job.status == "failed" and "FatalURLFetchingError" in job.error
+
+
+def test_an_anonymous_get_of_a_pdf_not_stored_starts_its_job_and_never_renders_in_the_request(
+    client, bms7, zero, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Regression: the PDF view laid out a missing redline in the web worker, so anyone could
+    tie up workers with GETs. With the production task backend a GET starts (or joins) the
+    export job and goes to its progress page; WeasyPrint runs only in the worker."""
+    from drafting import pdfs
+
+    settings.TASKS = {**settings.TASKS, "default": settings.TASKS["database"]}
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("a PDF was rendered in the request")
+
+    monkeypatch.setattr(pdfs, "pdf_from_html", no_render)
+    url = reverse("revision_pdf_kind", args=["bms7", 0, "redline"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+        second = client.get(url)
+    job = ExportJob.objects.get(revision=zero, kind="redline")
+    assert job.status == "queued" and job.requested_by is None
+    progress = reverse("export_status", args=["bms7", job.pk])
+    assert (first.status_code, first["Location"]) == (302, progress)
+    assert (second.status_code, second["Location"]) == (302, progress)  # the same job
+    assert not RevisionFile.objects.filter(revision=zero, kind="redline").exists()
+    assert "Waiting for a worker" in client.get(progress).text
+
+
+def test_a_get_serves_the_stored_pdf_once_its_job_has_made_it(
+    client, bms7, zero, django_capture_on_commit_callbacks
+):
+    """The first GET starts the job and shows its progress; once the job has stored the file
+    (here the immediate backend runs it when the request's work commits), GETs are served the
+    stored bytes, and the progress page links to them."""
+    url = reverse("revision_pdf_kind", args=["bms7", 0, "redline"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+    assert first.status_code == 302
+    assert (
+        reverse("revision_pdf_kind", args=["bms7", 0, "redline"])
+        in client.get(first["Location"]).text
+    )
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    stored = RevisionFile.objects.get(revision=zero, kind="redline")
+    assert bytes(response.content) == bytes(stored.content)
