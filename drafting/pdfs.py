@@ -35,6 +35,7 @@ from drafting import presenters, selectors
 from drafting.models import Meeting, ProposalStatus, Revision
 from drafting.presenters import ElementView
 from drafting.text import redline
+from drafting.text import snapshot as snapshots
 from drafting.text.numbering import AGENDA_ITEM, SECTION
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
@@ -110,7 +111,8 @@ def _context(meeting: Meeting, revision: Revision) -> dict:
         "revision": revision,
         "issued_date": issued.date(),
         "issued_iso": issued.isoformat(),
-        "document_view": presenters.present(revision.snapshot),
+        # As published: deleted elements left out, the rest numbered again (clean_snapshot).
+        "document_view": presenters.present(snapshots.clean_snapshot(revision.snapshot)),
         **_letter_parts(revision.cover_letter),
     }
 
@@ -183,7 +185,8 @@ def redline_against(meeting: Meeting, revision: Revision, previous: Revision | N
     context = _context(meeting, revision)
     context["previous"] = previous
     context["redline"] = redline.compare(
-        previous.snapshot["elements"] if previous else [], revision.snapshot["elements"]
+        snapshots.clean_tree(previous.snapshot["elements"]) if previous else [],
+        snapshots.clean_tree(revision.snapshot["elements"]),
     )
     return render_to_string("pdf/redline.html", context)
 
@@ -196,9 +199,8 @@ def compilation_html(meeting: Meeting, revision: Revision) -> str:
         .exclude(status=ProposalStatus.DRAFT)
         .order_by("submitted_at", "id")
     ]
-    document_view = presenters.present(revision.snapshot)
-    rows, _per_item = presenters.compile_rows(document_view, proposals)
     context = _context(meeting, revision)
+    rows, _per_item = presenters.compile_rows(context["document_view"], proposals)
     context["rows"] = [row for row in rows if row.proposals]
     context["total"] = len(proposals)
     return render_to_string("pdf/compilation.html", context)

@@ -43,6 +43,14 @@ def _bracketed(text: str) -> SafeString:
 
 
 @register.filter
+def status_word(status: str) -> str:
+    """An element status in words ("agreed ad referendum"), never its stored value."""
+    from drafting.models import ElementStatus
+
+    return str(ElementStatus(status).label) if status in ElementStatus.values else status
+
+
+@register.filter
 def get_item(mapping: dict, key: object) -> object:
     """``mapping[key]`` or None, for lookups by a variable key in templates."""
     return mapping.get(key) if mapping else None
