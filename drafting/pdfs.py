@@ -8,7 +8,9 @@ only the project's own files under ``static/pdf/`` and refuses everything else (
 other files, data: URLs); user text is escaped (by the templates, and by ``annex_body``), so
 it never becomes markup.
 Determinism: no wall-clock date (the revision's issue date is used), a fixed PDF identifier
-(from the revision's content hash): the same revision always gives the same bytes.
+(from the revision's content hash): the same revision always gives the same bytes. A
+compilation is of a moment: it says "as of" when, and is stored once per content (see
+``services.exports``).
 """
 
 import gc
@@ -19,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -191,7 +194,9 @@ def redline_against(meeting: Meeting, revision: Revision, previous: Revision | N
     return render_to_string("pdf/redline.html", context)
 
 
-def compilation_html(meeting: Meeting, revision: Revision) -> str:
+def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | None = None) -> str:
+    """The compilation of proposals made against ``revision`` as they stand at ``as_of``
+    (now when not given), stamped with that moment (shown in New York time)."""
     proposals = [
         p
         for p in selectors.proposals_queryset()
@@ -203,6 +208,7 @@ def compilation_html(meeting: Meeting, revision: Revision) -> str:
     rows, _per_item = presenters.compile_rows(context["document_view"], proposals)
     context["rows"] = [row for row in rows if row.proposals]
     context["total"] = len(proposals)
+    context["as_of"] = as_of or timezone.now()
     return render_to_string("pdf/compilation.html", context)
 
 
@@ -213,6 +219,16 @@ BUILDERS: dict[str, Callable[[Meeting, Revision], str]] = {
 }
 
 
+def page_html(
+    meeting: Meeting, revision: Revision, kind: str, *, as_of: datetime | None = None
+) -> str:
+    """One of the PDFs' HTML, in English; ``as_of`` stamps a compilation."""
+    with translation.override("en"):
+        if kind == "compilation":
+            return compilation_html(meeting, revision, as_of)
+        return BUILDERS[kind](meeting, revision)
+
+
 def render_pdf(
     meeting: Meeting,
     revision: Revision,
@@ -220,17 +236,20 @@ def render_pdf(
     *,
     fetcher: StaticOnlyFetcher | None = None,
 ) -> RenderedPdf:
-    """Lay out and write one PDF of an issued revision; same revision, same bytes."""
-    with translation.override("en"):
-        html = BUILDERS[kind](meeting, revision)
-    return pdf_from_html(html, pdf_identifier(revision, kind), fetcher)
+    """Lay out and write one PDF of an issued revision; same revision, same bytes (a
+    compilation shows the proposals as they stand, stamped with the moment)."""
+    return pdf_from_html(
+        page_html(meeting, revision, kind), pdf_identifier(revision, kind), fetcher
+    )
 
 
-def pdf_identifier(revision: Revision, kind: str) -> bytes:
-    """The PDF's fixed identifier: from the revision's content hash and the kind of PDF."""
+def pdf_identifier(revision: Revision, kind: str, content_key: str = "") -> bytes:
+    """The PDF's fixed identifier: from the revision's content hash, the kind of PDF and,
+    for a compilation, the digest of what it shows."""
+    name = f"{revision.content_hash}:{kind}" + (f":{content_key}" if content_key else "")
     return (
         hashlib.md5(  # noqa: S324 - an identifier, not a security measure
-            f"{revision.content_hash}:{kind}".encode()
+            name.encode()
         )
         .hexdigest()
         .encode()
@@ -275,7 +294,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def file_name(revision: Revision, kind: str) -> str:
-    """A sensible download name, e.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.pdf"""
+def file_name(revision: Revision, kind: str, *, as_of: datetime | None = None) -> str:
+    """A sensible download name, e.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.pdf; a
+    compilation's says as of when, e.g. ...-Rev.1-compilation-2021-07-27-1402.pdf"""
     base = revision.symbol.replace("/", "-")
-    return f"{base}.pdf" if kind == "revision" else f"{base}-{kind}.pdf"
+    if kind == "revision":
+        return f"{base}.pdf"
+    if as_of is not None:
+        return f"{base}-{kind}-{timezone.localtime(as_of):%Y-%m-%d-%H%M}.pdf"
+    return f"{base}-{kind}.pdf"

@@ -350,3 +350,22 @@ def working_draft_version(document: Document) -> tuple:
         .values_list("pk", "e", "f", "d")
         .get()
     )
+
+
+def compilation_content_key(revision: Revision) -> str:
+    """A digest of what the compilation of proposals made against ``revision`` shows: which
+    proposals (submitted and later, not drafts), the newest history id of each (every
+    version, decision, co-sponsor change and reflection adds one) and of its marks (set,
+    changed or withdrawn), and the delegations' names. Two queries, index lookups; the same
+    key means the same compilation."""
+    rows = (
+        Proposal.objects.filter(document_id=revision.document_id, base_revision=revision)
+        .exclude(status=ProposalStatus.DRAFT)
+        .annotate(
+            own=_latest_history(Proposal, "id"),
+            marks_version=_latest_history(ProposalMark, "proposal_id"),
+        )
+        .order_by("id")
+        .values_list("id", "own", "marks_version")
+    )
+    return snapshots.content_hash([delegations_version(), [list(row) for row in rows]])
