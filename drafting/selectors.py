@@ -11,6 +11,7 @@ from drafting.models import (
     Delegation,
     Document,
     Element,
+    ElementStatus,
     Footnote,
     Meeting,
     Proposal,
@@ -27,9 +28,11 @@ def meeting_with_document(slug: str) -> Meeting:
 
 
 def element_rows(document: Document) -> list[snapshots.ElementRow]:
-    """The working draft as flat rows with their footnotes: two queries."""
+    """The working draft as flat rows with their footnotes: two queries. Elements a revision
+    left out (deleted before it was issued) are not part of it any more."""
     elements = (
         Element.objects.filter(document=document)
+        .exclude(retired=True, status=ElementStatus.DELETED)
         .only("id", "parent_id", "position", "kind", "text", "status", "unnumbered", "provisional")
         .prefetch_related(
             Prefetch(

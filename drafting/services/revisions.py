@@ -14,6 +14,7 @@ from drafting.errors import NotAllowed, ProposalInvalid
 from drafting.models import (
     Document,
     Element,
+    ElementStatus,
     Notification,
     Proposal,
     ProposalKind,
@@ -84,6 +85,7 @@ def revision_issue(
         element._history_user = issued_by
         element._change_reason = f"Numbered in {label}"
         element.save(update_fields=["provisional"])
+    _retire_deleted(locked, issued_by, label)
     snapshot = selectors.working_draft_snapshot(locked)
     revision = Revision.objects.create(
         document=locked,
@@ -107,6 +109,21 @@ def revision_issue(
             user=issued_by, meeting=locked.meeting, revision=revision, kind="revision"
         )
     return revision
+
+
+def _retire_deleted(document: Document, user: Any, label: str) -> None:
+    """Elements deleted since the last revision leave the text with this one: a revision
+    omits them (with what is under them) and numbers the rest again, and so does the working
+    draft from now on. Each keeps its row and gets a history row. The caller holds the
+    document's row lock; elements are locked in id order."""
+    deleted = Element.objects.select_for_update().filter(
+        document=document, status=ElementStatus.DELETED, retired=False
+    )
+    for element in deleted.order_by("pk"):
+        element.retired = True
+        element._history_user = user
+        element._change_reason = f"Left out of {label} (deleted)"
+        element.save(update_fields=["retired"])
 
 
 def _mark_decided(document: Document, revision: Revision, user: Any) -> None:

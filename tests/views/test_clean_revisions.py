@@ -90,17 +90,28 @@ def _export_json(number: int, tmp_path) -> str:
 
 
 def test_revisions_are_numbered_without_what_was_deleted(client, bms7, tmp_path):
-    """A deleted agenda item keeps its number in the working draft until the next revision;
-    the revision leaves it out and numbers the rest again."""
+    """A deleted agenda item keeps its number, struck through, in the working draft until
+    the next revision; the revision leaves it out (and what is under it) and numbers the
+    rest again, and from then on so does the working draft."""
     chair = chairs_office()
     second = Element.objects.get(document=bms7.document, kind="agenda_item", position=1)
     element_set_status(user=chair, element=second, status="deleted")
-    draft = client
-    draft.force_login(chair)
-    assert "5." in draft.get(reverse("working_draft", args=["bms7"])).text
+    client.force_login(chair)
+    draft = client.get(reverse("working_draft", args=["bms7"])).text
+    assert f'id="e-{second.pk}"' in draft and '<span class="label">5.</span>' in draft
     revision = revision_issue(
         issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
     )
     exported = json.loads(_export_json(revision.number, tmp_path))
     assert [e["label"] for e in exported["elements"]] == ["1.", "2.", "3.", "4."]
+    assert second.pk not in {e["id"] for e in revision.snapshot["elements"]}
     assert Revision.objects.get(number=0).snapshot["elements"][4]["label"] == "5."
+    draft = client.get(reverse("working_draft", args=["bms7"])).text
+    assert f'id="e-{second.pk}"' not in draft and '<span class="label">5.</span>' not in draft
+    assert '<span class="label">4.</span>' in draft
+    since = client.get(reverse("compare", args=["bms7"]), {"from": 1, "to": "draft"}).text
+    assert "0 inserted · 0 changed · 0 deleted" in since
+    second.refresh_from_db()
+    assert second.retired and second.history.first().history_change_reason.startswith(
+        "Left out of Rev.1"
+    )
