@@ -207,7 +207,8 @@ def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | Non
     context = _context(meeting, revision)
     rows, _per_item = presenters.compile_rows(context["document_view"], proposals)
     context["rows"] = [row for row in rows if row.proposals]
-    context["total"] = len(proposals)
+    # What it lists: a proposal on an element the revision left out (deleted) has no row.
+    context["total"] = sum(len(row.proposals) for row in context["rows"])
     context["as_of"] = as_of or timezone.now()
     return render_to_string("pdf/compilation.html", context)
 

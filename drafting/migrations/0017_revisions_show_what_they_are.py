@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def date_stored_compilations(apps, schema_editor):
+    """A compilation stored before they were keyed shows the moment it was made."""
+    RevisionFile = apps.get_model("drafting", "RevisionFile")
+    for stored in RevisionFile.objects.filter(kind="compilation", as_of__isnull=True):
+        stored.as_of = stored.created_at
+        stored.save(update_fields=["as_of"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -43,4 +51,5 @@ class Migration(migrations.Migration):
             model_name='revisionfile',
             constraint=models.UniqueConstraint(fields=('revision', 'kind', 'content_key'), name='revision_file_unique'),
         ),
+        migrations.RunPython(date_stored_compilations, migrations.RunPython.noop),
     ]
