@@ -155,7 +155,8 @@ def revision_pdf(
     if kind not in pdfs.KINDS:
         raise Http404
     meeting = selectors.meeting_with_document(slug)
-    revision = selectors.revision_by_number(meeting.document, number)
+    # Serving a stored file needs no snapshot (large); an export job loads it if it must.
+    revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
     if kind == "compilation" and not permissions.can_read_working_draft(
         request.user, meeting.document
     ):
