@@ -15,6 +15,7 @@ from typing import Any
 
 from drafting.text import brackets
 from drafting.text.diff import DiffSegment, word_diff
+from drafting.text.numbering import SUBTHEME_BULLET, THEME_BULLET
 from drafting.text.snapshot import iter_elements, without_deleted
 
 INSERTED = "inserted"
@@ -113,15 +114,16 @@ CONTEXT_WORDS = 5
 def _context(
     index: dict[int, tuple[dict[str, Any], int, int | None, int]], element_id: int
 ) -> tuple[str, ...]:
-    """The labels of an element's ancestors, outermost first (an unnumbered heading's first
-    words stand for its label)."""
+    """The labels of an element's ancestors, outermost first (the first words of an
+    unnumbered heading or of a bulleted theme stand for its label)."""
     labels: list[str] = []
     parent = index[element_id][2]
     while parent is not None:
         ancestor, _depth, parent_id, _position = index[parent]
         words = ancestor["text"].split()
         short = " ".join(words[:CONTEXT_WORDS]) + (" …" if len(words) > CONTEXT_WORDS else "")
-        labels.append(ancestor["label"] or short)
+        bullet = ancestor["label"] in {"", THEME_BULLET, SUBTHEME_BULLET}
+        labels.append(short if bullet else ancestor["label"])
         parent = parent_id
     return tuple(reversed(labels))
 

@@ -88,12 +88,16 @@ def test_status_changes_and_the_changed_rows_with_their_context():
     assert row.context == ("1.",)
 
 
-def test_context_names_an_unnumbered_heading_by_its_first_words():
+def test_context_names_an_unnumbered_heading_or_a_bulleted_theme_by_its_first_words():
     rows = [
         ElementRow(1, None, 0, "agenda_item", "Item", "pending"),
         ElementRow(2, 1, 0, "section", "The Way Forward for all of us", "pending", unnumbered=True),
         ElementRow(3, 2, 0, "theme", "Old", "pending"),
     ]
-    changed = [*rows[:2], ElementRow(3, 2, 0, "theme", "New", "pending")]
+    rows.append(ElementRow(4, 3, 0, "subtheme", "Under it", "pending"))
+    changed = [*rows[:2], ElementRow(3, 2, 0, "theme", "New", "pending"), rows[3]]
     (row,) = compare(_tree(rows), _tree(changed)).changed_rows
     assert row.context == ("1.", "The Way Forward for all …")
+    changed[3] = ElementRow(4, 3, 0, "subtheme", "Under it, changed", "pending")
+    (_theme, row) = compare(_tree(rows), _tree(changed)).changed_rows
+    assert row.context == ("1.", "The Way Forward for all …", "New")
