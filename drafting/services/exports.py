@@ -39,6 +39,17 @@ def stored_file(*, revision: Revision, kind: str) -> RevisionFile | None:
     ).first()
 
 
+def live_export_job(*, revision: Revision, kind: str) -> ExportJob | None:
+    """The export of this kind queued or running for what it would show now, if any (a
+    read: asking again while one is on its way records nothing new)."""
+    return ExportJob.objects.filter(
+        revision=revision,
+        kind=kind,
+        content_key=content_key(revision, kind),
+        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+    ).first()
+
+
 def compilation_files(revision: Revision) -> list[RevisionFile]:
     """Every compilation made of this revision, newest first, without their bytes."""
     return list(

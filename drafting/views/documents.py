@@ -18,6 +18,7 @@ from drafting.services.exports import (
     compilation_files,
     export_job_request,
     export_jobs_recover,
+    live_export_job,
     stored_file,
 )
 from drafting.templatetags.document import fill_counts
@@ -166,7 +167,9 @@ def revision_pdf(
     stored = stored_file(revision=revision, kind=kind)
     if stored is None:
         # Never laid out in a web worker: the export job makes it, its page shows progress.
-        job = export_job_request(user=request.user, meeting=meeting, revision=revision, kind=kind)
+        job = live_export_job(revision=revision, kind=kind) or export_job_request(
+            user=request.user, meeting=meeting, revision=revision, kind=kind
+        )
         stored = stored_file(revision=revision, kind=kind)
         if stored is None:
             return redirect("export_status", meeting.slug, job.pk)

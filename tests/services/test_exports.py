@@ -192,6 +192,8 @@ def test_an_anonymous_get_of_a_pdf_not_stored_starts_its_job_and_never_renders_i
     tie up workers with GETs. With the production task backend a GET starts (or joins) the
     export job and goes to its progress page; WeasyPrint runs only in the worker."""
     from drafting import pdfs
+    from drafting.models import AuditEvent
+    from drafting.models.audit import AuditAction
 
     settings.TASKS = {**settings.TASKS, "default": settings.TASKS["database"]}
 
@@ -208,6 +210,8 @@ def test_an_anonymous_get_of_a_pdf_not_stored_starts_its_job_and_never_renders_i
     progress = reverse("export_status", args=["bms7", job.pk])
     assert (first.status_code, first["Location"]) == (302, progress)
     assert (second.status_code, second["Location"]) == (302, progress)  # the same job
+    # Asking again while it is on its way records nothing new.
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT_REQUESTED).count() == 1
     assert not RevisionFile.objects.filter(revision=zero, kind="redline").exists()
     assert "Waiting for a worker" in client.get(progress).text
 
