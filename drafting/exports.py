@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from drafting.models import Meeting, Revision
+from drafting.text.snapshot import clean_tree
 
 ELEMENT_KEYS = ("id", "kind", "label", "text", "status", "footnotes")
 
@@ -49,5 +50,6 @@ def revision_as_json(meeting: Meeting, revision: Revision) -> dict[str, Any]:
             "content_hash": revision.content_hash,
         },
         "document": revision.snapshot["document"],
-        "elements": [_element(element) for element in revision.snapshot["elements"]],
+        # As published: without deleted elements, numbered again (see snapshot.clean_tree).
+        "elements": [_element(element) for element in clean_tree(revision.snapshot["elements"])],
     }

@@ -25,6 +25,7 @@ from drafting.models import Meeting, Revision
 from drafting.presenters import DocumentView
 from drafting.templatetags.compilation import block_words, proposal_block
 from drafting.templatetags.document import render_body, split_at_counts
+from drafting.text import snapshot as snapshots
 
 
 class _Recent:
@@ -143,7 +144,9 @@ def revision_page(
     key += get_language()
     cached = pages.get(key)
     if cached is None:
-        document_view = presenters.present(selectors.revision_snapshot(revision))
+        document_view = presenters.present(
+            snapshots.clean_snapshot(selectors.revision_snapshot(revision))
+        )
         body = render_body(
             document_view, slug=meeting.slug, counts={}, can_propose=False, history=history_links
         )
@@ -152,10 +155,14 @@ def revision_page(
     return cached
 
 
-def revision_comparison(old: Revision, new: Revision, build: Callable[[], str]) -> SafeString:
+def revision_comparison(
+    old: Revision, new: Revision, build: Callable[[], str], *, variant: str = ""
+) -> SafeString:
     """The comparison of two issued revisions (``build`` makes its HTML): issued revisions
-    never change, so it is kept by their content hashes (and the language)."""
+    never change, so it is kept by their content hashes (and the language and ``variant``:
+    the whole text or the changes only)."""
     key = f"compare:{old.pk}:{old.content_hash}:{new.pk}:{new.content_hash}:{get_language()}"
+    key += f":{variant}"
     cached = pages.get(key)
     if cached is None:
         cached = build()

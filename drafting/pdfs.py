@@ -8,7 +8,9 @@ only the project's own files under ``static/pdf/`` and refuses everything else (
 other files, data: URLs); user text is escaped (by the templates, and by ``annex_body``), so
 it never becomes markup.
 Determinism: no wall-clock date (the revision's issue date is used), a fixed PDF identifier
-(from the revision's content hash): the same revision always gives the same bytes.
+(from the revision's content hash): the same revision always gives the same bytes. A
+compilation is of a moment: it says "as of" when, and is stored once per content (see
+``services.exports``).
 """
 
 import gc
@@ -19,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -35,6 +38,7 @@ from drafting import presenters, selectors
 from drafting.models import PRIVATE_STATUSES, Meeting, Revision
 from drafting.presenters import ElementView
 from drafting.text import redline
+from drafting.text import snapshot as snapshots
 from drafting.text.numbering import AGENDA_ITEM, SECTION
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
@@ -110,7 +114,8 @@ def _context(meeting: Meeting, revision: Revision) -> dict:
         "revision": revision,
         "issued_date": issued.date(),
         "issued_iso": issued.isoformat(),
-        "document_view": presenters.present(revision.snapshot),
+        # As published: deleted elements left out, the rest numbered again (clean_snapshot).
+        "document_view": presenters.present(snapshots.clean_snapshot(revision.snapshot)),
         **_letter_parts(revision.cover_letter),
     }
 
@@ -183,12 +188,15 @@ def redline_against(meeting: Meeting, revision: Revision, previous: Revision | N
     context = _context(meeting, revision)
     context["previous"] = previous
     context["redline"] = redline.compare(
-        previous.snapshot["elements"] if previous else [], revision.snapshot["elements"]
+        snapshots.clean_tree(previous.snapshot["elements"]) if previous else [],
+        snapshots.clean_tree(revision.snapshot["elements"]),
     )
     return render_to_string("pdf/redline.html", context)
 
 
-def compilation_html(meeting: Meeting, revision: Revision) -> str:
+def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | None = None) -> str:
+    """The compilation of proposals made against ``revision`` as they stand at ``as_of``
+    (now when not given), stamped with that moment (shown in New York time)."""
     proposals = [
         p
         for p in selectors.proposals_queryset()
@@ -196,11 +204,12 @@ def compilation_html(meeting: Meeting, revision: Revision) -> str:
         .exclude(status__in=PRIVATE_STATUSES)  # a draft's words are its delegation's alone
         .order_by("submitted_at", "id")
     ]
-    document_view = presenters.present(revision.snapshot)
-    rows, _per_item = presenters.compile_rows(document_view, proposals)
     context = _context(meeting, revision)
+    rows, _per_item = presenters.compile_rows(context["document_view"], proposals)
     context["rows"] = [row for row in rows if row.proposals]
-    context["total"] = len(proposals)
+    # What it lists: a proposal on an element the revision left out (deleted) has no row.
+    context["total"] = sum(len(row.proposals) for row in context["rows"])
+    context["as_of"] = as_of or timezone.now()
     return render_to_string("pdf/compilation.html", context)
 
 
@@ -211,6 +220,16 @@ BUILDERS: dict[str, Callable[[Meeting, Revision], str]] = {
 }
 
 
+def page_html(
+    meeting: Meeting, revision: Revision, kind: str, *, as_of: datetime | None = None
+) -> str:
+    """One of the PDFs' HTML, in English; ``as_of`` stamps a compilation."""
+    with translation.override("en"):
+        if kind == "compilation":
+            return compilation_html(meeting, revision, as_of)
+        return BUILDERS[kind](meeting, revision)
+
+
 def render_pdf(
     meeting: Meeting,
     revision: Revision,
@@ -218,17 +237,20 @@ def render_pdf(
     *,
     fetcher: StaticOnlyFetcher | None = None,
 ) -> RenderedPdf:
-    """Lay out and write one PDF of an issued revision; same revision, same bytes."""
-    with translation.override("en"):
-        html = BUILDERS[kind](meeting, revision)
-    return pdf_from_html(html, pdf_identifier(revision, kind), fetcher)
+    """Lay out and write one PDF of an issued revision; same revision, same bytes (a
+    compilation shows the proposals as they stand, stamped with the moment)."""
+    return pdf_from_html(
+        page_html(meeting, revision, kind), pdf_identifier(revision, kind), fetcher
+    )
 
 
-def pdf_identifier(revision: Revision, kind: str) -> bytes:
-    """The PDF's fixed identifier: from the revision's content hash and the kind of PDF."""
+def pdf_identifier(revision: Revision, kind: str, content_key: str = "") -> bytes:
+    """The PDF's fixed identifier: from the revision's content hash, the kind of PDF and,
+    for a compilation, the digest of what it shows."""
+    name = f"{revision.content_hash}:{kind}" + (f":{content_key}" if content_key else "")
     return (
         hashlib.md5(  # noqa: S324 - an identifier, not a security measure
-            f"{revision.content_hash}:{kind}".encode()
+            name.encode()
         )
         .hexdigest()
         .encode()
@@ -273,7 +295,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def file_name(revision: Revision, kind: str) -> str:
-    """A sensible download name, e.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.pdf"""
+def file_name(revision: Revision, kind: str, *, as_of: datetime | None = None) -> str:
+    """A sensible download name, e.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.pdf; a
+    compilation's says as of when, e.g. ...-Rev.1-compilation-2021-07-27-1402.pdf"""
     base = revision.symbol.replace("/", "-")
-    return f"{base}.pdf" if kind == "revision" else f"{base}-{kind}.pdf"
+    if kind == "revision":
+        return f"{base}.pdf"
+    if as_of is not None:
+        return f"{base}-{kind}-{timezone.localtime(as_of):%Y-%m-%d-%H%M}.pdf"
+    return f"{base}-{kind}.pdf"

@@ -12,6 +12,7 @@ from drafting.models import (
     Delegation,
     Document,
     Element,
+    ElementStatus,
     Footnote,
     Meeting,
     Proposal,
@@ -28,9 +29,11 @@ def meeting_with_document(slug: str) -> Meeting:
 
 
 def element_rows(document: Document) -> list[snapshots.ElementRow]:
-    """The working draft as flat rows with their footnotes: two queries."""
+    """The working draft as flat rows with their footnotes: two queries. Elements a revision
+    left out (deleted before it was issued) are not part of it any more."""
     elements = (
         Element.objects.filter(document=document)
+        .exclude(retired=True, status=ElementStatus.DELETED)
         .only("id", "parent_id", "position", "kind", "text", "status", "unnumbered", "provisional")
         .prefetch_related(
             Prefetch(
@@ -436,3 +439,22 @@ def cosponsor_invitation_to(proposal: Proposal, delegation: Delegation):
         .only("id", "status", "proposal_id", "delegation_id")
         .first()
     )
+
+
+def compilation_content_key(revision: Revision) -> str:
+    """A digest of what the compilation of proposals made against ``revision`` shows: which
+    proposals (submitted and later, not drafts), the newest history id of each (every
+    version, decision, co-sponsor change and reflection adds one) and of its marks (set,
+    changed or withdrawn), and the delegations' names. Two queries, index lookups; the same
+    key means the same compilation."""
+    rows = (
+        Proposal.objects.filter(document_id=revision.document_id, base_revision=revision)
+        .exclude(status=ProposalStatus.DRAFT)
+        .annotate(
+            own=_latest_history(Proposal, "id"),
+            marks_version=_latest_history(ProposalMark, "proposal_id"),
+        )
+        .order_by("id")
+        .values_list("id", "own", "marks_version")
+    )
+    return snapshots.content_hash([delegations_version(), [list(row) for row in rows]])

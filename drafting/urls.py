@@ -23,6 +23,11 @@ urlpatterns = [
         name="revision_pdf_kind",
     ),
     path(
+        "m/<slug:slug>/revisions/<int:number>/pdf/compilation/<int:file_id>/",
+        documents.compilation_file,
+        name="compilation_file",
+    ),
+    path(
         "m/<slug:slug>/elements/<int:element_id>/history/",
         documents.element_history,
         name="element_history",

@@ -24,3 +24,20 @@ def pdf_text(pdf: bytes, page: int | None = None) -> str:
 def flat(text: str) -> str:
     """Whitespace folded; a word broken after a hyphen at a line end joined again."""
     return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
+
+
+def exported_pdf(client, url: str) -> bytes:
+    """The PDF at ``url`` as a reader gets it: a PDF not stored yet starts its export job
+    (run here as the worker would, once the request's transaction commits) and is then
+    served from storage."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = client.get(url)
+    if first.status_code == 200:
+        return first.content
+    assert first.status_code == 302, first.status_code
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/pdf"
+    return response.content

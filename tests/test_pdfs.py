@@ -205,8 +205,12 @@ def test_command_line_exports(bms7, zero, tmp_path, poppler):
     assert target.read_bytes() == render_pdf(bms7, zero).content
 
 
-def test_download_with_etag_public_for_revisions_private_for_compilations(client, bms7, zero):
+def test_download_with_etag_public_for_revisions_private_for_compilations(
+    client, bms7, zero, django_capture_on_commit_callbacks
+):
     url = reverse("revision_pdf", args=["bms7", 0])
+    with django_capture_on_commit_callbacks(execute=True):  # not stored yet: its export job
+        assert client.get(url).status_code == 302
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert 'filename="A-CONF.192-BMS-2021-WP.1.pdf"' in response["Content-Disposition"]
@@ -215,6 +219,8 @@ def test_download_with_etag_public_for_revisions_private_for_compilations(client
     compilation = reverse("revision_pdf_kind", args=["bms7", 0, "compilation"])
     assert client.get(compilation).status_code == 302
     client.force_login(delegate_of("jpn"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(compilation).status_code == 302
     assert client.get(compilation).status_code == 200
     assert client.get(reverse("revision_pdf_kind", args=["bms7", 0, "secrets"])).status_code == 404
 
@@ -312,3 +318,56 @@ def test_a_render_leaves_the_garbage_collector_as_it_found_it(bms7, zero):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_long_unbreakable_runs_wrap_in_every_pdf_and_no_character_is_lost(bms7, poppler):
+    """Regression: a 3,999-character run of nested brackets replacing a theme ran off the page
+    in the redline after about 110 characters (the text layer had 112 "[" of 1,999): WeasyPrint
+    does not break a run that crosses from a deletion into an insertion. Brackets, URLs and
+    long words wrap in the revision, its redline and its compilation: the text layer holds
+    every "[" and "]" the document has, and the long word and URL read whole once line breaks
+    are removed."""
+    import html as html_module
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.html import strip_tags
+
+    from drafting.pdfs import BUILDERS
+    from drafting.services.proposals import ProposalContent, proposal_create, round_open
+    from tests.factories import secretariat
+
+    run = "[" * 1999 + "x" + "]" * 1999
+    url = "https://www.un.org/disarmament/" + "convarms/salw/programme-of-action/" * 4
+    word = "n" * 300
+    themes = Element.objects.filter(kind="theme").order_by("parent__parent__position", "pk")
+    first, second = themes[0], themes[1]
+    first.text = f"Effective control{word}{url}"
+    first.save(update_fields=["text"])
+    second.text = run
+    second.save(update_fields=["text"])
+    rev1 = revision_issue(issued_by=chairs_office(), document=bms7.document, cover_letter="Sir,")
+    now = timezone.now()
+    round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="R2",
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(hours=1),
+    )
+    for theme, text in ((second, f"Duty{run[11:-11]}"), (first, f"Control{word}{url}")):
+        proposal_create(
+            user=delegate_of("jpn"),
+            element=Element.objects.get(pk=theme.pk),
+            idempotency_key=uuid.uuid4(),
+            submit=True,
+            content=ProposalContent(kind="amend", proposed_text=text),
+        )
+    for kind in ("revision", "redline", "compilation"):
+        source = html_module.unescape(strip_tags(BUILDERS[kind](bms7, rev1)))
+        assert source.count("[") >= 1980, kind
+        text = _text(render_pdf(bms7, rev1, kind).content)
+        assert (text.count("["), text.count("]")) == (source.count("["), source.count("]")), kind
+        joined = re.sub(r"\s+", "", text)
+        assert f"{word}{url}" in joined, kind

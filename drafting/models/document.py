@@ -90,6 +90,14 @@ class Element(models.Model):
         default=False,
         help_text=_("Numbered “2 bis” until the next revision renumbers the document."),
     )
+    retired = models.BooleanField(
+        _("left out by a revision"),
+        default=False,
+        help_text=_(
+            "Deleted, and a revision was issued since: no longer part of the text or of its "
+            "numbering (its row and history are kept)."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -70,7 +70,12 @@ class RevisionFile(models.Model):
     """A PDF of an issued revision, generated once and kept with its checksum.
 
     ``kind`` is revision, redline or compilation. The same revision always gives the same
-    bytes, so a stored file never goes stale; it is only ever created, never changed.
+    revision and redline bytes, so those are stored once (``content_key`` empty). A
+    compilation shows the proposals made against the revision, which change: each is keyed
+    by a digest of what it shows (``content_key``, see
+    ``selectors.compilation_content_key``) and stamped with the moment it shows (``as_of``);
+    a new one is made when that content changed, and the earlier ones stay. Files are only
+    ever created, never changed.
     """
 
     revision = models.ForeignKey(
@@ -80,13 +85,25 @@ class RevisionFile(models.Model):
     content = models.BinaryField(_("content"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     pages = models.PositiveIntegerField(_("pages"))
+    content_key = models.CharField(
+        _("content key"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("Compilations: a digest of the proposals, versions and marks shown."),
+    )
+    as_of = models.DateTimeField(
+        _("as of"), null=True, blank=True, help_text=_("Compilations: the moment shown.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("revision PDF")
         verbose_name_plural = _("revision PDFs")
         constraints = [
-            models.UniqueConstraint(fields=["revision", "kind"], name="revision_file_unique"),
+            models.UniqueConstraint(
+                fields=["revision", "kind", "content_key"], name="revision_file_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["revision", "redline", "compilation"]),
                 name="revision_file_kind_valid",
@@ -114,6 +131,8 @@ class ExportJob(models.Model):
         Revision, on_delete=models.PROTECT, related_name="export_jobs", verbose_name=_("revision")
     )
     kind = models.CharField(_("kind"), max_length=20)
+    # Compilations: the content the job was asked for, then the one it stored.
+    content_key = models.CharField(_("content key"), max_length=64, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

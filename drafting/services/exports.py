@@ -1,31 +1,85 @@
-"""Exporting revision PDFs: generated once, stored with their checksum, served as stored."""
+"""Exporting revision PDFs: generated once, stored with their checksum, served as stored.
+
+A revision and its redline never change, so each is made once. A compilation shows the
+proposals made against the revision, which do change: each stored compilation is keyed by a
+digest of what it shows (``selectors.compilation_content_key``) and stamped with the moment
+it shows; when the content changes, the next request makes a new one, and the earlier ones
+stay downloadable (``compilation_files``).
+"""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from drafting import pdfs, permissions
+from drafting import pdfs, permissions, selectors
 from drafting.audit import audited
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
 
+COMPILATION = "compilation"
+
+
+def content_key(revision: Revision, kind: str) -> str:
+    """What a stored file of this kind is keyed by besides its revision: a compilation's
+    content digest; "" for the revision and its redline, which never change."""
+    return selectors.compilation_content_key(revision) if kind == COMPILATION else ""
+
+
+def stored_file(*, revision: Revision, kind: str) -> RevisionFile | None:
+    """The stored PDF of this kind showing what it would show now, if it was made; never
+    renders."""
+    return RevisionFile.objects.filter(
+        revision=revision, kind=kind, content_key=content_key(revision, kind)
+    ).first()
+
+
+def live_export_job(*, revision: Revision, kind: str) -> ExportJob | None:
+    """The export of this kind queued or running for what it would show now, if any (a
+    read: asking again while one is on its way records nothing new)."""
+    return ExportJob.objects.filter(
+        revision=revision,
+        kind=kind,
+        content_key=content_key(revision, kind),
+        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+    ).first()
+
+
+def compilation_files(revision: Revision) -> list[RevisionFile]:
+    """Every compilation made of this revision, newest first, without their bytes."""
+    return list(
+        RevisionFile.objects.filter(revision=revision, kind=COMPILATION)
+        .defer("content")
+        .order_by("-as_of", "-pk")
+    )
+
 
 def revision_file_get_or_create(*, meeting: Meeting, revision: Revision, kind: str) -> RevisionFile:
-    """The stored PDF of this kind, generating it the first time it is asked for.
+    """The stored PDF of this kind (a compilation: of its current content), generating it
+    the first time it is asked for.
 
-    The revision is immutable, so the file never goes stale. Two first requests at once may
-    both render; the unique constraint keeps one and the other reads it.
+    Two first requests at once may both render; the unique constraint keeps one and the
+    other reads it.
     """
     if kind not in pdfs.KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
-    existing = RevisionFile.objects.filter(revision=revision, kind=kind).first()
-    if existing is not None:
-        return existing
-    rendered = pdfs.render_pdf(meeting, revision, kind)
+    with _one_snapshot():
+        # A compilation's key, its stamp and what it shows are read from one snapshot of the
+        # database, so the key names exactly what is printed.
+        key = content_key(revision, kind)
+        existing = RevisionFile.objects.filter(
+            revision=revision, kind=kind, content_key=key
+        ).first()
+        if existing is not None:
+            return existing
+        as_of = timezone.now() if kind == COMPILATION else None
+        html = pdfs.page_html(meeting, revision, kind, as_of=as_of)
+    rendered = pdfs.pdf_from_html(html, pdfs.pdf_identifier(revision, kind, key))
     try:
         with transaction.atomic():
             return RevisionFile.objects.create(
@@ -34,9 +88,23 @@ def revision_file_get_or_create(*, meeting: Meeting, revision: Revision, kind: s
                 content=rendered.content,
                 sha256=rendered.sha256,
                 pages=rendered.pages,
+                content_key=key,
+                as_of=as_of,
             )
     except IntegrityError:
-        return RevisionFile.objects.get(revision=revision, kind=kind)
+        return RevisionFile.objects.get(revision=revision, kind=kind, content_key=key)
+
+
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """A transaction whose reads all see one snapshot (REPEATABLE READ on PostgreSQL) when
+    it is the outermost; inside a caller's transaction, that transaction's."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def _expected_pages(revision: Revision, kind: str) -> int:
@@ -61,23 +129,20 @@ def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str)
             "Compilations are for delegations, the chair's office and the secretariat."
         )
     export_jobs_recover()
-    live = ExportJob.objects.filter(
-        revision=revision, kind=kind, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
-    ).first()
+    key = content_key(revision, kind)
+    same = ExportJob.objects.filter(revision=revision, kind=kind, content_key=key)
+    live = same.filter(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]).first()
     if live is not None:
         return live
-    stored = RevisionFile.objects.filter(revision=revision, kind=kind).exists()
+    stored = RevisionFile.objects.filter(revision=revision, kind=kind, content_key=key).exists()
     if stored:
-        finished = (
-            ExportJob.objects.filter(revision=revision, kind=kind, status=ExportJob.Status.DONE)
-            .order_by("-pk")
-            .first()
-        )
+        finished = same.filter(status=ExportJob.Status.DONE).order_by("-pk").first()
         if finished is not None:
             return finished
     job = ExportJob.objects.create(
         revision=revision,
         kind=kind,
+        content_key=key,
         requested_by=user if user.is_authenticated else None,
         pages_expected=_expected_pages(revision, kind),
     )
@@ -133,6 +198,7 @@ def export_job_run(*, job_id: int, progress_handler) -> str:
         progress.setLevel(previous_level)
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
+        content_key=stored.content_key,  # a compilation: the content it found, maybe newer
         pages_done=stored.pages,
         pages_expected=stored.pages,
         step="done",

@@ -15,6 +15,7 @@ from drafting.errors import DomainError, NotAllowed, ProposalInvalid
 from drafting.models import (
     Document,
     Element,
+    ElementStatus,
     Notification,
     Proposal,
     ProposalKind,
@@ -96,11 +97,20 @@ def revision_issue(
     label = revision_label(number)
     # Proposals before elements: the gate's order.
     decided, open_proposals = _lock_proposals(gate, locked)
-    for element in gate.elements(Element.objects.filter(provisional=True)):
-        element.provisional = False
-        element._history_user = issued_by
-        element._change_reason = f"Numbered in {label}"
-        element.save(update_fields=["provisional"])
+    renumbered = gate.elements(
+        Element.objects.filter(Q(provisional=True) | Q(status=ElementStatus.DELETED, retired=False))
+    )
+    for element in renumbered:
+        if element.provisional:
+            element.provisional = False
+            element._history_user = issued_by
+            element._change_reason = f"Numbered in {label}"
+            element.save(update_fields=["provisional"])
+    _retire_deleted(
+        [e for e in renumbered if e.status == ElementStatus.DELETED and not e.retired],
+        issued_by,
+        label,
+    )
     snapshot = selectors.working_draft_snapshot(locked)
     revision = Revision.objects.create(
         document=locked,
@@ -141,6 +151,18 @@ class RevisionIssuedMeanwhile(DomainError):
             else _("The revision numbers changed meanwhile. Nothing was issued.")
         )
         self.revision = revision
+
+
+def _retire_deleted(deleted: list[Element], user: Any, label: str) -> None:
+    """Elements deleted since the last revision leave the text with this one: a revision
+    omits them (with what is under them) and numbers the rest again, and so does the working
+    draft from now on. Each keeps its row and gets a history row. The caller locked them
+    through the write gate."""
+    for element in deleted:
+        element.retired = True
+        element._history_user = user
+        element._change_reason = f"Left out of {label} (deleted)"
+        element.save(update_fields=["retired"])
 
 
 def _lock_proposals(

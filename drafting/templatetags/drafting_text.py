@@ -1,6 +1,7 @@
 """Template filters that show negotiated text: brackets marked visibly, user text escaped."""
 
 import functools
+import re
 
 from django import template
 from django.utils.html import conditional_escape, format_html
@@ -39,6 +40,14 @@ def _bracketed(text: str) -> SafeString:
         else:
             parts.append(str(conditional_escape(segment.text)))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.filter
+def status_word(status: str) -> str:
+    """An element status in words ("agreed ad referendum"), never its stored value."""
+    from drafting.models import ElementStatus
+
+    return str(ElementStatus(status).label) if status in ElementStatus.values else status
 
 
 @register.filter
@@ -96,3 +105,32 @@ def earlier_marks(marks) -> str:
             part += f" (“{mark.note}”)"
         parts.append(part)
     return "; ".join(parts)
+
+
+# A run of non-space characters at least this long that crosses from one diff segment to the
+# next gets a break opportunity at the crossing (see `wrappable`).
+LONG_RUN = 20
+_RUN = re.compile(r"\S+")
+
+
+@register.filter
+def wrappable(segments) -> list[tuple[str, str, bool]]:
+    """A word diff's segments as ``(op, text, break_before)`` for the PDFs.
+
+    WeasyPrint cannot break a run of non-space characters that crosses from one inline box
+    into the next (a deletion, then an insertion), whatever ``overflow-wrap`` says: a run of
+    3,999 brackets ran off the page after about 110 characters. ``break_before`` asks for a
+    ``<wbr>`` at such a crossing when the run is long; each part then wraps inside its own box.
+    Ordinary words and their punctuation never part.
+    """
+    items = [(s.op, s.text) if hasattr(s, "op") else tuple(s) for s in segments or ()]
+    joined = "".join(text for _op, text in items)
+    long_runs = [m.span() for m in _RUN.finditer(joined) if m.end() - m.start() >= LONG_RUN]
+    result, offset, run = [], 0, 0
+    for op, text in items:
+        while run < len(long_runs) and long_runs[run][1] <= offset:
+            run += 1
+        crossing = run < len(long_runs) and long_runs[run][0] < offset < long_runs[run][1]
+        result.append((op, text, bool(result) and crossing))
+        offset += len(text)
+    return result

@@ -3,6 +3,11 @@
 Elements are matched by their stable id. Each row of the redline is one element in the
 reading order of the newer snapshot, with elements that disappeared placed after their
 former predecessor, so a deletion is always shown (struck), never silently dropped.
+
+An element whose status is "deleted" is not part of the text it belongs to (see
+:func:`snapshot.clean_tree`): in the older snapshot it is left out, and in the newer one it
+counts as gone, so an element the chair deleted since the older snapshot is a deleted row,
+struck through, with its children.
 """
 
 from dataclasses import dataclass, field
@@ -10,7 +15,8 @@ from typing import Any
 
 from drafting.text import brackets
 from drafting.text.diff import DiffSegment, word_diff
-from drafting.text.snapshot import iter_elements
+from drafting.text.numbering import SUBTHEME_BULLET, THEME_BULLET
+from drafting.text.snapshot import iter_elements, without_deleted
 
 INSERTED = "inserted"
 DELETED = "deleted"  # gone from the newer snapshot
@@ -30,6 +36,13 @@ class RedlineRow:
     moved: bool = False
     old_status: str = ""
     status: str = ""
+    # Where the element sits: its ancestors' labels (or, for an unnumbered heading, its
+    # first words), outermost first; in the newer snapshot, or the older for a deleted row.
+    context: tuple[str, ...] = ()
+
+    @property
+    def shows_change(self) -> bool:
+        return self.change != UNCHANGED or self.moved
 
     @property
     def status_changed(self) -> bool:
@@ -49,6 +62,11 @@ class Redline:
     bracket_counts: list[AgendaItemCount] = field(default_factory=list)
     old_total: int = 0
     new_total: int = 0
+
+    @property
+    def changed_rows(self) -> list[RedlineRow]:
+        """Only the rows that show a change (inserted, deleted, changed or moved)."""
+        return [row for row in self.rows if row.shows_change]
 
     def count(self, change: str) -> int:
         return sum(1 for row in self.rows if row.change == change)
@@ -90,6 +108,26 @@ def _live_text(element: dict[str, Any]) -> str:
     return element["text"]
 
 
+CONTEXT_WORDS = 5
+
+
+def _context(
+    index: dict[int, tuple[dict[str, Any], int, int | None, int]], element_id: int
+) -> tuple[str, ...]:
+    """The labels of an element's ancestors, outermost first (the first words of an
+    unnumbered heading or of a bulleted theme stand for its label)."""
+    labels: list[str] = []
+    parent = index[element_id][2]
+    while parent is not None:
+        ancestor, _depth, parent_id, _position = index[parent]
+        words = ancestor["text"].split()
+        short = " ".join(words[:CONTEXT_WORDS]) + (" …" if len(words) > CONTEXT_WORDS else "")
+        bullet = ancestor["label"] in {"", THEME_BULLET, SUBTHEME_BULLET}
+        labels.append(short if bullet else ancestor["label"])
+        parent = parent_id
+    return tuple(reversed(labels))
+
+
 def _sibling_order(
     index: dict[int, tuple[dict[str, Any], int, int | None, int]], common: set[int]
 ) -> dict[int, tuple[int | None, int]]:
@@ -106,7 +144,10 @@ def _sibling_order(
 
 
 def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> Redline:
-    """The redline from ``old_tree`` to ``new_tree`` (both snapshot trees)."""
+    """The redline from ``old_tree`` to ``new_tree`` (both snapshot trees, labelled as each
+    is shown: a revision by :func:`snapshot.clean_tree`, the working draft as built).
+    Elements with the status "deleted" are left out of both first (see the module)."""
+    old_tree, new_tree = without_deleted(old_tree), without_deleted(new_tree)
     old_index, new_index = _index(old_tree), _index(new_tree)
     common = set(old_index) & set(new_index)
     old_order, new_order = _sibling_order(old_index, common), _sibling_order(new_index, common)
@@ -126,6 +167,7 @@ def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> R
             change=DELETED,
             segments=[DiffSegment("delete", element["text"])] if element["text"] else [],
             old_status=element["status"],
+            context=_context(old_index, element_id),
         )
 
     # Old elements that vanished, keyed by the old element they followed in reading order.
@@ -160,6 +202,7 @@ def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> R
                     moved=old_order[element_id] != new_order[element_id],
                     old_status=old_element["status"],
                     status=element["status"],
+                    context=_context(new_index, element_id),
                 )
             )
         else:
@@ -173,6 +216,7 @@ def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> R
                     change=INSERTED,
                     segments=[DiffSegment("insert", element["text"])] if element["text"] else [],
                     status=element["status"],
+                    context=_context(new_index, element_id),
                 )
             )
         emitted.add(element_id)

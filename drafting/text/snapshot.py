@@ -9,6 +9,13 @@ under ``"elements"``. Each element is::
 ``kind`` is one of agenda_item, section, theme, subtheme, paragraph, placeholder.
 ``label`` is derived from position (see :mod:`numbering`); footnotes are listed in order,
 and numbered through the document in reading order by :func:`footnote_numbering`.
+
+Deleted elements: in the working draft an element the chair deleted stays, struck through,
+and keeps its number until the next revision (as an insertion is numbered "2 bis" until
+then), so that references made during a round stay right. A revision as published (its
+page, PDF and JSON export: :func:`clean_tree`) leaves deleted elements out, with their
+children and footnotes, and numbers the rest again, as UN revisions do; only a redline
+shows them, struck through.
 """
 
 import hashlib
@@ -19,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drafting.text import brackets
-from drafting.text.numbering import OutlineNode, label_tree
+from drafting.text.numbering import SECTION, OutlineNode, label_tree
+
+DELETED = "deleted"
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,54 @@ def build_tree(rows: Iterable[ElementRow]) -> list[dict[str, Any]]:
         ]
 
     return nest(None)
+
+
+def without_deleted(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tree without its deleted elements; each takes its children and footnotes with it.
+    Labels are left as they were (see :func:`clean_tree`)."""
+    return [
+        {**element, "children": without_deleted(element["children"])}
+        for element in tree
+        if element["status"] != DELETED
+    ]
+
+
+def clean_tree(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An issued revision's tree as published: deleted elements left out (with their children
+    and footnotes) and the rest labelled again from position, so the numbering skips them.
+
+    A revision's snapshot has no provisional ("bis") elements (issuing numbers them), so
+    a tree without deleted elements comes back with the labels it had.
+    """
+    kept = without_deleted(tree)
+
+    def outline(elements: list[dict[str, Any]]) -> list[OutlineNode]:
+        return [
+            OutlineNode(
+                key=element["id"],
+                kind=element["kind"],
+                unnumbered=element.get(
+                    "unnumbered", element["kind"] == SECTION and not element["label"]
+                ),
+                children=outline(element["children"]),
+            )
+            for element in elements
+        ]
+
+    labels = label_tree(outline(kept))
+
+    def relabel(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {**element, "label": labels[element["id"]], "children": relabel(element["children"])}
+            for element in elements
+        ]
+
+    return relabel(kept)
+
+
+def clean_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A revision's snapshot as published (see :func:`clean_tree`)."""
+    return {**snapshot, "elements": clean_tree(snapshot["elements"])}
 
 
 def iter_elements(tree: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], int]]:

@@ -23,6 +23,7 @@ from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
 from drafting.templatetags.compilation import compiled_rows
 from drafting.text import redline
+from drafting.text import snapshot as snapshots
 
 
 def _number(text: str) -> int | None:
@@ -426,7 +427,8 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
-    """A redline between two issued revisions (public), or a revision and the working draft."""
+    """A redline between two issued revisions (public), or a revision and the working draft;
+    ``?changes=only`` lists only the elements that changed, each with where it sits."""
     meeting = selectors.meeting_with_document(slug)
     document = meeting.document
     revisions = list(selectors.revisions_of(document))  # without their snapshots
@@ -435,6 +437,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     by_number = {revision.number: revision for revision in revisions}
     old_number = request.GET.get("from", "")
     new_number = request.GET.get("to", "")
+    changes_only = request.GET.get("changes") == "only"
     can_draft = permissions.can_read_working_draft(request.user, document)
     old = by_number.get(_number(old_number)) or (
         revisions[-2] if len(revisions) > 1 else revisions[0]
@@ -442,16 +445,28 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     if new_number == "draft":
         if not can_draft:
             raise PermissionDenied
-        new_label = _("Working draft")
+        new_label, shown_to = _("Working draft"), "draft"
+        # The working draft as built: what was deleted since keeps its number until issued.
         body_html = _comparison(
-            old, new_label, selectors.working_draft_snapshot(document)["elements"]
+            old,
+            new_label,
+            selectors.working_draft_snapshot(document)["elements"],
+            changes_only=changes_only,
         )
     else:
         new = by_number.get(_number(new_number)) or revisions[-1]
-        new_label = new.label
+        new_label, shown_to = new.label, new.number
         # Two issued revisions never change: their comparison is made once per process.
         body_html = page_cache.revision_comparison(
-            old, new, lambda: _comparison(old, new.label, new.snapshot["elements"])
+            old,
+            new,
+            lambda: _comparison(
+                old,
+                new.label,
+                snapshots.clean_tree(new.snapshot["elements"]),
+                changes_only=changes_only,
+            ),
+            variant="changes" if changes_only else "",
         )
     return render(
         request,
@@ -465,17 +480,23 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
             "old_number": old.number,
             "new_number": new_number or revisions[-1].number,
             "can_draft": can_draft,
+            "changes_only": changes_only,
+            "toggle_query": urlencode(
+                {"from": old.number, "to": shown_to} | ({} if changes_only else {"changes": "only"})
+            ),
         },
     )
 
 
-def _comparison(old: Revision, new_label: str, new_tree: list) -> str:
-    """The redline's summary, bracket counts and rows (escaped by the template)."""
+def _comparison(old: Revision, new_label: str, new_tree: list, *, changes_only: bool) -> str:
+    """The redline's summary, bracket counts and rows (escaped by the template): ``old`` as
+    published (without its deleted elements, numbered again) against ``new_tree``."""
     return render_to_string(
         "drafting/_compare_body.html",
         {
-            "redline": redline.compare(old.snapshot["elements"], new_tree),
+            "redline": redline.compare(snapshots.clean_tree(old.snapshot["elements"]), new_tree),
             "old_label": old.label,
             "new_label": new_label,
+            "changes_only": changes_only,
         },
     )

@@ -13,11 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 from drafting import page_cache, pdfs, permissions, selectors
 from drafting.errors import DomainError, NotAllowed
 from drafting.middleware import reads_live
-from drafting.models import ExportJob, Meeting
+from drafting.models import ExportJob, Meeting, RevisionFile
 from drafting.services.exports import (
+    compilation_files,
     export_job_request,
     export_jobs_recover,
-    revision_file_get_or_create,
+    live_export_job,
+    stored_file,
 )
 from drafting.templatetags.document import fill_counts
 
@@ -83,6 +85,8 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
     document_view, body = page_cache.revision_page(
         meeting, revision, history_links=show_history_links
     )
+    # Compilations already made, by time: each shows the proposals as they stood then.
+    compilations = compilation_files(revision) if show_history_links else []
     return render(
         request,
         "drafting/document.html",
@@ -92,6 +96,7 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
             "body_html": mark_safe(body),  # noqa: S308 - escaped when rendered (render_body)
             "revision": revision,
             "show_history_links": show_history_links,
+            "compilations": compilations,
         },
     )
 
@@ -143,29 +148,60 @@ def revision_pdf(
     request: HttpRequest, slug: str, number: int, kind: str = "revision"
 ) -> HttpResponse:
     """The stored PDF of an issued revision (public), its redline (public) or the
-    compilation of proposals made against it (delegations, chair, secretariat)."""
+    compilation of proposals made against it (delegations, chair, secretariat).
+
+    A PDF not stored yet is never rendered here: the request starts (or joins) its export
+    job and goes to the job's progress page, which links back here when the file is ready.
+    """
     if kind not in pdfs.KINDS:
         raise Http404
     meeting = selectors.meeting_with_document(slug)
-    revision = selectors.revision_by_number(meeting.document, number)
+    # Serving a stored file needs no snapshot (large); an export job loads it if it must.
+    revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
     if kind == "compilation" and not permissions.can_read_working_draft(
         request.user, meeting.document
     ):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
-    stored = revision_file_get_or_create(meeting=meeting, revision=revision, kind=kind)
+    stored = stored_file(revision=revision, kind=kind)
+    if stored is None:
+        # Never laid out in a web worker: the export job makes it, its page shows progress.
+        job = live_export_job(revision=revision, kind=kind) or export_job_request(
+            user=request.user, meeting=meeting, revision=revision, kind=kind
+        )
+        stored = stored_file(revision=revision, kind=kind)
+        if stored is None:
+            return redirect("export_status", meeting.slug, job.pk)
+    return _pdf_response(request, revision, stored, kind)
+
+
+def _pdf_response(request: HttpRequest, revision, stored: RevisionFile, kind: str) -> HttpResponse:
     etag = f'"{stored.sha256}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(bytes(stored.content), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{pdfs.file_name(revision, kind)}"'
+        name = pdfs.file_name(revision, kind, as_of=stored.as_of)
+        response["Content-Disposition"] = f'inline; filename="{name}"'
     response["ETag"] = etag
     response["Cache-Control"] = (
         "public, max-age=86400" if kind != "compilation" else "private, max-age=300"
     )
     return response
+
+
+@require_safe
+def compilation_file(request: HttpRequest, slug: str, number: int, file_id: int) -> HttpResponse:
+    """One stored compilation of a revision, earlier ones included (each says as of when)."""
+    meeting = selectors.meeting_with_document(slug)
+    if not permissions.can_read_working_draft(request.user, meeting.document):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
+    stored = get_object_or_404(RevisionFile, pk=file_id, revision=revision, kind="compilation")
+    return _pdf_response(request, revision, stored, "compilation")
 
 
 @require_POST
@@ -200,4 +236,14 @@ def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     template = (
         "drafting/export_status.html#progress" if request.htmx else "drafting/export_status.html"
     )
-    return render(request, template, {"meeting": meeting, "job": job})
+    made = None
+    if job.kind == "compilation" and job.status == ExportJob.Status.DONE:
+        # The very compilation this job made (it says as of when), not whichever is newest.
+        made = (
+            RevisionFile.objects.filter(
+                revision=job.revision, kind=job.kind, content_key=job.content_key
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return render(request, template, {"meeting": meeting, "job": job, "compilation_id": made})

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from drafting.models import Element, ExportJob, RevisionFile
@@ -165,10 +166,13 @@ def test_the_secretariat_exports_the_redline_and_the_compilation(
     # The live region that announces it is not the swapped section but stays around it.
     expect(page.locator("[aria-live=polite] > #export-progress")).to_have_count(1)
     link = progress.get_by_role("link", name="Download the PDF")
-    expect(link).to_have_attribute("href", "/m/bms7/revisions/1/pdf/compilation/")
+    # The very compilation the job made (it says as of when), not whichever is newest.
+    made = RevisionFile.objects.get(kind="compilation")
+    expect(link).to_have_attribute("href", f"/m/bms7/revisions/1/pdf/compilation/{made.pk}/")
     content_type, name, content = _download(page, link)
     assert content_type == "application/pdf"
-    assert name == "A-CONF.192-BMS-2021-WP.1-Rev.1-compilation.pdf"
+    as_of = timezone.localtime(made.as_of)
+    assert name == f"A-CONF.192-BMS-2021-WP.1-Rev.1-compilation-{as_of:%Y-%m-%d-%H%M}.pdf"
     assert content.startswith(b"%PDF")
     text = flat(pdf_text(content))
     assert REV1 in text and "Compilation of proposals" in text

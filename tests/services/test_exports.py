@@ -183,3 +183,130 @@ def test_a_fatal_weasyprint_error_marks_the_job_failed(bms7, zero, monkeypatch):
         exports.export_job_run(job_id=job.pk, progress_handler=_ProgressHandler)
     job.refresh_from_db()
     assert job.status == "failed" and "FatalURLFetchingError" in job.error
+
+
+def test_an_anonymous_get_of_a_pdf_not_stored_starts_its_job_and_never_renders_in_the_request(
+    client, bms7, zero, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Regression: the PDF view laid out a missing redline in the web worker, so anyone could
+    tie up workers with GETs. With the production task backend a GET starts (or joins) the
+    export job and goes to its progress page; WeasyPrint runs only in the worker."""
+    from drafting import pdfs
+    from drafting.models import AuditEvent
+    from drafting.models.audit import AuditAction
+
+    settings.TASKS = {**settings.TASKS, "default": settings.TASKS["database"]}
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("a PDF was rendered in the request")
+
+    monkeypatch.setattr(pdfs, "pdf_from_html", no_render)
+    url = reverse("revision_pdf_kind", args=["bms7", 0, "redline"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+        second = client.get(url)
+    job = ExportJob.objects.get(revision=zero, kind="redline")
+    assert job.status == "queued" and job.requested_by is None
+    progress = reverse("export_status", args=["bms7", job.pk])
+    assert (first.status_code, first["Location"]) == (302, progress)
+    assert (second.status_code, second["Location"]) == (302, progress)  # the same job
+    # Asking again while it is on its way records nothing new.
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT_REQUESTED).count() == 1
+    assert not RevisionFile.objects.filter(revision=zero, kind="redline").exists()
+    assert "Waiting for a worker" in client.get(progress).text
+
+
+def test_a_get_serves_the_stored_pdf_once_its_job_has_made_it(
+    client, bms7, zero, django_capture_on_commit_callbacks
+):
+    """The first GET starts the job and shows its progress; once the job has stored the file
+    (here the immediate backend runs it when the request's work commits), GETs are served the
+    stored bytes, and the progress page links to them."""
+    url = reverse("revision_pdf_kind", args=["bms7", 0, "redline"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+    assert first.status_code == 302
+    assert (
+        reverse("revision_pdf_kind", args=["bms7", 0, "redline"])
+        in client.get(first["Location"]).text
+    )
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    stored = RevisionFile.objects.get(revision=zero, kind="redline")
+    assert bytes(response.content) == bytes(stored.content)
+
+
+def _propose(code: str, text: str):
+    import uuid
+
+    from drafting.models import Element
+    from drafting.services.proposals import ProposalContent, proposal_create
+
+    return proposal_create(
+        user=delegate_of(code),
+        element=Element.objects.get(text="Effective control over SALW"),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(kind="amend", proposed_text=text),
+    )
+
+
+def _made(client, url, capture):
+    """GET a compilation PDF not stored yet: its job runs (immediate backend) and the GET
+    after it serves the file."""
+    with capture(execute=True):
+        assert client.get(url).status_code == 302
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_compilation_pdf_is_of_a_moment_and_a_new_one_is_made_when_proposals_change(
+    client, bms7, zero, open_round, django_capture_on_commit_callbacks
+):
+    """Regression: the compilation PDF was made once and served for ever: after a new
+    proposal the PDF and a new export request both gave the old file ("1 proposal" with 2
+    in the database), undated. Now each stored compilation is keyed by what it shows and
+    says as of when (New York time); a change of content makes a new one, and the earlier
+    ones stay downloadable, listed by time on the revision page."""
+    from drafting.services.proposals import mark_set
+    from tests.pdf_text import flat, pdf_text
+
+    client.force_login(delegate_of("jpn"))
+    url = reverse("revision_pdf_kind", args=["bms7", 0, "compilation"])
+    _propose("jpn", "Effective control over small arms")
+    first = flat(pdf_text(_made(client, url, django_capture_on_commit_callbacks).content))
+    assert "1 proposal," in first
+    stored = RevisionFile.objects.get(revision=zero, kind="compilation")
+    as_of = timezone.localtime(stored.as_of)
+    assert str(as_of.tzinfo) == "America/New_York"
+    assert f"As of {as_of:%-d %B %Y, %H:%M} (New York time)." in first
+    assert client.get(url).content == bytes(stored.content)  # unchanged: the same file
+
+    mexico = _propose("mex", "Effective control over all SALW")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url).status_code == 302  # not the old file: a new job
+        job = export_job_request(
+            user=delegate_of("jpn"), meeting=bms7, revision=zero, kind="compilation"
+        )
+        assert job.status == "queued" and job.content_key != stored.content_key
+    second = flat(pdf_text(client.get(url).content))
+    assert "2 proposals," in second and "Mexico" in second
+
+    mark_set(user=delegate_of("ind"), proposal=mexico, stance="support")
+    third = flat(pdf_text(_made(client, url, django_capture_on_commit_callbacks).content))
+    assert "Supported by: India" in third
+
+    made = list(RevisionFile.objects.filter(revision=zero, kind="compilation").order_by("as_of"))
+    assert len(made) == 3 and len({f.content_key for f in made}) == 3
+    page = client.get(reverse("revision_detail", args=["bms7", 0])).text
+    assert "Compilation PDFs made: 3" in page
+    for earlier in made:
+        link = reverse("compilation_file", args=["bms7", 0, earlier.pk])
+        assert link in page
+        assert client.get(link).content == bytes(earlier.content)
+    assert "1 proposal," in flat(
+        pdf_text(client.get(reverse("compilation_file", args=["bms7", 0, made[0].pk])).content)
+    )
+    client.logout()
+    assert client.get(reverse("compilation_file", args=["bms7", 0, made[0].pk])).status_code == 302

@@ -79,3 +79,30 @@ def test_content_hash_is_stable_and_sensitive():
     changed = build_tree([*_rows()[:2], ElementRow(2, 1, 0, "theme", "[A] and B", "pending")])
     assert content_hash(tree) != content_hash(changed)
     assert len(content_hash(tree)) == 64
+
+
+def test_a_clean_tree_leaves_deleted_elements_out_and_numbers_the_rest_again():
+    """A revision as published: a deleted element goes with its children and footnotes, and
+    the numbering skips it (UN practice: the rest renumber at the revision). A tree without
+    deleted elements keeps its labels."""
+    from drafting.text.snapshot import clean_tree, footnote_numbering
+
+    rows = [
+        ElementRow(1, None, 0, "agenda_item", "One", "pending", footnotes=("n1",)),
+        ElementRow(2, None, 1, "agenda_item", "Two", "deleted", footnotes=("n2",)),
+        ElementRow(3, 2, 0, "section", "Under two", "pending"),
+        ElementRow(4, 3, 0, "theme", "Theme under two", "pending"),
+        ElementRow(5, None, 2, "agenda_item", "Three", "pending", footnotes=("n3",)),
+        ElementRow(6, 5, 0, "section", "a", "deleted"),
+        ElementRow(7, 5, 1, "section", "b", "pending"),
+        ElementRow(8, 7, 0, "theme", "kept", "pending"),
+        ElementRow(9, 7, 1, "theme", "gone", "deleted"),
+    ]
+    tree = build_tree(rows)
+    assert [e["label"] for e in tree] == ["1.", "2.", "3."]  # the working draft as built
+    clean = clean_tree(tree)
+    seen = [(e["id"], e["label"]) for e, _depth in iter_elements(clean)]
+    assert seen == [(1, "1."), (5, "2."), (7, "a)"), (8, "-")]
+    assert footnote_numbering(clean) == {1: [1], 5: [2], 7: [], 8: []}
+    assert all(e["status"] != "deleted" for e, _depth in iter_elements(clean))
+    assert clean_tree(clean) == clean

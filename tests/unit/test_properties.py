@@ -623,16 +623,19 @@ def snapshot_pairs(draw):
 @PROPERTY
 @given(snapshot_pairs())
 def test_redlines_show_both_snapshots_and_hashes_are_canonical(trees):
-    """The redline never crashes; every element of either snapshot is one row; each row's
-    text reassembles the old and the new text; bracket totals are the snapshots'.
-    Canonical JSON reads back as the tree, and the hash follows."""
+    """The redline never crashes; every element of either snapshot's text (deleted elements
+    and what is under them are not part of it) is one row; each row's text reassembles the
+    old and the new text; bracket totals are the texts'. Canonical JSON reads back as the
+    tree, and the hash follows."""
     old_tree, new_tree = trees
     result = redline.compare(old_tree, new_tree)
-    old = {e["id"]: e for e, _d in snapshot.iter_elements(old_tree)}
-    new = {e["id"]: e for e, _d in snapshot.iter_elements(new_tree)}
+    old_text, new_text = snapshot.without_deleted(old_tree), snapshot.without_deleted(new_tree)
+    old = {e["id"]: e for e, _d in snapshot.iter_elements(old_text)}
+    new = {e["id"]: e for e, _d in snapshot.iter_elements(new_text)}
     assert sorted(row.id for row in result.rows) == sorted(set(old) | set(new))
     new_rows = [row for row in result.rows if row.change != redline.DELETED]
-    assert [row.id for row in new_rows] == [e["id"] for e, _d in snapshot.iter_elements(new_tree)]
+    assert [row.id for row in new_rows] == [e["id"] for e, _d in snapshot.iter_elements(new_text)]
+    assert result.count_deleted == len(set(old) - set(new))
     for row in result.rows:
         if row.id in new:
             assert diff.new_text(row.segments) == new[row.id]["text"]
@@ -642,8 +645,8 @@ def test_redlines_show_both_snapshots_and_hashes_are_canonical(trees):
         if row.change == redline.UNCHANGED:
             assert old[row.id]["text"] == new[row.id]["text"]
             assert old[row.id]["status"] == new[row.id]["status"]
-    assert result.old_total == snapshot.bracket_count(old_tree)
-    assert result.new_total == snapshot.bracket_count(new_tree)
+    assert result.old_total == snapshot.bracket_count(old_text)
+    assert result.new_total == snapshot.bracket_count(new_text)
 
     for tree in (old_tree, new_tree):
         encoded = snapshot.canonical_json(tree)

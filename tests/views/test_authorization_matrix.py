@@ -18,7 +18,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from drafting.models import AuditEvent, Delegation, Element, ExportJob, Proposal, Revision
+from drafting.models import (
+    AuditEvent,
+    Delegation,
+    Element,
+    ExportJob,
+    Proposal,
+    Revision,
+    RevisionFile,
+)
 from drafting.services.exports import export_job_request, revision_file_get_or_create
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_discard
 from drafting.services.revisions import revision_issue
@@ -94,6 +102,17 @@ MATRIX: dict[str, list[Case]] = {
     "revision_pdf_kind": [
         Case("get", _url("revision_pdf_kind", 1, "redline"), PUBLIC),
         Case("get", _url("revision_pdf_kind", 1, "compilation"), MEMBERS),
+    ],
+    "compilation_file": [
+        Case(
+            "get",
+            _url(
+                "compilation_file",
+                1,
+                lambda w: RevisionFile.objects.get(revision__number=1, kind="compilation").pk,
+            ),
+            MEMBERS,
+        )
     ],
     "export_request": [
         Case("post", _url("export_request", 1), PUBLIC, lambda w: {"kind": "redline"}),

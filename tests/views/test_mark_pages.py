@@ -22,7 +22,7 @@ from drafting.services.proposals import (
     proposal_revise,
 )
 from tests.factories import chairs_office, delegate_of
-from tests.pdf_text import flat, pdf_text
+from tests.pdf_text import exported_pdf, flat, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -75,10 +75,8 @@ def test_notes_are_shown_escaped_with_the_marks(supported):
     assert shown in _page(chair, meeting, proposal).decode()
     assert shown in chair.get(reverse("compilation", args=[meeting.slug])).content.decode()
     assert NOTE not in chair.get(reverse("compilation", args=[meeting.slug])).content.decode()
-    pdf = chair.get(reverse("revision_pdf_kind", args=[meeting.slug, 0, "compilation"]))
-    assert "Supported by: India (“<b>We can live with it</b>”), Mexico" in flat(
-        pdf_text(pdf.content)
-    )
+    pdf = exported_pdf(chair, reverse("revision_pdf_kind", args=[meeting.slug, 0, "compilation"]))
+    assert "Supported by: India (“<b>We can live with it</b>”), Mexico" in flat(pdf_text(pdf))
 
 
 def test_support_given_to_an_earlier_version_is_not_shown_as_current(supported):

@@ -30,7 +30,7 @@ from drafting.services.proposals import (
     proposal_withdraw,
 )
 from tests.factories import chairs_office, delegate_of, secretariat
-from tests.pdf_text import flat, pdf_text
+from tests.pdf_text import exported_pdf, flat, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -241,9 +241,8 @@ def test_the_compilation_pdf_holds_no_draft_words(world):
     slug, _element, written, users = world
     client = Client()
     client.force_login(users["chair"])
-    response = client.get(reverse("revision_pdf_kind", args=[slug, 0, "compilation"]))
-    assert response.status_code == 200
-    text = flat(pdf_text(response.content))
+    pdf = exported_pdf(client, reverse("revision_pdf_kind", args=[slug, 0, "compilation"]))
+    text = flat(pdf_text(pdf))
     assert "deltatext" in text and "limawhy" in text
     leaked = [t for w in written for t in w.private if t in text]
     assert not leaked, leaked
