@@ -607,6 +607,17 @@ def _require_marks_open(user, proposal: Proposal) -> None:
         )
 
 
+def _locked_for_marks(proposal: Proposal) -> Proposal:
+    """The proposal's row alone, locked (``of``): FOR UPDATE on the join would lock the
+    document row too, after the proposal's, the opposite of the write gate's order, and
+    deadlock with a chair's gated write (drafting.services.gate)."""
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("document")
+        .get(pk=proposal.pk)
+    )
+
+
 def _save_mark(mark: ProposalMark, user, reason: str) -> None:
     mark.author, mark.updated_at = user, timezone.now()
     mark._history_user = user
@@ -619,7 +630,7 @@ def _save_mark(mark: ProposalMark, user, reason: str) -> None:
 def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:
     """Record the user's delegation's support or opposition, given to the proposal's current
     version; one mark per delegation."""
-    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     if stance not in MarkStance.values:
         raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
@@ -645,7 +656,7 @@ def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> Propos
 def mark_confirm(*, user, proposal: Proposal) -> ProposalMark:
     """Give the delegation's mark (same stance, same note), given to an earlier version, to
     the proposal's current version: one step after the proposing delegation revised it."""
-    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     mark = (
         ProposalMark.objects.select_for_update()
@@ -664,7 +675,7 @@ def mark_confirm(*, user, proposal: Proposal) -> ProposalMark:
 @audited(AuditAction.MARK_CLEARED)
 def mark_clear(*, user, proposal: Proposal) -> None:
     """Remove the delegation's mark: under the same rules as setting one."""
-    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     mark = (
         ProposalMark.objects.select_for_update()
