@@ -613,9 +613,20 @@ def _locked_for_marks(proposal: Proposal) -> Proposal:
     deadlock with a chair's gated write (drafting.services.gate)."""
     return (
         Proposal.objects.select_for_update(of=("self",))
-        .select_related("document")
+        .select_related("document", "delegation")
         .get(pk=proposal.pk)
     )
+
+
+def _require_version_read(proposal: Proposal, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != proposal.version:
+        raise StaleVersion(
+            _(
+                "%(delegation)s revised its proposal since you read it (it is now version "
+                "%(version)s). Nothing was recorded: read it again."
+            )
+            % {"delegation": proposal.delegation.short_name, "version": proposal.version}
+        )
 
 
 def _save_mark(mark: ProposalMark, user, reason: str) -> None:
@@ -627,11 +638,16 @@ def _save_mark(mark: ProposalMark, user, reason: str) -> None:
 
 @transaction.atomic
 @audited(AuditAction.MARK_SET)
-def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:
+def mark_set(
+    *, user, proposal: Proposal, stance: str, note: str = "", expected_version: int | None = None
+) -> ProposalMark:
     """Record the user's delegation's support or opposition, given to the proposal's current
-    version; one mark per delegation."""
+    version; one mark per delegation. ``expected_version`` is the version the delegate read:
+    when the proposal was revised since, :class:`StaleVersion` is raised and nothing is
+    recorded (a mark is given to a text read, not to whatever it became meanwhile)."""
     locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
+    _require_version_read(locked, expected_version)
     if stance not in MarkStance.values:
         raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
     note = validation.normalise(note)
@@ -653,11 +669,13 @@ def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> Propos
 
 @transaction.atomic
 @audited(AuditAction.MARK_SET)
-def mark_confirm(*, user, proposal: Proposal) -> ProposalMark:
+def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = None) -> ProposalMark:
     """Give the delegation's mark (same stance, same note), given to an earlier version, to
-    the proposal's current version: one step after the proposing delegation revised it."""
+    the proposal's current version: one step after the proposing delegation revised it.
+    ``expected_version`` is the version the button named (as for :func:`mark_set`)."""
     locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
+    _require_version_read(locked, expected_version)
     mark = (
         ProposalMark.objects.select_for_update()
         .filter(proposal=locked, delegation=permissions.delegation_of(user))

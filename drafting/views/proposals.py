@@ -360,17 +360,23 @@ def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         raise Http404
     form = MarkForm(request.POST)
     status = 200
+    # The version the page showed: a mark is given to the text read (None: not posted).
+    seen = request.POST.get("version", "")
+    seen_version = int(seen) if seen.isascii() and seen.isdigit() and len(seen) <= 9 else None
     try:
         if request.POST.get("clear"):
             services.mark_clear(user=request.user, proposal=proposal)
         elif request.POST.get("confirm"):
-            services.mark_confirm(user=request.user, proposal=proposal)
+            services.mark_confirm(
+                user=request.user, proposal=proposal, expected_version=seen_version
+            )
         elif form.is_valid():
             services.mark_set(
                 user=request.user,
                 proposal=proposal,
                 stance=form.cleaned_data["stance"],
                 note=form.cleaned_data["note"],
+                expected_version=seen_version,
             )
         else:
             status = 422

@@ -3,16 +3,24 @@
 Each test reproduces one bug found in review; its docstring says what it reproduces.
 """
 
+import re
 import threading
 import time
 import uuid
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
 
-from drafting.models import Element, Proposal
+from drafting.models import Element, Proposal, ProposalMark
 from drafting.services.gate import open_gate
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+from drafting.services.proposals import (
+    ProposalContent,
+    mark_set,
+    proposal_create,
+    proposal_revise,
+)
 from tests.factories import delegate_of
 
 THEME = "Effective control over SALW"
@@ -74,3 +82,82 @@ def test_a_mark_does_not_deadlock_with_a_gated_writer(bms7, round_1):
     for thread in threads:
         thread.join(timeout=60)
     assert outcome == {"chair": "done", "mark": "done"}
+
+
+def _revise(user, proposal: Proposal, text: str) -> Proposal:
+    proposal.refresh_from_db()
+    return proposal_revise(
+        user=user,
+        proposal=proposal,
+        content=ProposalContent(kind="amend", proposed_text=text),
+        expected_version=proposal.version,
+    )
+
+
+def _form_fields(page: str, form_class: str) -> dict[str, str]:
+    """The hidden fields (and the submit button's name) of one form of a page, as a browser
+    would post them, without the CSRF token (the test client does not check it)."""
+    form = re.search(rf'<form[^>]*class="{form_class}".*?</form>', page, re.S)
+    assert form is not None, form_class
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
+@pytest.mark.django_db
+def test_support_is_given_to_the_version_read_not_to_a_revision_made_meanwhile(bms7, open_round):
+    """Reproduces: the mark form carries no version; ``mark_set`` gives the mark to whatever
+    version the proposal has when the POST arrives (issue #14.2 under a race).
+
+    Japan reads Kenya's proposal at version 2 and presses "Record our position" (support);
+    meanwhile Kenya revised it to version 3, the opposite meaning. Japan's support is recorded
+    for version 3, counted as current support of a text Japan never read, and Japan is never
+    told (Kenya's revision told only the marks that existed then). Expected: the support
+    is refused as stale (or given to version 2 only), never counted for version 3.
+    """
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    element = Element.objects.get(text=THEME)
+    proposal = _submit(kenya, element, "Effective [strict] control over SALW")
+    _revise(kenya, proposal, "Effective [stricter] control over SALW")
+    client = Client()
+    client.force_login(japan)
+    url = reverse("proposal_detail", args=[bms7.slug, proposal.public_id])
+    page = client.get(url).content.decode()
+    assert "version 2" in page
+    fields = _form_fields(page, "mark-form")
+    _revise(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
+    client.post(
+        reverse("proposal_mark", args=[bms7.slug, proposal.public_id]),
+        {**fields, "stance": "support", "note": ""},
+    )
+    counted = ProposalMark.objects.filter(proposal=proposal, version=3).exists()
+    assert not counted, "Japan's support counts for version 3, which it never read"
+
+
+@pytest.mark.django_db
+def test_confirming_a_mark_confirms_the_version_the_button_named(bms7, open_round):
+    """Reproduces: the "Support version 2 too" button carries no version; ``mark_confirm``
+    gives the mark to the version current when the POST arrives.
+
+    Japan supported version 1; Kenya revised to version 2; Japan's page offers "Support
+    version 2 too". Meanwhile Kenya revises to version 3. Japan presses the button: its
+    support is recorded for version 3, never read, and counted. Expected: not for version 3.
+    """
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    element = Element.objects.get(text=THEME)
+    proposal = _submit(kenya, element, "Effective [strict] control over SALW")
+    mark_set(user=japan, proposal=proposal, stance="support")
+    _revise(kenya, proposal, "Effective [stricter] control over SALW")
+    client = Client()
+    client.force_login(japan)
+    page = client.get(reverse("proposal_detail", args=[bms7.slug, proposal.public_id]))
+    page = page.content.decode()
+    assert "Support version 2 too" in page
+    fields = _form_fields(page, "mark-confirm-form")
+    _revise(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
+    client.post(
+        reverse("proposal_mark", args=[bms7.slug, proposal.public_id]),
+        {**fields, "confirm": "1"},
+    )
+    mark = ProposalMark.objects.get(proposal=proposal)
+    assert mark.version != 3, "Japan's support counts for version 3, which it never read"
