@@ -254,9 +254,22 @@ def _answer(invitation: CoSponsorInvitation, user, status: str, reason: str) -> 
 
 
 @transaction.atomic
-def cosponsorship_accept(*, user, proposal: Proposal) -> CoSponsorInvitation:
-    """The user's delegation accepts to co-sponsor: from now on it is shown as co-sponsor."""
+def cosponsorship_accept(
+    *, user, proposal: Proposal, expected_version: int | None = None
+) -> CoSponsorInvitation:
+    """The user's delegation accepts to co-sponsor: from now on it is shown as co-sponsor.
+
+    ``expected_version`` is the version of the proposal the delegate read: consent is given
+    to that text, so when the proposal was revised since, nothing is accepted."""
     locked, invitation = _locked_invitation(user, proposal)
+    if expected_version is not None and expected_version != locked.version:
+        raise DomainError(
+            _(
+                "%(delegation)s revised its proposal since you read it (it is now version "
+                "%(version)s). Nothing was accepted: read the new text, then answer."
+            )
+            % {"delegation": locked.delegation.short_name, "version": locked.version}
+        )
     if invitation.status == InvitationStatus.ACCEPTED:
         raise DomainError(_("Your delegation already co-sponsors this proposal."))
     if invitation.status != InvitationStatus.INVITED:

@@ -440,8 +440,14 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
     }.get(action)
     if step is None:
         raise Http404
+    seen = request.POST.get("version", "")
+    extra = (
+        {"expected_version": int(seen)}
+        if action == "accept" and seen.isascii() and seen.isdigit() and len(seen) <= 9
+        else {}
+    )
     try:
-        step(user=request.user, proposal=proposal)
+        step(user=request.user, proposal=proposal, **extra)
     except NotAllowed as refused:
         raise PermissionDenied(str(refused)) from refused
     except DomainError as refused:

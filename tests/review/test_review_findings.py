@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from drafting.models import Element, Proposal, ProposalMark
+from drafting.models import Delegation, Element, Proposal, ProposalMark
 from drafting.services.gate import open_gate
 from drafting.services.proposals import (
     ProposalContent,
@@ -161,3 +161,50 @@ def test_confirming_a_mark_confirms_the_version_the_button_named(bms7, open_roun
     )
     mark = ProposalMark.objects.get(proposal=proposal)
     assert mark.version != 3, "Japan's support counts for version 3, which it never read"
+
+
+@pytest.mark.django_db
+def test_a_co_sponsor_accepts_the_text_it_read_not_a_revision_made_meanwhile(bms7, open_round):
+    """Reproduces: the Accept button of an invitation carries no version, and an invitation
+    still awaiting an answer is not re-sent when the text changes (only accepted ones are):
+    accepting names the delegation as co-sponsor of whatever the text is when the POST arrives.
+
+    Japan invites Kenya to co-sponsor "[strict] control". Kenya reads the invitation on
+    My delegation. Meanwhile Japan revises the text to "[no] control" (Kenya is not told).
+    Kenya presses Accept: it is shown as co-sponsor of "[no] control", a text it never read.
+    Expected: the acceptance is refused as stale (Kenya is shown the new text first).
+    """
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    element = Element.objects.get(text=THEME)
+    proposal = _submit(
+        japan,
+        element,
+        "Effective [strict] control over SALW",
+        co_sponsors=[Delegation.objects.get(code="ken")],
+    )
+    client = Client()
+    client.force_login(kenya)
+    page = client.get(reverse("delegation_page", args=[bms7.slug])).content.decode()
+    assert "[strict]" in page
+    form = re.search(r'<form[^>]*action="[^"]*/cosponsorship/".*?</form>', page, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    fields.pop("csrfmiddlewaretoken", None)
+    proposal.refresh_from_db()
+    proposal_revise(  # meanwhile
+        user=japan,
+        proposal=proposal,
+        content=ProposalContent(
+            kind="amend",
+            proposed_text="Effective [no] control over SALW",
+            co_sponsors=[Delegation.objects.get(code="ken")],
+        ),
+        expected_version=proposal.version,
+    )
+    client.post(
+        reverse("proposal_cosponsorship", args=[bms7.slug, proposal.public_id]),
+        {**fields, "action": "accept"},
+    )
+    proposal.refresh_from_db()
+    assert not proposal.co_sponsors.filter(code="ken").exists(), (
+        "Kenya is shown as co-sponsor of a text it never read"
+    )
