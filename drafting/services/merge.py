@@ -27,6 +27,7 @@ from drafting.models import (
     Proposal,
     ProposalKind,
     ProposalStatus,
+    Revision,
 )
 from drafting.models.audit import AuditAction
 from drafting.services.gate import DocumentGate, open_gate
@@ -661,7 +662,14 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
     _require_chair(user, proposal.document)
     gate = open_gate(proposal.document_id)
     (locked,) = _lock_proposals(gate, [proposal], decidable=UNDOABLE)
-    if locked.reflected_in_id is not None:
+    # A deferral is carried forward (not ``reflected_in``) by the revision issued after it.
+    carried_deferral = (
+        locked.status == ProposalStatus.DEFERRED
+        and Revision.objects.filter(
+            document_id=locked.document_id, issued_at__gte=locked.decided_at
+        ).exists()
+    )
+    if locked.reflected_in_id is not None or carried_deferral:
         raise DomainError(
             _("This decision is already carried by an issued revision; it cannot be undone.")
         )
@@ -683,9 +691,18 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
             .exclude(action=ElementChange.Action.MOVE)
             .exists()
         )
+        # Something built inside an inserted element (a sub-theme, a paragraph) is a later
+        # change too: taking the insertion out would leave it under a deleted element.
+        built_inside = (
+            change.action == ElementChange.Action.INSERT
+            and Element.objects.filter(parent_id=element.pk)
+            .exclude(status=ElementStatus.DELETED)
+            .exists()
+        )
         unchanged = (
             not others
             and not later
+            and not built_inside
             and element.text == change.after_text
             and element.status == change.after_status
         )

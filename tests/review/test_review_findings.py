@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting.models import Delegation, Element, Proposal, ProposalMark
+from drafting.services import merge
 from drafting.services.gate import open_gate
 from drafting.services.proposals import (
     ProposalContent,
@@ -21,7 +22,7 @@ from drafting.services.proposals import (
     proposal_create,
     proposal_revise,
 )
-from tests.factories import delegate_of
+from tests.factories import chairs_office, delegate_of
 
 THEME = "Effective control over SALW"
 
@@ -208,3 +209,63 @@ def test_a_co_sponsor_accepts_the_text_it_read_not_a_revision_made_meanwhile(bms
     assert not proposal.co_sponsors.filter(code="ken").exists(), (
         "Kenya is shown as co-sponsor of a text it never read"
     )
+
+
+@pytest.mark.django_db
+def test_undoing_an_insertion_does_not_orphan_what_was_built_inside_it(bms7, open_round):
+    """Reproduces: ``decision_undo`` of an accepted insertion checks only the changes made to
+    the inserted element itself. The chair's office accepted Kenya's new theme, then wrote a
+    sub-theme inside it. Undoing Kenya's decision "restores exactly": the theme is marked
+    deleted, while the chair's sub-theme stays live under a deleted theme (the working draft
+    is not what it was before the decision, and no conflict is shown). Expected: a conflict,
+    as for any change made on top of the decision, and nothing written.
+    """
+    from drafting.errors import MergeConflict
+
+    kenya = delegate_of("ken")
+    chair = chairs_office()
+    element = Element.objects.get(text=THEME)
+    proposal = proposal_create(
+        user=kenya,
+        element=element,
+        content=ProposalContent(
+            kind="insert_after", proposed_text="Marking and tracing", new_element_kind="theme"
+        ),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+    )
+    (inserted,) = merge.proposal_accept(user=chair, proposals=[proposal])
+    child = merge.element_insert(
+        user=chair, after=inserted, kind="subtheme", text="Record keeping by the chair"
+    )
+    assert child.parent_id == inserted.pk
+    proposal.refresh_from_db()
+    with pytest.raises(MergeConflict):
+        merge.decision_undo(user=chair, proposal=proposal)
+    inserted.refresh_from_db()
+    assert inserted.status != "deleted"
+
+
+@pytest.mark.django_db
+def test_a_deferral_carried_by_an_issued_revision_cannot_be_undone(bms7, open_round):
+    """Reproduces: ``decision_undo`` refuses a decision "already carried by an issued
+    revision" by ``reflected_in``, which issuing sets for accepted and rejected proposals
+    only. A deferral made before Rev.1 (carried forward into it as deferred) can still be
+    undone after Rev.1 is issued, and review keeps offering "Undo" for it forever (issue
+    #15.4: a decision can be undone until the next revision is issued). Expected: refused.
+    """
+    from drafting.errors import DomainError
+    from drafting.services.revisions import revision_issue
+
+    kenya = delegate_of("ken")
+    chair = chairs_office()
+    element = Element.objects.get(text=THEME)
+    proposal = _submit(kenya, element, "Effective [strict] control over SALW")
+    merge.proposal_defer(user=chair, proposal=proposal)
+    revision_issue(
+        issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
+    )
+    proposal.refresh_from_db()
+    assert proposal.status == "deferred"
+    with pytest.raises(DomainError):
+        merge.decision_undo(user=chair, proposal=proposal)
