@@ -269,3 +269,42 @@ def test_a_deferral_carried_by_an_issued_revision_cannot_be_undone(bms7, open_ro
     assert proposal.status == "deferred"
     with pytest.raises(DomainError):
         merge.decision_undo(user=chair, proposal=proposal)
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_of_the_documents_preamble_goes_through_the_write_gate(bms7):
+    """Reproduces: the secretariat changes the document's preamble (printed above the
+    working draft, frozen into every revision's snapshot) in the admin with a plain
+    ``save()``: no write gate, no ``Document.version`` bump. A chair's issue form opened
+    before the change still issues, with a preamble the chair never saw (issue #15.1/#15.3:
+    every write to the working draft goes through the gate; a stale form issues nothing).
+    The admin's save also writes back the version it read, so a gated write committed
+    meanwhile can be rolled back to an older version. Expected: the issue form is stale.
+    """
+    from django.test import Client as BrowserClient
+
+    from drafting.models import Document, Revision
+    from tests.factories import issue_form_fields, secretariat
+
+    chair = chairs_office()
+    fields = issue_form_fields()  # the chair opens the issue form
+    clerk = BrowserClient()
+    clerk.force_login(secretariat())
+    document = Document.objects.get(pk=bms7.document.pk)
+    response = clerk.post(
+        reverse("admin:drafting_document_change", args=[document.pk]),
+        {
+            "meeting": bms7.pk,
+            "title": document.title,
+            "preamble": "Without prejudice; the secretariat's new words",
+        },
+    )
+    assert response.status_code == 302
+    client = Client()
+    client.force_login(chair)
+    client.post(
+        reverse("issue_revision", args=[bms7.slug]),
+        {"cover_letter": "Excellency,", "confirm": "1", **fields},
+    )
+    issued = Revision.objects.filter(document=document, number=1).first()
+    assert issued is None, "issued from a form shown before the preamble changed"
