@@ -747,10 +747,18 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
         )
         undo.proposals.set([locked])
     undone = locked.get_status_display()
-    locked.status = ProposalStatus.SUBMITTED
-    locked.decided_by = None
-    locked.decided_at = None
-    locked.decision_note = ""
+    # Open again as it was before the decision: submitted, or deferred (a deferred proposal
+    # decided later goes back to deferred, its marks still frozen).
+    before = locked.history.exclude(status=locked.status).order_by("-history_id").first()
+    if before is not None and before.status == ProposalStatus.DEFERRED:
+        locked.status = ProposalStatus.DEFERRED
+        locked.decided_by_id, locked.decided_at = before.decided_by_id, before.decided_at
+        locked.decision_note = before.decision_note
+    else:
+        locked.status = ProposalStatus.SUBMITTED
+        locked.decided_by = None
+        locked.decided_at = None
+        locked.decision_note = ""
     locked.updated_at = timezone.now()
     locked._history_user = user
     locked._change_reason = f"Decision undone (was {undone})"

@@ -308,3 +308,25 @@ def test_an_admin_edit_of_the_documents_preamble_goes_through_the_write_gate(bms
     )
     issued = Revision.objects.filter(document=document, number=1).first()
     assert issued is None, "issued from a form shown before the preamble changed"
+
+
+@pytest.mark.django_db
+def test_undoing_a_decision_on_a_deferred_proposal_returns_it_to_deferred(bms7, open_round):
+    """Reproduces: ``decision_undo`` always reopens the proposal as *submitted*. The chair's
+    office deferred Kenya's proposal, later accepted it by a misclick, and undid that: the
+    proposal is now "submitted", not "deferred" as it was before the misclick, so its
+    marks thaw (other delegations can change them again) and the deferral is lost from the
+    record (issue #15.4: an undo takes back the decision, exactly). Expected: deferred.
+    """
+    kenya = delegate_of("ken")
+    chair = chairs_office()
+    element = Element.objects.get(text=THEME)
+    proposal = _submit(kenya, element, "Effective [strict] control over SALW")
+    merge.proposal_defer(user=chair, proposal=proposal, note="Later in the week")
+    proposal.refresh_from_db()
+    merge.proposal_accept(user=chair, proposals=[proposal])
+    proposal.refresh_from_db()
+    merge.decision_undo(user=chair, proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == "deferred"
+    assert proposal.decision_note == "Later in the week"
