@@ -397,7 +397,9 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:
 def _submit(proposal: Proposal, user) -> None:
     round_ = _require_open_round(proposal.document, proposal)
     first_time = proposal.status == ProposalStatus.DRAFT
-    if proposal.status == ProposalStatus.NEEDS_REBASE:
+    # A draft is not carried forward when a revision is issued: submitted, it is a proposal
+    # on the latest revision (in that revision's compilation), like a rebased one.
+    if proposal.status in {ProposalStatus.NEEDS_REBASE, ProposalStatus.DRAFT}:
         proposal.base_revision = (
             Revision.objects.filter(document_id=proposal.document_id)
             .only("id", "number")

@@ -330,3 +330,38 @@ def test_undoing_a_decision_on_a_deferred_proposal_returns_it_to_deferred(bms7, 
     proposal.refresh_from_db()
     assert proposal.status == "deferred"
     assert proposal.decision_note == "Later in the week"
+
+
+@pytest.mark.django_db
+def test_a_draft_submitted_after_a_revision_is_in_that_revisions_compilation(bms7, open_round):
+    """Reproduces: issuing carries open proposals forward onto the new revision, but not
+    drafts (they are private). A draft written before Rev.1 and submitted after it keeps
+    Rev.0 as its base revision: the compilation of proposals made against Rev.1 (page and
+    PDF, ``base_revision=revision``) leaves it out, and it lands in Rev.0's compilation,
+    already superseded. Expected: submitted after Rev.1, it is a proposal on Rev.1 (or is
+    refused until rebased), never filed under Rev.0.
+    """
+    from drafting.services.proposals import proposal_submit
+    from drafting.services.revisions import revision_issue
+
+    kenya = delegate_of("ken")
+    chair = chairs_office()
+    element = Element.objects.get(text=THEME)
+    draft = proposal_create(
+        user=kenya,
+        element=element,
+        content=ProposalContent(kind="amend", proposed_text="Effective [strict] control over SALW"),
+        idempotency_key=uuid.uuid4(),
+        submit=False,
+    )
+    rev1 = revision_issue(
+        issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
+    )
+    from drafting.errors import DomainError
+
+    try:
+        proposal_submit(user=kenya, proposal=Proposal.objects.get(pk=draft.pk))
+    except DomainError:  # refused until rebased: acceptable
+        return
+    draft.refresh_from_db()
+    assert draft.base_revision_id == rev1.pk
