@@ -365,3 +365,32 @@ def test_a_draft_submitted_after_a_revision_is_in_that_revisions_compilation(bms
         return
     draft.refresh_from_db()
     assert draft.base_revision_id == rev1.pk
+
+
+@pytest.mark.django_db
+def test_an_issue_form_with_a_number_not_yet_reached_is_refused_not_a_server_error(bms7):
+    """Reproduces: the issue form's hidden ``number`` set to a number ahead of the next one
+    (a hostile or garbled form; 5 when Rev.1 is next) raises ``RevisionIssuedMeanwhile`` with
+    the last revision, the zero draft, whose ``issued_by`` is empty: its message calls
+    ``None.get_full_name()`` and the page is a 500. It also claims the zero draft "was issued
+    meanwhile". Expected: a refusal (4xx) with the form, nothing issued.
+    """
+    from drafting.models import Revision
+    from tests.factories import issue_form_fields
+
+    client = Client(raise_request_exception=False)
+    client.force_login(chairs_office())
+    fields = issue_form_fields()
+    assert Revision.objects.get(number=0).issued_by is None
+    response = client.post(
+        reverse("issue_revision", args=[bms7.slug]),
+        {
+            "cover_letter": "Excellency,",
+            "confirm": "1",
+            "number": str(int(fields["number"]) + 4),
+            "draft_version": fields["draft_version"],
+        },
+    )
+    assert response.status_code in {409, 422}
+    assert "Excellency," in response.content.decode()
+    assert not Revision.objects.filter(number__gt=0).exists()
