@@ -228,9 +228,16 @@ def _locked_invitation(user, proposal: Proposal) -> tuple[Proposal, CoSponsorInv
     delegation = permissions.delegation_of(user)
     if delegation is None:
         raise NotAllowed(_("Only a delegate of the invited delegation answers an invitation."))
-    locked = Proposal.objects.select_for_update().select_related("delegation").get(pk=proposal.pk)
+    # The rows themselves only (``of``): FOR UPDATE on the joined delegations would lock
+    # the proposing and the invited delegation's rows, and two delegations accepting each
+    # other's invitations at once would deadlock.
+    locked = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("delegation")
+        .get(pk=proposal.pk)
+    )
     invitation = (
-        CoSponsorInvitation.objects.select_for_update()
+        CoSponsorInvitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(proposal=locked, delegation=delegation)
         .exclude(status__in=[InvitationStatus.NAMED, InvitationStatus.REMOVED])

@@ -3,6 +3,7 @@
 Each test reproduces one bug found in review; its docstring says what it reproduces.
 """
 
+import contextlib
 import re
 import threading
 import time
@@ -394,3 +395,58 @@ def test_an_issue_form_with_a_number_not_yet_reached_is_refused_not_a_server_err
     assert response.status_code in {409, 422}
     assert "Excellency," in response.content.decode()
     assert not Revision.objects.filter(number__gt=0).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_delegations_accepting_each_others_invitations_do_not_deadlock(
+    bms7, round_1, monkeypatch
+):
+    """Reproduces: ``_locked_invitation`` locks the proposal with
+    ``select_for_update().select_related("delegation")``, which takes FOR UPDATE on the
+    *proposing delegation's* row as well. Japan accepts to co-sponsor Kenya's proposal (Kenya's
+    row locked) while Kenya accepts to co-sponsor Japan's (Japan's row locked); each then
+    reads its invitation with ``select_related("delegation")`` under FOR UPDATE too, which
+    locks its own delegation's row, held by the other: PostgreSQL aborts one with
+    "deadlock detected".
+    Expected: both acceptances go through.
+    """
+    from drafting.services import cosponsorship
+
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    element = Element.objects.get(text=THEME)
+    ken, jpn = Delegation.objects.get(code="ken"), Delegation.objects.get(code="jpn")
+    of_kenya = _submit(kenya, element, "Effective [alpha] control over SALW", co_sponsors=[jpn])
+    of_japan = _submit(japan, element, "Effective [beta] control over SALW", co_sponsors=[ken])
+    both_locked = threading.Barrier(2)
+    invitations = cosponsorship.CoSponsorInvitation
+
+    class Together:
+        """Each acceptance reads its invitation once both hold their proposal's lock."""
+
+        @property
+        def objects(self):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_locked.wait(timeout=3)
+            return invitations.objects
+
+    monkeypatch.setattr(cosponsorship, "CoSponsorInvitation", Together())
+    outcome: dict[str, object] = {}
+
+    def accept(name: str, user, proposal) -> None:
+        try:
+            cosponsorship.cosponsorship_accept(user=user, proposal=proposal)
+            outcome[name] = "done"
+        except Exception as error:
+            outcome[name] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=accept, args=("japan", japan, of_kenya)),
+        threading.Thread(target=accept, args=("kenya", kenya, of_japan)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome == {"japan": "done", "kenya": "done"}
