@@ -646,6 +646,20 @@ UNDOABLE = {
 }
 
 
+def carried_by_a_revision(proposal: Proposal, last_issued_at) -> bool:
+    """Whether an issued revision carries the decision on the proposal (it can no longer be
+    undone): a decision is ``reflected_in`` one; a deferral is carried forward by the
+    revision issued after it (``last_issued_at``: when the latest revision was issued)."""
+    if proposal.reflected_in_id is not None:
+        return True
+    return (
+        proposal.status == ProposalStatus.DEFERRED
+        and last_issued_at is not None
+        and proposal.decided_at is not None
+        and last_issued_at >= proposal.decided_at
+    )
+
+
 @idempotent("decision_undo")
 @transaction.atomic
 def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Proposal:
@@ -662,14 +676,13 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
     _require_chair(user, proposal.document)
     gate = open_gate(proposal.document_id)
     (locked,) = _lock_proposals(gate, [proposal], decidable=UNDOABLE)
-    # A deferral is carried forward (not ``reflected_in``) by the revision issued after it.
-    carried_deferral = (
-        locked.status == ProposalStatus.DEFERRED
-        and Revision.objects.filter(
-            document_id=locked.document_id, issued_at__gte=locked.decided_at
-        ).exists()
+    last_issued_at = (
+        Revision.objects.filter(document_id=locked.document_id)
+        .order_by("-number")
+        .values_list("issued_at", flat=True)
+        .first()
     )
-    if locked.reflected_in_id is not None or carried_deferral:
+    if carried_by_a_revision(locked, last_issued_at):
         raise DomainError(
             _("This decision is already carried by an issued revision; it cannot be undone.")
         )

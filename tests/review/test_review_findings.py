@@ -450,3 +450,25 @@ def test_two_delegations_accepting_each_others_invitations_do_not_deadlock(
     for thread in threads:
         thread.join(timeout=60)
     assert outcome == {"japan": "done", "kenya": "done"}
+
+
+@pytest.mark.django_db
+def test_review_does_not_offer_to_undo_a_deferral_carried_by_an_issued_revision(bms7, open_round):
+    """Reproduces: the review page lists as "can still be corrected" every decision with no
+    ``reflected_in``, so a deferral carried forward by Rev.1 keeps its "Undo the decision"
+    button, which can only fail. Expected: not offered."""
+    from drafting.services.revisions import revision_issue
+
+    kenya = delegate_of("ken")
+    chair = chairs_office()
+    element = Element.objects.get(text=THEME)
+    proposal = _submit(kenya, element, "Effective [strict] control over SALW")
+    merge.proposal_defer(user=chair, proposal=proposal)
+    client = Client()
+    client.force_login(chair)
+    url = reverse("element_review", args=[bms7.slug, element.pk])
+    assert "Decisions that can still be corrected" in client.get(url).content.decode()
+    revision_issue(
+        issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
+    )
+    assert "Decisions that can still be corrected" not in client.get(url).content.decode()
