@@ -13,7 +13,9 @@ a :class:`CoSponsorInvitation` history row (who, when, why) and an audit event.
   are asked to confirm again (a rationale or co-sponsor list changed alone keeps them).
 - Groups of States and organizations cannot co-sponsor: their members can.
 
-Lock order: the proposal row first, then its invitations (as :mod:`proposals` does).
+Lock order: the proposal row first, then its invitations (as :mod:`proposals` does); the rows
+themselves only (``of``), never the delegations they join: two delegations inviting or
+answering each other at once would otherwise deadlock on each other's delegation row.
 """
 
 from collections.abc import Iterable
@@ -141,7 +143,7 @@ def invitations_sync(*, user, proposal: Proposal, named: Iterable[Delegation]) -
     visible = proposal.status != ProposalStatus.DRAFT
     current = {
         invitation.delegation_id: invitation
-        for invitation in CoSponsorInvitation.objects.select_for_update()
+        for invitation in CoSponsorInvitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(proposal=proposal)
     }
@@ -181,7 +183,7 @@ def invitations_sync(*, user, proposal: Proposal, named: Iterable[Delegation]) -
 
 def invitations_send(*, user, proposal: Proposal) -> None:
     """On submission: the names given in the draft are invited now. Caller holds the lock."""
-    pending = CoSponsorInvitation.objects.select_for_update().filter(
+    pending = CoSponsorInvitation.objects.select_for_update(of=("self",)).filter(
         proposal=proposal, status=InvitationStatus.NAMED
     )
     for invitation in pending.select_related("delegation"):
@@ -192,7 +194,7 @@ def acceptances_reopen(*, user, proposal: Proposal) -> None:
     """The proposing delegation changed the text: accepted co-sponsors are asked to confirm
     again, and are not shown until they do. Caller holds the proposal's lock."""
     accepted = list(
-        CoSponsorInvitation.objects.select_for_update()
+        CoSponsorInvitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(proposal=proposal, status=InvitationStatus.ACCEPTED)
     )

@@ -472,3 +472,63 @@ def test_review_does_not_offer_to_undo_a_deferral_carried_by_an_issued_revision(
         issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
     )
     assert "Decisions that can still be corrected" not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_delegations_revising_their_co_sponsors_at_once_do_not_deadlock(
+    bms7, round_1, monkeypatch
+):
+    """Reproduces: ``invitations_sync`` locks a proposal's invitations with
+    ``select_for_update().select_related("delegation")``, which locks the invited
+    delegations' rows too (FOR UPDATE). Kenya's proposal already invites Brazil and Japan's
+    already invites Mexico; Kenya now also names Mexico while Japan now also names Brazil.
+    Each holds the row of the delegation the other newly invites, whose new invitation needs
+    a KEY SHARE lock on it (the foreign key, checked at commit): "deadlock detected".
+    Expected: both revisions go through.
+    """
+    from drafting.services import cosponsorship
+
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    element = Element.objects.get(text=THEME)
+    bra, mex = Delegation.objects.get(code="bra"), Delegation.objects.get(code="mex")
+    of_kenya = _submit(kenya, element, "Effective [alpha] control over SALW", co_sponsors=[bra])
+    # On another element: two revisions on one element are served in turn (its row lock).
+    other = Element.objects.filter(document=bms7.document, kind="theme").exclude(pk=element.pk)
+    other = other.exclude(text="").first()
+    of_japan = _submit(japan, other, other.text + " [beta]", co_sponsors=[mex])
+    both_locked = threading.Barrier(2)
+    audit = cosponsorship._audit
+
+    def audit_together(*args, **kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_locked.wait(timeout=3)  # both hold their invitations' delegations now
+        return audit(*args, **kwargs)
+
+    monkeypatch.setattr(cosponsorship, "_audit", audit_together)
+    outcome: dict[str, object] = {}
+
+    def name_also(name: str, user, proposal, sponsors) -> None:
+        try:
+            proposal_revise(
+                user=user,
+                proposal=proposal,
+                content=ProposalContent(
+                    kind="amend", proposed_text=proposal.proposed_text, co_sponsors=sponsors
+                ),
+                expected_version=proposal.version,
+            )
+            outcome[name] = "done"
+        except Exception as error:
+            outcome[name] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=name_also, args=("kenya", kenya, of_kenya, [bra, mex])),
+        threading.Thread(target=name_also, args=("japan", japan, of_japan, [mex, bra])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome == {"kenya": "done", "japan": "done"}
