@@ -128,12 +128,14 @@ def test_support_is_given_to_the_version_read_not_to_a_revision_made_meanwhile(b
     assert "version 2" in page
     fields = _form_fields(page, "mark-form")
     _revise(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
-    client.post(
+    response = client.post(
         reverse("proposal_mark", args=[bms7.slug, proposal.public_id]),
-        {**fields, "stance": "support", "note": ""},
+        {**fields, "stance": "support", "note": "Our capital agrees"},
     )
     counted = ProposalMark.objects.filter(proposal=proposal, version=3).exists()
     assert not counted, "Japan's support counts for version 3, which it never read"
+    assert response.status_code == 409
+    assert "Our capital agrees" in response.content.decode()
 
 
 @pytest.mark.django_db
