@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -132,6 +133,19 @@ class GroupCoordinatorAdmin(SimpleHistoryAdmin):
 class DocumentAdmin(SimpleHistoryAdmin):
     list_display = ["title", "meeting"]
     list_select_related = ["meeting"]
+
+    def save_model(self, request: HttpRequest, obj: Document, form, change: bool) -> None:
+        """A change to the title or preamble is a write to the working draft: through the
+        write gate, which bumps the version (a form shown before it is stale), and keeping
+        the version the gate made rather than the one read before."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        from drafting.services.gate import open_gate
+
+        with transaction.atomic():
+            obj.version = open_gate(obj.pk).document.version
+            super().save_model(request, obj, form, change)
 
 
 class FootnoteInline(admin.TabularInline):

@@ -403,6 +403,7 @@ def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list
             "updated_at",
             "delegation_id",
             "proposal__public_id",
+            "proposal__version",
             "proposal__status",
             "proposal__kind",
             "proposal__proposed_text",

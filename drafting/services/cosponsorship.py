@@ -13,7 +13,9 @@ a :class:`CoSponsorInvitation` history row (who, when, why) and an audit event.
   are asked to confirm again (a rationale or co-sponsor list changed alone keeps them).
 - Groups of States and organizations cannot co-sponsor: their members can.
 
-Lock order: the proposal row first, then its invitations (as :mod:`proposals` does).
+Lock order: the proposal row first, then its invitations (as :mod:`proposals` does); the rows
+themselves only (``of``), never the delegations they join: two delegations inviting or
+answering each other at once would otherwise deadlock on each other's delegation row.
 """
 
 from collections.abc import Iterable
@@ -141,7 +143,7 @@ def invitations_sync(*, user, proposal: Proposal, named: Iterable[Delegation]) -
     visible = proposal.status != ProposalStatus.DRAFT
     current = {
         invitation.delegation_id: invitation
-        for invitation in CoSponsorInvitation.objects.select_for_update()
+        for invitation in CoSponsorInvitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(proposal=proposal)
     }
@@ -181,7 +183,7 @@ def invitations_sync(*, user, proposal: Proposal, named: Iterable[Delegation]) -
 
 def invitations_send(*, user, proposal: Proposal) -> None:
     """On submission: the names given in the draft are invited now. Caller holds the lock."""
-    pending = CoSponsorInvitation.objects.select_for_update().filter(
+    pending = CoSponsorInvitation.objects.select_for_update(of=("self",)).filter(
         proposal=proposal, status=InvitationStatus.NAMED
     )
     for invitation in pending.select_related("delegation"):
@@ -192,7 +194,7 @@ def acceptances_reopen(*, user, proposal: Proposal) -> None:
     """The proposing delegation changed the text: accepted co-sponsors are asked to confirm
     again, and are not shown until they do. Caller holds the proposal's lock."""
     accepted = list(
-        CoSponsorInvitation.objects.select_for_update()
+        CoSponsorInvitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(proposal=proposal, status=InvitationStatus.ACCEPTED)
     )
@@ -228,9 +230,16 @@ def _locked_invitation(user, proposal: Proposal) -> tuple[Proposal, CoSponsorInv
     delegation = permissions.delegation_of(user)
     if delegation is None:
         raise NotAllowed(_("Only a delegate of the invited delegation answers an invitation."))
-    locked = Proposal.objects.select_for_update().select_related("delegation").get(pk=proposal.pk)
+    # The rows themselves only (``of``): FOR UPDATE on the joined delegations would lock
+    # the proposing and the invited delegation's rows, and two delegations accepting each
+    # other's invitations at once would deadlock.
+    locked = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("delegation")
+        .get(pk=proposal.pk)
+    )
     invitation = (
-        CoSponsorInvitation.objects.select_for_update()
+        CoSponsorInvitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(proposal=locked, delegation=delegation)
         .exclude(status__in=[InvitationStatus.NAMED, InvitationStatus.REMOVED])
@@ -254,9 +263,22 @@ def _answer(invitation: CoSponsorInvitation, user, status: str, reason: str) -> 
 
 
 @transaction.atomic
-def cosponsorship_accept(*, user, proposal: Proposal) -> CoSponsorInvitation:
-    """The user's delegation accepts to co-sponsor: from now on it is shown as co-sponsor."""
+def cosponsorship_accept(
+    *, user, proposal: Proposal, expected_version: int | None = None
+) -> CoSponsorInvitation:
+    """The user's delegation accepts to co-sponsor: from now on it is shown as co-sponsor.
+
+    ``expected_version`` is the version of the proposal the delegate read: consent is given
+    to that text, so when the proposal was revised since, nothing is accepted."""
     locked, invitation = _locked_invitation(user, proposal)
+    if expected_version is not None and expected_version != locked.version:
+        raise DomainError(
+            _(
+                "%(delegation)s revised its proposal since you read it (it is now version "
+                "%(version)s). Nothing was accepted: read the new text, then answer."
+            )
+            % {"delegation": locked.delegation.short_name, "version": locked.version}
+        )
     if invitation.status == InvitationStatus.ACCEPTED:
         raise DomainError(_("Your delegation already co-sponsors this proposal."))
     if invitation.status != InvitationStatus.INVITED:

@@ -27,6 +27,7 @@ from drafting.models import (
     Proposal,
     ProposalKind,
     ProposalStatus,
+    Revision,
 )
 from drafting.models.audit import AuditAction
 from drafting.services.gate import DocumentGate, open_gate
@@ -645,6 +646,20 @@ UNDOABLE = {
 }
 
 
+def carried_by_a_revision(proposal: Proposal, last_issued_at) -> bool:
+    """Whether an issued revision carries the decision on the proposal (it can no longer be
+    undone): a decision is ``reflected_in`` one; a deferral is carried forward by the
+    revision issued after it (``last_issued_at``: when the latest revision was issued)."""
+    if proposal.reflected_in_id is not None:
+        return True
+    return (
+        proposal.status == ProposalStatus.DEFERRED
+        and last_issued_at is not None
+        and proposal.decided_at is not None
+        and last_issued_at >= proposal.decided_at
+    )
+
+
 @idempotent("decision_undo")
 @transaction.atomic
 def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Proposal:
@@ -661,7 +676,13 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
     _require_chair(user, proposal.document)
     gate = open_gate(proposal.document_id)
     (locked,) = _lock_proposals(gate, [proposal], decidable=UNDOABLE)
-    if locked.reflected_in_id is not None:
+    last_issued_at = (
+        Revision.objects.filter(document_id=locked.document_id)
+        .order_by("-number")
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+    if carried_by_a_revision(locked, last_issued_at):
         raise DomainError(
             _("This decision is already carried by an issued revision; it cannot be undone.")
         )
@@ -683,9 +704,18 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
             .exclude(action=ElementChange.Action.MOVE)
             .exists()
         )
+        # Something built inside an inserted element (a sub-theme, a paragraph) is a later
+        # change too: taking the insertion out would leave it under a deleted element.
+        built_inside = (
+            change.action == ElementChange.Action.INSERT
+            and Element.objects.filter(parent_id=element.pk)
+            .exclude(status=ElementStatus.DELETED)
+            .exists()
+        )
         unchanged = (
             not others
             and not later
+            and not built_inside
             and element.text == change.after_text
             and element.status == change.after_status
         )
@@ -730,10 +760,18 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
         )
         undo.proposals.set([locked])
     undone = locked.get_status_display()
-    locked.status = ProposalStatus.SUBMITTED
-    locked.decided_by = None
-    locked.decided_at = None
-    locked.decision_note = ""
+    # Open again as it was before the decision: submitted, or deferred (a deferred proposal
+    # decided later goes back to deferred, its marks still frozen).
+    before = locked.history.exclude(status=locked.status).order_by("-history_id").first()
+    if before is not None and before.status == ProposalStatus.DEFERRED:
+        locked.status = ProposalStatus.DEFERRED
+        locked.decided_by_id, locked.decided_at = before.decided_by_id, before.decided_at
+        locked.decision_note = before.decision_note
+    else:
+        locked.status = ProposalStatus.SUBMITTED
+        locked.decided_by = None
+        locked.decided_at = None
+        locked.decision_note = ""
     locked.updated_at = timezone.now()
     locked._history_user = user
     locked._change_reason = f"Decision undone (was {undone})"

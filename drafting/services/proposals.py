@@ -436,7 +436,9 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:
 def _submit(proposal: Proposal, user) -> None:
     round_ = _require_open_round(proposal.document, proposal)
     first_time = proposal.status == ProposalStatus.DRAFT
-    if proposal.status == ProposalStatus.NEEDS_REBASE:
+    # A draft is not carried forward when a revision is issued: submitted, it is a proposal
+    # on the latest revision (in that revision's compilation), like a rebased one.
+    if proposal.status in {ProposalStatus.NEEDS_REBASE, ProposalStatus.DRAFT}:
         proposal.base_revision = (
             Revision.objects.filter(document_id=proposal.document_id)
             .only("id", "number")
@@ -685,6 +687,28 @@ def _require_marks_open(user, proposal: Proposal) -> None:
         )
 
 
+def _locked_for_marks(proposal: Proposal) -> Proposal:
+    """The proposal's row alone, locked (``of``): FOR UPDATE on the join would lock the
+    document row too, after the proposal's, the opposite of the write gate's order, and
+    deadlock with a chair's gated write (drafting.services.gate)."""
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("document", "delegation")
+        .get(pk=proposal.pk)
+    )
+
+
+def _require_version_read(proposal: Proposal, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != proposal.version:
+        raise StaleVersion(
+            _(
+                "%(delegation)s revised its proposal since you read it (it is now version "
+                "%(version)s). Nothing was recorded: read it again."
+            )
+            % {"delegation": proposal.delegation.short_name, "version": proposal.version}
+        )
+
+
 def _save_mark(mark: ProposalMark, user, reason: str) -> None:
     mark.author, mark.updated_at = user, timezone.now()
     mark._history_user = user
@@ -694,11 +718,16 @@ def _save_mark(mark: ProposalMark, user, reason: str) -> None:
 
 @transaction.atomic
 @audited(AuditAction.MARK_SET)
-def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> ProposalMark:
+def mark_set(
+    *, user, proposal: Proposal, stance: str, note: str = "", expected_version: int | None = None
+) -> ProposalMark:
     """Record the user's delegation's support or opposition, given to the proposal's current
-    version; one mark per delegation."""
-    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    version; one mark per delegation. ``expected_version`` is the version the delegate read:
+    when the proposal was revised since, :class:`StaleVersion` is raised and nothing is
+    recorded (a mark is given to a text read, not to whatever it became meanwhile)."""
+    locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
+    _require_version_read(locked, expected_version)
     if stance not in MarkStance.values:
         raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
     note = validation.normalise(note)
@@ -720,11 +749,13 @@ def mark_set(*, user, proposal: Proposal, stance: str, note: str = "") -> Propos
 
 @transaction.atomic
 @audited(AuditAction.MARK_SET)
-def mark_confirm(*, user, proposal: Proposal) -> ProposalMark:
+def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = None) -> ProposalMark:
     """Give the delegation's mark (same stance, same note), given to an earlier version, to
-    the proposal's current version: one step after the proposing delegation revised it."""
-    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    the proposal's current version: one step after the proposing delegation revised it.
+    ``expected_version`` is the version the button named (as for :func:`mark_set`)."""
+    locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
+    _require_version_read(locked, expected_version)
     mark = (
         ProposalMark.objects.select_for_update()
         .filter(proposal=locked, delegation=permissions.delegation_of(user))
@@ -742,7 +773,7 @@ def mark_confirm(*, user, proposal: Proposal) -> ProposalMark:
 @audited(AuditAction.MARK_CLEARED)
 def mark_clear(*, user, proposal: Proposal) -> None:
     """Remove the delegation's mark: under the same rules as setting one."""
-    locked = Proposal.objects.select_for_update().select_related("document").get(pk=proposal.pk)
+    locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     mark = (
         ProposalMark.objects.select_for_update()

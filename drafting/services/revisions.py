@@ -85,7 +85,8 @@ def revision_issue(
     last = Revision.objects.filter(document=locked).order_by("-number").first()
     number = 0 if last is None else last.number + 1
     if expected_number is not None and expected_number != number:
-        raise RevisionIssuedMeanwhile(last)
+        # Only a number already reached was issued meanwhile; one ahead is a garbled form.
+        raise RevisionIssuedMeanwhile(last if expected_number < number else None)
     # The gate bumped the version: the draft the form showed is the one before this write.
     if expected_version is not None and expected_version != locked.version - 1:
         raise DomainError(
@@ -145,7 +146,11 @@ class RevisionIssuedMeanwhile(DomainError):
             % {
                 "label": revision.label,
                 "time": timezone.localtime(revision.issued_at).strftime("%H:%M:%S"),
-                "who": revision.issued_by.get_full_name() or revision.issued_by.get_username(),
+                "who": (
+                    revision.issued_by.get_full_name() or revision.issued_by.get_username()
+                    if revision.issued_by is not None
+                    else _("the secretariat")
+                ),
             }
             if revision is not None
             else _("The revision numbers changed meanwhile. Nothing was issued.")

@@ -254,6 +254,8 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             messages.error(request, str(error))
         element.refresh_from_db()
     proposals = [p for p in selectors.submitted_proposals_on(element)]
+    last = selectors.revisions_of(meeting.document).last()
+    last_issued_at = last.issued_at if last is not None else None
     cards = [presenters.CompiledProposal(p, p.diff_segments, p.mark_summary) for p in proposals]
     return render(
         request,
@@ -274,7 +276,8 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             "correctable": [
                 c.proposal
                 for c in cards
-                if c.proposal.status in merge.UNDOABLE and c.proposal.reflected_in_id is None
+                if c.proposal.status in merge.UNDOABLE
+                and not merge.carried_by_a_revision(c.proposal, last_issued_at)
             ],
             "changes": element.changes.select_related("made_by").prefetch_related(
                 "proposals__delegation"

@@ -427,17 +427,23 @@ def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         raise Http404
     form = MarkForm(request.POST)
     status = 200
+    # The version the page showed: a mark is given to the text read (None: not posted).
+    seen = request.POST.get("version", "")
+    seen_version = int(seen) if seen.isascii() and seen.isdigit() and len(seen) <= 9 else None
     try:
         if request.POST.get("clear"):
             services.mark_clear(user=request.user, proposal=proposal)
         elif request.POST.get("confirm"):
-            services.mark_confirm(user=request.user, proposal=proposal)
+            services.mark_confirm(
+                user=request.user, proposal=proposal, expected_version=seen_version
+            )
         elif form.is_valid():
             services.mark_set(
                 user=request.user,
                 proposal=proposal,
                 stance=form.cleaned_data["stance"],
                 note=form.cleaned_data["note"],
+                expected_version=seen_version,
             )
         else:
             status = 422
@@ -501,8 +507,14 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
     }.get(action)
     if step is None:
         raise Http404
+    seen = request.POST.get("version", "")
+    extra = (
+        {"expected_version": int(seen)}
+        if action == "accept" and seen.isascii() and seen.isdigit() and len(seen) <= 9
+        else {}
+    )
     try:
-        step(user=request.user, proposal=proposal)
+        step(user=request.user, proposal=proposal, **extra)
     except NotAllowed as refused:
         raise PermissionDenied(str(refused)) from refused
     except DomainError as refused:
