@@ -59,10 +59,17 @@ def escaped(value: object) -> str:
     """What a ``{{ value }}`` writes: Django's ``escape`` (``html.escape``: the same
     characters, the same entities; Jinja2's would write ``&#39;`` where Django writes
     ``&#x27;``) without its lazy-string wrapper, which cost a third of a compilation's
-    rendering; a safe value (with ``__html__``: SafeString, Markup) as it is."""
+    rendering; a safe value (with ``__html__``: SafeString, Markup) as it is. Numbers and
+    UUIDs, which hold no character to escape, are written as they are (a chair's compilation
+    writes thousands: ids, versions, idempotency keys)."""
+    if value.__class__ in _PLAIN:
+        return str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+_PLAIN = frozenset({int, uuid.UUID})
 
 
 def _words(plain: dict[str, Any] | None = None, **labels: Any) -> SimpleNamespace:
