@@ -20,7 +20,6 @@ idempotency key and is rendered on every view.
 
 import html
 import uuid
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -103,15 +102,14 @@ def environment(**options: Any) -> jinja2.Environment:
         for_proposal=for_proposal,
         truncate_words=lambda text, count: Truncator(text).words(count, truncate=" …"),
     )
-    env.globals.update(ngettext=ngettext, new_key=new_key)
+    env.globals.update(new_key=new_key)
     return env
 
 
-@cache
 def _macros() -> Any:
-    """The macros of the fragments template (loaded once per process, as the Django
-    templates are by the cached loader)."""
-    return engines["jinja2"].get_template(FRAGMENTS).template.module
+    """The macros of the fragments template. Jinja2 keeps the template, and the template its
+    module, so this is a lookup (in DEBUG, reloaded when the file changed)."""
+    return engines["jinja2"].env.get_template(FRAGMENTS).module
 
 
 def _proposal_labels() -> dict[str, Any]:
@@ -156,7 +154,7 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
         "review": _("review and compose"),
         "no_match": _("No proposal matches these filters."),
     }
-    plain: dict[str, Any] = {}
+    plain: dict[str, Any] = {"open_count": _open_count}
     if can_decide:
         labels.update(
             note=_("Note to the delegation"),
@@ -168,11 +166,17 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
             csrf_token=get_token(request),
             path=request.get_full_path(),
         )
-        plain = {
-            "review_url": reverse("element_review", args=[meeting.slug, ANY_ID]),
-            "open_statuses": OPEN,
-        }
+        plain.update(
+            review_url=reverse("element_review", args=[meeting.slug, ANY_ID]),
+            open_statuses=OPEN,
+        )
     return _macros().rows(rows, can_decide, _words(plain, **labels))
+
+
+def _open_count(count: int) -> str:
+    return ngettext("%(counter)s open proposal", "%(counter)s open proposals", count) % {
+        "counter": count
+    }
 
 
 def review_cards(cards, chosen_ids) -> str:
