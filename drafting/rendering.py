@@ -2,7 +2,7 @@
 the Jinja2 environment that renders them.
 
 A compilation shows thousands of proposals, review and compose hundreds of cards, and a
-delegation's page fifty rows. Through the Django template engine these loops cost 2 to 30
+delegation's page fifty rows. Through the Django template engine these loops cost 3 to 30
 times what the markup built in Python cost (a chair's compilation of 500 proposals: 183 ms
 against 6 ms; measured at scale 0.1), so they are the one template rendered by the Jinja2
 backend (``settings.TEMPLATES``, its own narrow directory): 9 ms there. Everything else is a
