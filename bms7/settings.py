@@ -117,6 +117,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # One template, the pages' hot loops (drafting/rendering.py says why); nothing else.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "drafting.rendering.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "bms7.wsgi.application"

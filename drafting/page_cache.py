@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from drafting import presenters, selectors
 from drafting.models import Meeting, Revision
 from drafting.presenters import DocumentView
-from drafting.templatetags.compilation import block_words, proposal_block
+from drafting.rendering import block_words, proposal_block
 from drafting.templatetags.document import render_body, split_at_counts
 from drafting.text import snapshot as snapshots
 
@@ -205,7 +205,7 @@ blocks = _Blocks(limit=60_000)
 def compilation_blocks(
     meeting: Meeting, entries: list[selectors.CompilationEntry]
 ) -> dict[int, str]:
-    """The HTML block of each proposal of the compilation (an unclosed ``<li>``) by id.
+    """The HTML block of each proposal of the compilation (the inside of its ``<li>``) by id.
 
     Blocks are kept per version of the proposal and its marks (``entry.version``), language,
     meeting and delegation names: a page view reads them in one pass and renders only the

@@ -18,10 +18,10 @@ from drafting import page_cache, permissions, presenters, selectors
 from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.middleware import reads_live
 from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
+from drafting.rendering import compiled_rows
 from drafting.services import merge
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
-from drafting.templatetags.compilation import compiled_rows
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
 
@@ -94,7 +94,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
             shown = [row for row in rows if row.proposals]
         return {
             # The chair's decision forms (with this request's CSRF token) only when live.
-            "rows_html": compiled_rows({"request": request}, shown, meeting, can_decide),
+            "rows_html": compiled_rows(request, shown, meeting, can_decide),
             "agenda_items": [
                 (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
             ],
