@@ -116,6 +116,15 @@ def test_a_server_that_exits_takes_the_worker_with_it(demo_env):
     assert _gone(mark) == {}
 
 
+@pytest.mark.django_db
+def test_a_killed_demo_takes_its_children_with_it(demo_env):
+    """Even SIGKILL on the demo (no handler runs) ends the server and the worker (Linux)."""
+    demo = _serve(demo_env)
+    demo.kill()
+    demo.wait(timeout=15)
+    assert _gone(demo_env["DEMO_TEST_MARK"]) == {}
+
+
 def test_a_busy_port_is_refused_before_anything_starts(settings, monkeypatch):
     """Another program on the port: the demo says so, names another port, starts nothing."""
     settings.DEBUG = True
