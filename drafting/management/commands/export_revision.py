@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from drafting.exports import revision_as_json
 from drafting.models import Meeting, Revision
@@ -50,7 +51,10 @@ class Command(BaseCommand):
             stored = revision_file_get_or_create(meeting=found, revision=revision, kind=kind)
             target = output or file_name(revision, kind)
             Path(target).write_bytes(bytes(stored.content))
-            self.stderr.write(f"wrote {target} ({stored.pages} pages, sha256 {stored.sha256})")
+            pages = ngettext("%(count)d page", "%(count)d pages", stored.pages) % {
+                "count": stored.pages
+            }
+            self.stderr.write(f"wrote {target} ({pages}, sha256 {stored.sha256})")
             return
         text = json.dumps(revision_as_json(found, revision), ensure_ascii=False, indent=2) + "\n"
         if output:
