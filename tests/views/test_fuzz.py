@@ -901,12 +901,18 @@ def _bounded_forms(bms7):
     from django.contrib.auth import get_user_model
 
     from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
-    from drafting.models import Delegation
+    from drafting.models import Delegation, Meeting
     from drafting.views.accounts import PasswordChangeForm, SignInForm, TokenForm
     from drafting.views.audit import AuditFilterForm
 
     return [
-        ("propose", ProposalForm(delegation=Delegation.objects.get(code="jpn"))),
+        (
+            "propose",
+            ProposalForm(
+                delegation=Delegation.objects.get(code="jpn"),
+                meeting_id=Meeting.objects.get(slug="bms7").pk,
+            ),
+        ),
         ("mark", MarkForm()),
         ("open round", RoundForm()),
         ("reopen round", ReopenForm()),
