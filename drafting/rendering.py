@@ -20,6 +20,7 @@ idempotency key and is rendered on every view.
 
 import html
 import uuid
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -144,6 +145,37 @@ def proposal_block(proposal, segments, marks, words: SimpleNamespace) -> str:
     return _macros().block(proposal, segments, marks, sponsors, words)
 
 
+def _undoable(meeting) -> Callable[[Any], bool]:
+    """Whether the chair can still undo the decision on a compilation entry: until an issued
+    revision carries it (the rule of ``merge.carried_by_a_revision``; one query a page)."""
+    from drafting.models import ProposalStatus, Revision
+
+    last_issued_at = (
+        Revision.objects.filter(document_id=meeting.document.pk)
+        .order_by("-number")
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+    decided = {
+        ProposalStatus.ACCEPTED,
+        ProposalStatus.ACCEPTED_WITH_CHANGES,
+        ProposalStatus.REJECTED,
+        ProposalStatus.DEFERRED,
+    }
+
+    def undoable(entry) -> bool:
+        if entry.status not in decided or entry.reflected:
+            return False
+        return not (
+            entry.status == ProposalStatus.DEFERRED
+            and last_issued_at is not None
+            and entry.decided_at is not None
+            and last_issued_at >= entry.decided_at
+        )
+
+    return undoable
+
+
 def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
     """The compilation's rows (safe): each element of the draft with its proposals under it,
     and the chair's decision forms when ``can_decide``."""
@@ -162,6 +194,7 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
             accept=_("Accept"),
             reject=_("Reject"),
             defer=_("Defer"),
+            undo=_("Undo the decision"),
             decide_url=reverse("quick_decision", args=[meeting.slug]),
             csrf_token=get_token(request),
             path=request.get_full_path(),
@@ -169,6 +202,7 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
         plain.update(
             review_url=reverse("element_review", args=[meeting.slug, ANY_ID]),
             open_statuses=OPEN,
+            undoable=_undoable(meeting),
         )
     return _macros().rows(rows, can_decide, _words(plain, **labels))
 

@@ -1,6 +1,7 @@
 """Reads: each function does a fixed number of queries, whatever the document's size."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
@@ -240,6 +241,9 @@ class CompilationEntry:
     version: str
     # The proposal's own version (its text as revised): what a decision is given to.
     proposal_version: int = 0
+    # Whether a revision already carries the chair's decision (then it cannot be undone).
+    reflected: bool = False
+    decided_at: datetime | None = None
 
 
 def _latest_history(model, field: str) -> Subquery:
@@ -282,11 +286,30 @@ def compilation_entries(
             marks_version=_latest_history(ProposalMark, "proposal_id"),
         )
         .order_by("submitted_at", "id")
-        .values_list("id", "public_id", "element_id", "status", "own", "marks_version", "version")
+        .values_list(
+            "id",
+            "public_id",
+            "element_id",
+            "status",
+            "own",
+            "marks_version",
+            "version",
+            "reflected_in_id",
+            "decided_at",
+        )
     )
     return [
-        CompilationEntry(pk, str(public_id), element_id, state, f"{own}.{marks or 0}", version)
-        for pk, public_id, element_id, state, own, marks, version in rows
+        CompilationEntry(
+            pk,
+            str(public_id),
+            element_id,
+            state,
+            f"{own}.{marks or 0}",
+            version,
+            reflected_in is not None,
+            decided_at,
+        )
+        for pk, public_id, element_id, state, own, marks, version, reflected_in, decided_at in rows
     ]
 
 

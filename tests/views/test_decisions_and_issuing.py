@@ -230,3 +230,25 @@ def test_only_the_proposing_delegation_undoes_its_withdrawal_and_not_after_a_rev
     assert "can no longer be taken back" in response.text
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.WITHDRAWN
+
+
+def test_the_compilation_card_offers_undo_in_place_until_a_revision_carries_it(
+    client, chair, theme, bms7, open_round
+):
+    """After a decision the page returns to the card (an anchor): its Undo is on the card
+    itself, for the chair's office only, and gone once a revision carries the decision."""
+    from drafting.services.merge import proposal_reject
+    from drafting.services.revisions import revision_issue
+
+    _user, proposal = _submit("mex", theme, "Cooperation between [exporting] states")
+    proposal_reject(user=chair, proposal=proposal)
+    url = reverse("compilation", args=["bms7"])
+    undo = f'name="proposal" value="{proposal.public_id}"'
+    client.force_login(chair)
+    page = client.get(url).text
+    assert "Undo the decision" in page and undo in page
+    client.force_login(delegate_of("jpn"))
+    assert "Undo the decision" not in client.get(url).text
+    revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
+    client.force_login(chair)
+    assert undo not in client.get(url + "?status=rejected").text

@@ -6,6 +6,7 @@ import types
 import uuid
 from pathlib import Path
 
+import pytest
 from django.template import engines
 from django.test import RequestFactory
 from django.utils.html import escape
@@ -82,6 +83,7 @@ def test_proposal_block_escapes_every_value():
     assert '<p class="muted marks-earlier">' in html
 
 
+@pytest.mark.django_db
 def test_compiled_rows_decision_forms_are_per_proposal_and_blocks_not_escaped_again():
     """The chair's rows carry, per open proposal, a form with its public id, the version
     read and a fresh idempotency key; the cached block goes in as it is."""
@@ -94,12 +96,17 @@ def test_compiled_rows_decision_forms_are_per_proposal_and_blocks_not_escaped_ag
     for number, status in ((1, "submitted"), (2, "deferred"), (3, "accepted")):
         proposal = _proposal(number, status=status)
         entry = types.SimpleNamespace(
-            status=status, public_id=proposal.public_id, proposal_version=3
+            status=status,
+            public_id=proposal.public_id,
+            proposal_version=3,
+            reflected=number == 3,  # a revision carries the decision: no Undo either
+            decided_at=None,
         )
         entries.append((entry, rendering.proposal_block(proposal, [], _marks(), words)))
         blocks.append(entries[-1][1])
     row = CompiledElement(element, 1, entries, 2)
-    html = str(rendering.compiled_rows(request, [row], types.SimpleNamespace(slug="bms7"), True))
+    meeting = types.SimpleNamespace(slug="bms7", document=types.SimpleNamespace(pk=0))
+    html = str(rendering.compiled_rows(request, [row], meeting, True))
     _no_raw_markup(html)
     assert all(str(block) in html for block in blocks)
     keys = re.findall(r'name="idempotency_key" value="([0-9a-f-]{36})"', html)
