@@ -16,15 +16,19 @@ from typing import Any
 from django.utils import timezone
 
 from drafting.models import Meeting, Revision
-from drafting.text.snapshot import clean_tree
-
-ELEMENT_KEYS = ("id", "kind", "label", "text", "status", "footnotes")
+from drafting.text.snapshot import SnapshotElement, clean_tree
 
 
-def _element(element: dict[str, Any]) -> dict[str, Any]:
-    exported = {key: element[key] for key in ELEMENT_KEYS}
-    exported["children"] = [_element(child) for child in element["children"]]
-    return exported
+def _element(element: SnapshotElement) -> dict[str, Any]:
+    return {
+        "id": element["id"],
+        "kind": element["kind"],
+        "label": element["label"],
+        "text": element["text"],
+        "status": element["status"],
+        "footnotes": element["footnotes"],
+        "children": [_element(child) for child in element["children"]],
+    }
 
 
 def revision_as_json(meeting: Meeting, revision: Revision) -> dict[str, Any]:

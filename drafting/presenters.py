@@ -10,7 +10,12 @@ from typing import Any
 
 from drafting.text import brackets
 from drafting.text.numbering import AGENDA_ITEM, SECTION
-from drafting.text.snapshot import footnote_numbering, iter_elements
+from drafting.text.snapshot import (
+    Snapshot,
+    SnapshotElement,
+    footnote_numbering,
+    iter_elements,
+)
 
 BLOCK_KINDS = {AGENDA_ITEM, SECTION}
 
@@ -57,12 +62,12 @@ class DocumentView:
     agenda_items: list[ElementView]
 
 
-def present(snapshot: dict[str, Any]) -> DocumentView:
+def present(snapshot: Snapshot) -> DocumentView:
     tree = snapshot["elements"]
     numbers = footnote_numbering(tree)
     all_footnotes: list[FootnoteView] = []
 
-    def view(element: dict[str, Any]) -> ElementView:
+    def view(element: SnapshotElement) -> ElementView:
         footnotes = [
             FootnoteView(number=number, text=text, element_id=element["id"])
             for number, text in zip(numbers[element["id"]], element["footnotes"], strict=True)
@@ -107,7 +112,7 @@ def group_blocks(children: list[ElementView]) -> list[Block]:
     return blocks
 
 
-def count_kinds(snapshot: dict[str, Any]) -> dict[str, int]:
+def count_kinds(snapshot: Snapshot) -> dict[str, int]:
     counts: dict[str, int] = {}
     for element, _depth in iter_elements(snapshot["elements"]):
         counts[element["kind"]] = counts.get(element["kind"], 0) + 1

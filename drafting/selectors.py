@@ -61,7 +61,7 @@ def element_rows(document: Document) -> list[snapshots.ElementRow]:
     ]
 
 
-def working_draft_snapshot(document: Document) -> dict[str, Any]:
+def working_draft_snapshot(document: Document) -> snapshots.Snapshot:
     """The working draft in the same shape as a revision's snapshot."""
     return {
         "format": 1,
@@ -87,7 +87,7 @@ def revision_by_number(document: Document, number: int, *, with_snapshot: bool =
     return get_object_or_404(revisions, document=document, number=number)
 
 
-def revision_snapshot(revision: Revision) -> dict[str, Any]:
+def revision_snapshot(revision: Revision) -> snapshots.Snapshot:
     """The snapshot of a revision loaded without it (``with_snapshot=False``)."""
     return revision.snapshot
 

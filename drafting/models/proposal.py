@@ -276,10 +276,11 @@ class Proposal(models.Model):
         """How the proposal fared in the revision that carried the decision on it."""
         if self.reflected_in_id is None:
             return ""
-        return {
+        reflections: dict[str, str] = {
             ProposalStatus.ACCEPTED: "reflected",
             ProposalStatus.ACCEPTED_WITH_CHANGES: "partly reflected",
-        }.get(self.status, "not reflected")
+        }
+        return reflections.get(self.status, "not reflected")
 
 
 class ElementChange(models.Model):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from diff_match_patch import diff_match_patch
+from diff_match_patch import diff_match_patch, patch_obj
 
 DIFF_TIMEOUT_SECONDS = 1.0
 # How far a patch may drift from its text before it counts as not applying (0 exact, 1 any).
@@ -150,7 +150,8 @@ def make_patch(old: str, new: str) -> str:
     """The patch from ``old`` to ``new`` in diff-match-patch's text form (``patch_toText``)."""
     engine = _engine()
     patches = engine.patch_make(old, _word_diffs(old, new))
-    return engine.patch_toText(patches)
+    text: str = engine.patch_toText(patches)
+    return text
 
 
 def apply_patch(patch_text: str, text: str) -> PatchResult:
@@ -223,7 +224,9 @@ def apply_patch(patch_text: str, text: str) -> PatchResult:
     return PatchResult(result[len(padding) : len(result) - len(padding)], tuple(applied))
 
 
-def _applied_where_made(engine: diff_match_patch, patches: list, text: str) -> str | None:
+def _applied_where_made(
+    engine: diff_match_patch, patches: list[patch_obj], text: str
+) -> str | None:
     """The patch applied where it was made, when every hunk's old text, context included,
     stands in ``text`` exactly at the hunk's own position; else None.
 
@@ -259,7 +262,7 @@ def _applied_where_made(engine: diff_match_patch, patches: list, text: str) -> s
     return text
 
 
-def _locate(engine: diff_match_patch, hunk, text: str, expected: int) -> tuple[int, str]:
+def _locate(engine: diff_match_patch, hunk: patch_obj, text: str, expected: int) -> tuple[int, str]:
     """Where the hunk's old text best matches ``text`` near ``expected``, as patch_apply
     finds it: (start, the span of ``text`` matched), or (-1, "")."""
     old = engine.diff_text1(hunk.diffs)
@@ -304,26 +307,28 @@ def _hunk_edits(
     def place(location: int) -> int:
         return location if alignment is None else engine.diff_xIndex(alignment, location)
 
-    # The hunk as runs of context and changes: [context, change, context, ..., context],
-    # each change a list of (op, text) between two contexts (either may be empty).
-    runs: list = [""]
+    # The hunk as contexts and changes: context, change, context, ..., context, each change
+    # a list of (op, text) between two contexts (either may be empty).
+    contexts: list[str] = [""]
+    changes: list[list[tuple[int, str]]] = []
     for op, data in hunk_diffs:
+        in_change = len(changes) == len(contexts)
         if op == engine.DIFF_EQUAL:
-            if isinstance(runs[-1], str):
-                runs[-1] += data
+            if in_change:
+                contexts.append(data)
             else:
-                runs.append(data)
-        elif isinstance(runs[-1], str):
-            runs.append([(op, data)])
+                contexts[-1] += data
+        elif in_change:
+            changes[-1].append((op, data))
         else:
-            runs[-1].append((op, data))
-    if isinstance(runs[-1], list):
-        runs.append("")
+            changes.append([(op, data)])
+    if len(changes) == len(contexts):
+        contexts.append("")
 
     edits: list[tuple[int, int, str]] = []
     position = 0  # in the hunk's old text
-    for index in range(1, len(runs), 2):
-        before, change, after = runs[index - 1], runs[index], runs[index + 1]
+    for number, change in enumerate(changes):
+        before, after = contexts[number], contexts[number + 1]
         position += len(before)
         change_start = place(position)
         for op, data in change:
@@ -361,7 +366,8 @@ def _context_holds(
         if not context:
             return True
         difference = engine.diff_main(context, seen, False)
-        return engine.diff_levenshtein(difference) <= MATCH_THRESHOLD * len(context)
+        distance: int = engine.diff_levenshtein(difference)
+        return distance <= MATCH_THRESHOLD * len(context)
 
     padding = len(_PADDING)
     if not exact_before:

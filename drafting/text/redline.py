@@ -11,12 +11,11 @@ struck through, with its children.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from drafting.text import brackets
 from drafting.text.diff import DiffSegment, word_diff
 from drafting.text.numbering import SUBTHEME_BULLET, THEME_BULLET
-from drafting.text.snapshot import iter_elements, without_deleted
+from drafting.text.snapshot import SnapshotElement, iter_elements, without_deleted
 
 INSERTED = "inserted"
 DELETED = "deleted"  # gone from the newer snapshot
@@ -88,10 +87,10 @@ class Redline:
         return sum(1 for row in self.rows if row.moved)
 
 
-def _index(tree: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], int, int | None, int]]:
+def _index(tree: list[SnapshotElement]) -> dict[int, tuple[SnapshotElement, int, int | None, int]]:
     """id -> (element, depth, parent id, index among siblings)."""
-    found: dict[int, tuple[dict[str, Any], int, int | None, int]] = {}
-    stack: list[tuple[dict[str, Any], int, int | None, int]] = [
+    found: dict[int, tuple[SnapshotElement, int, int | None, int]] = {}
+    stack: list[tuple[SnapshotElement, int, int | None, int]] = [
         (element, 0, None, index) for index, element in reversed(list(enumerate(tree)))
     ]
     while stack:
@@ -104,7 +103,7 @@ def _index(tree: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], int, i
     return found
 
 
-def _live_text(element: dict[str, Any]) -> str:
+def _live_text(element: SnapshotElement) -> str:
     return element["text"]
 
 
@@ -112,7 +111,7 @@ CONTEXT_WORDS = 5
 
 
 def _context(
-    index: dict[int, tuple[dict[str, Any], int, int | None, int]], element_id: int
+    index: dict[int, tuple[SnapshotElement, int, int | None, int]], element_id: int
 ) -> tuple[str, ...]:
     """The labels of an element's ancestors, outermost first (the first words of an
     unnumbered heading or of a bulleted theme stand for its label)."""
@@ -129,7 +128,7 @@ def _context(
 
 
 def _sibling_order(
-    index: dict[int, tuple[dict[str, Any], int, int | None, int]], common: set[int]
+    index: dict[int, tuple[SnapshotElement, int, int | None, int]], common: set[int]
 ) -> dict[int, tuple[int | None, int]]:
     """Each common element's parent and its rank among the common siblings."""
     by_parent: dict[int | None, list[tuple[int, int]]] = {}
@@ -143,7 +142,7 @@ def _sibling_order(
     return order
 
 
-def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> Redline:
+def compare(old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]) -> Redline:
     """The redline from ``old_tree`` to ``new_tree`` (both snapshot trees, labelled as each
     is shown: a revision by :func:`snapshot.clean_tree`, the working draft as built).
     Elements with the status "deleted" are left out of both first (see the module)."""
@@ -231,7 +230,7 @@ def compare(old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]) -> R
     )
 
 
-def _subtree_brackets(element: dict[str, Any]) -> int:
+def _subtree_brackets(element: SnapshotElement) -> int:
     return sum(
         brackets.count_groups(node["text"])
         for node, _depth in iter_elements([element])
@@ -239,12 +238,12 @@ def _subtree_brackets(element: dict[str, Any]) -> int:
     )
 
 
-def _total(tree: list[dict[str, Any]]) -> int:
+def _total(tree: list[SnapshotElement]) -> int:
     return sum(_subtree_brackets(element) for element in tree)
 
 
 def _bracket_counts(
-    old_tree: list[dict[str, Any]], new_tree: list[dict[str, Any]]
+    old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]
 ) -> list[AgendaItemCount]:
     """Open brackets per agenda item in both snapshots (items matched by id)."""
     old_items = {e["id"]: e for e in old_tree if e["kind"] == "agenda_item"}

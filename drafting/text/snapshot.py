@@ -23,12 +23,39 @@ import json
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from drafting.text import brackets
 from drafting.text.numbering import SECTION, OutlineNode, label_tree
 
 DELETED = "deleted"
+
+
+class SnapshotElement(TypedDict):
+    """One element of a snapshot tree, as the module's docstring shows it."""
+
+    id: int
+    kind: str
+    label: str
+    text: str
+    status: str
+    # Snapshots stored before sections could be unnumbered lack it (see clean_tree).
+    unnumbered: NotRequired[bool]
+    footnotes: list[str]
+    children: list["SnapshotElement"]
+
+
+class SnapshotDocument(TypedDict):
+    title: str
+    preamble: NotRequired[str]
+
+
+class Snapshot(TypedDict):
+    """What a revision stores: the document's title and preamble, and its element tree."""
+
+    format: int
+    document: SnapshotDocument
+    elements: list[SnapshotElement]
 
 
 @dataclass(frozen=True)
@@ -46,7 +73,7 @@ class ElementRow:
     provisional: bool = False
 
 
-def build_tree(rows: Iterable[ElementRow]) -> list[dict[str, Any]]:
+def build_tree(rows: Iterable[ElementRow]) -> list[SnapshotElement]:
     """Nest flat rows into the snapshot tree, ordered by position, with derived labels."""
     children_of: dict[int | None, list[ElementRow]] = defaultdict(list)
     for row in rows:
@@ -68,7 +95,7 @@ def build_tree(rows: Iterable[ElementRow]) -> list[dict[str, Any]]:
 
     labels = label_tree(outline(None))
 
-    def nest(parent_id: int | None) -> list[dict[str, Any]]:
+    def nest(parent_id: int | None) -> list[SnapshotElement]:
         return [
             {
                 "id": row.id,
@@ -86,7 +113,7 @@ def build_tree(rows: Iterable[ElementRow]) -> list[dict[str, Any]]:
     return nest(None)
 
 
-def without_deleted(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def without_deleted(tree: list[SnapshotElement]) -> list[SnapshotElement]:
     """The tree without its deleted elements; each takes its children and footnotes with it.
     Labels are left as they were (see :func:`clean_tree`)."""
     return [
@@ -96,7 +123,7 @@ def without_deleted(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def clean_tree(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def clean_tree(tree: list[SnapshotElement]) -> list[SnapshotElement]:
     """An issued revision's tree as published: deleted elements left out (with their children
     and footnotes) and the rest labelled again from position, so the numbering skips them.
 
@@ -105,7 +132,7 @@ def clean_tree(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     kept = without_deleted(tree)
 
-    def outline(elements: list[dict[str, Any]]) -> list[OutlineNode]:
+    def outline(elements: list[SnapshotElement]) -> list[OutlineNode]:
         return [
             OutlineNode(
                 key=element["id"],
@@ -120,7 +147,7 @@ def clean_tree(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     labels = label_tree(outline(kept))
 
-    def relabel(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def relabel(elements: list[SnapshotElement]) -> list[SnapshotElement]:
         return [
             {**element, "label": labels[element["id"]], "children": relabel(element["children"])}
             for element in elements
@@ -129,12 +156,12 @@ def clean_tree(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return relabel(kept)
 
 
-def clean_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+def clean_snapshot(snapshot: Snapshot) -> Snapshot:
     """A revision's snapshot as published (see :func:`clean_tree`)."""
     return {**snapshot, "elements": clean_tree(snapshot["elements"])}
 
 
-def iter_elements(tree: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], int]]:
+def iter_elements(tree: list[SnapshotElement]) -> Iterator[tuple[SnapshotElement, int]]:
     """Every element of a snapshot tree with its depth (0 = top), in reading order."""
     stack = [(element, 0) for element in reversed(tree)]
     while stack:
@@ -143,7 +170,7 @@ def iter_elements(tree: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], 
         stack.extend((child, depth + 1) for child in reversed(element["children"]))
 
 
-def footnote_numbering(tree: list[dict[str, Any]]) -> dict[Hashable, list[int]]:
+def footnote_numbering(tree: list[SnapshotElement]) -> dict[Hashable, list[int]]:
     """Footnote numbers per element id, counted through the document in reading order."""
     numbers: dict[Hashable, list[int]] = {}
     counter = 0
@@ -156,7 +183,7 @@ def footnote_numbering(tree: list[dict[str, Any]]) -> dict[Hashable, list[int]]:
     return numbers
 
 
-def bracket_count(tree: list[dict[str, Any]]) -> int:
+def bracket_count(tree: list[SnapshotElement]) -> int:
     """Open bracket groups in a whole (sub)tree; deleted elements do not count."""
     return sum(
         brackets.count_groups(element["text"])
