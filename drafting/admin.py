@@ -67,11 +67,15 @@ class DelegateProfileAdmin(SimpleHistoryAdmin):
             kwargs["queryset"] = roles.manageable_accounts(get_user_model().objects.all())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: DelegateProfile | None = None
+    ) -> bool:
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or roles.may_manage(request.user, obj.user))
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: DelegateProfile | None = None
+    ) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or roles.may_manage(request.user, obj.user))
 

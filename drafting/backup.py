@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.apps import apps
@@ -106,12 +106,17 @@ class BackupError(Exception):
 # --- what belongs to a meeting ---------------------------------------------------------------
 
 
-def _history(model: type[models.Model]) -> type[models.Model]:
+def _history(model: Any) -> type[models.Model]:
+    """The historical model of a tracked one (its ``history`` manager is simple_history's,
+    which ships no type information)."""
     return model.history.model
 
 
 def _through(model: type[models.Model], name: str) -> type[models.Model]:
-    return model._meta.get_field(name).remote_field.through
+    through = cast(models.ManyToManyField, model._meta.get_field(name)).remote_field.through
+    if through is None:  # set for every many-to-many field once the models are loaded
+        raise BackupError(f"{model._meta.label}.{name} has no table of its own.")
+    return through
 
 
 def _history_m2m(model: type[models.Model], name: str) -> type[models.Model]:
@@ -132,48 +137,54 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
     """
     live_documents = Document.objects.filter(meeting_id=meeting.pk).values("pk")
     in_document = Q(document_id__in=live_documents) | Q(
-        document_id__in=_history(Document).objects.filter(meeting_id=meeting.pk).values("id")
+        document_id__in=_history(Document)
+        ._default_manager.filter(meeting_id=meeting.pk)
+        .values("id")
     )
     element_ids = Element.objects.filter(in_document).values("pk")
-    element_ids_ever = _history(Element).objects.filter(in_document).values("id")
+    element_ids_ever = _history(Element)._default_manager.filter(in_document).values("id")
     proposal_ids = Proposal.objects.filter(in_document).values("pk")
-    proposal_ids_ever = _history(Proposal).objects.filter(in_document).values("id")
+    proposal_ids_ever = _history(Proposal)._default_manager.filter(in_document).values("id")
     revision_ids = Revision.objects.filter(in_document).values("pk")
     of_footnoted = Q(element_id__in=element_ids) | Q(element_id__in=element_ids_ever)
     of_marked = Q(proposal_id__in=proposal_ids) | Q(proposal_id__in=proposal_ids_ever)
     return [
         # Delegations are not tied to one meeting: all of them, with their groups' members.
         Delegation.objects.all(),
-        _through(Delegation, "members").objects.all(),
-        _history(Delegation).objects.all(),
-        _history_m2m(Delegation, "members").objects.all(),
+        _through(Delegation, "members")._default_manager.all(),
+        _history(Delegation)._default_manager.all(),
+        _history_m2m(Delegation, "members")._default_manager.all(),
         DelegateProfile.objects.all(),
-        _history(DelegateProfile).objects.all(),
+        _history(DelegateProfile)._default_manager.all(),
         Meeting.objects.filter(pk=meeting.pk),
-        _history(Meeting).objects.filter(id=meeting.pk),
+        _history(Meeting)._default_manager.filter(id=meeting.pk),
         GroupCoordinator.objects.filter(meeting_id=meeting.pk),
-        _history(GroupCoordinator).objects.filter(meeting_id=meeting.pk),
+        _history(GroupCoordinator)._default_manager.filter(meeting_id=meeting.pk),
         Document.objects.filter(meeting_id=meeting.pk),
-        _history(Document).objects.filter(Q(id__in=live_documents) | Q(meeting_id=meeting.pk)),
+        _history(Document)._default_manager.filter(
+            Q(id__in=live_documents) | Q(meeting_id=meeting.pk)
+        ),
         Revision.objects.filter(in_document),
         Element.objects.filter(in_document),
-        _history(Element).objects.filter(in_document),
+        _history(Element)._default_manager.filter(in_document),
         Footnote.objects.filter(of_footnoted),
-        _history(Footnote).objects.filter(of_footnoted),
+        _history(Footnote)._default_manager.filter(of_footnoted),
         ConsultationRound.objects.filter(in_document),
-        _history(ConsultationRound).objects.filter(in_document),
+        _history(ConsultationRound)._default_manager.filter(in_document),
         Proposal.objects.filter(in_document),
-        _through(Proposal, "co_sponsors").objects.filter(proposal_id__in=proposal_ids),
-        _history(Proposal).objects.filter(in_document),
-        _history_m2m(Proposal, "co_sponsors").objects.filter(
-            history_id__in=_history(Proposal).objects.filter(in_document).values("history_id")
+        _through(Proposal, "co_sponsors")._default_manager.filter(proposal_id__in=proposal_ids),
+        _history(Proposal)._default_manager.filter(in_document),
+        _history_m2m(Proposal, "co_sponsors")._default_manager.filter(
+            history_id__in=_history(Proposal)
+            ._default_manager.filter(in_document)
+            .values("history_id")
         ),
         ProposalMark.objects.filter(of_marked),
-        _history(ProposalMark).objects.filter(of_marked),
+        _history(ProposalMark)._default_manager.filter(of_marked),
         CoSponsorInvitation.objects.filter(of_marked),
-        _history(CoSponsorInvitation).objects.filter(of_marked),
+        _history(CoSponsorInvitation)._default_manager.filter(of_marked),
         ElementChange.objects.filter(in_document),
-        _through(ElementChange, "proposals").objects.filter(
+        _through(ElementChange, "proposals")._default_manager.filter(
             elementchange_id__in=ElementChange.objects.filter(in_document).values("pk")
         ),
         Notification.objects.filter(proposal_id__in=proposal_ids),
@@ -241,7 +252,8 @@ def content_sha256(content: Any) -> str:
 
 def _plain_fields(model: type[models.Model]) -> list[str]:
     """Every stored field but the pk and the many-to-many ones (their tables come apart)."""
-    return [f.name for f in model._meta.local_fields if f.serialize]
+    # django-stubs leaves out Field.serialize (set from the field's ``serialize`` argument).
+    return [f.name for f in model._meta.local_fields if f.serialize]  # type: ignore[attr-defined]
 
 
 def _natural(model: type[models.Model]) -> bool:
@@ -272,7 +284,7 @@ def _serialize(model: type[models.Model], objects: Iterable[models.Model]) -> li
 
 def _is_m2m(model: type[models.Model], name: str) -> bool:
     try:
-        return model._meta.get_field(name).many_to_many
+        return bool(model._meta.get_field(name).many_to_many)
     except FieldDoesNotExist:
         return False
 
@@ -305,13 +317,14 @@ def export_meeting(slug: str, *, using: str = DEFAULT_DB_ALIAS) -> dict:
         querysets = [qs.using(using).order_by("pk") for qs in _meeting_querysets(meeting)]
         users = _users(querysets).using(using)
         groups = Group.objects.using(using).filter(user__in=users).distinct().order_by("name")
+        to_write: list[tuple[type[models.Model], Iterable[models.Model]]] = [
+            (Group, groups.prefetch_related("permissions__content_type")),
+            (users.model, users.prefetch_related("groups", "user_permissions__content_type")),
+            *((qs.model, qs) for qs in querysets),
+        ]
         sections = [
             {"model": model._meta.label_lower, "rows": _serialize(model, queryset)}
-            for model, queryset in (
-                (Group, groups.prefetch_related("permissions__content_type")),
-                (users.model, users.prefetch_related("groups", "user_permissions__content_type")),
-                *((qs.model, qs) for qs in querysets),
-            )
+            for model, queryset in to_write
         ]
         content = {
             "meeting": slug,

@@ -42,7 +42,6 @@ def demo_accounts_create() -> list[tuple[DemoAccount, str]]:
         user.first_name, user.last_name = first, last
         user.is_staff = account.role == roles.SECRETARIAT
         user.set_password(DEMO_PASSWORD)
-        user._change_reason = "Demo account"
         user.save()
         user.groups.set([Group.objects.get(name=account.role)])
         delegation_name = ""
@@ -90,7 +89,10 @@ def demo_group_coordinators(meeting_slug: str = "bms7") -> None:
             coordinator.save()
 
 
-DEMO_PROPOSALS = (
+DEMO_PROPOSALS: tuple[
+    tuple[str, str, str, str, str, tuple[str, ...], tuple[str, ...], str | None, dict[str, bool]],
+    ...,
+] = (
     # (delegate, element text, kind, proposed text, rationale, supporters, opponents,
     #  on behalf of (group code), co-sponsors invited {username: accepts?})
     (

@@ -1,5 +1,7 @@
 """Domain errors: an illegal move in the workflow. Views turn them into messages or 409s."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A workflow step that cannot be taken in the current state."""
@@ -36,6 +38,8 @@ class StaleVersion(DomainError):
 
 class DeadlinePassed(DomainError):
     """The consultation round's deadline has passed (or no round is open)."""
+
+    proposal: Any  # from proposal_create: the draft it saved instead of submitting
 
 
 class MergeConflict(DomainError):

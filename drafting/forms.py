@@ -1,6 +1,7 @@
 """Forms bind and clean what the user typed; the services decide what is allowed."""
 
 import uuid
+from typing import cast
 
 from django import forms
 from django.forms.utils import flatatt
@@ -65,6 +66,9 @@ class CoSponsorsField(forms.ModelMultipleChoiceField):
 
 
 class ProposalForm(forms.Form):
+    # What the delegate typed, shown when the element's text moved under it (views.proposals).
+    typed_text = ""
+
     kind = forms.ChoiceField(
         label=_("What do you propose?"), choices=ProposalKind.choices, widget=forms.RadioSelect
     )
@@ -119,13 +123,13 @@ class ProposalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.meeting_id = meeting_id
         # Only the groups the secretariat designated this delegation to speak for.
-        self.fields["on_behalf_of"].queryset = coordinated_groups(
+        cast(forms.ModelChoiceField, self.fields["on_behalf_of"]).queryset = coordinated_groups(
             meeting_id=meeting_id, delegation=delegation
         )
         self.fields["on_behalf_of"].help_text = _(
             "Offered for the groups your delegation coordinates at this meeting."
         )
-        self.fields["co_sponsors"].queryset = (
+        cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"]).queryset = (
             Delegation.objects.exclude(pk=delegation.pk)
             .exclude(kind__in=GROUP_KINDS)
             .order_by("name")

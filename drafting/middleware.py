@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from drafting import permissions
+from drafting.http import second_factor_verified
 
 
 class SecondFactorRequiredMiddleware:
@@ -30,7 +31,7 @@ class SecondFactorRequiredMiddleware:
         if (
             settings.OTP_REQUIRED
             and user.is_authenticated
-            and not user.is_verified()
+            and not second_factor_verified(request)
             and permissions.requires_second_factor(user)
             and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
             and request.path not in {reverse(name) for name in self.EXEMPT_URL_NAMES}

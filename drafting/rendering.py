@@ -22,12 +22,13 @@ import html
 import uuid
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
+from django.template.backends.jinja2 import Jinja2
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.text import Truncator, capfirst
@@ -110,7 +111,7 @@ def environment(**options: Any) -> jinja2.Environment:
 def _macros() -> Any:
     """The macros of the fragments template. Jinja2 keeps the template, and the template its
     module, so this is a lookup (in DEBUG, reloaded when the file changed)."""
-    return engines["jinja2"].env.get_template(FRAGMENTS).module
+    return cast(Jinja2, engines["jinja2"]).env.get_template(FRAGMENTS).module
 
 
 def _proposal_labels() -> dict[str, Any]:

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
+from drafting.http import AppRequest
+
 HEADER = "X-Request-ID"
 SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}\Z")
 _current: ContextVar[str] = ContextVar("request_id", default="-")
@@ -31,7 +33,7 @@ class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: AppRequest) -> HttpResponse:
         request.request_id = request_id_of(request)
         token = _current.set(request.request_id)
         try:

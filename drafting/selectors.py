@@ -1,5 +1,6 @@
 """Reads: each function does a fixed number of queries, whatever the document's size."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -190,7 +191,7 @@ def attach_named_co_sponsors(proposals: list[Proposal]) -> None:
         proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
 
 
-def visible_proposal(document: Document, public_id: str) -> Proposal:
+def visible_proposal(document: Document, public_id: uuid.UUID | str) -> Proposal:
     """A proposal of this document by its public id (404 otherwise); permissions are checked
     by the caller."""
     return get_object_or_404(proposals_queryset(), document=document, public_id=public_id)

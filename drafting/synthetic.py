@@ -274,7 +274,7 @@ def _proposals(rng, document, elements, delegates, count, now):
 
 def _marks(rng, proposals, delegates, count, now) -> int:
     seen: set[tuple[int, int]] = set()
-    marks = []
+    marks: list[ProposalMark] = []
     attempts = 0
     while len(marks) < count and attempts < count * 3 and proposals:
         attempts += 1

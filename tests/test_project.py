@@ -29,6 +29,15 @@ def test_ruff_format_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_is_clean():
+    """mypy with django-stubs, as configured in pyproject.toml (strict for the text core,
+    ``drafting/text``), reports no error; its cache (.mypy_cache) makes a rerun quick."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.django_db
 def test_migrations_are_committed():
     """makemigrations --check: the models and the committed migrations agree."""

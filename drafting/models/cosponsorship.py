@@ -5,12 +5,17 @@ each name the proposing delegation gives is a :class:`CoSponsorInvitation`, whos
 records every step with who took it.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class InvitationStatus(models.TextChoices):
@@ -69,6 +74,9 @@ class CoSponsorInvitation(models.Model):
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("co-sponsorship invitation")

@@ -1,11 +1,16 @@
 """The outcome document of a meeting: a tree of elements with footnotes."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from drafting.text import numbering
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class Document(models.Model):
@@ -32,6 +37,10 @@ class Document(models.Model):
     )
     # The version counts writes; the history records the document's content.
     history = HistoricalRecords(excluded_fields=["version"])
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
+    skip_history_when_saving: bool  # set for a save that writes no history row
 
     class Meta:
         verbose_name = _("document")
@@ -99,6 +108,9 @@ class Element(models.Model):
         ),
     )
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("element")
@@ -140,6 +152,9 @@ class Footnote(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     text = models.TextField(_("text"))
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("footnote")

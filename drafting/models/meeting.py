@@ -1,11 +1,16 @@
 """Meetings, delegations and the delegates who act for them."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class Meeting(models.Model):
@@ -22,6 +27,9 @@ class Meeting(models.Model):
         help_text=_("For example A/CONF.192/BMS/2021/WP.1"),
     )
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("meeting")
@@ -66,6 +74,9 @@ class Delegation(models.Model):
         help_text=_("For a group or organization: the delegations it speaks for."),
     )
     history = HistoricalRecords(m2m_fields=[members])
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("delegation")
@@ -95,6 +106,9 @@ class DelegateProfile(models.Model):
         Delegation, on_delete=models.PROTECT, related_name="delegates", verbose_name=_("delegation")
     )
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("delegate")
@@ -132,6 +146,9 @@ class GroupCoordinator(models.Model):
         help_text=_("A State member of the group, which speaks for it at this meeting."),
     )
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("group coordinator")

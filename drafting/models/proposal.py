@@ -1,6 +1,7 @@
 """Proposals of delegations, their support and opposition, and consultation rounds."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from drafting.presenters import MarkSummary
 
 
 class ConsultationRound(models.Model):
@@ -29,6 +35,9 @@ class ConsultationRound(models.Model):
         verbose_name=_("opened by"),
     )
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("consultation round")
@@ -200,6 +209,12 @@ class Proposal(models.Model):
         help_text=_("The revision that first carried the chair's decision on it."),
     )
     history = HistoricalRecords(m2m_fields=[co_sponsors])
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
+    # Attached by the selectors that list proposals (drafting.selectors), not stored.
+    mark_summary: "MarkSummary"
+    named_co_sponsors: tuple[list[str], list[str]]  # (accepted, awaiting) short names
 
     class Meta:
         verbose_name = _("proposal")
@@ -414,6 +429,9 @@ class ProposalMark(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         verbose_name = _("support or opposition")

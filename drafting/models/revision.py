@@ -34,8 +34,12 @@ class Revision(models.Model):
         related_name="+",
         verbose_name=_("issued by"),
     )
+    SIGNATORY_MAX_LENGTH = 300
     signatory = models.CharField(
-        _("signed by"), max_length=300, blank=True, help_text=_("Who signed the cover letter.")
+        _("signed by"),
+        max_length=SIGNATORY_MAX_LENGTH,
+        blank=True,
+        help_text=_("Who signed the cover letter."),
     )
     cover_letter = models.TextField(_("cover letter"), blank=True)
     snapshot = models.JSONField(_("snapshot"))

@@ -148,6 +148,7 @@ def invitations_sync(*, user, proposal: Proposal, named: Iterable[Delegation]) -
         .filter(proposal=proposal)
     }
     proposal._history_user = user
+    invitation: CoSponsorInvitation | None
     for delegation_id, invitation in current.items():
         if delegation_id in wanted or invitation.status not in NAMED_STATUSES:
             continue

@@ -10,6 +10,7 @@ text the first left, fuzzily, or is told of a conflict. Nothing is half-applied.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -58,7 +59,7 @@ def _record(
     before_text: str,
     before_status: str,
     reason: str,
-    proposals: list[Proposal] = (),
+    proposals: Sequence[Proposal] = (),
     chair: bool = False,
 ) -> ElementChange:
     change = ElementChange.objects.create(
@@ -107,7 +108,7 @@ def _write_status(
     user,
     status: str,
     reason: str,
-    proposals: list[Proposal] = (),
+    proposals: Sequence[Proposal] = (),
     chair: bool = False,
 ) -> None:
     """Set the element's status, save it with history, and record why."""
@@ -146,7 +147,7 @@ def _decide(proposal: Proposal, user, status: str, note: str) -> None:
     } + (f" {note}" if note else "")
     # The whole note is on the proposal; the notification (500 characters) links to it.
     limit = Notification._meta.get_field("message").max_length
-    if len(message) > limit:
+    if limit is not None and len(message) > limit:
         message = message[: limit - 1] + "…"
     Notification.objects.create(
         delegation_id=proposal.delegation_id, proposal=proposal, message=message
@@ -243,7 +244,7 @@ def _insert(
     text: str,
     fill: bool,
     reason: str,
-    proposals: list[Proposal] = (),
+    proposals: Sequence[Proposal] = (),
     chair: bool = False,
 ) -> Element:
     """A new element, provisional until the next revision renumbers.
@@ -252,7 +253,7 @@ def _insert(
     for more proposals; a sub-theme proposed after a theme goes inside that theme.
     """
     if kind == ElementKind.SUBTHEME and after.kind == ElementKind.THEME and not fill:
-        parent_id = after.pk
+        parent_id: int | None = after.pk
         last = Element.objects.filter(parent_id=after.pk).order_by("-position").first()
         position = (
             0
@@ -489,7 +490,7 @@ def element_compose(
     element: Element,
     text: str,
     expected_text: str,
-    cited: list[Proposal] = (),
+    cited: Sequence[Proposal] = (),
     note: str = "",
 ) -> Element:
     """The chair writes the element's text, often as bracketed alternatives, citing the

@@ -158,10 +158,8 @@ def _validated(
             ]
 
     if content.on_behalf_of is not None:
-        meeting_id = (
-            Document.objects.filter(pk=element.document_id)
-            .values_list("meeting_id", flat=True)
-            .first()
+        meeting_id = Document.objects.values_list("meeting_id", flat=True).get(
+            pk=element.document_id
         )
         behalf_problems = cosponsorship.on_behalf_problems(
             meeting_id=meeting_id, delegation=delegation, group=content.on_behalf_of
@@ -422,9 +420,8 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:
         .get(pk=proposal.pk)
     )
     if not permissions.can_edit_proposal(user, locked):
-        if permissions.delegation_of(user) is not None and (
-            permissions.delegation_of(user).pk == locked.delegation_id
-        ):
+        own = permissions.delegation_of(user)
+        if own is not None and own.pk == locked.delegation_id:
             raise DomainError(
                 _("This proposal is %(status)s and can no longer be changed.")
                 % {"status": locked.get_status_display()}
@@ -442,8 +439,7 @@ def _submit(proposal: Proposal, user) -> None:
         proposal.base_revision = (
             Revision.objects.filter(document_id=proposal.document_id)
             .only("id", "number")
-            .order_by("-number")
-            .first()
+            .latest("number")
         )
     proposal.status = ProposalStatus.SUBMITTED
     proposal.round = round_
@@ -485,6 +481,8 @@ def proposal_revise(
         _require_open_round(locked.document, locked)
     element = Element.objects.select_for_update().get(pk=locked.element_id)
     delegation = permissions.delegation_of(user)
+    if delegation is None:  # _locked_for_edit lets only the proposing delegation through
+        raise NotAllowed(_("Only the proposing delegation can change its proposal."))
     content.kind = locked.kind if not content.kind else content.kind
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content

@@ -75,9 +75,7 @@ def revision_issue(
     if problems:
         raise ProposalInvalid({"cover_letter": [p.message for p in problems]})
     signatory = validation.normalise(signatory)
-    problems = validation.check_note(
-        signatory, max_length=Revision._meta.get_field("signatory").max_length
-    )
+    problems = validation.check_note(signatory, max_length=Revision.SIGNATORY_MAX_LENGTH)
     if problems:
         raise ProposalInvalid({"signatory": [p.message for p in problems]})
     gate = open_gate(document.pk)
@@ -212,7 +210,10 @@ def _mark_decided(decided: list[Proposal], revision: Revision, user: Any) -> Non
 
 def _carry_forward(open_proposals: list[Proposal], revision: Revision, user: Any) -> None:
     """Rebase open proposals onto the new revision, in bulk but with a history row each."""
-    notes, rebased, stuck, unchanged = [], [], [], []
+    notes: list[Notification] = []
+    rebased: list[Proposal] = []
+    stuck: list[Proposal] = []
+    unchanged: list[Proposal] = []
     for proposal in open_proposals:
         current = proposal.element.text
         if proposal.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER} or (

@@ -87,7 +87,7 @@ class _Renderer:
         return self.urls[name].replace(str(ANY_ID), str(element_id))
 
     def count_link(self, element_id: int) -> str:
-        count = self.counts.get(element_id)
+        count = (self.counts or {}).get(element_id)
         if not count:
             return ""
         # A page holds hundreds of these: the link's text is made once per count.

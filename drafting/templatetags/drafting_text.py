@@ -133,7 +133,8 @@ def wrappable(segments) -> list[tuple[str, str, bool]]:
     items = [(s.op, s.text) if hasattr(s, "op") else tuple(s) for s in segments or ()]
     joined = "".join(text for _op, text in items)
     long_runs = [m.span() for m in _RUN.finditer(joined) if m.end() - m.start() >= LONG_RUN]
-    result, offset, run = [], 0, 0
+    result: list[tuple[str, str, bool]] = []
+    offset, run = 0, 0
     for op, text in items:
         while run < len(long_runs) and long_runs[run][1] <= offset:
             run += 1

@@ -8,7 +8,7 @@ by django-otp's own throttling. Every outcome is written to the audit trail.
 
 import base64
 import time
-from typing import Any
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
@@ -32,6 +32,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from drafting import audit, permissions
+from drafting.http import second_factor_verified
 from drafting.models import AuditAction
 
 PENDING_KEY = "drafting_pending_second_factor"
@@ -74,7 +75,7 @@ MAX_PASSWORD = 4_096
 
 def _bound_passwords(form: forms.Form, *names: str) -> None:
     for name in names:
-        field = form.fields[name]
+        field = cast(forms.CharField, form.fields[name])
         field.max_length = MAX_PASSWORD
         field.validators.append(MaxLengthValidator(MAX_PASSWORD))
         field.widget.attrs["maxlength"] = str(MAX_PASSWORD)
@@ -243,7 +244,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
 
 def _verify_enrolled(request: HttpRequest, device: TOTPDevice, next_url: str) -> HttpResponse:
     """The factor is set up: say so, or (signed in by password alone) ask for a code."""
-    if request.user.is_verified():
+    if second_factor_verified(request):
         return render(
             request, "registration/second_factor_setup.html", {"enrolled": True, "device": device}
         )

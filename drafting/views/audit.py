@@ -1,7 +1,7 @@
 """The secretariat's audit trail: every action, filterable, read-only."""
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -70,7 +70,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, element_choices: list[tuple[int, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["element"].choices = [("", _("All elements")), *element_choices]
+        cast(forms.ChoiceField, self.fields["element"]).choices = [
+            ("", _("All elements")),
+            *element_choices,
+        ]
 
     def _bounded_date(self, name: str) -> Any:
         # Within bounds: "until" 9999-12-31 overflowed a day later (a 500).

@@ -24,6 +24,7 @@ from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
+from drafting.text.snapshot import SnapshotElement
 
 
 def _number(text: str) -> int | None:
@@ -242,8 +243,8 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             if action == "undo" and chosen:
                 undo_blocked = chosen[0]
             messages.error(request, str(clash))
-        except NotAllowed as refused:
-            raise PermissionDenied(str(refused)) from refused
+        except NotAllowed as not_allowed:
+            raise PermissionDenied(str(not_allowed)) from not_allowed
         except ProposalInvalid as invalid:
             refused = True
             for problems in invalid.problems.values():
@@ -437,7 +438,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     revisions = list(selectors.revisions_of(document))  # without their snapshots
     if not revisions:
         raise Http404
-    by_number = {revision.number: revision for revision in revisions}
+    by_number: dict[int | None, Revision] = {revision.number: revision for revision in revisions}
     old_number = request.GET.get("from", "")
     new_number = request.GET.get("to", "")
     changes_only = request.GET.get("changes") == "only"
@@ -445,6 +446,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     old = by_number.get(_number(old_number)) or (
         revisions[-2] if len(revisions) > 1 else revisions[0]
     )
+    shown_to: str | int  # "draft", or the revision's number
     if new_number == "draft":
         if not can_draft:
             raise PermissionDenied
@@ -491,7 +493,9 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _comparison(old: Revision, new_label: str, new_tree: list, *, changes_only: bool) -> str:
+def _comparison(
+    old: Revision, new_label: str, new_tree: list[SnapshotElement], *, changes_only: bool
+) -> str:
     """The redline's summary, bracket counts and rows (escaped by the template): ``old`` as
     published (without its deleted elements, numbered again) against ``new_tree``."""
     return render_to_string(

@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from drafting import page_cache, pdfs, permissions, selectors
 from drafting.errors import DomainError, NotAllowed
+from drafting.http import AppRequest
 from drafting.middleware import reads_live
 from drafting.models import ExportJob, Meeting, RevisionFile
 from drafting.services.exports import (
@@ -221,7 +222,7 @@ def export_request(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 @require_safe
 @vary_on_headers("HX-Request")
-def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+def export_status(request: AppRequest, slug: str, job_id: int) -> HttpResponse:
     """Progress of a PDF export; htmx polls the fragment until the download is ready."""
     meeting = selectors.meeting_with_document(slug)
     job = get_object_or_404(

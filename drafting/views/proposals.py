@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +28,7 @@ from drafting.errors import (
     StaleVersion,
 )
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
+from drafting.http import AppRequest
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
@@ -313,7 +315,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
             % {"status": proposal.get_status_display()},
         )
         return redirect(_proposal_url(meeting, proposal))
-    initial = {
+    initial: dict[str, Any] = {
         "kind": proposal.kind,
         "proposed_text": proposal.proposed_text,
         "base_text_seen": proposal.base_text if not proposal.is_insert else proposal.element.text,
@@ -418,7 +420,7 @@ def proposal_action(
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def proposal_mark(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
     """Support, oppose, clear the mark, or confirm it for the current version; htmx swaps the
     marks panel in place."""
     meeting = selectors.meeting_with_document(slug)
