@@ -505,6 +505,9 @@ def proposal_revise(
         cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
     if not was_draft or submit:
         _submit(locked, user)
+    if was_draft and submit:
+        # Submitted from the revise form: the record says so, as for a submission.
+        record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
     if not was_draft:
         _tell_markers_of_new_version(locked, earlier_version=locked.version - 1)
         cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)

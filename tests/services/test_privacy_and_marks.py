@@ -235,3 +235,29 @@ def test_the_migration_makes_withdrawn_drafts_private_again(japan, mexico, theme
     assert summaries and all("fallback" not in s for s in summaries)
     assert ProposalMark.objects.get().version == 2
     assert not revision.files.filter(kind="compilation").exists()
+
+
+def test_a_draft_submitted_from_the_revise_form_is_recorded_as_submitted(open_round):
+    """The audit trail said only "revised" when a draft was revised and submitted at once."""
+    from drafting.models import AuditEvent, Element
+    from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
+    from tests.factories import delegate_of
+
+    user = delegate_of("jpn")
+    theme = Element.objects.get(text="Effective control over SALW")
+    draft = proposal_create(
+        user=user,
+        element=theme,
+        idempotency_key=uuid.uuid4(),
+        submit=False,
+        content=ProposalContent(kind="amend", proposed_text="Effective [and] control over SALW"),
+    )
+    proposal_revise(
+        user=user,
+        proposal=draft,
+        content=ProposalContent(kind="amend", proposed_text="Effective [joint] control over SALW"),
+        expected_version=draft.version,
+        submit=True,
+    )
+    actions = set(AuditEvent.objects.filter(proposal_id=draft.pk).values_list("action", flat=True))
+    assert {"proposal_drafted", "proposal_revised", "proposal_submitted"} <= actions
