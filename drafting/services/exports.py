@@ -167,7 +167,11 @@ def _enqueue(job: ExportJob) -> None:
 def export_job_run(*, job_id: int, progress_handler) -> str:
     """Run an export job (in the worker): claim it, render with progress, store, finish."""
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("revision").get(pk=job_id)
+        job = (
+            ExportJob.objects.select_for_update(of=("self",))
+            .select_related("revision")
+            .get(pk=job_id)
+        )
         if job.status not in {ExportJob.Status.QUEUED, ExportJob.Status.RUNNING}:
             return job.status
         job.status, job.attempts, job.heartbeat_at = (

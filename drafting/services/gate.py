@@ -104,7 +104,8 @@ def open_gate(document_id: int) -> DocumentGate:
     if not connection.in_atomic_block:
         raise LockOrderError("The write gate is opened inside a transaction.")
     document = (
-        Document.objects.select_for_update(no_key=True)
+        # Only the document's row: the meeting read with it stays free for the secretariat.
+        Document.objects.select_for_update(no_key=True, of=("self",))
         .select_related("meeting")
         .get(pk=document_id)
     )
