@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from drafting import presenters, selectors
 from drafting.models import Meeting, Revision
 from drafting.presenters import DocumentView
-from drafting.rendering import block_words, document_body, fill_counts, proposal_block
+from drafting.rendering import Body, block_words, document_body, fill_counts, proposal_block
 from drafting.text import snapshot as snapshots
 
 
@@ -116,9 +116,7 @@ def _outline(document_view: DocumentView) -> DocumentView:
     )
 
 
-def working_draft_page(
-    meeting: Meeting, *, can_propose: bool
-) -> tuple[DocumentView, tuple[object, ...]]:
+def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, Body]:
     """The page's outline (a DocumentView without its element tree) and the HTML body cut
     where its proposal counts go (see `rendering.fill_counts`)."""
     version = _version(meeting)
@@ -147,10 +145,10 @@ def revision_page(
         document_view = presenters.present(
             snapshots.clean_snapshot(selectors.revision_snapshot(revision))
         )
-        parts = document_body(
+        body = document_body(
             document_view.elements, slug=meeting.slug, can_propose=False, history=history_links
         )
-        cached = (_outline(document_view), fill_counts(parts, {}, meeting.slug))
+        cached = (_outline(document_view), fill_counts(body, {}, meeting.slug))
         pages.set(key, cached)
     return cached
 

@@ -22,6 +22,7 @@ idempotency key and is rendered on every view.
 import html
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +35,7 @@ from django.utils.html import conditional_escape
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from markupsafe import Markup
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
 from drafting.presenters import ElementView
@@ -282,12 +284,21 @@ _MARKER = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A document page's body cut where each element's open proposal count goes: the markup
+    before the first count (``head``), then for each count the element's id and the markup
+    up to the next (safe markup: Markup). Cached as it is, while counts change."""
+
+    head: Markup
+    pieces: tuple[tuple[int, Markup], ...]
+
+
 def document_body(
     elements: list[ElementView], *, slug: str, can_propose: bool, history: bool
-) -> tuple[Any, ...]:
-    """A document page's body, the element tree, cut where each element's open proposal count
-    goes: its markup (safe) in even places, an element's id in odd places. Cached as it is,
-    while counts change; `fill_counts` joins it."""
+) -> Body:
+    """A document page's body, the element tree, without its proposal counts (see `Body`;
+    `fill_counts` puts them in)."""
     words = _words(
         {
             "propose_url": reverse("propose", args=[slug, ANY_ID]),
@@ -309,11 +320,11 @@ def document_body(
     body = _macros(DOCUMENT).body(tree_steps(elements), can_propose, history, words)
     # Markup's own split and partition keep it markup: nothing here is declared safe.
     head, *rest = body.split(_MARKER)
-    parts: list[Any] = [head]
+    pieces = []
     for piece in rest:
         element_id, _end, after = piece.partition("-->")
-        parts += [int(element_id), after]
-    return tuple(parts)
+        pieces.append((int(element_id), after))
+    return Body(head, tuple(pieces))
 
 
 def _open_brackets(count: int) -> str:
@@ -322,8 +333,8 @@ def _open_brackets(count: int) -> str:
     ) % {"counter": count}
 
 
-def fill_counts(parts: tuple[Any, ...], counts: dict[int, int], slug: str) -> str:
-    """A body cut by `document_body` with each element's open proposal count (``counts``, by
+def fill_counts(body: Body, counts: dict[int, int], slug: str) -> str:
+    """A body from `document_body` with each element's open proposal count (``counts``, by
     element id) put in as a link to its proposals (safe)."""
     labels: dict[int, str] = {}
 
@@ -338,4 +349,4 @@ def fill_counts(parts: tuple[Any, ...], counts: dict[int, int], slug: str) -> st
     words = SimpleNamespace(
         proposals_url=reverse("element_proposals", args=[slug, ANY_ID]), count_label=count_label
     )
-    return _macros(DOCUMENT).filled(parts, counts, words)
+    return _macros(DOCUMENT).filled(body, counts, words)

@@ -197,10 +197,10 @@ def test_document_body_escapes_every_value_and_takes_counts_per_view():
         _element(1, "agenda_item", HOSTILE, HOSTILE, blocks=[Block(True, bullets)]),
         _element(2, "section", "", HOSTILE),
     ]
-    parts = rendering.document_body(tree, slug="bms7", can_propose=True, history=True)
-    assert parts[1::2] == (1, 3, 4, 5, 2)  # where each element's count goes
-    assert all(hasattr(part, "__html__") for part in parts[::2])
-    html = str(rendering.fill_counts(parts, {1: 2, 4: 1, 2: 0}, "bms7"))
+    body = rendering.document_body(tree, slug="bms7", can_propose=True, history=True)
+    assert [id for id, _ in body.pieces] == [1, 3, 4, 5, 2]  # where each count goes
+    assert all(hasattr(markup, "__html__") for _, markup in body.pieces)
+    html = str(rendering.fill_counts(body, {1: 2, 4: 1, 2: 0}, "bms7"))
     _no_raw_markup(html)
     assert "<!--" not in html
     assert f'<span class="label">{ESCAPED}</span>' in html
@@ -216,7 +216,7 @@ def test_document_body_escapes_every_value_and_takes_counts_per_view():
     assert html.count('class="history-link"') == 5
     assert html.endswith("</section>")
     assert '<section class="section unnumbered" id="e-2"' in html
-    revision = str(rendering.fill_counts(parts, {}, "bms7"))
+    revision = str(rendering.fill_counts(body, {}, "bms7"))
     assert "proposals-link" not in revision and "<!--" not in revision
 
 
