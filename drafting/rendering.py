@@ -267,7 +267,7 @@ def tree_steps(elements: list[ElementView]) -> Iterator[tuple[str, Any]]:
     """The element tree in document order, flat, for a template's one loop: ``("open",
     element)`` and ``("close", element)`` around each element's children, ``("ul", block)``
     and ``("/ul", block)`` around a run of bullets. (A macro calling itself would have its
-    markup escaped again; an include per element cost most of the page.)"""
+    markup escaped again; a Django ``{% include %}`` per element cost most of the page.)"""
     for element in elements:
         yield "open", element
         for block in element.blocks:
@@ -279,9 +279,8 @@ def tree_steps(elements: list[ElementView]) -> Iterator[tuple[str, Any]]:
         yield "close", element
 
 
-_MARKER = (
-    "<!--proposals:"  # then the element's id and "-->" (templates/jinja/drafting/document.html)
-)
+# Where an element's count goes: this, its id and "-->" (templates/jinja/drafting/document.html).
+_MARKER = "<!--proposals:"
 
 
 @dataclass(frozen=True, slots=True)
