@@ -17,14 +17,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from drafting import presenters, selectors
 from drafting.models import Meeting, Revision
 from drafting.presenters import DocumentView
-from drafting.rendering import block_words, proposal_block
-from drafting.templatetags.document import render_body, split_at_counts
+from drafting.rendering import Body, block_words, document_body, fill_counts, proposal_block
 from drafting.text import snapshot as snapshots
 
 
@@ -117,21 +116,19 @@ def _outline(document_view: DocumentView) -> DocumentView:
     )
 
 
-def working_draft_page(
-    meeting: Meeting, *, can_propose: bool
-) -> tuple[DocumentView, tuple[str, ...]]:
+def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, Body]:
     """The page's outline (a DocumentView without its element tree) and the HTML body cut
-    at its proposal-count markers (see `fill_counts`)."""
+    where its proposal counts go (see `rendering.fill_counts`)."""
     version = _version(meeting)
     key = f"draft-page:{meeting.document.pk}:{meeting.slug}:{version}:{int(can_propose)}:"
     key += get_language()
     cached = pages.get(key)
     if cached is None:
         document_view = working_draft_view(meeting, version)
-        body = render_body(
-            document_view, slug=meeting.slug, counts=None, can_propose=can_propose, history=True
+        body = document_body(
+            document_view.elements, slug=meeting.slug, can_propose=can_propose, history=True
         )
-        cached = (_outline(document_view), split_at_counts(body))
+        cached = (_outline(document_view), body)
         pages.set(key, cached)
     return cached
 
@@ -139,7 +136,8 @@ def working_draft_page(
 def revision_page(
     meeting: Meeting, revision: Revision, *, history_links: bool
 ) -> tuple[DocumentView, str]:
-    """An issued revision's tree and HTML body; the revision may come without its snapshot."""
+    """An issued revision's tree and HTML body (safe); the revision may come without its
+    snapshot."""
     key = f"revision:{revision.pk}:{revision.content_hash}:{meeting.slug}:{int(history_links)}:"
     key += get_language()
     cached = pages.get(key)
@@ -147,10 +145,10 @@ def revision_page(
         document_view = presenters.present(
             snapshots.clean_snapshot(selectors.revision_snapshot(revision))
         )
-        body = render_body(
-            document_view, slug=meeting.slug, counts={}, can_propose=False, history=history_links
+        body = document_body(
+            document_view.elements, slug=meeting.slug, can_propose=False, history=history_links
         )
-        cached = (_outline(document_view), str(body))
+        cached = (_outline(document_view), fill_counts(body, {}, meeting.slug))
         pages.set(key, cached)
     return cached
 
@@ -158,16 +156,16 @@ def revision_page(
 def revision_comparison(
     old: Revision, new: Revision, build: Callable[[], str], *, variant: str = ""
 ) -> SafeString:
-    """The comparison of two issued revisions (``build`` makes its HTML): issued revisions
-    never change, so it is kept by their content hashes (and the language and ``variant``:
-    the whole text or the changes only)."""
+    """The comparison of two issued revisions (``build`` renders its HTML from a template:
+    safe, and kept as it is): issued revisions never change, so it is kept by their content
+    hashes (and the language and ``variant``: the whole text or the changes only)."""
     key = f"compare:{old.pk}:{old.content_hash}:{new.pk}:{new.content_hash}:{get_language()}"
     key += f":{variant}"
     cached = pages.get(key)
     if cached is None:
         cached = build()
         pages.set(key, cached)
-    return mark_safe(cached)  # noqa: S308 - rendered by a template, which escaped it
+    return cached
 
 
 class _Blocks:

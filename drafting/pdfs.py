@@ -5,7 +5,7 @@ against the previous revision, and the compilation of the proposals made against
 
 Safety: WeasyPrint's default fetcher reads local files and calls any address. Ours serves
 only the project's own files under ``static/pdf/`` and refuses everything else (http(s),
-other files, data: URLs); user text is escaped (by the templates, and by ``annex_body``), so
+other files, data: URLs); user text is escaped by the templates, so
 it never becomes markup.
 Determinism: no wall-clock date (the revision's issue date is used), a fixed PDF identifier
 (from the revision's content hash): the same revision always gives the same bytes. A
@@ -17,7 +17,6 @@ import gc
 import hashlib
 import logging
 import mimetypes
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,17 +28,14 @@ import pydyf
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from drafting import presenters, selectors
 from drafting.models import PRIVATE_STATUSES, Meeting, Revision
-from drafting.presenters import ElementView
+from drafting.rendering import tree_steps
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
-from drafting.text.numbering import AGENDA_ITEM, SECTION
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
 PDF_VARIANT = "pdf/ua-1"  # tagged, accessible; the title and language go in the metadata
@@ -129,49 +125,8 @@ def _letter_parts(cover_letter: str) -> dict:
 
 def revision_html(meeting: Meeting, revision: Revision) -> str:
     context = _context(meeting, revision)
-    context["annex_body"] = annex_body(context["document_view"].elements)
+    context["annex_steps"] = tree_steps(context["document_view"].elements)
     return render_to_string("pdf/revision.html", context)
-
-
-# The annex's markup, built here rather than by templates: every box WeasyPrint lays out costs
-# about as much as a paragraph, so each element is one text run where it can be. Its label is
-# followed by a tab (the boxes keep white space, ``white-space: pre-wrap``, and set a tab stop
-# at the hanging indent, ``tab-size``): no inline-block per label, no flex box per heading, no
-# wrapper span per text. As the boxes keep white space, no white space goes between tags, and
-# user text has its runs of spaces, tabs and line breaks folded to one space, as HTML would.
-_WHITE_SPACE = re.compile(r"[ \t\n\r\f]+")
-
-
-def _folded(text: str) -> str:
-    return escape(_WHITE_SPACE.sub(" ", text).strip(" "))
-
-
-def annex_body(elements: list[ElementView]) -> SafeString:
-    return mark_safe("".join(_annex_element(element) for element in elements))  # noqa: S308
-
-
-def _annex_element(element: ElementView) -> str:
-    text = _folded(element.text) + "".join(
-        f'<span class="footnote">{_folded(footnote.text)}</span>' for footnote in element.footnotes
-    )
-    if element.status == "deleted":
-        text = f'<span class="deleted">{text}</span>'
-    label = _folded(element.label)
-    blocks = "".join(
-        f'<ul class="bullets">{"".join(_annex_element(item) for item in block.items)}</ul>'
-        if block.is_list
-        else "".join(_annex_element(item) for item in block.items)
-        for block in element.blocks
-    )
-    if element.kind == AGENDA_ITEM:
-        return f'<h2 class="agenda-item">{label}\t{text}</h2>{blocks}'
-    if element.kind == SECTION:
-        if not label:
-            return f'<h3 class="section unnumbered">{text}</h3>{blocks}'
-        return f'<h3 class="section">{label}\t{text}</h3>{blocks}'
-    if element.status == "agreed_ad_ref":
-        text += ' <span class="agreed-note">(agreed ad ref.)</span>'
-    return f'<li class="{escape(element.kind)}">{label}\t{text}{blocks}</li>'
 
 
 def redline_html(meeting: Meeting, revision: Revision) -> str:

@@ -1,5 +1,6 @@
 """The pages' hot loops rendered from Jinja2 macros
-(``templates/jinja/drafting/fragments.html``), and the Jinja2 environment that renders them.
+(``templates/jinja/drafting/fragments.html``, and ``document.html`` for a document page's
+body), and the Jinja2 environment that renders them.
 
 A compilation shows thousands of proposals, review and compose hundreds of cards, and a
 delegation's page fifty rows. Through the Django template engine these loops cost 3 to 30
@@ -20,7 +21,8 @@ idempotency key and is rendered on every view.
 
 import html
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -34,13 +36,16 @@ from django.utils.html import conditional_escape
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from markupsafe import Markup
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
+from drafting.presenters import ElementView
 from drafting.services.idempotency import new_key
-from drafting.templatetags.document import ANY_ID
 from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
 
 FRAGMENTS = "drafting/fragments.html"
+DOCUMENT = "drafting/document.html"
+ANY_ID = 987654321  # stands for an element's id in a reversed URL
 ANY_PROPOSAL = uuid.UUID(int=0)  # stands for a proposal's public id in a reversed URL
 OPEN = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED})
 
@@ -103,15 +108,16 @@ def environment(**options: Any) -> jinja2.Environment:
         for_element=for_element,
         for_proposal=for_proposal,
         truncate_words=lambda text, count: Truncator(text).words(count, truncate=" …"),
+        first_words=lambda text, count: Truncator(text).words(count),
     )
     env.globals.update(new_key=new_key)
     return env
 
 
-def _macros() -> Any:
-    """The macros of the fragments template. Jinja2 keeps the template, and the template its
+def _macros(template: str = FRAGMENTS) -> Any:
+    """The macros of a Jinja2 template. Jinja2 keeps the template, and the template its
     module, so this is a lookup (in DEBUG, reloaded when the file changed)."""
-    return cast(Jinja2, engines["jinja2"]).env.get_template(FRAGMENTS).module
+    return cast(Jinja2, engines["jinja2"]).env.get_template(template).module
 
 
 def _proposal_labels() -> dict[str, Any]:
@@ -249,3 +255,98 @@ def proposal_rows(rows, slug: str, empty_text: str) -> str:
 def options(choices, selected: str) -> str:
     """``<option>`` elements for (value, label) pairs, ``selected`` marked (safe)."""
     return _macros().options(choices, selected)
+
+
+def select_multiple(attrs: str, choices, chosen: set[str]) -> str:
+    """A ``<select multiple>`` with the HTML attributes ``attrs`` (safe, from ``flatatt``) and
+    an ``<option>`` for each (value, label) pair, those whose value is in ``chosen`` selected
+    (safe)."""
+    return _macros().select_multiple(attrs, choices, chosen)
+
+
+def tree_steps(elements: list[ElementView]) -> Iterator[tuple[str, Any]]:
+    """The element tree in document order, flat, for a template's one loop: ``("open",
+    element)`` and ``("close", element)`` around each element's children, ``("ul", block)``
+    and ``("/ul", block)`` around a run of bullets. (A macro calling itself would have its
+    markup escaped again; a Django ``{% include %}`` per element cost most of the page.)"""
+    for element in elements:
+        yield "open", element
+        for block in element.blocks:
+            if block.is_list:
+                yield "ul", block
+            yield from tree_steps(block.items)
+            if block.is_list:
+                yield "/ul", block
+        yield "close", element
+
+
+# Where an element's count goes: this, its id and "-->" (templates/jinja/drafting/document.html).
+_MARKER = "<!--proposals:"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A document page's body cut where each element's open proposal count goes: the markup
+    before the first count (``head``), then for each count the element's id and the markup
+    up to the next (safe markup: Markup). Cached as it is, while counts change."""
+
+    head: Markup
+    pieces: tuple[tuple[int, Markup], ...]
+
+
+def document_body(
+    elements: list[ElementView], *, slug: str, can_propose: bool, history: bool
+) -> Body:
+    """A document page's body, the element tree, without its proposal counts (see `Body`;
+    `fill_counts` puts them in)."""
+    words = _words(
+        {
+            "propose_url": reverse("propose", args=[slug, ANY_ID]),
+            "history_url": reverse("element_history", args=[slug, ANY_ID]),
+            "footnote": _("Footnote %(n)s"),
+            "change_to": _("a change to this %(kind)s"),
+            "of_element": _("of %(kind)s %(label)s "),
+            "open_brackets": _open_brackets,
+        },
+        deleted=_("deleted"),
+        agreed=_("agreed ad ref."),
+        propose=_("propose"),
+        propose_language=_("propose language"),
+        for_empty=_("for this empty bullet"),
+        history=_("history"),
+        of_empty=_("of this empty bullet"),
+        empty=_("Empty bullet: open for proposals"),
+    )
+    body = _macros(DOCUMENT).body(tree_steps(elements), can_propose, history, words)
+    # Markup's own split and partition keep it markup: nothing here is declared safe.
+    head, *rest = body.split(_MARKER)
+    pieces = []
+    for piece in rest:
+        element_id, _end, after = piece.partition("-->")
+        pieces.append((int(element_id), after))
+    return Body(head, tuple(pieces))
+
+
+def _open_brackets(count: int) -> str:
+    return ngettext(
+        "%(counter)s open bracket in this item", "%(counter)s open brackets in this item", count
+    ) % {"counter": count}
+
+
+def fill_counts(body: Body, counts: dict[int, int], slug: str) -> str:
+    """A body from `document_body` with each element's open proposal count (``counts``, by
+    element id) put in as a link to its proposals (safe)."""
+    labels: dict[int, str] = {}
+
+    def count_label(count: int) -> str:
+        # A page holds hundreds of these: each count's label is translated once.
+        if count not in labels:
+            labels[count] = conditional_escape(
+                ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
+            )
+        return labels[count]
+
+    words = SimpleNamespace(
+        proposals_url=reverse("element_proposals", args=[slug, ANY_ID]), count_label=count_label
+    )
+    return _macros(DOCUMENT).filled(body, counts, words)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from weasyprint import HTML
 
 from drafting.models import Element, Revision
-from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, annex_body, render_pdf
+from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, render_pdf
 from drafting.services.revisions import revision_issue
 from drafting.text.snapshot import iter_elements
 from tests.factories import chairs_office, delegate_of
@@ -267,9 +267,16 @@ def test_a_word_longer_than_the_line_breaks_instead_of_running_off_the_page(bms7
 
 
 def test_an_annex_element_is_its_label_a_tab_and_its_text_in_one_run():
-    """One text run per element keeps layout fast (see ``annex_body``); the boxes keep white
-    space, so the user's runs of spaces and tabs are folded as HTML would, and text is escaped."""
+    """One text run per element keeps layout fast (see ``templates/pdf/_annex.html``); the
+    boxes keep white space, so the user's runs of spaces and tabs are folded as HTML would,
+    the template's line breaks are not written, and text is escaped."""
+    from django.template.loader import render_to_string
+
     from drafting.presenters import Block, ElementView, FootnoteView
+    from drafting.rendering import tree_steps
+
+    def annex_body(elements):
+        return render_to_string("pdf/_annex.html", {"annex_steps": tree_steps(elements)})
 
     def view(kind, label, text, status="open", footnotes=(), blocks=()):
         return ElementView(
@@ -286,6 +293,7 @@ def test_an_annex_element_is_its_label_a_tab_and_its_text_in_one_run():
     bullets = [
         view("theme", "-", " Effective  \t control <b>over</b> SALW "),
         view("theme", "-", "Gone", status="deleted"),
+        view("paragraph", "2.", "Agreed", status="agreed_ad_ref"),
         view("placeholder", "-", ""),
     ]
     item = view("agenda_item", "1.", "[Item]", footnotes=["A  note"], blocks=[Block(True, bullets)])
@@ -294,6 +302,7 @@ def test_an_annex_element_is_its_label_a_tab_and_its_text_in_one_run():
         '<ul class="bullets">'
         '<li class="theme">-\tEffective control &lt;b&gt;over&lt;/b&gt; SALW</li>'
         '<li class="theme">-\t<span class="deleted">Gone</span></li>'
+        '<li class="paragraph">2.\tAgreed <span class="agreed-note">(agreed ad ref.)</span></li>'
         '<li class="placeholder">-\t</li></ul>'
         '<h3 class="section unnumbered">The Way Forward</h3>'
     )

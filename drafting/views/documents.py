@@ -5,7 +5,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -15,6 +14,7 @@ from drafting.errors import DomainError, NotAllowed
 from drafting.http import AppRequest
 from drafting.middleware import reads_live
 from drafting.models import ExportJob, Meeting, RevisionFile
+from drafting.rendering import fill_counts
 from drafting.services.exports import (
     compilation_files,
     export_job_request,
@@ -22,7 +22,6 @@ from drafting.services.exports import (
     live_export_job,
     stored_file,
 )
-from drafting.templatetags.document import fill_counts
 
 
 @require_safe
@@ -94,7 +93,7 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
         {
             "meeting": meeting,
             "document_view": document_view,
-            "body_html": mark_safe(body),  # noqa: S308 - escaped when rendered (render_body)
+            "body_html": body,
             "revision": revision,
             "show_history_links": show_history_links,
             "compilations": compilations,

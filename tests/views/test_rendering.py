@@ -151,8 +151,7 @@ def test_macros_are_not_escaped_again_in_django_templates():
 
 def test_bracket_markup_and_diffs_escape_text_and_are_the_one_mark_safe():
     """The text core's brackets and word diffs are built from escaped text; they are the
-    only markup declared safe in the rendering code (the working draft's and the PDFs'
-    Python-built markup, still to move to templates, aside)."""
+    only markup declared safe in the code."""
     marked = bracketed(f"keep [{HOSTILE} [deeper]] it")
     assert ESCAPED in marked and "<b " not in marked
     assert '<span class="bracket">[</span><span class="unagreed depth-1">' in marked
@@ -164,12 +163,74 @@ def test_bracket_markup_and_diffs_escape_text_and_are_the_one_mark_safe():
         for path in root.rglob("*.py")
         if "mark_safe(" in path.read_text()
     }
-    assert calls.pop("templatetags/drafting_text.py") == 1
-    # Still building markup in Python, each to move to templates by its own change.
-    assert set(calls) <= {
-        "templatetags/document.py",
-        "pdfs.py",
-        "page_cache.py",
-        "views/documents.py",
-        "forms.py",
-    }
+    assert calls == {"templatetags/drafting_text.py": 1}
+
+
+def _element(id, kind, label, text, status="open", footnotes=0, blocks=()):
+    from drafting.presenters import ElementView, FootnoteView
+
+    return ElementView(
+        id=id,
+        kind=kind,
+        label=label,
+        text=text,
+        status=status,
+        footnotes=[FootnoteView(number=n, text=HOSTILE, element_id=id) for n in range(footnotes)],
+        open_brackets=0,
+        subtree_open_brackets=2,
+        blocks=list(blocks),
+    )
+
+
+def test_document_body_escapes_every_value_and_takes_counts_per_view():
+    """A document page's body escapes labels and text (in attributes too), nests bullets in
+    their list, and leaves each element's proposal count to `fill_counts`: a link where
+    there are open proposals, nothing where there are none."""
+    from drafting.presenters import Block
+
+    bullets = [
+        _element(3, "theme", HOSTILE, f"[{HOSTILE}]", status="deleted"),
+        _element(4, "placeholder", "", ""),
+        _element(5, "theme", "b", HOSTILE, status="agreed_ad_ref", footnotes=1),
+    ]
+    tree = [
+        _element(1, "agenda_item", HOSTILE, HOSTILE, blocks=[Block(True, bullets)]),
+        _element(2, "section", "", HOSTILE),
+    ]
+    body = rendering.document_body(tree, slug="bms7", can_propose=True, history=True)
+    assert [id for id, _ in body.pieces] == [1, 3, 4, 5, 2]  # where each count goes
+    assert all(hasattr(markup, "__html__") for _, markup in body.pieces)
+    html = str(rendering.fill_counts(body, {1: 2, 4: 1, 2: 0}, "bms7"))
+    _no_raw_markup(html)
+    assert "<!--" not in html
+    assert f'<span class="label">{ESCAPED}</span>' in html
+    assert f'data-label="{ESCAPED}"' in html
+    assert '<del class="text"><span class="bracket">[</span>' in html
+    assert '<p class="bracket-count">2 open brackets in this item</p><ul class="bullets">' in html
+    assert html.count('<a class="proposals-link"') == 2
+    assert '<a class="proposals-link" href="/m/bms7/elements/1/proposals/">2 proposals</a>' in html
+    assert 'href="/m/bms7/elements/4/proposals/">1 proposal</a>' in html
+    assert '<sup class="fn-ref"><a href="#fn-0" id="fnref-0" aria-label="Footnote 0">0</a>' in html
+    assert '<span class="status-badge agreed">' in html
+    assert html.count('class="propose-link"') == 4  # not on the deleted bullet
+    assert html.count('class="history-link"') == 5
+    assert html.endswith("</section>")
+    assert '<section class="section unnumbered" id="e-2"' in html
+    revision = str(rendering.fill_counts(body, {}, "bms7"))
+    assert "proposals-link" not in revision and "<!--" not in revision
+
+
+def test_co_sponsor_select_escapes_and_marks_the_chosen():
+    """The proposal form's co-sponsor select escapes values and names and selects those
+    chosen."""
+    from drafting.forms import QuickSelectMultiple
+
+    widget = QuickSelectMultiple(attrs={"size": 6})
+    widget.choices = [(1, "Peru"), (HOSTILE, HOSTILE), (3, "Chile")]
+    html = str(widget.render("co_sponsors", ["1", HOSTILE], {"id": "id_co"}))
+    assert html == (
+        '<select id="id_co" name="co_sponsors" size="6" multiple>'
+        '<option value="1" selected>Peru</option>'
+        f'<option value="{ESCAPED}" selected>{ESCAPED}</option>'
+        '<option value="3">Chile</option></select>'
+    )
