@@ -1,0 +1,56 @@
+"""What a walk through the running app as each role found: pages that the HTML checker
+refused, and flows that read wrong to the person using them."""
+
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from drafting.models import Element
+from drafting.services.proposals import ProposalContent, proposal_create
+from tests.factories import delegate_of
+
+pytestmark = pytest.mark.django_db
+
+DATETIME = re.compile(r'<time datetime="([^"]*)"')
+# HTML's valid global date and time: at most three digits after the second.
+VALID = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)$")
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _submitted(user, text="Effective control over [all] SALW"):
+    return proposal_create(
+        user=user,
+        element=Element.objects.get(text="Effective control over SALW"),
+        content=ProposalContent(kind="amend", proposed_text=text),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+    )
+
+
+def test_times_are_valid_html_datetime_values(bms7, open_round):
+    """Every <time datetime> on a delegation's page, a proposal's page and the rounds page is
+    a value the HTML standard accepts: Django's date:'c' wrote microseconds
+    ("19:34:30.988490-05:00"), which the Nu checker refused on every page with a time."""
+    kenya = delegate_of("ken")
+    proposal = _submitted(kenya)
+    client = _client(kenya)
+    pages = [
+        reverse("delegation_page", args=[bms7.slug]),
+        reverse("proposal_detail", args=[bms7.slug, proposal.public_id]),
+        reverse("rounds", args=[bms7.slug]),
+    ]
+    seen = []
+    for url in pages:
+        html = client.get(url).content.decode()
+        seen += DATETIME.findall(html)
+    assert len(seen) >= 4
+    for value in seen:
+        assert VALID.match(value), value
