@@ -54,3 +54,15 @@ def test_times_are_valid_html_datetime_values(bms7, open_round):
     assert len(seen) >= 4
     for value in seen:
         assert VALID.match(value), value
+
+
+def test_the_round_deadline_reads_new_york_time_then_the_readers_own(bms7, open_round):
+    """My delegation said "open until 7 December, 19:34 EST (Dec 8, 12:34 AM UTC) (New York
+    time)": the script put the reader's own time between the deadline and the words saying
+    whose time it is. "(New York time)" is now inside the <time> the script writes after, and
+    the page gives the script its label ("your time"), translated."""
+    html = _client(delegate_of("ken")).get(reverse("delegation_page", args=[bms7.slug]))
+    html = html.content.decode()
+    assert re.search(r'data-local-time="your time">[^<]+ \(New York time\)</time>\.', html)
+    rounds = _client(delegate_of("ken")).get(reverse("rounds", args=[bms7.slug]))
+    assert 'data-local-time="your time"' in rounds.content.decode()
