@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from drafting.models import Element
 from drafting.services.proposals import ProposalContent, proposal_create
-from tests.factories import delegate_of
+from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +66,37 @@ def test_the_round_deadline_reads_new_york_time_then_the_readers_own(bms7, open_
     assert re.search(r'data-local-time="your time">[^<]+ \(New York time\)</time>\.', html)
     rounds = _client(delegate_of("ken")).get(reverse("rounds", args=[bms7.slug]))
     assert 'data-local-time="your time"' in rounds.content.decode()
+
+
+def test_a_text_composed_from_a_proposal_offers_to_undo_its_decision(bms7, open_round):
+    """Composing a text that cites a proposal decides it (accepted with changes), as Accept
+    does; Accept offered "Undo the decision on the proposal of Kenya" under its message,
+    compose did not. It does now; a text the chair writes citing nothing offers none."""
+    proposal = _submitted(delegate_of("ken"))
+    chair = _client(chairs_office())
+    url = reverse("element_review", args=[bms7.slug, proposal.element_id])
+    text = proposal.element.text
+    page = chair.post(
+        url,
+        {
+            "action": "compose",
+            "text": "Effective control over [all] SALW, [everywhere]",
+            "expected_text": text,
+            "proposal": [proposal.public_id],
+            f"version-{proposal.public_id}": proposal.version,
+        },
+        follow=True,
+    ).content.decode()
+    assert "The new text is in the working draft." in page
+    assert "Undo the decision on the proposal of Kenya" in page
+    page = chair.post(
+        url,
+        {
+            "action": "compose",
+            "text": "Effective control over SALW",
+            "expected_text": "Effective control over [all] SALW, [everywhere]",
+        },
+        follow=True,
+    ).content.decode()
+    assert "The new text is in the working draft." in page
+    assert "Undo the decision on the proposal of" not in page
