@@ -100,3 +100,30 @@ def test_a_text_composed_from_a_proposal_offers_to_undo_its_decision(bms7, open_
     ).content.decode()
     assert "The new text is in the working draft." in page
     assert "Undo the decision on the proposal of" not in page
+
+
+def test_a_draft_shows_no_support_and_opposition(bms7, open_round):
+    """A draft, and a discarded one, is seen by its delegation alone: its page said
+    "0 delegations support; 0 oppose." under a heading no one else could ever change. The
+    panel is shown once the proposal is submitted."""
+    kenya = delegate_of("ken")
+    draft = proposal_create(
+        user=kenya,
+        element=Element.objects.get(text="Effective control over SALW"),
+        content=ProposalContent(kind="amend", proposed_text="Effective control over [all] SALW"),
+        idempotency_key=uuid.uuid4(),
+        submit=False,
+    )
+    client = _client(kenya)
+    url = reverse("proposal_detail", args=[bms7.slug, draft.public_id])
+    assert "Support and opposition" not in client.get(url).content.decode()
+    client.post(
+        reverse("proposal_action", args=[bms7.slug, draft.public_id, "discard"]),
+        {"idempotency_key": uuid.uuid4()},
+    )
+    draft.refresh_from_db()
+    assert draft.status == "discarded"
+    assert "Support and opposition" not in client.get(url).content.decode()
+    submitted = _submitted(kenya)
+    page = client.get(reverse("proposal_detail", args=[bms7.slug, submitted.public_id]))
+    assert "0 delegations support" in page.content.decode()
