@@ -127,3 +127,27 @@ def test_a_draft_shows_no_support_and_opposition(bms7, open_round):
     submitted = _submitted(kenya)
     page = client.get(reverse("proposal_detail", args=[bms7.slug, submitted.public_id]))
     assert "0 delegations support" in page.content.decode()
+
+
+def test_a_mark_given_to_an_earlier_version_is_confirmed_first(bms7, open_round):
+    """After the proposer revised, the supporter's page showed the whole mark form, its
+    primary button "Change our mark", and only below it that the mark no longer counts,
+    with a second primary button "Support version 2 too". The notice and the one-step
+    confirmation now come first, and the form is the secondary way."""
+    from drafting.services.proposals import mark_set, proposal_revise
+
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    proposal = _submitted(kenya)
+    mark_set(user=japan, proposal=proposal, stance="support", note="")
+    proposal.refresh_from_db()
+    proposal_revise(
+        user=kenya,
+        proposal=proposal,
+        content=ProposalContent(kind="amend", proposed_text="Effective control over [most] SALW"),
+        expected_version=proposal.version,
+    )
+    page = _client(japan).get(reverse("proposal_detail", args=[bms7.slug, proposal.public_id]))
+    html = page.content.decode()
+    assert html.index("Support version 2 too") < html.index("Change our mark")
+    assert html.count('class="primary"') == 1
+    assert '<button type="submit">Change our mark</button>' in html
