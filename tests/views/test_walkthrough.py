@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from drafting.models import Element
 from drafting.services.proposals import ProposalContent, proposal_create
-from tests.factories import chairs_office, delegate_of
+from tests.factories import chairs_office, delegate_of, designate_coordinator
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +151,19 @@ def test_a_mark_given_to_an_earlier_version_is_confirmed_first(bms7, open_round)
     assert html.index("Support version 2 too") < html.index("Change our mark")
     assert html.count('class="primary"') == 1
     assert '<button type="submit">Change our mark</button>' in html
+
+
+def test_on_behalf_of_is_offered_only_to_a_group_coordinator(bms7, open_round):
+    """Japan coordinates no group: its proposal form showed "On behalf of" with one choice,
+    "my delegation only". The field is shown to a delegation the secretariat designated to
+    speak for a group, and to no other."""
+    url = reverse(
+        "propose", args=[bms7.slug, Element.objects.get(text="Effective control over SALW").pk]
+    )
+    japan = _client(delegate_of("jpn")).get(url).content.decode()
+    assert 'name="on_behalf_of"' not in japan
+    assert 'name="co_sponsors"' in japan
+    designate_coordinator(bms7, "african-group", "ken")
+    kenya = _client(delegate_of("ken")).get(url).content.decode()
+    assert 'name="on_behalf_of"' in kenya
+    assert "African Group" in kenya
