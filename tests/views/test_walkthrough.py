@@ -203,3 +203,33 @@ def test_a_body_or_address_too_large_is_answered_by_a_wsgi_server(
     SimpleHandler(environ["wsgi.input"], out, errors, environ).run(get_wsgi_application())
     head = out.getvalue().split(b"\r\n", 1)[0].decode()
     assert head.split(" ")[1] == status, (head, errors.getvalue()[-300:])
+
+
+def test_the_compilation_shows_the_note_given_with_a_decision(bms7, open_round):
+    """The chair rejected Kenya's proposal "Not at this stage."; the compilation showed the
+    card as rejected without the reason, which the delegation's own page gave. The card
+    shows the note, escaped, and the note goes when the decision is undone."""
+    proposal = _submitted(delegate_of("ken"))
+    chair = _client(chairs_office())
+    decide = reverse("quick_decision", args=[bms7.slug])
+    chair.post(
+        decide,
+        {
+            "proposal": proposal.public_id,
+            "version": proposal.version,
+            "action": "reject",
+            "note": "Not at <this> stage.",
+            "idempotency_key": uuid.uuid4(),
+        },
+    )
+    compilation = reverse("compilation", args=[bms7.slug])
+    html = chair.get(compilation).content.decode()
+    assert (
+        '<p class="muted decision-note">The chair&#x27;s note: Not at &lt;this&gt; stage.</p>'
+        in html
+    )
+    chair.post(
+        decide,
+        {"proposal": proposal.public_id, "action": "undo", "idempotency_key": uuid.uuid4()},
+    )
+    assert "decision-note" not in chair.get(compilation).content.decode()
