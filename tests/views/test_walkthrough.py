@@ -182,7 +182,8 @@ def test_a_body_or_address_too_large_is_answered_by_a_wsgi_server(
     """Through wsgiref, the server `bash .ci/demo` runs, a 300 KB form and a 5,000-character
     address were answered "500 A server error occurred": the 413/414 response carried
     "Connection: close", a hop-by-hop header WSGI forbids an application to set. They are
-    answered with their own page now."""
+    answered with their own page now, a long address under its own heading ("Address too
+    long", not "Too much sent at once")."""
     import io
     from wsgiref.handlers import SimpleHandler
     from wsgiref.util import setup_testing_defaults
@@ -203,6 +204,8 @@ def test_a_body_or_address_too_large_is_answered_by_a_wsgi_server(
     SimpleHandler(environ["wsgi.input"], out, errors, environ).run(get_wsgi_application())
     head = out.getvalue().split(b"\r\n", 1)[0].decode()
     assert head.split(" ")[1] == status, (head, errors.getvalue()[-300:])
+    heading = "Address too long" if status == "414" else "Too much sent at once"
+    assert f"<h1>{heading}</h1>".encode() in out.getvalue()
 
 
 def test_the_compilation_shows_the_note_given_with_a_decision(bms7, open_round):
