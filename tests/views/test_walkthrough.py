@@ -236,3 +236,15 @@ def test_the_compilation_shows_the_note_given_with_a_decision(bms7, open_round):
         {"proposal": proposal.public_id, "action": "undo", "idempotency_key": uuid.uuid4()},
     )
     assert "decision-note" not in chair.get(compilation).content.decode()
+
+
+def test_the_audit_trail_names_account_fields_as_the_admin_does(bms7):
+    """The secretariat read "secretariat: is_staff False → True" in the audit trail: a column
+    name and Python's booleans. It reads "staff status no → yes"."""
+    from drafting.models.audit import AuditAction, AuditEvent
+
+    user = delegate_of("ken")
+    user.is_staff = True
+    user.save()
+    event = AuditEvent.objects.filter(action=AuditAction.ACCOUNT_CHANGED).latest("id")
+    assert event.summary.endswith(": staff status no → yes"), event.summary
