@@ -346,7 +346,9 @@ def _on_permissions_changed(
 def _on_user_created(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     if not created or kwargs.get("raw"):
         return
-    flags = [flag for flag in ("is_staff", "is_superuser") if getattr(instance, flag)]
+    flags = [
+        _account_field(flag) for flag in ("is_staff", "is_superuser") if getattr(instance, flag)
+    ]
     record(
         action=AuditAction.ACCOUNT_CHANGED,
         user=current_actor(),
@@ -378,6 +380,18 @@ def _on_profile_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 _WATCHED_ACCOUNT_FIELDS = ("is_active", "is_staff", "is_superuser", "password")
 
 
+def _account_field(field: str) -> str:
+    """The account field as the admin names it ("staff status"), not its column ("is_staff"):
+    the audit trail is read by the secretariat."""
+    from django.contrib.auth import get_user_model
+
+    return str(get_user_model()._meta.get_field(field).verbose_name)
+
+
+def _yes_no(value: object) -> str:
+    return "yes" if value else "no"
+
+
 def _on_user_saving(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw or instance.pk is None:
         return
@@ -394,7 +408,8 @@ def _on_user_saving(sender: Any, instance: Any, raw: bool = False, **kwargs: Any
         summary = ", ".join(
             "password changed"
             if field == "password"
-            else f"{field} {before[field]} → {getattr(instance, field)}"
+            else f"{_account_field(field)} {_yes_no(before[field])} → "
+            f"{_yes_no(getattr(instance, field))}"
             for field in changed
         )
         record(

@@ -74,8 +74,10 @@ def _too_large(request: HttpRequest, status: int, size: int, limit: int) -> Http
         },
     )
     response = HttpResponse(html, status=status)
+    # No "Connection: close": an application may not set a hop-by-hop header (PEP 3333), and
+    # the demo's server (wsgiref) answered a bare 500 for it; servers close or drain by
+    # themselves a connection whose body was left unread.
     response["Cache-Control"] = "no-store"
-    response["Connection"] = "close"
     return response
 
 

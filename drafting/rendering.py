@@ -142,6 +142,7 @@ def block_words(slug: str) -> SimpleNamespace:
         supported=_("Supported by:"),
         opposed=_("opposed by:"),
         earlier=_("Given to an earlier version, no longer counted:"),
+        decision_note=_("The chair's note:"),
     )
 
 

@@ -186,7 +186,11 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                     note=note,
                     idempotency_key=key,
                 )
-                messages.success(request, _("The new text is in the working draft."))
+                done = _("The new text is in the working draft.")
+                if chosen:  # the proposals it cites are decided: accepted with changes
+                    _offer_undo(request, meeting, chosen, done)
+                else:
+                    messages.success(request, done)
             elif action in {"reject", "defer"}:
                 if len(chosen) != 1:
                     raise DomainError(_("Choose one proposal."))

@@ -50,7 +50,9 @@
     if (isNaN(moment)) return;
     var note = document.createElement("span");
     note.className = "local-time";
-    note.textContent = " (" + moment.toLocaleString(undefined, {
+    // The label ("your time", translated) comes with the page: this script has no catalogue.
+    var label = element.getAttribute("data-local-time");
+    note.textContent = " (" + (label ? label + ": " : "") + moment.toLocaleString(undefined, {
       year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
       timeZoneName: "short"
     }) + ")";

@@ -178,7 +178,7 @@ def test_role_changes_are_recorded_with_who_made_them(bms7):
     user.is_superuser = True
     user.save()
     account = AuditEvent.objects.filter(action=AuditAction.ACCOUNT_CHANGED).latest("id")
-    assert "is_superuser False → True" in account.summary
+    assert "superuser status no → yes" in account.summary
 
 
 @pytest.mark.django_db
