@@ -385,7 +385,8 @@ def _account_field(field: str) -> str:
     the audit trail is read by the secretariat."""
     from django.contrib.auth import get_user_model
 
-    return str(get_user_model()._meta.get_field(field).verbose_name)
+    model_field = get_user_model()._meta.get_field(field)
+    return str(getattr(model_field, "verbose_name", field))
 
 
 def _yes_no(value: object) -> str:
