@@ -1,7 +1,23 @@
 """Shared fixtures. The environment for the tests is set by tests/testenv.py."""
 
+import os
+
 import pytest
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis profiles (tests/unit/test_properties.py). "ci", the default: a fixed seed and
+# no example database, so every run, everywhere, tries the same examples. "slow", for a
+# nightly run (`--hypothesis-profile=slow` or HYPOTHESIS_PROFILE=slow): ten times as many
+# examples, drawn afresh on each run. A property sets only what is its own (a share of
+# max_examples where one example is slow).
+hypothesis_settings.register_profile(
+    "ci", max_examples=1_000, deadline=None, derandomize=True, database=None
+)
+hypothesis_settings.register_profile(
+    "slow", max_examples=10_000, deadline=None, derandomize=False, database=None, print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _load_reference_data() -> None:

@@ -5,8 +5,11 @@ Django decodes bodies as UTF-8), mixed with the characters that stress the core:
 spaces and line breaks, C0 controls (diff-match-patch pads its hunks with U+0001..U+0004),
 combining marks, right-to-left letters and overrides, zero-width spaces, astral characters.
 Raw texts are at most 200 characters, word texts at most 80 words (diff-match-patch takes
-about 5 ms a pair at that size). Every property runs ``EXAMPLES`` examples with a fixed
-seed (``derandomize=True``), so CI sees the same examples on every run.
+about 5 ms a pair at that size). The hypothesis profile (tests/conftest.py) sets the number
+of examples: in the suite ("ci") 1,000 a property with a fixed seed, so CI sees the same
+examples on every run, and half that for the slowest properties (``SLOW``: the stale-proposal
+merges, redlines, text checks, patches, brackets, outlines, each over 2 s at 1,000); the
+nightly profile ("slow", ``--hypothesis-profile=slow``) ten times as many, drawn afresh.
 """
 
 import collections
@@ -22,9 +25,10 @@ from hypothesis import strategies as st
 from drafting.text import brackets, diff, numbering, redline, snapshot, validation
 from drafting.text.outline import OutlineElement, parse_outline
 
-EXAMPLES = 1_000
-# A fixed seed and no example database: every run, everywhere, tries the same examples.
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
+# The profile's settings (seed, examples, no deadline, no example database) for most
+# properties; half its examples for those where one example takes milliseconds.
+PROPERTY = settings()
+SLOW = settings(max_examples=settings.default.max_examples // 2)
 
 SPECIAL = [
     *" [][]\n\t\r",
@@ -106,7 +110,7 @@ pairs = st.one_of(st.tuples(texts, texts), edited_pairs())
 # --- diff: patches and word diffs -------------------------------------------------------
 
 
-@PROPERTY
+@SLOW
 @given(pairs)
 def test_patches_and_word_diffs_give_back_both_texts(pair):
     """Three properties on each pair of texts (one draw, as drawing dominates the time):
@@ -273,7 +277,7 @@ def stale_proposals(draw):
     return base, draw(word_edits(base, fresh, 3)), draw(word_edits(base, fresh, 4))
 
 
-@PROPERTY
+@SLOW
 @given(stale_proposals())
 def test_a_stale_proposal_makes_exactly_its_change_or_is_a_conflict(case):
     """Accepting P on E(B) either fails, leaving E(B) as it is, or gives B with both P's and
@@ -324,7 +328,7 @@ def _words(text: str) -> collections.Counter:
     return collections.Counter(token for token in diff.tokenize(text) if not token.isspace())
 
 
-@PROPERTY
+@SLOW
 @given(stale_proposals_with_repeated_words())
 def test_a_stale_proposal_strikes_and_adds_only_its_own_words(case):
     """With repeated words the occurrence cannot be told from the text alone, but the words
@@ -369,7 +373,7 @@ def reference_brackets(text: str):
     return sorted(groups), None, None
 
 
-@PROPERTY
+@SLOW
 @given(st.one_of(bracket_texts, texts))
 def test_brackets_agree_with_a_stack_checker_and_segments_rebuild_the_text(text):
     report = brackets.parse(text)  # never raises
@@ -428,7 +432,7 @@ def _reference_forbidden(text: str, *, allow_newlines: bool) -> int | None:
     return None
 
 
-@PROPERTY
+@SLOW
 @given(st.one_of(texts, bracket_texts))
 def test_text_checks_never_crash_and_reject_the_invisible_characters_they_name(text):
     problems = validation.check_element_text(text)
@@ -620,7 +624,7 @@ def snapshot_pairs(draw):
     return old_tree, new_tree
 
 
-@PROPERTY
+@SLOW
 @given(snapshot_pairs())
 def test_redlines_show_both_snapshots_and_hashes_are_canonical(trees):
     """The redline never crashes; every element of either snapshot's text (deleted elements
@@ -701,7 +705,7 @@ def _outline_source(elements, level=0):
     return lines
 
 
-@PROPERTY
+@SLOW
 @given(outlines, st.lists(outline_texts, min_size=1, max_size=8))
 def test_outlines_written_out_read_back_the_same(nodes, pool):
     elements = _outline_elements(nodes, pool, [0])

@@ -64,7 +64,10 @@ def test_signed_in_user_without_a_role_is_refused_the_working_draft(client, bms7
 
 
 @pytest.mark.parametrize(
-    "make_user", [lambda: delegate_of("jpn"), chairs_office, secretariat], ids=str
+    "make_user",
+    [lambda: delegate_of("jpn"), chairs_office, secretariat],
+    # Names, not addresses: each pytest-xdist worker must collect the same test ids.
+    ids=["delegate", "chairs_office", "secretariat"],
 )
 def test_every_role_reads_the_working_draft(client, bms7, make_user):
     client.force_login(make_user())

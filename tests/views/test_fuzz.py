@@ -33,6 +33,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import pikepdf
 import pytest
 from axes.utils import reset as axes_reset
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -224,20 +225,26 @@ class Fuzzer:
         assert self.tried >= MIN_INPUTS
 
 
+COUNTED = (
+    Proposal,
+    ProposalMark,
+    Element,
+    ElementChange,
+    Notification,
+    ConsultationRound,
+    Revision,
+    ExportJob,
+)
+# One query for the row counts of every table a request could write (read before and after
+# each of thousands of requests: one round trip instead of eight).
+TABLES = [model._meta.db_table for model in COUNTED]
+COUNTS_SQL = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in TABLES)  # noqa: S608
+
+
 def _counts() -> tuple[int, ...]:
-    return tuple(
-        model.objects.count()
-        for model in (
-            Proposal,
-            ProposalMark,
-            Element,
-            ElementChange,
-            Notification,
-            ConsultationRound,
-            Revision,
-            ExportJob,
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTS_SQL)
+        return tuple(cursor.fetchone())
 
 
 def _text_problems(text: str, max_length: int = validation.MAX_ELEMENT_TEXT) -> bool:
