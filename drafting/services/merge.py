@@ -731,6 +731,15 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
                 current_text=element.text,
                 attempts=[(locked, change.before_text if change.action == "text" else None)],
             )
+        if not unchanged and change.action == ElementChange.Action.INSERT:
+            # Kept, the inserted element would stay while its proposal is open again, and
+            # accepting it again would insert it twice.
+            raise DomainError(
+                _(
+                    "The element this decision inserted has changed since; its decision cannot "
+                    "be undone alone. Delete or edit the element itself instead."
+                )
+            )
         if unchanged:
             plan.append((change, element))
     for change, element in plan:

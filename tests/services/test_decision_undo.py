@@ -141,3 +141,22 @@ def test_undo_twice_the_second_is_refused(chair, theme, open_round):
         decision_undo(user=chair, proposal=proposal)
     theme.refresh_from_db()
     assert theme.text == "Effective control over SALW"
+
+
+def test_an_insertion_changed_since_cannot_be_undone_alone(chair, theme, open_round):
+    """Kept with its proposal open again, an inserted element would be inserted a second
+    time by the next accept: the decision on a changed insertion is not undone alone."""
+    proposal = _submit(
+        "ken", theme, "Marking and tracing", kind="insert_after", new_element_kind="theme"
+    )
+    (inserted,) = proposal_accept(user=chair, proposals=[proposal])
+    element_compose(
+        user=chair,
+        element=inserted,
+        text="Marking, tracing and record-keeping",
+        expected_text="Marking and tracing",
+    )
+    with pytest.raises(DomainError, match="cannot be undone alone"):
+        decision_undo(user=chair, proposal=proposal, keep_text=True)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
