@@ -39,14 +39,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """Transactional tests flush the database when they end; put the reference data back."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or "transaction" in marker.args):
-        from drafting.models import Meeting
+    """Transactional tests flush the database when they end; put the reference data back.
 
-        request.getfixturevalue("transactional_db")
-        if not Meeting.objects.filter(slug="bms7").exists():
-            _load_reference_data()
+    pytest-django runs them after the others, and `.ci/run` keeps that order in each of its
+    two processes (xdist's ``--dist load``; work stealing moved earlier tests after flushed
+    ones). Should a test still find the data gone, it loads it inside its own transaction.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    from drafting.models import Meeting
+
+    transactional = marker.kwargs.get("transaction") or "transaction" in marker.args
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if not Meeting.objects.filter(slug="bms7").exists():
+        _load_reference_data()
 
 
 @pytest.fixture(autouse=True)
