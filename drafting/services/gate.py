@@ -50,33 +50,24 @@ class DocumentGate:
             )
         self._step = step
 
-    def proposals(self, proposals: "QuerySet[Proposal] | Iterable[int]") -> list[Proposal]:
-        """Lock proposals of this document (a queryset, or ids) in id order and return them."""
-        self._advance(_PROPOSALS)
-        queryset = (
-            proposals
-            if isinstance(proposals, QuerySet)
-            else Proposal.objects.filter(pk__in=list(proposals))
-        )
+    def _lock[Row: (Proposal, Element)](
+        self, model: type[Row], rows: "QuerySet[Row] | Iterable[int]", step: int
+    ) -> list[Row]:
+        self._advance(step)
+        queryset = rows if isinstance(rows, QuerySet) else model.objects.filter(pk__in=list(rows))
         return list(
             queryset.filter(document_id=self.document.pk)
             .select_for_update(of=("self",))
             .order_by("pk")
         )
 
+    def proposals(self, proposals: "QuerySet[Proposal] | Iterable[int]") -> list[Proposal]:
+        """Lock proposals of this document (a queryset, or ids) in id order and return them."""
+        return self._lock(Proposal, proposals, _PROPOSALS)
+
     def elements(self, elements: "QuerySet[Element] | Iterable[int]") -> list[Element]:
         """Lock elements of this document (a queryset, or ids) in id order and return them."""
-        self._advance(_ELEMENTS)
-        queryset = (
-            elements
-            if isinstance(elements, QuerySet)
-            else Element.objects.filter(pk__in=list(elements))
-        )
-        return list(
-            queryset.filter(document_id=self.document.pk)
-            .select_for_update(of=("self",))
-            .order_by("pk")
-        )
+        return self._lock(Element, elements, _ELEMENTS)
 
     def element(self, element_id: int) -> Element:
         """Lock one element of this document; ``Element.DoesNotExist`` when it is not one."""
