@@ -308,6 +308,8 @@ def document_body(
             "change_to": _("a change to this %(kind)s"),
             "of_element": _("of %(kind)s %(label)s "),
             "open_brackets": _open_brackets,
+            # Words, not field values: "a change to this agenda item", not "agenda_item".
+            "kind_names": {value: str(label) for value, label in ElementKind.choices},
         },
         deleted=_("deleted"),
         agreed=_("agreed ad ref."),

@@ -202,3 +202,15 @@ def test_revision_list_query_count_does_not_grow(client, bms7, django_assert_max
     with django_assert_max_num_queries(3):
         response = client.get(reverse("revision_list", args=["bms7"]))
     assert "Rev.5" in response.text
+
+
+def test_screen_reader_text_names_kinds_in_words_not_field_values(client, bms7):
+    """The hidden link texts read "a change to this agenda item" and "of agenda item 1.",
+    never the stored value "agenda_item" (found by the crawl)."""
+    from tests.factories import delegate_of
+
+    client.force_login(delegate_of("jpn"))
+    page = client.get(reverse("working_draft", args=["bms7"])).text
+    assert "a change to this agenda item" in page
+    assert "of agenda item 1." in page
+    assert "agenda_item" not in page.replace('class="agenda-item"', "")
