@@ -361,6 +361,8 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
     cover_letter = request.POST.get("cover_letter", "")
     signatory = request.POST.get("signatory", meeting.chair)
     errors = []
+    # Messages about one field, shown next to it (the rest above the form).
+    field_errors: dict[str, list[str]] = {}
     # The form carries the number it issues and the version of the draft it was shown with:
     # a repeated or stale submission issues nothing (revision_issue checks both under lock).
     next_number = 0 if last is None else last.number + 1
@@ -380,8 +382,8 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
             if request.POST.get("confirm") != "1":
                 errors.append(_("Tick the box to confirm: an issued revision cannot be changed."))
             elif not cover_letter.strip():
-                errors.append(_("Write the cover letter."))
-        if not errors:
+                field_errors["cover_letter"] = [_("Write the cover letter.")]
+        if not errors and not field_errors:
             try:
                 revision = revision_issue(
                     issued_by=request.user,
@@ -396,7 +398,8 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.info(request, str(done))
                 return redirect("revision_detail", meeting.slug, int(done.result))
             except ProposalInvalid as invalid:
-                errors.extend(m for ms in invalid.problems.values() for m in ms)
+                for field, problems in invalid.problems.items():
+                    field_errors.setdefault(field, []).extend(problems)
             except RevisionIssuedMeanwhile as meanwhile:
                 # Nothing was issued; the letter typed is kept, the form now offers the next.
                 errors.append(str(meanwhile))
@@ -427,9 +430,12 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
             "cover_letter": cover_letter,
             "signatory": signatory,
             "errors": errors,
+            "field_errors": field_errors,
+            # A ticked box stays ticked when the form comes back: nothing typed is lost.
+            "confirmed": request.method == "POST" and request.POST.get("confirm") == "1",
             "pending": pending,
         },
-        status=status if status != 200 else 422 if errors else 200,
+        status=status if status != 200 else 422 if errors or field_errors else 200,
     )
 
 

@@ -252,3 +252,22 @@ def test_the_compilation_card_offers_undo_in_place_until_a_revision_carries_it(
     revision_issue(issued_by=chair, document=bms7.document, cover_letter="Excellency,")
     client.force_login(chair)
     assert undo not in client.get(url + "?status=rejected").text
+
+
+def test_the_issue_form_shows_a_field_error_beside_its_field_and_keeps_the_box_ticked(
+    client, chair, bms7
+):
+    """Bad input loses nothing: the confirm box comes back ticked, the letter's error sits
+    next to the letter (announced with it), and nothing is issued."""
+    client.force_login(chair)
+    response = client.post(
+        reverse("issue_revision", args=["bms7"]),
+        {"cover_letter": "  ", "signatory": "Chair", "confirm": "1", **issue_form_fields()},
+    )
+    assert response.status_code == 422
+    assert '<ul class="field-errors" id="id_cover_letter_error"><li>Write the cover letter.' in (
+        response.text
+    )
+    assert 'aria-describedby="id_cover_letter_error"' in response.text
+    assert 'name="confirm" value="1" checked>' in response.text
+    assert not Revision.objects.filter(number=1).exists()
