@@ -28,6 +28,12 @@ ROUND_FUTURE = timedelta(days=5 * 366)
 EARLIEST_DATE = date(2000, 1, 1)
 
 
+def posted_number(text: str) -> int | None:
+    """A whole number sent in a form or a query string ("3"), or None: ``str.isdigit`` also
+    accepts "²" and 5,000 digits, which ``int`` refuses or takes seconds over."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _day(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "j F Y")
 

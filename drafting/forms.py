@@ -34,8 +34,8 @@ class CoSponsorsField(forms.ModelMultipleChoiceField):
     them) is refused by name, not as an unknown choice."""
 
     def clean(self, value):
-        chosen = [str(item) for item in (value or []) if str(item).isascii()]
-        ids = [int(item) for item in chosen if item.isdigit() and len(item) <= 9]
+        numbers = (bounds.posted_number(str(item)) for item in (value or []))
+        ids = [number for number in numbers if number is not None]
         groups = sorted(
             Delegation.objects.filter(pk__in=ids, kind__in=GROUP_KINDS).values_list(
                 "short_name", flat=True

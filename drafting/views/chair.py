@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import page_cache, permissions, presenters, selectors
+from drafting.bounds import posted_number
 from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 from drafting.middleware import reads_live
 from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
@@ -25,12 +26,6 @@ from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue,
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
 from drafting.text.snapshot import SnapshotElement
-
-
-def _number(text: str) -> int | None:
-    """A number typed in a query string ("3"), or None: ``str.isdigit`` also accepts "²"
-    and 5,000 digits, which ``int`` refuses."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def _public_ids(values: list[str]) -> list[uuid.UUID]:
@@ -72,7 +67,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> dict:
         document_view = page_cache.working_draft_view(meeting)
-        item_id = _number(filters["item"])
+        item_id = posted_number(filters["item"])
         entries = selectors.compilation_entries(
             document,
             # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
@@ -129,7 +124,7 @@ UNDO_OFFER = "drafting_undo_offer"
 def _as_read(proposal: Proposal, posted_version: str) -> None:
     """The version of the proposal the chair's page showed, when the form says: a decision
     is given to that text, and the service refuses it if the proposal was revised since."""
-    version = _number(posted_version)
+    version = posted_number(posted_version)
     if version is not None:
         proposal.version = version
 
@@ -370,9 +365,9 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     issued_meanwhile = None
     if request.method == "POST":
-        posted_number = _number(request.POST.get("number", ""))
-        posted_version = _number(request.POST.get("draft_version", ""))
-        if posted_number is None or posted_version is None:
+        form_number = posted_number(request.POST.get("number", ""))
+        posted_version = posted_number(request.POST.get("draft_version", ""))
+        if form_number is None or posted_version is None:
             errors.append(
                 _("This form was incomplete and has been made afresh: check it and send it again.")
             )
@@ -390,7 +385,7 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
                     document=document,
                     cover_letter=cover_letter,
                     signatory=signatory,
-                    expected_number=posted_number,
+                    expected_number=form_number,
                     expected_version=posted_version,
                     idempotency_key=request_key(request),
                 )
@@ -453,7 +448,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     new_number = request.GET.get("to", "")
     changes_only = request.GET.get("changes") == "only"
     can_draft = permissions.can_read_working_draft(request.user, document)
-    old = by_number.get(_number(old_number)) or (
+    old = by_number.get(posted_number(old_number)) or (
         revisions[-2] if len(revisions) > 1 else revisions[0]
     )
     shown_to: str | int  # "draft", or the revision's number
@@ -469,7 +464,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
             changes_only=changes_only,
         )
     else:
-        new = by_number.get(_number(new_number)) or revisions[-1]
+        new = by_number.get(posted_number(new_number)) or revisions[-1]
         new_label, shown_to = new.label, new.number
         # Two issued revisions never change: their comparison is made once per process.
         body_html = page_cache.revision_comparison(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from drafting import outage, permissions, presenters, selectors, throttle
+from drafting.bounds import posted_number
 from drafting.errors import (
     AlreadyDone,
     BaseTextMoved,
@@ -430,8 +431,7 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
     form = MarkForm(request.POST)
     status = 200
     # The version the page showed: a mark is given to the text read (None: not posted).
-    seen = request.POST.get("version", "")
-    seen_version = int(seen) if seen.isascii() and seen.isdigit() and len(seen) <= 9 else None
+    seen_version = posted_number(request.POST.get("version", ""))
     try:
         if request.POST.get("clear"):
             services.mark_clear(user=request.user, proposal=proposal)
@@ -509,12 +509,8 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
     }.get(action)
     if step is None:
         raise Http404
-    seen = request.POST.get("version", "")
-    extra = (
-        {"expected_version": int(seen)}
-        if action == "accept" and seen.isascii() and seen.isdigit() and len(seen) <= 9
-        else {}
-    )
+    seen = posted_number(request.POST.get("version", ""))
+    extra = {"expected_version": seen} if action == "accept" and seen is not None else {}
     try:
         step(user=request.user, proposal=proposal, **extra)
     except NotAllowed as refused:
@@ -558,10 +554,10 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("The round is open."))
                 return redirect("rounds", meeting.slug)
             if request.POST.get("form") == "reopen" and reopen_form.is_valid():
-                pk = request.POST.get("round", "")
+                pk = posted_number(request.POST.get("round", ""))
                 round_ = (
-                    ConsultationRound.objects.filter(document=document, pk=int(pk)).first()
-                    if pk.isascii() and pk.isdigit() and len(pk) <= 9
+                    ConsultationRound.objects.filter(document=document, pk=pk).first()
+                    if pk is not None
                     else None
                 )
                 if round_ is None:
