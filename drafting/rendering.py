@@ -155,8 +155,9 @@ def proposal_block(proposal, segments, marks, words: SimpleNamespace) -> str:
 
 def _undoable(meeting) -> Callable[[Any], bool]:
     """Whether the chair can still undo the decision on a compilation entry: until an issued
-    revision carries it (the rule of ``merge.carried_by_a_revision``; one query a page)."""
-    from drafting.models import ProposalStatus, Revision
+    revision carries it (``merge.carried_by_a_revision``; one query a page)."""
+    from drafting.models import Revision
+    from drafting.services.merge import UNDOABLE, carried_by_a_revision
 
     last_issued_at = (
         Revision.objects.filter(document_id=meeting.document.pk)
@@ -164,24 +165,9 @@ def _undoable(meeting) -> Callable[[Any], bool]:
         .values_list("issued_at", flat=True)
         .first()
     )
-    decided = {
-        ProposalStatus.ACCEPTED,
-        ProposalStatus.ACCEPTED_WITH_CHANGES,
-        ProposalStatus.REJECTED,
-        ProposalStatus.DEFERRED,
-    }
-
-    def undoable(entry) -> bool:
-        if entry.status not in decided or entry.reflected:
-            return False
-        return not (
-            entry.status == ProposalStatus.DEFERRED
-            and last_issued_at is not None
-            and entry.decided_at is not None
-            and last_issued_at >= entry.decided_at
-        )
-
-    return undoable
+    return lambda entry: (
+        entry.status in UNDOABLE and not carried_by_a_revision(entry, last_issued_at)
+    )
 
 
 def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:

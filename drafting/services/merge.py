@@ -11,6 +11,8 @@ text the first left, fuzzily, or is told of a conflict. Nothing is half-applied.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -647,17 +649,23 @@ UNDOABLE = {
 }
 
 
-def carried_by_a_revision(proposal: Proposal, last_issued_at) -> bool:
-    """Whether an issued revision carries the decision on the proposal (it can no longer be
+def carried_by_a_revision(decision: Any, last_issued_at: datetime | None) -> bool:
+    """Whether an issued revision carries the decision on a proposal (it can no longer be
     undone): a decision is ``reflected_in`` one; a deferral is carried forward by the
-    revision issued after it (``last_issued_at``: when the latest revision was issued)."""
-    if proposal.reflected_in_id is not None:
+    revision issued after it (``last_issued_at``: when the latest revision was issued).
+
+    ``decision`` is a proposal, or anything with its ``status``, ``decided_at`` and
+    ``reflected`` (a compilation entry)."""
+    reflected = getattr(decision, "reflected", None)
+    if reflected is None:
+        reflected = decision.reflected_in_id is not None
+    if reflected:
         return True
     return (
-        proposal.status == ProposalStatus.DEFERRED
+        decision.status == ProposalStatus.DEFERRED
         and last_issued_at is not None
-        and proposal.decided_at is not None
-        and last_issued_at >= proposal.decided_at
+        and decision.decided_at is not None
+        and last_issued_at >= decision.decided_at
     )
 
 
