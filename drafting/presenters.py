@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drafting.text import brackets
-from drafting.text.numbering import AGENDA_ITEM, SECTION
+from drafting.text.numbering import AGENDA_ITEM, CHAPTER, SECTION
 from drafting.text.snapshot import (
     Snapshot,
     SnapshotElement,
@@ -17,7 +17,7 @@ from drafting.text.snapshot import (
     iter_elements,
 )
 
-BLOCK_KINDS = {AGENDA_ITEM, SECTION}
+BLOCK_KINDS = {AGENDA_ITEM, CHAPTER, SECTION}
 
 
 @dataclass

@@ -57,6 +57,9 @@ class ElementKind(models.TextChoices):
     SUBTHEME = numbering.SUBTHEME, _("sub-theme")
     PARAGRAPH = numbering.PARAGRAPH, _("paragraph")
     PLACEHOLDER = numbering.PLACEHOLDER, _("placeholder")
+    CHAPTER = numbering.CHAPTER, _("chapter")
+    PREAMBULAR = numbering.PREAMBULAR, _("preambular paragraph")
+    SUBPARAGRAPH = numbering.SUBPARAGRAPH, _("sub-paragraph")
 
 
 class ElementStatus(models.TextChoices):

@@ -13,7 +13,23 @@ THEME = "theme"
 SUBTHEME = "subtheme"
 PARAGRAPH = "paragraph"
 PLACEHOLDER = "placeholder"
-KINDS = (AGENDA_ITEM, SECTION, THEME, SUBTHEME, PARAGRAPH, PLACEHOLDER)
+# The structures of a resolution-style text: roman-numbered chapters, preambular paragraphs
+# (unnumbered, as the UN prints them), operative paragraphs (PARAGRAPH, "1.", "2.") and their
+# sub-paragraphs: "(a)" under a paragraph, "(i)" under an "(a)", "(A)" deeper down.
+CHAPTER = "chapter"
+PREAMBULAR = "preambular"
+SUBPARAGRAPH = "subparagraph"
+KINDS = (
+    AGENDA_ITEM,
+    SECTION,
+    THEME,
+    SUBTHEME,
+    PARAGRAPH,
+    PLACEHOLDER,
+    CHAPTER,
+    PREAMBULAR,
+    SUBPARAGRAPH,
+)
 
 THEME_BULLET = "-"
 SUBTHEME_BULLET = "o"
@@ -49,6 +65,43 @@ def letter(index: int) -> str:
     return chr(ord("a") + offset) * (repeat + 1)
 
 
+ROMAN_NUMERALS = (
+    (1000, "m"),
+    (900, "cm"),
+    (500, "d"),
+    (400, "cd"),
+    (100, "c"),
+    (90, "xc"),
+    (50, "l"),
+    (40, "xl"),
+    (10, "x"),
+    (9, "ix"),
+    (5, "v"),
+    (4, "iv"),
+    (1, "i"),
+)
+
+
+def roman(number: int) -> str:
+    """1 -> "i", 4 -> "iv", 14 -> "xiv" (lower case; callers upper-case chapter numbers)."""
+    if number < 1:
+        raise ValueError("number must be >= 1")
+    digits = []
+    for value, numeral in ROMAN_NUMERALS:
+        count, number = divmod(number, value)
+        digits.append(numeral * count)
+    return "".join(digits)
+
+
+def subparagraph_mark(index: int, depth: int) -> str:
+    """The mark of the index-th sub-paragraph (from 0) at a depth (0: "a", 1: "i", 2+: "A")."""
+    if depth == 0:
+        return letter(index)
+    if depth == 1:
+        return roman(index + 1)
+    return letter(index).upper()
+
+
 def walk(nodes: Sequence[OutlineNode]) -> Iterator[OutlineNode]:
     """Reading order: each node, then its children, depth first (no recursion limit)."""
     stack = list(reversed(nodes))
@@ -65,16 +118,33 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
     - sections: "a)", "b)", ... within their parent, skipping unnumbered ones
       (e.g. "The Way Forward"), which get "";
     - themes "-", sub-themes "o", placeholders the bullet of their level ("-" or "o");
-    - paragraphs: "1.", "2.", ... through the document, counted apart from agenda items;
+    - paragraphs (operative): "1.", "2.", ... through the document, counted apart from
+      agenda items; preambular paragraphs are unnumbered ("");
+    - chapters: "I.", "II.", ... through the document;
+    - sub-paragraphs: "(a)", "(b)", ... within their parent; "(i)", "(ii)" when the parent is
+      itself a sub-paragraph, "(A)" one level further down;
     - a provisional (newly inserted) item, section or paragraph takes its predecessor's
       number with "bis", "ter", ... until the next revision renumbers.
     """
     labels: dict[Hashable, str] = {}
     sibling_lists = [nodes, *(node.children for node in walk(nodes))]
+    depth_of = _subparagraph_depths(nodes)
     for siblings in sibling_lists:
         lettered = 0
         extra = 0
+        marked = 0
+        marked_extra = 0
         for child in siblings:
+            if child.kind == SUBPARAGRAPH:
+                depth = depth_of[child.key]
+                if child.provisional and marked:
+                    marked_extra += 1
+                    mark = subparagraph_mark(marked - 1, depth)
+                    labels[child.key] = f"({mark} {ordinal_suffix(marked_extra)})"
+                else:
+                    labels[child.key] = f"({subparagraph_mark(marked, depth)})"
+                    marked += 1
+                    marked_extra = 0
             if child.kind == SECTION and not child.unnumbered:
                 if child.provisional and lettered:
                     extra += 1
@@ -85,6 +155,7 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
                     extra = 0
 
     agenda_count = 0
+    chapter_count = 0
     paragraph_count = 0
     agenda_extra = 0
     paragraph_extra = 0
@@ -107,6 +178,13 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
             labels[node.key] = SUBTHEME_BULLET
         elif node.kind == PLACEHOLDER:
             labels[node.key] = SUBTHEME_BULLET if parent_kind == THEME else THEME_BULLET
+        elif node.kind == CHAPTER:
+            chapter_count += 1
+            labels[node.key] = f"{roman(chapter_count).upper()}."
+        elif node.kind == PREAMBULAR:
+            labels[node.key] = ""
+        elif node.kind == SUBPARAGRAPH:
+            pass  # labelled above, within its siblings
         elif node.kind == PARAGRAPH:
             if node.provisional and paragraph_count:
                 paragraph_extra += 1
@@ -119,6 +197,19 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
             raise ValueError(f"unknown element kind {node.kind!r}")
         stack.extend((child, node.kind) for child in reversed(node.children))
     return labels
+
+
+def _subparagraph_depths(nodes: Sequence[OutlineNode]) -> dict[Hashable, int]:
+    """For each sub-paragraph, how many sub-paragraphs it sits under (0 for an "(a)")."""
+    depths: dict[Hashable, int] = {}
+    stack: list[tuple[OutlineNode, int]] = [(node, 0) for node in nodes]
+    while stack:
+        node, depth = stack.pop()
+        if node.kind == SUBPARAGRAPH:
+            depths[node.key] = depth
+            depth += 1
+        stack.extend((child, depth) for child in node.children)
+    return depths
 
 
 def footnote_numbers(nodes: Sequence[OutlineNode]) -> dict[Hashable, int]:
