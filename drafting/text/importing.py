@@ -1,0 +1,315 @@
+"""From the paragraphs of a zero draft (a Word file's or pasted text's) to an outline.
+
+A reader (``docx_reader.read_docx``, :func:`read_plain_text`) turns its source into a list
+of :class:`Block`: one paragraph each, with the marker that begins it ("1.", "a)", "(i)",
+"-", ...) either typed in the text or given by Word's numbering, and what its formatting says
+(a heading, bold throughout, an italic first word). :func:`build_outline` then makes the
+forest of :class:`OutlineElement` the rest of the product knows, with the title block apart.
+
+Kinds come from markers:
+
+- "I." (upper roman) a chapter; "A." or "a)" a lettered section; a heading or a paragraph
+  bold throughout, without a marker, an unnumbered section ("The Way Forward");
+- "1." an agenda item in an agenda-style draft (one with lettered sections "a)" or bullets),
+  an operative paragraph (``paragraph``) in a resolution-style draft (one with "PP"/"OP"
+  markers, sub-paragraphs "(a)" or preambular paragraphs); "OP1" always a paragraph;
+- "PP1", or a paragraph before the first operative one whose first word is italic or which
+  ends with a comma (the UN's preambular style), a preambular paragraph;
+- "(a)" a sub-paragraph; "(i)" a sub-paragraph of one;
+- "-", "•" (or Word's bullets) a theme; "o", "◦" (or a bullet one level in) a sub-theme; an
+  empty bullet a placeholder;
+- "Alt 1", "Alt 2" lines: an element of the same kind, beside the one they follow; the
+  text keeps its "Alt 2:" so readers see it is an alternative.
+
+Bold and italic are read as signals only (a heading; a preambular paragraph's first word) and
+are not kept in the text, which the product stores plain: brackets are its only mark-up.
+Square brackets, nested or not, stay in the text as typed.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from drafting.text import brackets
+from drafting.text.numbering import (
+    AGENDA_ITEM,
+    CHAPTER,
+    KINDS,
+    PARAGRAPH,
+    PLACEHOLDER,
+    PREAMBULAR,
+    SECTION,
+    SUBPARAGRAPH,
+    SUBTHEME,
+    THEME,
+)
+from drafting.text.outline import OutlineElement, OutlineError, parse_outline
+
+# Bounds on what one import may hold, checked while reading.
+MAX_ELEMENTS = 3_000
+MAX_ELEMENT_TEXT = 10_000
+MAX_FOOTNOTE_TEXT = 5_000
+MAX_TITLE = 300
+MAX_PREAMBLE = 5_000
+MAX_DEPTH = 8
+
+
+class ImportRefused(ValueError):
+    """The source cannot be imported. ``code`` says why, for a message in the user's language:
+    ``too_large``, ``not_docx``, ``doc``, ``encrypted``, ``zip_bomb``, ``corrupt``,
+    ``too_many_elements``, ``empty``, ``outline`` (with the outline's own message)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+# Markers: what begins a paragraph. Word's numbering gives the same names.
+ROMAN_UPPER = "roman_upper"  # I.
+LETTER_UPPER = "letter_upper"  # A.
+DECIMAL = "decimal"  # 1.
+LETTER_PAREN = "letter_paren"  # a)
+LETTER_PARENS = "letter_parens"  # (a)
+ROMAN_PARENS = "roman_parens"  # (i)
+BULLET = "bullet"  # - or •
+SUB_BULLET = "sub_bullet"  # o or ◦
+PP = "pp"  # PP1
+OP = "op"  # OP1
+
+
+@dataclass
+class Block:
+    """One paragraph of the source.
+
+    ``marker`` is one of the marker names above or "" (none); ``level`` Word's list level
+    (0 first). ``heading`` when the paragraph is a heading style or bold throughout;
+    ``title`` when its style is Word's Title; ``italic_start`` when its first word is italic.
+    """
+
+    text: str
+    marker: str = ""
+    level: int = 0
+    heading: bool = False
+    title: bool = False
+    italic_start: bool = False
+    footnotes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportedOutline:
+    """What an import found: the document's title and preamble, and its elements."""
+
+    title: str
+    preamble: str
+    elements: list[OutlineElement]
+    # Elements whose brackets do not balance: (number in reading order, from 1, the
+    # bracket error's code "unopened"/"unclosed", the text around it).
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+ALT_LINE = re.compile(r"^alt(?:ernative)?\.?\s*\d+\b", re.IGNORECASE)
+RULE_LINE = re.compile(r"^[_\-=*]{5,}$")
+TYPED_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (PP, re.compile(r"^PP\s*\d+(?:\s*(?:bis|ter|quater))?[.:)]?\s+", re.IGNORECASE)),
+    (OP, re.compile(r"^OP\s*\d+(?:\s*(?:bis|ter|quater))?[.:)]?\s+", re.IGNORECASE)),
+    (ROMAN_PARENS, re.compile(r"^\((?:i{1,3}|iv|vi{0,3}|ix|xi{0,3}|xiv|xvi{0,3})\)\s*")),
+    (LETTER_PARENS, re.compile(r"^\([a-z]{1,2}\)\s*")),
+    (LETTER_PAREN, re.compile(r"^[a-z]{1,2}\)\s*")),
+    (ROMAN_UPPER, re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|XI{0,3}|XIV|XVI{0,3}|XX?)\.\s+")),
+    (LETTER_UPPER, re.compile(r"^[A-Z]\.\s+")),
+    (DECIMAL, re.compile(r"^\d{1,3}\.(?:\s+|(?=\[))")),
+    (SUB_BULLET, re.compile(r"^[o◦○▫](?:\s+|$)")),
+    (BULLET, re.compile(r"^[-–•●▪·*](?:\s+|$)")),
+)
+
+
+def typed_marker(text: str) -> tuple[str, str]:
+    """The marker typed at the start of a paragraph's text, and the text after it.
+
+    ``("", text)`` when there is none. "(i)" is read as roman: a sub-paragraph "(i)" after
+    "(h)" is rare, and the secretariat can correct the kind in the preview.
+    """
+    for marker, pattern in TYPED_MARKERS:
+        match = pattern.match(text)
+        if match:
+            return marker, text[match.end() :].strip()
+    return "", text
+
+
+def read_plain_text(source: str) -> list[Block]:
+    """Pasted text: one paragraph a line; markers typed in the text; indentation ignored."""
+    blocks = []
+    for line in source.splitlines():
+        text = " ".join(line.split())
+        if not text:
+            continue
+        marker, rest = typed_marker(text)
+        blocks.append(Block(text=rest, marker=marker))
+    return blocks
+
+
+OUTLINE_LINE = re.compile(r"^\s*(?:[a-z_]+~?|footnote):(?:\s|$)")
+
+
+def looks_like_outline(source: str) -> bool:
+    """True when every line is blank, a comment or ``kind: text`` (the project's format)."""
+    lines = [line for line in source.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.lstrip().startswith("#")]
+    if not lines:
+        return False
+    for line in lines:
+        if not OUTLINE_LINE.match(line):
+            return False
+        kind = line.strip().partition(":")[0].rstrip("~")
+        if kind != "footnote" and kind not in KINDS:
+            return False
+    return True
+
+
+def read_text(source: str) -> ImportedOutline:
+    """Pasted text or the project's outline format (told apart by :func:`looks_like_outline`)."""
+    if looks_like_outline(source):
+        try:
+            elements = parse_outline(source)
+        except OutlineError as error:
+            raise ImportRefused("outline", str(error)) from error
+        return _checked(ImportedOutline(title="", preamble="", elements=elements))
+    return build_outline(read_plain_text(source))
+
+
+# How far down the tree each kind sits: a new element goes under the nearest open one of a
+# smaller rank. Sub-paragraphs and bullets sit one rank deeper per level.
+RANK = {
+    CHAPTER: 1,
+    AGENDA_ITEM: 2,
+    SECTION: 3,
+    PREAMBULAR: 4,
+    PARAGRAPH: 4,
+    THEME: 4,
+    SUBTHEME: 5,
+}
+SUBPARAGRAPH_RANK = 5
+
+
+def _resolution_style(blocks: list[Block]) -> bool:
+    """A resolution (PP/OP, "(a)" sub-paragraphs) rather than an agenda (items, "a)", bullets)."""
+    resolution = sum(b.marker in {PP, OP, LETTER_PARENS, ROMAN_PARENS} for b in blocks)
+    agenda = sum(b.marker in {LETTER_PAREN, BULLET, SUB_BULLET} for b in blocks)
+    return resolution >= agenda
+
+
+def build_outline(blocks: list[Block]) -> ImportedOutline:
+    """The outline of a list of paragraphs (see the module's docstring for the rules).
+
+    The title block is what comes before the first element with a marker or a heading after
+    a rule line: its first paragraph (or Word's Title) is the title, the others the preamble.
+    Raises :class:`ImportRefused` ("empty", "too_many_elements") when there is nothing to
+    import or too much.
+    """
+    resolution = _resolution_style(blocks)
+    title_lines: list[str] = []
+    preamble_lines: list[str] = []
+    roots: list[OutlineElement] = []
+    # Open elements with their ranks, outermost first.
+    stack: list[tuple[int, OutlineElement]] = []
+    count = 0
+    in_title_block = True
+    seen_operative = False
+    previous: tuple[int, OutlineElement] | None = None
+
+    for block in blocks:
+        text = block.text.strip()
+        if RULE_LINE.match(text):
+            in_title_block = False
+            continue
+        if in_title_block and not block.marker and (block.title or not text or block.heading):
+            if text:
+                (title_lines if block.title or not title_lines else preamble_lines).append(text)
+            continue
+        if in_title_block and not block.marker and not _is_preambular(block, resolution):
+            # A plain paragraph before the first structure: part of the title block.
+            if text:
+                (preamble_lines if title_lines else title_lines).append(text)
+            continue
+        in_title_block = False
+        if ALT_LINE.match(text) and previous is not None:
+            rank, kind = previous[0], previous[1].kind
+        else:
+            kind, rank = _kind_and_rank(block, resolution=resolution, after_op=seen_operative)
+        if kind == PLACEHOLDER:
+            text = ""
+        elif not text:
+            continue
+        seen_operative = seen_operative or kind == PARAGRAPH
+        element = OutlineElement(
+            kind=kind,
+            text=text[:MAX_ELEMENT_TEXT],
+            unnumbered=kind == SECTION and not block.marker,
+            footnotes=[note[:MAX_FOOTNOTE_TEXT] for note in block.footnotes if note],
+        )
+        while stack and stack[-1][0] >= rank:
+            stack.pop()
+        if len(stack) >= MAX_DEPTH:
+            raise ImportRefused("too_deep")
+        (stack[-1][1].children if stack else roots).append(element)
+        if kind != PLACEHOLDER:
+            stack.append((rank, element))
+        previous = (rank, element)
+        count += 1
+        if count > MAX_ELEMENTS:
+            raise ImportRefused("too_many_elements", str(MAX_ELEMENTS))
+
+    title = " ".join(title_lines)[:MAX_TITLE]
+    preamble = "\n".join(preamble_lines)[:MAX_PREAMBLE]
+    return _checked(ImportedOutline(title=title, preamble=preamble, elements=roots))
+
+
+def _is_preambular(block: Block, resolution: bool) -> bool:
+    text = block.text.strip()
+    return resolution and bool(text) and (block.italic_start or text.endswith(","))
+
+
+def _kind_and_rank(block: Block, *, resolution: bool, after_op: bool) -> tuple[str, int]:
+    marker = block.marker
+    if marker == ROMAN_UPPER:
+        return CHAPTER, RANK[CHAPTER]
+    if marker in {LETTER_UPPER, LETTER_PAREN}:
+        return SECTION, RANK[SECTION]
+    if marker == PP:
+        return PREAMBULAR, RANK[PREAMBULAR]
+    if marker == OP or (marker == DECIMAL and resolution):
+        return PARAGRAPH, RANK[PARAGRAPH]
+    if marker == DECIMAL:
+        return AGENDA_ITEM, RANK[AGENDA_ITEM]
+    if marker == LETTER_PARENS:
+        return SUBPARAGRAPH, SUBPARAGRAPH_RANK + min(block.level, 2)
+    if marker == ROMAN_PARENS:
+        return SUBPARAGRAPH, SUBPARAGRAPH_RANK + max(1, min(block.level, 2))
+    if marker in {BULLET, SUB_BULLET}:
+        sub = marker == SUB_BULLET or block.level >= 1
+        if not block.text.strip():
+            return PLACEHOLDER, RANK[SUBTHEME] if sub else RANK[THEME]
+        return (SUBTHEME, RANK[SUBTHEME]) if sub else (THEME, RANK[THEME])
+    if block.heading:
+        return SECTION, RANK[SECTION]
+    if not after_op and _is_preambular(block, resolution):
+        return PREAMBULAR, RANK[PREAMBULAR]
+    return PARAGRAPH, RANK[PARAGRAPH]
+
+
+def _checked(outline: ImportedOutline) -> ImportedOutline:
+    """Refuses an empty outline; notes elements whose brackets do not balance."""
+    if not outline.elements:
+        raise ImportRefused("empty")
+    number = 0
+    stack = list(reversed(outline.elements))
+    while stack:
+        element = stack.pop()
+        number += 1
+        if number > MAX_ELEMENTS:
+            raise ImportRefused("too_many_elements", str(MAX_ELEMENTS))
+        error = brackets.validate(element.text)
+        if error is not None:
+            outline.warnings.append((number, error.code, error.context))
+        stack.extend(reversed(element.children))
+    return outline
