@@ -30,8 +30,8 @@ from drafting.text.importing import (
     ROMAN_UPPER,
     SUB_BULLET,
     Block,
-    ImportRefused,
     ImportedOutline,
+    ImportRefused,
     build_outline,
     typed_marker,
 )
@@ -72,7 +72,9 @@ def check_container(content: bytes) -> None:
     for member in members:
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > MAX_MEMBER_BYTES or (member.file_size > 1_000_000 and ratio > MAX_RATIO):
+        if member.file_size > MAX_MEMBER_BYTES or (
+            member.file_size > 1_000_000 and ratio > MAX_RATIO
+        ):
             raise ImportRefused("zip_bomb")
     if total > MAX_UNCOMPRESSED_BYTES:
         raise ImportRefused("zip_bomb")
@@ -88,7 +90,7 @@ def read_docx(content: bytes) -> ImportedOutline:
         blocks = list(_blocks(document))
     except ImportRefused:
         raise
-    except Exception as error:  # noqa: BLE001 - python-docx raises many kinds on a broken file
+    except Exception as error:
         raise ImportRefused("corrupt", type(error).__name__) from error
     return build_outline(blocks)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from drafting.text.numbering import OutlineNode, footnote_numbers, label_tree, letter
+from drafting.text.numbering import OutlineNode, footnote_numbers, label_tree, letter, roman
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_footnotes_are_numbered_through_the_document_in_reading_order():
 
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown element kind"):
-        label_tree([OutlineNode("x", "chapter")])
+        label_tree([OutlineNode("x", "annex")])
 
 
 def test_insertions_since_the_last_revision_are_numbered_bis_ter():
@@ -134,3 +134,57 @@ def test_insertions_since_the_last_revision_are_numbered_bis_ter():
     for node in outline:
         node.provisional = False
     assert label_tree(outline)["i3"] == "5."
+
+
+def test_chapters_preambular_paragraphs_and_sub_paragraphs():
+    """Chapters I., II.; preambular paragraphs unnumbered; operative paragraphs 1., 2. through
+    the document; sub-paragraphs (a) under a paragraph, (i) under an (a), (A) under an (i),
+    each counted within its parent; a provisional one is "(a bis)"."""
+    tree = [
+        OutlineNode("I", "chapter", children=[OutlineNode("pp", "preambular")]),
+        OutlineNode(
+            "II",
+            "chapter",
+            children=[
+                OutlineNode(
+                    "op1",
+                    "paragraph",
+                    children=[
+                        OutlineNode(
+                            "a",
+                            "subparagraph",
+                            children=[
+                                OutlineNode("i", "subparagraph"),
+                                OutlineNode(
+                                    "ii",
+                                    "subparagraph",
+                                    children=[OutlineNode("A", "subparagraph")],
+                                ),
+                            ],
+                        ),
+                        OutlineNode("a-bis", "subparagraph", provisional=True),
+                        OutlineNode("b", "subparagraph"),
+                    ],
+                ),
+                OutlineNode("op2", "paragraph", children=[OutlineNode("a2", "subparagraph")]),
+            ],
+        ),
+    ]
+    assert label_tree(tree) == {
+        "I": "I.",
+        "pp": "",
+        "II": "II.",
+        "op1": "1.",
+        "a": "(a)",
+        "i": "(i)",
+        "ii": "(ii)",
+        "A": "(A)",
+        "a-bis": "(a bis)",
+        "b": "(b)",
+        "op2": "2.",
+        "a2": "(a)",
+    }
+
+
+def test_roman_numerals():
+    assert [roman(n) for n in (1, 4, 9, 14, 40, 1999)] == ["i", "iv", "ix", "xiv", "xl", "mcmxcix"]
