@@ -10,6 +10,7 @@
   window, so that nothing the database cannot give back (year 10000) is ever stored.
 """
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -87,15 +88,24 @@ def _too_large(request: HttpRequest, status: int, size: int, limit: int) -> Http
     return response
 
 
+# The zero draft's import (``m/<slug>/import/``) takes a Word file of up to 10 MB
+# (drafting.text.docx_reader.MAX_FILE_BYTES) and the form around it.
+IMPORT_PATH = re.compile(r"/m/[-\w]+/import/$")
+IMPORT_BODY_MAX = 10 * 1024 * 1024 + 256 * 1024
+
+
 class InputBoundsMiddleware:
-    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413; a query string over
-    :data:`MAX_QUERY_STRING` characters: 414. Nothing is read, loaded or stored first."""
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (:data:`IMPORT_BODY_MAX` for the import
+    page): 413; a query string over :data:`MAX_QUERY_STRING` characters: 414. Nothing is
+    read, loaded or stored first."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if IMPORT_PATH.search(request.path_info):
+            limit = IMPORT_BODY_MAX
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

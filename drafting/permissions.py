@@ -66,6 +66,11 @@ def can_administer(user: Any) -> bool:
     return is_secretariat(user) or bool(getattr(user, "is_superuser", False))
 
 
+def can_import_document(user: Any, meeting: Any) -> bool:
+    """The secretariat imports a meeting's zero draft (its roles are not per meeting)."""
+    return is_secretariat(user)
+
+
 def requires_second_factor(user: Any) -> bool:
     """Those who change the record or administer it must sign in with a second factor."""
     return (

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from drafting.views import audit, chair, documents, proposals
+from drafting.views import audit, chair, documents, imports, proposals
 
 urlpatterns = [
     path("", documents.home, name="home"),
     path("audit/", audit.audit_trail, name="audit_trail"),
     path("m/<slug:slug>/draft/", documents.working_draft, name="working_draft"),
+    path("m/<slug:slug>/import/", imports.document_import_page, name="document_import"),
     path("m/<slug:slug>/revisions/", documents.revision_list, name="revision_list"),
     path(
         "m/<slug:slug>/revisions/<int:number>/", documents.revision_detail, name="revision_detail"

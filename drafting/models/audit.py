@@ -50,6 +50,7 @@ class AuditAction(models.TextChoices):
     COSPONSOR_DECLINED = "cosponsor_declined", _("Co-sponsorship declined")
     COSPONSOR_WITHDRAWN = "cosponsor_withdrawn", _("Co-sponsorship withdrawn")
     COSPONSOR_REMOVED = "cosponsor_removed", _("Co-sponsor removed by the proposer")
+    DOCUMENT_IMPORTED = "document_imported", _("Zero draft imported")
 
 
 class AuditEvent(models.Model):

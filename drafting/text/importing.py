@@ -313,3 +313,131 @@ def _checked(outline: ImportedOutline) -> ImportedOutline:
             outline.warnings.append((number, error.code, error.context))
         stack.extend(reversed(element.children))
     return outline
+
+
+# The outline as the import's preview keeps it between steps: a flat list of rows in reading
+# order, each with its depth, which the secretariat corrects row by row.
+
+
+@dataclass
+class ImportRow:
+    kind: str
+    text: str
+    level: int
+    unnumbered: bool = False
+    footnotes: list[str] = field(default_factory=list)
+
+
+def flatten(elements: list[OutlineElement]) -> list[ImportRow]:
+    """The rows of an outline, in reading order, with their depth (0 at the top)."""
+    rows: list[ImportRow] = []
+    stack = [(element, 0) for element in reversed(elements)]
+    while stack:
+        element, level = stack.pop()
+        rows.append(
+            ImportRow(
+                kind=element.kind,
+                text=element.text,
+                level=level,
+                unnumbered=element.unnumbered,
+                footnotes=list(element.footnotes),
+            )
+        )
+        stack.extend((child, level + 1) for child in reversed(element.children))
+    return rows
+
+
+class RowProblem(ValueError):
+    """Rows that do not make an outline: ``row`` (from 0) and ``code``: ``level_jump`` (more
+    than one level below the row above, or not at the top first), ``under_placeholder`` (an
+    empty bullet has no children), ``placeholder_text`` (an empty bullet has no text),
+    ``no_text`` (any other element needs text), ``kind`` (not a kind), ``too_long``."""
+
+    def __init__(self, row: int, code: str) -> None:
+        super().__init__(f"row {row}: {code}")
+        self.row = row
+        self.code = code
+
+
+def nest(rows: list[ImportRow]) -> list[OutlineElement]:
+    """The outline of the rows; raises :class:`RowProblem` at the first row that is wrong."""
+    if len(rows) > MAX_ELEMENTS:
+        raise RowProblem(MAX_ELEMENTS, "too_long")
+    roots: list[OutlineElement] = []
+    stack: list[OutlineElement] = []
+    for number, row in enumerate(rows):
+        if row.kind not in KINDS:
+            raise RowProblem(number, "kind")
+        if row.level < 0 or row.level > len(stack) or row.level >= MAX_DEPTH:
+            raise RowProblem(number, "level_jump")
+        if row.kind == PLACEHOLDER and row.text.strip():
+            raise RowProblem(number, "placeholder_text")
+        if row.kind != PLACEHOLDER and not row.text.strip():
+            raise RowProblem(number, "no_text")
+        if len(row.text) > MAX_ELEMENT_TEXT or any(
+            len(n) > MAX_FOOTNOTE_TEXT for n in row.footnotes
+        ):
+            raise RowProblem(number, "too_long")
+        del stack[row.level :]
+        if stack and stack[-1].kind == PLACEHOLDER:
+            raise RowProblem(number, "under_placeholder")
+        element = OutlineElement(
+            kind=row.kind,
+            text=row.text.strip(),
+            unnumbered=row.unnumbered and row.kind == SECTION,
+            footnotes=list(row.footnotes),
+        )
+        (stack[-1].children if stack else roots).append(element)
+        stack.append(element)
+    return roots
+
+
+def merge_rows(rows: list[ImportRow], index: int) -> list[ImportRow]:
+    """Row ``index`` with the next one joined onto it (texts by a space, footnotes kept);
+    the rows under the next one move up a level only if they were deeper than it was."""
+    if not 0 <= index < len(rows) - 1:
+        raise RowProblem(index, "no_next")
+    first, second = rows[index], rows[index + 1]
+    joined = ImportRow(
+        kind=first.kind,
+        text=" ".join(part for part in (first.text.strip(), second.text.strip()) if part),
+        level=first.level,
+        unnumbered=first.unnumbered,
+        footnotes=[*first.footnotes, *second.footnotes],
+    )
+    if len(joined.text) > MAX_ELEMENT_TEXT:
+        raise RowProblem(index, "too_long")
+    return [*rows[:index], joined, *rows[index + 2 :]]
+
+
+def split_row(rows: list[ImportRow], index: int, parts: list[str]) -> list[ImportRow]:
+    """Row ``index`` split into one row per non-empty part, of its kind and level; the
+    footnotes stay with the first part."""
+    if not 0 <= index < len(rows):
+        raise RowProblem(index, "no_row")
+    parts = [" ".join(part.split()) for part in parts]
+    parts = [part for part in parts if part]
+    if len(parts) < 2:
+        raise RowProblem(index, "one_part")
+    if len(rows) + len(parts) - 1 > MAX_ELEMENTS:
+        raise RowProblem(index, "too_long")
+    row = rows[index]
+    pieces = [
+        ImportRow(
+            kind=row.kind,
+            text=part[:MAX_ELEMENT_TEXT],
+            level=row.level,
+            unnumbered=row.unnumbered,
+            footnotes=list(row.footnotes) if number == 0 else [],
+        )
+        for number, part in enumerate(parts)
+    ]
+    return [*rows[:index], *pieces, *rows[index + 1 :]]
+
+
+def count_kinds(rows: list[ImportRow]) -> dict[str, int]:
+    """How many rows of each kind, in the order of :data:`KINDS` (kinds present only)."""
+    counts = {kind: 0 for kind in KINDS}
+    for row in rows:
+        counts[row.kind] = counts.get(row.kind, 0) + 1
+    return {kind: count for kind, count in counts.items() if count}
