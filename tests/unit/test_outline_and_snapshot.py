@@ -33,7 +33,7 @@ def test_outline_nests_children_and_attaches_footnotes():
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("chapter: x", "unknown kind"),
+        ("annex: x", "unknown kind"),
         ("theme: a\n      theme: b", "indented too deep"),
         ("placeholder: text", "no text"),
         ("footnote: orphan", "must follow"),
