@@ -261,6 +261,7 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     "issue_revision": [Case("get", _url("issue_revision"), CHAIR)],
+    "document_import": [Case("get", _url("document_import"), SECRETARIAT)],
     "compare": [Case("get", lambda w: reverse("compare", args=[w.slug]) + "?from=0&to=1", PUBLIC)],
     "login": [Case("get", lambda w: reverse("login"), PUBLIC)],
     "second_factor": [Case("get", lambda w: reverse("second_factor"), row(*[LOGIN] * 5))],

@@ -328,3 +328,19 @@ def test_an_empty_document_made_beforehand_is_filled_through_the_gate(client, st
     assert (document.title, document.version) == ("Outcome", 1)
     assert Footnote.objects.filter(element__document=document).count() == 2
     assert Revision.objects.get(document=document).number == 0
+
+
+def test_the_revision_pdf_shows_the_labels_of_a_resolution(client, staff, meeting):
+    """The zero draft's PDF (its HTML, before WeasyPrint): the chapter as a heading "I.",
+    operative paragraphs "1.", sub-paragraphs "(a)" and "(i)", preambular ones without."""
+    from drafting import pdfs
+
+    upload(client, meeting, resolution_docx())
+    client.post(url(meeting), {"action": "save", "title": "Draft", "preamble": ""})
+    zero = Revision.objects.get(document__meeting=meeting)
+    html = pdfs.revision_html(meeting, zero)
+    assert '<h2 class="chapter">I.\tIntroduction' in html
+    assert '<li class="preambular">\tRecalling its resolution 75/241,' in html
+    assert '<li class="paragraph">1.\tDecides to convene a meeting;' in html
+    assert '<li class="subparagraph">(a)\tto report;' in html
+    assert '<li class="subparagraph">(i)\tin writing;' in html
