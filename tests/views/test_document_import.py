@@ -344,3 +344,13 @@ def test_the_revision_pdf_shows_the_labels_of_a_resolution(client, staff, meetin
     assert '<li class="paragraph">1.\tDecides to convene a meeting;' in html
     assert '<li class="subparagraph">(a)\tto report;' in html
     assert '<li class="subparagraph">(i)\tin writing;' in html
+
+
+def test_an_outline_too_large_to_keep_is_refused(client, staff, meeting, monkeypatch):
+    from drafting.views import imports
+
+    monkeypatch.setattr(imports, "MAX_SESSION_CHARS", 2_000)
+    response = upload(client, meeting, bms7_docx())
+    assert response.status_code == 400
+    assert "The outline is too large to import in one go." in response.content.decode()
+    assert f"document_import:{meeting.pk}" not in client.session
