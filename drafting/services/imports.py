@@ -166,7 +166,15 @@ def row_problem_message(problem: RowProblem) -> str:
         "placeholder_text": _("Element %(n)s is an empty bullet but has text."),
         "no_text": _("Element %(n)s has no text: make it an empty bullet, or merge it."),
         "kind": _("Element %(n)s has no kind the document knows."),
-        "too_long": _("Element %(n)s, or the outline, is longer than an import may be."),
+        "too_long": _(
+            "Element %(n)s is longer than 4,000 characters (or one of its footnotes than "
+            "5,000): split it."
+        ),
+        "characters": _(
+            "Element %(n)s holds a control character or a direction override, which no "
+            "text may hold."
+        ),
+        "too_many": _("The outline has more elements than an import may hold (3,000)."),
         "no_next": _("Element %(n)s is the last one: there is nothing to merge it with."),
         "no_row": _("There is no element %(n)s."),
         "one_part": _(

@@ -29,7 +29,7 @@ Square brackets, nested or not, stay in the text as typed.
 import re
 from dataclasses import dataclass, field
 
-from drafting.text import brackets
+from drafting.text import brackets, validation
 from drafting.text.numbering import (
     AGENDA_ITEM,
     CHAPTER,
@@ -46,17 +46,20 @@ from drafting.text.outline import OutlineElement, OutlineError, parse_outline
 
 # Bounds on what one import may hold, checked while reading.
 MAX_ELEMENTS = 3_000
-MAX_ELEMENT_TEXT = 10_000
+# What an element may hold when saved: what a delegate may propose. A longer paragraph is
+# kept in the preview, marked, for the secretariat to split; past HARD_MAX_TEXT the source is
+# refused outright.
+MAX_ELEMENT_TEXT = validation.MAX_ELEMENT_TEXT
 MAX_FOOTNOTE_TEXT = 5_000
-MAX_TITLE = 300
-MAX_PREAMBLE = 5_000
+HARD_MAX_TEXT = 50_000
 MAX_DEPTH = 8
 
 
 class ImportRefused(ValueError):
     """The source cannot be imported. ``code`` says why, for a message in the user's language:
     ``too_large``, ``not_docx``, ``doc``, ``encrypted``, ``zip_bomb``, ``corrupt``,
-    ``too_many_elements``, ``empty``, ``outline`` (with the outline's own message)."""
+    ``too_many_elements``, ``too_long_element``, ``too_deep``, ``empty``, ``outline`` (with
+    the outline's own message)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
@@ -218,7 +221,9 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
     previous: tuple[int, OutlineElement] | None = None
 
     for block in blocks:
-        text = block.text.strip()
+        text = _plain(block.text)
+        if len(text) > HARD_MAX_TEXT:
+            raise ImportRefused("too_long_element", str(HARD_MAX_TEXT))
         if RULE_LINE.match(text):
             in_title_block = False
             continue
@@ -243,9 +248,9 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         seen_operative = seen_operative or kind == PARAGRAPH
         element = OutlineElement(
             kind=kind,
-            text=text[:MAX_ELEMENT_TEXT],
+            text=text,
             unnumbered=kind == SECTION and not block.marker,
-            footnotes=[note[:MAX_FOOTNOTE_TEXT] for note in block.footnotes if note],
+            footnotes=[_plain(note)[:HARD_MAX_TEXT] for note in block.footnotes if note.strip()],
         )
         while stack and stack[-1][0] >= rank:
             stack.pop()
@@ -259,9 +264,18 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         if count > MAX_ELEMENTS:
             raise ImportRefused("too_many_elements", str(MAX_ELEMENTS))
 
-    title = " ".join(title_lines)[:MAX_TITLE]
-    preamble = "\n".join(preamble_lines)[:MAX_PREAMBLE]
+    title = " ".join(title_lines)[:HARD_MAX_TEXT]
+    preamble = "\n".join(preamble_lines)[:HARD_MAX_TEXT]
     return _checked(ImportedOutline(title=title, preamble=preamble, elements=roots))
+
+
+def _plain(text: str) -> str:
+    """The text without control characters and bidi overrides (which a delegate may not type
+    either: :mod:`drafting.text.validation`), its runs of white space folded to one space."""
+    kept = [
+        char for char in text if validation.forbidden_character(char, allow_newlines=False) is None
+    ]
+    return " ".join("".join(kept).split())
 
 
 def _is_preambular(block: Block, resolution: bool) -> bool:
@@ -351,7 +365,10 @@ class RowProblem(ValueError):
     """Rows that do not make an outline: ``row`` (from 0) and ``code``: ``level_jump`` (more
     than one level below the row above, or not at the top first), ``under_placeholder`` (an
     empty bullet has no children), ``placeholder_text`` (an empty bullet has no text),
-    ``no_text`` (any other element needs text), ``kind`` (not a kind), ``too_long``."""
+    ``no_text`` (any other element needs text), ``kind`` (not a kind), ``too_long`` (text
+    over :data:`MAX_ELEMENT_TEXT` or a footnote over :data:`MAX_FOOTNOTE_TEXT`),
+    ``too_many`` (more than :data:`MAX_ELEMENTS` rows), ``characters`` (a control character
+    or a bidi override, which no text may hold)."""
 
     def __init__(self, row: int, code: str) -> None:
         super().__init__(f"row {row}: {code}")
@@ -362,7 +379,7 @@ class RowProblem(ValueError):
 def nest(rows: list[ImportRow]) -> list[OutlineElement]:
     """The outline of the rows; raises :class:`RowProblem` at the first row that is wrong."""
     if len(rows) > MAX_ELEMENTS:
-        raise RowProblem(MAX_ELEMENTS, "too_long")
+        raise RowProblem(MAX_ELEMENTS, "too_many")
     roots: list[OutlineElement] = []
     stack: list[OutlineElement] = []
     for number, row in enumerate(rows):
@@ -378,6 +395,11 @@ def nest(rows: list[ImportRow]) -> list[OutlineElement]:
             len(n) > MAX_FOOTNOTE_TEXT for n in row.footnotes
         ):
             raise RowProblem(number, "too_long")
+        if any(
+            validation.forbidden_character(text, allow_newlines=False) is not None
+            for text in (row.text, *row.footnotes)
+        ):
+            raise RowProblem(number, "characters")
         del stack[row.level :]
         if stack and stack[-1].kind == PLACEHOLDER:
             raise RowProblem(number, "under_placeholder")
@@ -420,12 +442,12 @@ def split_row(rows: list[ImportRow], index: int, parts: list[str]) -> list[Impor
     if len(parts) < 2:
         raise RowProblem(index, "one_part")
     if len(rows) + len(parts) - 1 > MAX_ELEMENTS:
-        raise RowProblem(index, "too_long")
+        raise RowProblem(index, "too_many")
     row = rows[index]
     pieces = [
         ImportRow(
             kind=row.kind,
-            text=part[:MAX_ELEMENT_TEXT],
+            text=part,
             level=row.level,
             unnumbered=row.unnumbered,
             footnotes=list(row.footnotes) if number == 0 else [],

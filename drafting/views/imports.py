@@ -32,6 +32,7 @@ from drafting.services.imports import (
 )
 from drafting.text import docx_reader
 from drafting.text.importing import (
+    HARD_MAX_TEXT,
     ImportedOutline,
     ImportRefused,
     ImportRow,
@@ -78,6 +79,10 @@ def refusal_message(refused: ImportRefused) -> str:
         "too_many_elements": _("The text has more elements than an import may hold (%(n)s).")
         % {"n": refused.detail},
         "too_deep": _("The text is nested deeper than an outline may be."),
+        "too_long_element": _(
+            "A paragraph of the text is longer than %(n)s characters: no element can be that long."
+        )
+        % {"n": refused.detail},
         "outline": _("The outline cannot be read: %(problem)s.") % {"problem": refused.detail},
     }
     return messages_by_code.get(refused.code, messages_by_code["corrupt"])
@@ -105,8 +110,9 @@ def _store(request: HttpRequest, meeting: Meeting, draft: dict[str, Any]) -> str
 def _new_draft(meeting: Meeting, imported: ImportedOutline) -> dict[str, Any]:
     return {
         "meeting": meeting.pk,
-        "title": imported.title[:TITLE_MAX_LENGTH] or meeting.short_title,
-        "preamble": imported.preamble[:PREAMBLE_MAX_LENGTH],
+        # Kept whole: Save says when they are too long, rather than cutting them unseen.
+        "title": imported.title or meeting.short_title,
+        "preamble": imported.preamble,
         "rows": [asdict(row) for row in flatten(imported.elements)],
         "warnings": [list(warning) for warning in imported.warnings],
     }
@@ -149,7 +155,7 @@ def _edit(rows: list[ImportRow], action: str, request: HttpRequest) -> list[Impo
     if action == "merge":
         return merge_rows(rows, index)
     if action == "split":
-        text = request.POST.get("text", "")[: 2 * 10_000]
+        text = request.POST.get("text", "")[: HARD_MAX_TEXT + 1_000]
         return split_row(rows, index, text.splitlines())
     raise RowProblem(index, "kind")
 
@@ -209,8 +215,8 @@ def document_import_page(request: HttpRequest, slug: str) -> HttpResponse:
             errors.append(_("There is no outline to save: upload or paste the text first."))
             status = 400
         else:
-            draft["title"] = request.POST.get("title", "")[: TITLE_MAX_LENGTH + 1]
-            draft["preamble"] = request.POST.get("preamble", "")[: PREAMBLE_MAX_LENGTH + 1]
+            draft["title"] = request.POST.get("title", "")[: HARD_MAX_TEXT + 1]
+            draft["preamble"] = request.POST.get("preamble", "")[: HARD_MAX_TEXT + 1]
             try:
                 document_import(
                     user=request.user,

@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from drafting.text import docx_reader
+from drafting.text import docx_reader, validation
 from drafting.text.docx_reader import check_container, read_docx
-from drafting.text.importing import ImportRefused, read_text
+from drafting.text.importing import (
+    ImportRefused,
+    RowProblem,
+    flatten,
+    merge_rows,
+    nest,
+    read_text,
+    split_row,
+)
 from drafting.text.numbering import OutlineNode, label_tree
 from drafting.text.outline import OutlineElement, parse_outline
 from tests.docx_files import WordFile, outline_to_docx, saved_by_libreoffice
@@ -311,3 +319,43 @@ def test_a_damaged_word_file_is_refused_as_corrupt():
             )
     with pytest.raises(ImportRefused, match=r"^corrupt"):
         read_docx(damaged.getvalue())
+
+
+def test_control_characters_and_direction_overrides_are_dropped_from_word_text():
+    """What a delegate may not type (Trojan-Source overrides, control characters) does not
+    come in through a Word file either."""
+    word = WordFile()
+    word.paragraph("Title", style="Title")
+    word.paragraph("Decides \u202eto act\u202c now;", numbered="decimal")
+    imported = read_docx(word.bytes())
+    assert imported.elements[0].text == "Decides to act now;"
+
+
+def test_a_paragraph_over_the_element_limit_is_kept_for_splitting():
+    """Nothing is cut unseen: a 5,000-character paragraph reaches the preview whole, Save's
+    check (nest) names it, and split in two it passes."""
+    long_text = ("word " * 1_000).strip()
+    imported = read_text(f"Title\n1. {long_text}\n2. Short")
+    rows = flatten(imported.elements)
+    assert len(rows[0].text) == len(long_text) > validation.MAX_ELEMENT_TEXT
+    with pytest.raises(RowProblem, match="row 0: too_long"):
+        nest(rows)
+    half = len(long_text) // 2
+    rows = split_row(rows, 0, [long_text[:half], long_text[half:]])
+    assert [element.text for element in nest(rows)][2] == "Short"
+
+
+def test_a_split_text_with_a_direction_override_is_refused_on_save():
+    rows = flatten(read_text("Title\n1. One two").elements)
+    rows = split_row(rows, 0, ["One", "\u202etwo"])
+    with pytest.raises(RowProblem, match="row 1: characters"):
+        nest(rows)
+
+
+def test_merge_joins_text_and_footnotes():
+    rows = flatten(read_text("T\n1. One\n2. Two").elements)
+    rows[1].footnotes = ["Note."]
+    merged = merge_rows(rows, 0)
+    assert [(r.text, r.footnotes) for r in merged] == [("One Two", ["Note."])]
+    with pytest.raises(RowProblem, match="no_next"):
+        merge_rows(merged, 0)
