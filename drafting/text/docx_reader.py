@@ -36,6 +36,7 @@ from drafting.text.importing import (
     typed_marker,
 )
 
+LIST_STYLE_LEVEL = re.compile(r"^List (?:Bullet|Number|Continue)? ?([2-9])$")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # What the zip may inflate to, in all and per member, and how much one member may grow.
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
@@ -183,10 +184,10 @@ class _Numbering:
                 )
 
     def marker_of(self, paragraph: Paragraph) -> tuple[str, int]:
-        num_id, level = _num_pr(paragraph)
+        num_id, list_level, level = _num_pr(paragraph)
         if num_id is None or num_id == "0":
             return "", 0
-        fmt, level_text = self.formats.get((num_id, level), ("", ""))
+        fmt, level_text = self.formats.get((num_id, list_level), ("", ""))
         if fmt == "bullet":
             return (SUB_BULLET if level >= 1 else BULLET), level
         if fmt in {"lowerLetter", "lowerRoman"}:
@@ -197,8 +198,9 @@ class _Numbering:
         return self.FORMATS.get(fmt, ""), level
 
 
-def _num_pr(paragraph: Paragraph) -> tuple[str | None, int]:
-    """The paragraph's list (numId, level): its own, else its style's (following basedOn)."""
+def _num_pr(paragraph: Paragraph) -> tuple[str | None, int, int]:
+    """The paragraph's list (numId, level in it, depth in the outline): its own, else its
+    style's (following basedOn)."""
     num_pr = paragraph._p.xpath("./w:pPr/w:numPr")
     level = 0
     if num_pr:
@@ -206,14 +208,18 @@ def _num_pr(paragraph: Paragraph) -> tuple[str | None, int]:
         num_id = num_pr[0].xpath("./w:numId/@w:val")
         level = int(ilvl[0]) if ilvl else 0
         if num_id:
-            return num_id[0], level
+            return num_id[0], level, level
     style = paragraph.style
+    # Word's "List Bullet 2", "List Number 3" are lists of their own at level 0, indented
+    # further: the number in the name is the level.
+    named = LIST_STYLE_LEVEL.match((style.name or "") if style is not None else "")
     seen = 0
     while style is not None and seen < 10:
         style_num = style.element.xpath("./w:pPr/w:numPr/w:numId/@w:val")
         if style_num:
             style_level = style.element.xpath("./w:pPr/w:numPr/w:ilvl/@w:val")
-            return style_num[0], level or (int(style_level[0]) if style_level else 0)
+            level = level or (int(style_level[0]) if style_level else 0)
+            return style_num[0], level, (int(named.group(1)) - 1 if named and not level else level)
         style = style.base_style
         seen += 1
-    return None, 0
+    return None, 0, 0

@@ -359,3 +359,29 @@ def test_merge_joins_text_and_footnotes():
     assert [(r.text, r.footnotes) for r in merged] == [("One Two", ["Note."])]
     with pytest.raises(RowProblem, match="no_next"):
         merge_rows(merged, 0)
+
+
+def test_word_list_styles_give_their_levels():
+    """Lists made with Word's styles (numbering in the style, not the paragraph): "List
+    Number" items, "List Bullet" themes, "List Bullet 2" sub-themes, an empty bullet."""
+    word = WordFile()
+    word.paragraph("Outcome", style="Title")
+    word.paragraph("First item", style="List Number")
+    word.paragraph("A bullet", style="List Bullet")
+    word.paragraph("A sub-bullet", style="List Bullet 2")
+    word.paragraph("", style="List Bullet")
+    word.paragraph("Second item", style="List Number")
+    imported = read_docx(word.bytes())
+    assert shape(imported.elements) == [
+        (
+            "agenda_item",
+            False,
+            "First item",
+            [],
+            [
+                ("theme", False, "A bullet", [], [("subtheme", False, "A sub-bullet", [], [])]),
+                ("placeholder", False, "", [], []),
+            ],
+        ),
+        ("agenda_item", False, "Second item", [], []),
+    ]
