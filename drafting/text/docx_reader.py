@@ -97,10 +97,23 @@ def read_docx(content: bytes) -> ImportedOutline:
 
 
 def _blocks(document: Any) -> Any:
+    """The body's paragraphs in order, those of tables row by row, cell by cell.
+
+    A file with tracked changes is refused (``tracked_changes``): python-docx reads the text
+    without the insertions, and which of the two texts the secretariat means is theirs to say.
+    """
+    if document.element.body.xpath(".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"):
+        raise ImportRefused("tracked_changes")
     numbering = _Numbering(document)
     footnotes = _footnotes(document)
-    for paragraph in document.paragraphs:
-        yield _block(paragraph, numbering, footnotes)
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            yield _block(item, numbering, footnotes)
+            continue
+        for row in item.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    yield _block(paragraph, numbering, footnotes)
 
 
 def _block(paragraph: Paragraph, numbering: "_Numbering", footnotes: dict[str, str]) -> Block:

@@ -58,8 +58,8 @@ MAX_DEPTH = 8
 class ImportRefused(ValueError):
     """The source cannot be imported. ``code`` says why, for a message in the user's language:
     ``too_large``, ``not_docx``, ``doc``, ``encrypted``, ``zip_bomb``, ``corrupt``,
-    ``too_many_elements``, ``too_long_element``, ``too_deep``, ``empty``, ``outline`` (with
-    the outline's own message)."""
+    ``tracked_changes``, ``too_many_elements``, ``too_long_element``, ``too_deep``,
+    ``empty``, ``outline`` (with the outline's own message)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)

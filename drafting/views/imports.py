@@ -74,6 +74,10 @@ def refusal_message(refused: ImportRefused) -> str:
         "zip_bomb": _(
             "This file unpacks to far more than a Word document does and was not opened."
         ),
+        "tracked_changes": _(
+            "This Word file has tracked changes. Accept or reject them in Word (Review, "
+            "Accept or Reject), save it, and import it again."
+        ),
         "corrupt": _("This Word file is damaged and cannot be read. Save it again and retry."),
         "empty": _("No text was found to import."),
         "too_many_elements": _("The text has more elements than an import may hold (%(n)s).")

@@ -385,3 +385,36 @@ def test_word_list_styles_give_their_levels():
         ),
         ("agenda_item", False, "Second item", [], []),
     ]
+
+
+def test_paragraphs_in_tables_are_read_in_order():
+    word = WordFile()
+    word.paragraph("Outcome", style="Title")
+    word.paragraph("Before", numbered="decimal")
+    table = word.document.add_table(rows=1, cols=2)
+    table.cell(0, 0).paragraphs[0].text = "- Left"
+    table.cell(0, 1).paragraphs[0].text = "- Right"
+    word.paragraph("After", numbered="decimal")
+    imported = read_docx(word.bytes())
+    assert [(e.text, [c.text for c in e.children]) for e in imported.elements] == [
+        ("Before", ["Left", "Right"]),
+        ("After", []),
+    ]
+
+
+def test_a_file_with_tracked_changes_is_refused():
+    """python-docx reads a paragraph without its tracked insertions: refused, not guessed."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    word = WordFile()
+    word.paragraph("Outcome", style="Title")
+    word.paragraph("Decides to act", numbered="decimal")
+    word.document.paragraphs[-1]._p.append(
+        parse_xml(
+            f'<w:ins {nsdecls("w")} w:id="1" w:author="A" w:date="2026-01-01T00:00:00Z">'
+            "<w:r><w:t> now</w:t></w:r></w:ins>"
+        )
+    )
+    with pytest.raises(ImportRefused, match=r"^tracked_changes$"):
+        read_docx(word.bytes())

@@ -172,6 +172,23 @@ def zip_bomb():
     return out.getvalue()
 
 
+def tracked_changes():
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from tests.docx_files import WordFile
+
+    word = WordFile()
+    word.paragraph("Decides", numbered="decimal")
+    word.document.paragraphs[-1]._p.append(
+        parse_xml(
+            f'<w:del {nsdecls("w")} w:id="1" w:author="A">'
+            "<w:r><w:delText>x</w:delText></w:r></w:del>"
+        )
+    )
+    return word.bytes()
+
+
 def word_97():
     # The header of an OLE compound file, as a .doc begins, and no encrypted package in it.
     return bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 4096
@@ -184,9 +201,10 @@ def word_97():
         (encrypted_docx, "This Word file is protected by a password"),
         (zip_bomb, "This file unpacks to far more than a Word document does"),
         (lambda: b"%PDF-1.7", "This is not a Word document (.docx)"),
+        (tracked_changes, "This Word file has tracked changes"),
         (lambda: b"\0" * (docx_reader.MAX_FILE_BYTES + 1), "larger than 10 MB"),
     ],
-    ids=["doc", "encrypted", "zip-bomb", "pdf", "over-10-MB"],
+    ids=["doc", "encrypted", "zip-bomb", "pdf", "tracked-changes", "over-10-MB"],
 )
 def test_bad_files_get_a_clear_message_and_change_nothing(client, staff, meeting, content, message):
     """Each refused file leaves the outline read before it, and the database, as they were."""
