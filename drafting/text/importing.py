@@ -204,14 +204,15 @@ def _resolution_style(blocks: list[Block]) -> bool:
 def build_outline(blocks: list[Block]) -> ImportedOutline:
     """The outline of a list of paragraphs (see the module's docstring for the rules).
 
-    The title block is what comes before the first element with a marker or a heading after
-    a rule line: its first paragraph (or Word's Title) is the title, the others the preamble.
+    The title block is what comes before the first paragraph with a marker (or, in a
+    resolution, the first preambular one); rule lines ("_____") are left out anywhere. Its
+    title is what has Word's Title style, else its last heading ("BMS7 Outcome Document –
+    Zero Draft" under the meeting's name), else its first line; the rest is the preamble.
     Raises :class:`ImportRefused` ("empty", "too_many_elements") when there is nothing to
     import or too much.
     """
     resolution = _resolution_style(blocks)
-    title_lines: list[str] = []
-    preamble_lines: list[str] = []
+    title_block: list[Block] = []
     roots: list[OutlineElement] = []
     # Open elements with their ranks, outermost first.
     stack: list[tuple[int, OutlineElement]] = []
@@ -225,16 +226,10 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         if len(text) > HARD_MAX_TEXT:
             raise ImportRefused("too_long_element", str(HARD_MAX_TEXT))
         if RULE_LINE.match(text):
-            in_title_block = False
-            continue
-        if in_title_block and not block.marker and (block.title or not text or block.heading):
-            if text:
-                (title_lines if block.title or not title_lines else preamble_lines).append(text)
             continue
         if in_title_block and not block.marker and not _is_preambular(block, resolution):
-            # A plain paragraph before the first structure: part of the title block.
             if text:
-                (preamble_lines if title_lines else title_lines).append(text)
+                title_block.append(Block(text=text, heading=block.heading, title=block.title))
             continue
         in_title_block = False
         if ALT_LINE.match(text) and previous is not None:
@@ -264,9 +259,20 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         if count > MAX_ELEMENTS:
             raise ImportRefused("too_many_elements", str(MAX_ELEMENTS))
 
-    title = " ".join(title_lines)[:HARD_MAX_TEXT]
-    preamble = "\n".join(preamble_lines)[:HARD_MAX_TEXT]
+    title, preamble = _title_and_preamble(title_block)
     return _checked(ImportedOutline(title=title, preamble=preamble, elements=roots))
+
+
+def _title_and_preamble(title_block: list[Block]) -> tuple[str, str]:
+    titles = [block for block in title_block if block.title]
+    if not titles:
+        headings = [block for block in title_block if block.heading]
+        titles = headings[-1:] or title_block[:1]
+    title = " ".join(block.text for block in titles)
+    preamble = "\n".join(
+        block.text for block in title_block if not any(block is title for title in titles)
+    )
+    return title[:HARD_MAX_TEXT], preamble[:HARD_MAX_TEXT]
 
 
 def _plain(text: str) -> str:

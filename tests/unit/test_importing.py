@@ -418,3 +418,39 @@ def test_a_file_with_tracked_changes_is_refused():
     )
     with pytest.raises(ImportRefused, match=r"^tracked_changes$"):
         read_docx(word.bytes())
+
+
+def test_the_title_block_of_the_real_zero_draft():
+    """As the seed's annex begins: the meeting's name in bold, place and dates, the note,
+    a rule, then the document's title in bold; the title is that last heading."""
+    word = WordFile()
+    word.paragraph("Annex", bold=True)
+    word.paragraph("Seventh Biennial Meeting of States", bold=True)
+    word.paragraph("New York, 26 – 30 July 2021")
+    word.paragraph("The below is without prejudice to the agreement of the agenda items.")
+    word.paragraph("_" * 60)
+    word.paragraph("BMS7 Outcome Document – Zero Draft", bold=True)
+    word.paragraph("[Decision on agenda of BMS8]", numbered="decimal")
+    word.paragraph("", numbered="bullet")
+    word.paragraph("The Way Forward", bold=True)
+    word.paragraph("", numbered="bullet")
+    imported = read_docx(word.bytes())
+    assert imported.title == "BMS7 Outcome Document – Zero Draft"
+    assert imported.preamble.splitlines() == [
+        "Annex",
+        "Seventh Biennial Meeting of States",
+        "New York, 26 – 30 July 2021",
+        "The below is without prejudice to the agreement of the agenda items.",
+    ]
+    assert shape(imported.elements) == [
+        (
+            "agenda_item",
+            False,
+            "[Decision on agenda of BMS8]",
+            [],
+            [
+                ("placeholder", False, "", [], []),
+                ("section", True, "The Way Forward", [], [("placeholder", False, "", [], [])]),
+            ],
+        )
+    ]
