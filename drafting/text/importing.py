@@ -259,6 +259,17 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         if count > MAX_ELEMENTS:
             raise ImportRefused("too_many_elements", str(MAX_ELEMENTS))
 
+    if not roots and len(title_block) > 1:
+        # No numbers, bullets or preambular paragraphs anywhere: the first line is the title
+        # and every other one a paragraph (a heading an unnumbered section), for the
+        # secretariat to sort out in the preview rather than an empty outline.
+        title_block, rest = title_block[:1], title_block[1:]
+        roots = [
+            OutlineElement(kind=SECTION, text=block.text, unnumbered=True)
+            if block.heading
+            else OutlineElement(kind=PARAGRAPH, text=block.text)
+            for block in rest
+        ]
     title, preamble = _title_and_preamble(title_block)
     return _checked(ImportedOutline(title=title, preamble=preamble, elements=roots))
 

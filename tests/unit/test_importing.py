@@ -454,3 +454,12 @@ def test_the_title_block_of_the_real_zero_draft():
             ],
         )
     ]
+
+
+def test_text_without_any_marker_becomes_paragraphs_under_its_title():
+    imported = read_text("Draft decision\nThe Meeting decides to act.\nIt also decides to report.")
+    assert imported.title == "Draft decision"
+    assert [(e.kind, e.text) for e in imported.elements] == [
+        ("paragraph", "The Meeting decides to act."),
+        ("paragraph", "It also decides to report."),
+    ]
