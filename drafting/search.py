@@ -10,11 +10,11 @@ A query costs a fixed number of database queries, whatever it finds (at most
 :data:`LIMIT` hits of each kind are shown; one more is read to say there are more).
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 
@@ -126,78 +126,93 @@ def _cut(found: list[Any], name: str, more: set[str]) -> list[Any]:
     return found[:LIMIT]
 
 
-def _draft_hits(
-    meeting: Meeting, tree: list[snapshots.SnapshotElement], where: dict[int, Place], f: Filters
-) -> list[TextHit]:
-    elements = {element["id"]: element for element, _depth in snapshots.iter_elements(tree)}
+def _draft_hits(meeting: Meeting, where: dict[int, Place], f: Filters) -> list[TextHit]:
+    elements = Element.objects.filter(document=meeting.document)
     if _postgres():
-        ids: Iterable[int] = (
-            Element.objects.filter(document=meeting.document, pk__in=list(elements))
-            .annotate(found=SearchVector("text", config=CONFIG))
-            .filter(found=_query(f.query))
-            .values_list("pk", flat=True)
+        elements = elements.annotate(found=SearchVector("text", config=CONFIG)).filter(
+            found=_query(f.query)
         )
-        matched = set(ids)
+        rows = {
+            pk: (text, status) for pk, text, status in elements.values_list("pk", "text", "status")
+        }
     else:
         wanted, unwanted = words.terms(f.query), words.excluded(f.query)
-        matched = {i for i, e in elements.items() if words.matches(e["text"], wanted, unwanted)}
-    hits = [
-        TextHit(place=where[i], text=elements[i]["text"], status=elements[i]["status"])
-        for i in elements  # reading order
-        if i in matched and _kept(where.get(i), f)
+        rows = {
+            pk: (text, status)
+            for pk, text, status in elements.values_list("pk", "text", "status")
+            if words.matches(text, wanted, unwanted)
+        }
+    return [
+        TextHit(place=place, text=rows[pk][0], status=rows[pk][1])
+        for pk, place in where.items()  # reading order
+        if pk in rows and _kept(place, f)
     ]
-    return hits
 
 
+# Each distinct (element, text) of the document's revisions once, with the revisions that
+# hold it, newest first: the same words in ten revisions are matched once (MATERIALIZED:
+# else PostgreSQL matches every row before grouping them).
 _REVISION_SQL = """
-SELECT r.id, (e->>'id')::bigint, e->>'text'
-FROM {table} r
-CROSS JOIN LATERAL jsonb_path_query(
-    r.snapshot, 'strict $.elements.** ? (@.type() == "object" && exists(@.kind))'
-) AS e
-WHERE r.document_id = %s
-  AND coalesce(e->>'status', '') <> 'deleted'
-  AND to_tsvector(%s::regconfig, coalesce(e->>'text', ''))
-      @@ websearch_to_tsquery(%s::regconfig, %s)
-ORDER BY r.number DESC
+WITH texts AS MATERIALIZED (
+    SELECT array_agg(r.id ORDER BY r.number DESC) AS ids, (e->>'id')::bigint AS id,
+           e->>'text' AS text
+    FROM {table} r
+    CROSS JOIN LATERAL jsonb_path_query(
+        r.snapshot, 'strict $.elements.** ? (@.type() == "object" && exists(@.kind))'
+    ) AS e
+    WHERE r.document_id = %s AND coalesce(e->>'status', '') <> 'deleted'
+    GROUP BY 2, 3
+)
+SELECT ids, id, text FROM texts
+WHERE to_tsvector(%s::regconfig, coalesce(text, '')) @@ websearch_to_tsquery(%s::regconfig, %s)
 """
 
 
-def _revision_matches(meeting: Meeting, f: Filters) -> list[tuple[int, int, str]]:
-    """(revision id, element id, text) of every matching element, newest revision first."""
+def _revision_matches(meeting: Meeting, f: Filters) -> dict[tuple[int, str], list[int]]:
+    """The revisions (ids, newest first) holding each matching (element id, text)."""
     if _postgres():
         sql = _REVISION_SQL.format(table=connection.ops.quote_name(Revision._meta.db_table))
         with connection.cursor() as cursor:
             cursor.execute(sql, [meeting.document.pk, CONFIG, CONFIG, f.query])
-            return [(row[0], row[1], row[2]) for row in cursor.fetchall()]
+            return {(row[1], row[2]): list(row[0]) for row in cursor.fetchall()}
     wanted, unwanted = words.terms(f.query), words.excluded(f.query)
-    found = []
+    found: dict[tuple[int, str], list[int]] = {}
     for revision in Revision.objects.filter(document=meeting.document).order_by("-number"):
         for element, _depth in snapshots.iter_elements(revision.snapshot["elements"]):
             if element["status"] != snapshots.DELETED and words.matches(
                 element["text"], wanted, unwanted
             ):
-                found.append((revision.pk, element["id"], element["text"]))
+                found.setdefault((element["id"], element["text"]), []).append(revision.pk)
+    return found
+
+
+def _published_places(revisions: list[Revision]) -> dict[int, dict[int, Place]]:
+    """Each revision's places as published (deleted elements out, the rest renumbered), by
+    revision id: kept by content hash (an issued revision never changes), else read from
+    the snapshots, all in one query."""
+    keys = {revision.pk: f"search-places:{revision.content_hash}" for revision in revisions}
+    kept = cache.get_many(list(keys.values()))
+    found = {pk: kept[key] for pk, key in keys.items() if key in kept}
+    missing = [pk for pk in keys if pk not in found]
+    if missing:
+        fresh = {
+            pk: places(snapshots.clean_tree(snapshot["elements"]))
+            for pk, snapshot in Revision.objects.filter(pk__in=missing).values_list(
+                "pk", "snapshot"
+            )
+        }
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, timeout=None)
+        found.update(fresh)
     return found
 
 
 def _revision_hits(meeting: Meeting, f: Filters, more: set[str]) -> list[TextHit]:
-    rows = _revision_matches(meeting, f)
-    groups: dict[tuple[int, str], list[int]] = {}
-    for revision_id, element_id, text in rows:
-        groups.setdefault((element_id, text), []).append(revision_id)
+    groups = _revision_matches(meeting, f)
     if not groups:
         return []
-    # Labels as each revision was published (deleted elements out, the rest renumbered):
-    # from the newest revision of each hit, all loaded in one query.
-    newest = {revision_ids[0] for revision_ids in groups.values()}
     revisions = {revision.pk: revision for revision in selectors.revisions_of(meeting.document)}
-    published = {
-        revision_id: places(snapshots.clean_tree(snapshot["elements"]))
-        for revision_id, snapshot in Revision.objects.filter(pk__in=newest).values_list(
-            "pk", "snapshot"
-        )
-    }
+    newest = {revision_ids[0] for revision_ids in groups.values()}
+    published = _published_places([revisions[pk] for pk in newest])
     hits = []
     for (element_id, text), revision_ids in groups.items():
         place = published[revision_ids[0]].get(element_id)
@@ -222,33 +237,34 @@ def _proposal_hits(
     if f.agenda_item is not None or f.kind:
         found = found.filter(element_id__in=[i for i, place in where.items() if _kept(place, f)])
     if _postgres():
-        vector = SearchVector(
-            "proposed_text",
-            "rationale",
-            "delegation__name",
-            "delegation__short_name",
-            config=CONFIG,
+        # Ids first: the text and rationale through their index, and the proposals of a
+        # delegation the query names (by it or on its behalf); then the newest, whole.
+        named = list(
+            Delegation.objects.alias(found=SearchVector("name", "short_name", config=CONFIG))
+            .filter(found=_query(f.query))
+            .values_list("pk", flat=True)
         )
-        query = _query(f.query)
-        found = (
-            found.annotate(found=vector, rank=SearchRank(vector, query))
-            .filter(found=query)
-            .order_by("-rank", "-updated_at", "-id")
+        newest = found.order_by("-updated_at", "-id").values_list("pk", "updated_at")
+        ids = list(
+            newest.alias(found=SearchVector("proposed_text", "rationale", config=CONFIG)).filter(
+                found=_query(f.query)
+            )[: LIMIT + 1]
         )
-        hits: list[Proposal] = list(found[: LIMIT + 1])
+        if named:
+            ids += newest.filter(Q(delegation__in=named) | Q(on_behalf_of__in=named))[: LIMIT + 1]
+        chosen = sorted(set(ids), key=lambda row: (row[1], row[0]), reverse=True)[: LIMIT + 1]
+        by_id = found.in_bulk([pk for pk, _updated in chosen])
+        hits: list[Proposal] = [by_id[pk] for pk, _updated in chosen]
     else:
         wanted, unwanted = words.terms(f.query), words.excluded(f.query)
         hits = []
         for proposal in found.order_by("-updated_at", "-id").iterator(chunk_size=500):
-            text = " ".join(
-                [
-                    proposal.proposed_text,
-                    proposal.rationale,
-                    proposal.delegation.name,
-                    proposal.delegation.short_name,
-                ]
-            )
-            if words.matches(text, wanted, unwanted):
+            names = [proposal.delegation.name, proposal.delegation.short_name]
+            if proposal.on_behalf_of is not None:
+                names += [proposal.on_behalf_of.name, proposal.on_behalf_of.short_name]
+            if words.matches(
+                " ".join([proposal.proposed_text, proposal.rationale]), wanted, unwanted
+            ) or words.matches(" ".join(names), wanted, unwanted):
                 hits.append(proposal)
                 if len(hits) > LIMIT:
                     break
@@ -266,7 +282,6 @@ class Scope:
 
     reads_drafts: bool
     own_delegation: Delegation | None
-    tree: list[snapshots.SnapshotElement]
     where: dict[int, Place]
 
     @property
@@ -275,25 +290,22 @@ class Scope:
 
 
 def scope(meeting: Meeting, user: Any) -> Scope:
-    """The part of ``meeting`` that ``user`` may search (one or two queries)."""
+    """The part of ``meeting`` that ``user`` may search: the working draft's places (kept
+    per version of the draft, as its pages are), else the newest issued revision's."""
     reads_drafts = permissions.can_read_working_draft(user, meeting.document)
-    tree: list[snapshots.SnapshotElement] = []
+    document = meeting.document
     if reads_drafts:
-        tree = selectors.working_draft_snapshot(meeting.document)["elements"]
+        version = ":".join(map(str, selectors.working_draft_version(document)))
+        key = f"search-places:draft:{document.pk}:{version}"
+        where = cache.get(key)
+        if where is None:
+            where = places(selectors.working_draft_snapshot(document)["elements"])
+            cache.set(key, where, timeout=3600)
     else:
-        latest = (
-            Revision.objects.filter(document=meeting.document)
-            .order_by("-number")
-            .values_list("snapshot", flat=True)
-            .first()
-        )
-        if latest is not None:
-            tree = snapshots.clean_tree(latest["elements"])
+        latest = selectors.revisions_of(document).last()
+        where = _published_places([latest])[latest.pk] if latest is not None else {}
     return Scope(
-        reads_drafts=reads_drafts,
-        own_delegation=permissions.delegation_of(user),
-        tree=tree,
-        where=places(tree),
+        reads_drafts=reads_drafts, own_delegation=permissions.delegation_of(user), where=where
     )
 
 
@@ -304,9 +316,7 @@ def search(meeting: Meeting, scope: Scope, filters: Filters) -> Results:
     if not filters.query.strip():
         return results
     if scope.reads_drafts and filters.looks_in(DRAFT):
-        results.draft = _cut(
-            _draft_hits(meeting, scope.tree, scope.where, filters), DRAFT, results.more
-        )
+        results.draft = _cut(_draft_hits(meeting, scope.where, filters), DRAFT, results.more)
     if filters.looks_in(REVISIONS):
         results.revisions = _revision_hits(meeting, filters, results.more)
     if scope.reads_drafts and filters.looks_in(PROPOSALS):

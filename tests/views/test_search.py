@@ -198,3 +198,10 @@ def test_the_demo_database_path_finds_the_same(world, monkeypatch):
     for marker in ("In the working draft", "In issued revisions", "Secret"):
         assert marker in on_postgres and marker in plain
     assert str(proposals["public"].public_id) in plain
+
+
+def test_a_delegations_name_finds_its_proposals(world):
+    meeting, _theme, proposals = world
+    page = _get(chairs_office(), meeting.slug, "?query=Japan&where=proposals")
+    assert str(proposals["public"].public_id) in page
+    assert str(proposals["accepted"].public_id) not in page
