@@ -98,6 +98,8 @@ class Results:
     revisions: list[TextHit] = field(default_factory=list)
     proposals: list["ProposalHit"] = field(default_factory=list)
     more: set[str] = field(default_factory=set)
+    # Revision hits left out because the working draft reads the same (see search()).
+    same_as_draft: int = 0
 
     @property
     def count(self) -> int:
@@ -319,6 +321,15 @@ def search(meeting: Meeting, scope: Scope, filters: Filters) -> Results:
         results.draft = _cut(_draft_hits(meeting, scope.where, filters), DRAFT, results.more)
     if filters.looks_in(REVISIONS):
         results.revisions = _revision_hits(meeting, filters, results.more)
+        if not filters.where and results.draft:
+            # Looking everywhere, an issued text the working draft still reads word for
+            # word is found there already: only earlier wordings are listed again.
+            current = {(hit.place.element_id, hit.text) for hit in results.draft}
+            kept = [
+                hit for hit in results.revisions if (hit.place.element_id, hit.text) not in current
+            ]
+            results.same_as_draft = len(results.revisions) - len(kept)
+            results.revisions = kept
     if scope.reads_drafts and filters.looks_in(PROPOSALS):
         results.proposals = _proposal_hits(
             meeting, scope.own_delegation, scope.where, filters, results.more

@@ -8,7 +8,10 @@ from django.views.decorators.http import require_safe
 from drafting import search, selectors
 from drafting.forms import SearchForm
 from drafting.models import Delegation, ElementKind, ElementStatus
+from drafting.text.numbering import SUBTHEME_BULLET, THEME_BULLET
 from drafting.text.places import Place
+
+BULLETS = {THEME_BULLET, SUBTHEME_BULLET, ""}
 
 
 def place_words(place: Place | None) -> str:
@@ -21,7 +24,9 @@ def place_words(place: Place | None) -> str:
     if place.section_label:
         parts.append(_("section %(label)s") % {"label": place.section_label})
     kind = ElementKind(place.kind).label if place.kind in ElementKind.values else place.kind
-    own = f"{kind} {place.label}".strip()
+    # Bullets ("-", "o") name nothing; numbers and letters do ("2", "b)").
+    label = "" if place.label in BULLETS else place.label.rstrip(".")
+    own = f"{kind} {label}".strip()
     parts.append(own if parts else own[:1].upper() + own[1:])
     where = ", ".join(str(part) for part in parts)
     return f"{where}: {place.opening}" if place.opening else where
@@ -71,6 +76,15 @@ def search_page(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "results": results,
             "limit": search.LIMIT,
+            "revisions_only_query": _with(request, where=search.REVISIONS),
             "deleted": ElementStatus.DELETED,
         },
     )
+
+
+def _with(request: HttpRequest, **changes: str) -> str:
+    """This page's query string with ``changes`` made (for links that narrow a search)."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query[name] = value
+    return query.urlencode()

@@ -205,3 +205,14 @@ def test_a_delegations_name_finds_its_proposals(world):
     page = _get(chairs_office(), meeting.slug, "?query=Japan&where=proposals")
     assert str(proposals["public"].public_id) in page
     assert str(proposals["accepted"].public_id) not in page
+
+
+def test_an_issued_text_the_draft_still_reads_is_listed_once(world):
+    """Looking everywhere, Rev.1's text that the working draft still reads is listed under the
+    working draft only, with a link to list it among the revisions too."""
+    meeting, theme, _proposals = world
+    page = _get(chairs_office(), meeting.slug, "?query=zanzibarite")
+    assert page.count(f"#e-{theme.pk}") == 1
+    assert "1 issued text reads as in the working draft" in page
+    listed = _get(chairs_office(), meeting.slug, "?query=zanzibarite&where=revisions")
+    assert "Rev.1 · " in listed and f"#e-{theme.pk}" in listed
