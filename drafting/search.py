@@ -297,12 +297,7 @@ def scope(meeting: Meeting, user: Any) -> Scope:
     reads_drafts = permissions.can_read_working_draft(user, meeting.document)
     document = meeting.document
     if reads_drafts:
-        version = ":".join(map(str, selectors.working_draft_version(document)))
-        key = f"search-places:draft:{document.pk}:{version}"
-        where = cache.get(key)
-        if where is None:
-            where = places(selectors.working_draft_snapshot(document)["elements"])
-            cache.set(key, where, timeout=3600)
+        where = selectors.draft_places(document)
     else:
         latest = selectors.revisions_of(document).last()
         where = _published_places([latest])[latest.pk] if latest is not None else {}

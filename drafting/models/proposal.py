@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
     from drafting.presenters import MarkSummary
+    from drafting.text.places import Place
 
 
 class ConsultationRound(models.Model):
@@ -215,6 +216,7 @@ class Proposal(models.Model):
     # Attached by the selectors that list proposals (drafting.selectors), not stored.
     mark_summary: "MarkSummary"
     named_co_sponsors: tuple[list[str], list[str]]  # (accepted, awaiting) short names
+    place: "Place | None"  # where its element sits (selectors.attach_places)
 
     class Meta:
         verbose_name = _("proposal")

@@ -125,6 +125,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
         {
             "meeting": meeting,
             "element": element,
+            "place": selectors.draft_places(meeting.document).get(element.pk),
             "delegation": delegation,
             "form": form,
             "notice": notice,
@@ -259,6 +260,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
     return {
         "meeting": meeting,
         "proposal": proposal,
+        "place": selectors.draft_places(meeting.document).get(proposal.element_id),
         "segments": proposal.diff_segments,
         "marks": presenters.mark_summary(list(proposal.marks.all()), proposal.version),
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
@@ -368,6 +370,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         {
             "meeting": meeting,
             "element": proposal.element,
+            "place": selectors.draft_places(meeting.document).get(proposal.element_id),
             "delegation": delegation,
             "form": form,
             "notice": notice,
@@ -474,6 +477,7 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
 def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     proposals = selectors.proposals_of_delegation(meeting.document, delegation)
+    selectors.attach_places(meeting.document, proposals)
     rows = [(p, p.mark_summary) for p in proposals]
     return render(
         request,

@@ -2,34 +2,12 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from drafting import search, selectors
 from drafting.forms import SearchForm
-from drafting.models import Delegation, ElementKind, ElementStatus
-from drafting.text.numbering import SUBTHEME_BULLET, THEME_BULLET
-from drafting.text.places import Place
-
-BULLETS = {THEME_BULLET, SUBTHEME_BULLET, ""}
-
-
-def place_words(place: Place | None) -> str:
-    """Where an element sits, in words: "Agenda item 2, section B, theme -: States should…"."""
-    if place is None:
-        return _("an element no longer in the working draft")
-    parts = []
-    if place.agenda_item_label and place.agenda_item_id != place.element_id:
-        parts.append(_("Agenda item %(label)s") % {"label": place.agenda_item_label.rstrip(".")})
-    if place.section_label:
-        parts.append(_("section %(label)s") % {"label": place.section_label})
-    kind = ElementKind(place.kind).label if place.kind in ElementKind.values else place.kind
-    # Bullets ("-", "o") name nothing; numbers and letters do ("2", "b)").
-    label = "" if place.label in BULLETS else place.label.rstrip(".")
-    own = f"{kind} {label}".strip()
-    parts.append(own if parts else own[:1].upper() + own[1:])
-    where = ", ".join(str(part) for part in parts)
-    return f"{where}: {place.opening}" if place.opening else where
+from drafting.models import Delegation, ElementStatus
+from drafting.rendering import place_words
 
 
 @require_safe
