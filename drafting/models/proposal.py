@@ -299,6 +299,16 @@ class Proposal(models.Model):
         }
         return reflections.get(self.status, "not reflected")
 
+    @property
+    def reflection_label(self) -> str:
+        """The reflection in words of the interface's language."""
+        labels = {
+            "reflected": _("reflected"),
+            "partly reflected": _("partly reflected"),
+            "not reflected": _("not reflected"),
+        }
+        return str(labels.get(self.reflection, ""))
+
 
 class ElementChange(models.Model):
     """Provenance: one change to the working draft, who made it, and from which proposals.
