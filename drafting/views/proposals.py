@@ -478,6 +478,16 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     proposals = selectors.proposals_of_delegation(meeting.document, delegation)
     selectors.attach_places(meeting.document, proposals)
+    notifications = selectors.notifications_of(delegation)
+    # Each notice names the proposal it is about by its place, as the table below does.
+    selectors.attach_places(
+        meeting.document,
+        [
+            note.proposal
+            for note in notifications
+            if note.proposal is not None and note.proposal.document_id == meeting.document.pk
+        ],
+    )
     rows = [(p, p.mark_summary) for p in proposals]
     return render(
         request,
@@ -489,7 +499,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "discarded": [r for r in rows if r[0].status == ProposalStatus.DISCARDED],
             "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
             "open_round": services.open_round(meeting.document),
-            "notifications": selectors.notifications_of(delegation),
+            "notifications": notifications,
             "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
             "open_statuses": cosponsorship.OPEN_STATUSES,
         },

@@ -33,6 +33,9 @@ def test_a_rejected_proposal_reads_not_reflected_and_is_not_styled_as_reflected(
     client.force_login(delegate_of("ken"))
     page = client.get(reverse("delegation_page", args=[bms7.slug])).content.decode()
     assert 'class="reflection reflection-not-reflected">Not reflected in Rev.1<' in page
+    # The notice of the decision names the proposal by its place.
+    news = page.split('id="news-title"')[1].split("</section>")[0]
+    assert '<span class="place">(Agenda item' in news
 
 
 def test_the_cover_letter_comes_before_the_annex(bms7):
