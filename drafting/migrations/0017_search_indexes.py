@@ -34,6 +34,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drafting", "0015_revisions_show_what_they_are")]
+    dependencies = [("drafting", "0016_document_structures_and_import")]
 
     operations = [migrations.RunPython(create, drop)]
