@@ -127,7 +127,7 @@ def _row(name: str, median: float, p95: float, queries: int, floor: float | None
     )
 
 
-def bench_scale(scale: float, runs: int) -> None:
+def bench_scale(scale: float, runs: int, only: str = "") -> None:
     slug = f"synth-{scale:g}".replace(".", "_")
     if not Meeting.objects.filter(slug=slug).exists():
         started = time.perf_counter()
@@ -205,12 +205,27 @@ def bench_scale(scale: float, runs: int) -> None:
             hottest["n"],
         ),
         ("compare Zero draft to Rev.9", as_delegate, f"{base}/compare/?from=0&to=9", elements),
+        # A common word fills every kind of result (50 of each); a rare one reads the same
+        # indexes and finds little.
+        ("search, a common word", as_delegate, f"{base}/search/?query=weapons", 150),
+        ("search, a rare word", as_delegate, f"{base}/search/?query=quokka", 1),
+        (
+            "search submitted proposals",
+            as_chair,
+            f"{base}/search/?query=weapons&where=proposals&status=submitted",
+            50,
+        ),
     ]
     for name, client, url, rows in cases:
+        if only not in name:
+            continue
         action = page(client, url)
         count = max(3, runs // 3) if proposals > 10_000 and "full" in name else runs
         median, p95, queries = _measure(action, count)
         print(_row(name, median, p95, queries, _floor(client, rows, count)))
+
+    if only:
+        return
 
     # In a rush delegates read these two from a copy at most READ_COPY_SECONDS old (the
     # chair's office always reads live): what serving that copy costs.
@@ -302,6 +317,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", nargs="+", type=float, default=[0.1, 1])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose name holds this (e.g. search)"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     if not Meeting.objects.filter(slug="bms7").exists():
@@ -311,7 +329,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, database {connection.vendor}"
     )
     for scale in args.scales:
-        bench_scale(scale, args.runs)
+        bench_scale(scale, args.runs, args.only)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from drafting import bounds, rendering
-from drafting.models import Delegation, MarkStance, ProposalKind
+from drafting.models import Delegation, ElementKind, MarkStance, ProposalKind, ProposalStatus
 from drafting.models.meeting import GROUP_KINDS
 from drafting.services.cosponsorship import coordinated_groups
 from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
+from drafting.text import search as search_words
 from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE
 
 
@@ -192,3 +193,80 @@ class ReopenForm(forms.Form):
         if problem:
             raise forms.ValidationError(problem)
         return deadline
+
+
+class SearchForm(forms.Form):
+    """A search over one meeting: the words, and where to look (every filter optional).
+
+    A GET form: the choices are the meeting's (agenda items, delegations), and a value not
+    among them is an error beside its field, never a server error.
+    """
+
+    query = forms.CharField(
+        label=_("Search for"),
+        max_length=search_words.MAX_QUERY_LENGTH,
+        required=False,
+        help_text=_(
+            'Words are found in any form ("weapon" finds "weapons"). Use "quotes" for a '
+            "phrase, OR between alternatives, and a minus sign to leave a word out."
+        ),
+    )
+    where = forms.ChoiceField(label=_("Look in"), required=False)
+    agenda_item = forms.TypedChoiceField(
+        label=_("Agenda item"), required=False, coerce=int, empty_value=None
+    )
+    kind = forms.ChoiceField(label=_("Kind of element"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status of the proposal"), required=False, help_text=_("Proposals only.")
+    )
+    delegation = forms.TypedChoiceField(
+        label=_("Delegation"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Proposals made by it or on its behalf."),
+    )
+
+    def __init__(
+        self,
+        *args,
+        agenda_items: list[tuple[int, str]],
+        delegations: list[tuple[int, str]],
+        reads_drafts: bool,
+        own_drafts: bool,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        anywhere = [("", _("Anywhere"))]
+        places = [
+            ("draft", _("the working draft")),
+            ("revisions", _("issued revisions")),
+            ("proposals", _("proposals")),
+        ]
+        self._choose("where", [*anywhere, *(places if reads_drafts else places[1:2])])
+        self._choose(
+            "agenda_item",
+            [
+                ("", _("All")),
+                *(
+                    (pk, _("Agenda item %(label)s") % {"label": label.rstrip(".")})
+                    for pk, label in agenda_items
+                ),
+            ],
+        )
+        self._choose("kind", [("", _("All")), *ElementKind.choices])
+        hidden = {ProposalStatus.DISCARDED} | (set() if own_drafts else {ProposalStatus.DRAFT})
+        self._choose(
+            "status",
+            [
+                ("", _("All")),
+                *((value, label) for value, label in ProposalStatus.choices if value not in hidden),
+            ],
+        )
+        self._choose("delegation", [("", _("All")), *delegations])
+        if not reads_drafts:
+            for name in ("status", "delegation"):
+                del self.fields[name]
+
+    def _choose(self, name: str, choices: list) -> None:
+        cast(forms.ChoiceField, self.fields[name]).choices = choices

@@ -42,6 +42,8 @@ from drafting.models import ElementKind, ProposalKind, ProposalStatus
 from drafting.presenters import ElementView
 from drafting.services.idempotency import new_key
 from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
+from drafting.text import numbering
+from drafting.text.places import Place
 
 FRAGMENTS = "drafting/fragments.html"
 DOCUMENT = "drafting/document.html"
@@ -96,6 +98,28 @@ def _words(plain: dict[str, Any] | None = None, **labels: Any) -> SimpleNamespac
     )
 
 
+BULLETS = frozenset({numbering.THEME_BULLET, numbering.SUBTHEME_BULLET, ""})
+
+
+def place_words(place: Place | None) -> str:
+    """Where an element sits, in words (plain text, translated): "Agenda item 1, section
+    d), theme: Ban of development and trade…". Bullets ("-", "o") name nothing, so a theme
+    is named by its opening words."""
+    if place is None:
+        return str(_("an element no longer in the working draft"))
+    parts = []
+    if place.agenda_item_label and place.agenda_item_id != place.element_id:
+        parts.append(_("Agenda item %(label)s") % {"label": place.agenda_item_label.rstrip(".")})
+    if place.section_label:
+        parts.append(_("section %(label)s") % {"label": place.section_label})
+    kind = ElementKind(place.kind).label if place.kind in ElementKind.values else place.kind
+    label = "" if place.label in BULLETS else place.label.rstrip(".")
+    own = f"{kind} {label}".strip()
+    parts.append(own if parts else own[:1].upper() + own[1:])
+    where = ", ".join(str(part) for part in parts)
+    return f"{where}: {place.opening}" if place.opening else where
+
+
 def environment(**options: Any) -> jinja2.Environment:
     """The Jinja2 environment of ``settings.TEMPLATES``: autoescaping, with Django's escape."""
     options.pop("autoescape", None)  # the backend's default, True: macros return Markup
@@ -109,6 +133,7 @@ def environment(**options: Any) -> jinja2.Environment:
         for_proposal=for_proposal,
         truncate_words=lambda text, count: Truncator(text).words(count, truncate=" …"),
         first_words=lambda text, count: Truncator(text).words(count),
+        in_words=place_words,
     )
     env.globals.update(new_key=new_key)
     return env
@@ -175,6 +200,8 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
     and the chair's decision forms when ``can_decide``."""
     labels = {
         "element_kinds": {value: str(label) for value, label in ElementKind.choices},
+        # Bullets name nothing: a region is named by its element's opening words instead.
+        "bullets": BULLETS,
         "empty": _("(empty bullet)"),
         "deleted": _("deleted"),
         "review": _("review and compose"),

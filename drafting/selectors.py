@@ -1,10 +1,12 @@
 """Reads: each function does a fixed number of queries, whatever the document's size."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
@@ -23,6 +25,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.text import snapshot as snapshots
+from drafting.text.places import Place, places
 
 
 def meeting_with_document(slug: str) -> Meeting:
@@ -165,6 +168,7 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
             "on_behalf_of_id",
             "delegation_id",
             "document_id",
+            "element_id",
         )
         .order_by("-updated_at", "-id")
     )
@@ -483,3 +487,24 @@ def compilation_content_key(revision: Revision) -> str:
         .values_list("id", "own", "marks_version")
     )
     return snapshots.content_hash([delegations_version(), [list(row) for row in rows]])
+
+
+def draft_places(document: Document) -> dict[int, Place]:
+    """Where each element of the working draft sits (agenda item, section, label, opening
+    words), by element id, in reading order; kept per version of the draft, as its pages
+    are (one query when kept)."""
+    version = ":".join(map(str, working_draft_version(document)))
+    key = f"places:draft:{document.pk}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = places(working_draft_snapshot(document)["elements"])
+        cache.set(key, found, timeout=3600)
+    return found
+
+
+def attach_places(document: Document, proposals: Iterable[Proposal]) -> None:
+    """Set ``proposal.place`` to where its element sits in the working draft (None for an
+    element a revision left out)."""
+    where = draft_places(document)
+    for proposal in proposals:
+        proposal.place = where.get(proposal.element_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from drafting.views import audit, chair, documents, imports, proposals
+from drafting.views import audit, chair, documents, imports, proposals, search
 
 urlpatterns = [
     path("", documents.home, name="home"),
@@ -80,4 +80,5 @@ urlpatterns = [
     ),
     path("m/<slug:slug>/revisions/issue/", chair.issue_revision, name="issue_revision"),
     path("m/<slug:slug>/compare/", chair.compare, name="compare"),
+    path("m/<slug:slug>/search/", search.search_page, name="search"),
 ]

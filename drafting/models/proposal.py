@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
     from drafting.presenters import MarkSummary
+    from drafting.text.places import Place
 
 
 class ConsultationRound(models.Model):
@@ -215,6 +216,7 @@ class Proposal(models.Model):
     # Attached by the selectors that list proposals (drafting.selectors), not stored.
     mark_summary: "MarkSummary"
     named_co_sponsors: tuple[list[str], list[str]]  # (accepted, awaiting) short names
+    place: "Place | None"  # where its element sits (selectors.attach_places)
 
     class Meta:
         verbose_name = _("proposal")
@@ -296,6 +298,16 @@ class Proposal(models.Model):
             ProposalStatus.ACCEPTED_WITH_CHANGES: "partly reflected",
         }
         return reflections.get(self.status, "not reflected")
+
+    @property
+    def reflection_label(self) -> str:
+        """The reflection in words of the interface's language."""
+        labels = {
+            "reflected": _("reflected"),
+            "partly reflected": _("partly reflected"),
+            "not reflected": _("not reflected"),
+        }
+        return str(labels.get(self.reflection, ""))
 
 
 class ElementChange(models.Model):

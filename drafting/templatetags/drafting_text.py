@@ -142,3 +142,11 @@ def wrappable(segments) -> list[tuple[str, str, bool]]:
         result.append((op, text, bool(result) and crossing))
         offset += len(text)
     return result
+
+
+@register.filter
+def in_words(place) -> str:
+    """Where an element sits, in words (`rendering.place_words`); escaped by the template."""
+    from drafting.rendering import place_words
+
+    return place_words(place)

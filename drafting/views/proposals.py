@@ -125,6 +125,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
         {
             "meeting": meeting,
             "element": element,
+            "place": selectors.draft_places(meeting.document).get(element.pk),
             "delegation": delegation,
             "form": form,
             "notice": notice,
@@ -259,6 +260,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
     return {
         "meeting": meeting,
         "proposal": proposal,
+        "place": selectors.draft_places(meeting.document).get(proposal.element_id),
         "segments": proposal.diff_segments,
         "marks": presenters.mark_summary(list(proposal.marks.all()), proposal.version),
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
@@ -368,6 +370,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         {
             "meeting": meeting,
             "element": proposal.element,
+            "place": selectors.draft_places(meeting.document).get(proposal.element_id),
             "delegation": delegation,
             "form": form,
             "notice": notice,
@@ -474,6 +477,17 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
 def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     proposals = selectors.proposals_of_delegation(meeting.document, delegation)
+    selectors.attach_places(meeting.document, proposals)
+    notifications = selectors.notifications_of(delegation)
+    # Each notice names the proposal it is about by its place, as the table below does.
+    selectors.attach_places(
+        meeting.document,
+        [
+            note.proposal
+            for note in notifications
+            if note.proposal is not None and note.proposal.document_id == meeting.document.pk
+        ],
+    )
     rows = [(p, p.mark_summary) for p in proposals]
     return render(
         request,
@@ -485,7 +499,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "discarded": [r for r in rows if r[0].status == ProposalStatus.DISCARDED],
             "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
             "open_round": services.open_round(meeting.document),
-            "notifications": selectors.notifications_of(delegation),
+            "notifications": notifications,
             "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
             "open_statuses": cosponsorship.OPEN_STATUSES,
         },

@@ -172,6 +172,11 @@ def _pages(slug: str, element: Element, written: list[Written]) -> dict[str, str
         + f"?meeting={slug}&element={element.pk}",
         "My delegation": reverse("delegation_page", args=[slug]),
         "working draft": reverse("working_draft", args=[slug]),
+        "search for the rationales' words": reverse("search", args=[slug])
+        + "?query=internal+note+fallback",
+        "search for the texts' words": reverse("search", args=[slug])
+        + "?query=effective+control+SALW&where=proposals",
+        "search for Kenya's drafts": reverse("search", args=[slug]) + "?query=Kenya&status=draft",
     }
     return pages
 
@@ -192,7 +197,7 @@ def test_unsubmitted_words_never_reach_anyone_but_their_delegation(world):
             cells += 1
             if role != "own_delegate":
                 leaks += [f"{role} reads {t!r} on the {page}" for t in private if t in content]
-    assert cells == len(ROLES) * 15
+    assert cells == len(ROLES) * 18
     assert not leaks, "\n".join(leaks)
 
 
@@ -203,8 +208,11 @@ def test_the_own_delegation_sees_its_drafts_and_their_earlier_versions(world):
     client = Client()
     client.force_login(users["own_delegate"])
     mine = client.get(reverse("delegation_page", args=[slug])).content.decode()
-    for w in written[:2]:
+    found = client.get(reverse("search", args=[slug]) + "?query=Kenya&status=draft")
+    for w in written[:1]:  # the draft; the discarded one is not a draft any more
         assert w.private[0] in mine, w.state
+        assert w.private[0] in found.content.decode(), w.state
+    assert written[1].private[0] in mine
     for w in written:
         page = client.get(reverse("proposal_detail", args=[slug, w.proposal.public_id]))
         assert page.status_code == 200
@@ -223,7 +231,11 @@ def test_others_see_submitted_words_but_no_draft_version(world):
         on_element = client.get(
             reverse("element_proposals", args=[slug, element.pk])
         ).content.decode()
+        found = client.get(
+            reverse("search", args=[slug]) + "?query=effective+control+SALW&where=proposals"
+        ).content.decode()
         for w in written[2:]:
+            assert w.public[-2] in found, (role, w.state)
             shown = client.get(reverse("proposal_detail", args=[slug, w.proposal.public_id]))
             assert shown.status_code == 200, (role, w.state)
             assert w.public[-2] in shown.content.decode(), (role, w.state)
