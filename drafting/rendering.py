@@ -108,12 +108,16 @@ def place_words(place: Place | None) -> str:
     if place is None:
         return str(_("an element no longer in the working draft"))
     parts = []
+    if place.chapter_label:
+        parts.append(_("Chapter %(label)s") % {"label": place.chapter_label.rstrip(".")})
     if place.agenda_item_label and place.agenda_item_id != place.element_id:
         parts.append(_("Agenda item %(label)s") % {"label": place.agenda_item_label.rstrip(".")})
     if place.section_label:
         parts.append(_("section %(label)s") % {"label": place.section_label})
     kind = ElementKind(place.kind).label if place.kind in ElementKind.values else place.kind
     label = "" if place.label in BULLETS else place.label.rstrip(".")
+    if place.paragraph_label and label:
+        label = f"{place.paragraph_label.rstrip('.')} {label}"  # "paragraph 3 (a)"
     own = f"{kind} {label}".strip()
     parts.append(own if parts else own[:1].upper() + own[1:])
     where = ", ".join(str(part) for part in parts)

@@ -5,7 +5,7 @@ should..."). Plain Python over a snapshot tree, no ORM.
 
 from dataclasses import dataclass
 
-from drafting.text.numbering import AGENDA_ITEM, SECTION
+from drafting.text.numbering import AGENDA_ITEM, CHAPTER, PARAGRAPH, SECTION
 from drafting.text.snapshot import SnapshotElement
 
 OPENING_WORDS = 8
@@ -20,6 +20,9 @@ class Place:
     agenda_item_id: int | None
     agenda_item_label: str
     section_label: str
+    chapter_label: str = ""
+    # The numbered paragraph a sub-paragraph belongs to ("3." for "3. (a)").
+    paragraph_label: str = ""
 
 
 def opening_words(text: str, count: int = OPENING_WORDS) -> str:
@@ -33,25 +36,34 @@ def opening_words(text: str, count: int = OPENING_WORDS) -> str:
 def places(tree: list[SnapshotElement]) -> dict[int, Place]:
     """The place of every element of ``tree`` by id, in one walk."""
     found: dict[int, Place] = {}
-    stack: list[tuple[SnapshotElement, int | None, str, str]] = [
-        (element, None, "", "") for element in reversed(tree)
+    # element, agenda item (id, label), section, chapter, paragraph labels above it
+    stack: list[tuple[SnapshotElement, int | None, str, str, str, str]] = [
+        (element, None, "", "", "", "") for element in reversed(tree)
     ]
     while stack:
-        element, item_id, item_label, section_label = stack.pop()
-        if element["kind"] == AGENDA_ITEM:
+        element, item_id, item_label, section_label, chapter_label, paragraph_label = stack.pop()
+        kind = element["kind"]
+        if kind == AGENDA_ITEM:
             item_id, item_label, section_label = element["id"], element["label"], ""
-        elif element["kind"] == SECTION:
-            section_label = element["label"] or opening_words(element["text"], 4)
+        elif kind == CHAPTER:
+            chapter_label, section_label, paragraph_label = element["label"], "", ""
         found[element["id"]] = Place(
             element_id=element["id"],
-            kind=element["kind"],
+            kind=kind,
             label=element["label"],
             opening=opening_words(element["text"]),
             agenda_item_id=item_id,
             agenda_item_label=item_label,
-            section_label=section_label if element["kind"] != SECTION else "",
+            section_label=section_label if kind != SECTION else "",
+            chapter_label=chapter_label if kind != CHAPTER else "",
+            paragraph_label=paragraph_label,
         )
+        if kind == SECTION:
+            section_label = element["label"] or opening_words(element["text"], 4)
+        elif kind == PARAGRAPH:
+            paragraph_label = element["label"]
         stack.extend(
-            (child, item_id, item_label, section_label) for child in reversed(element["children"])
+            (child, item_id, item_label, section_label, chapter_label, paragraph_label)
+            for child in reversed(element["children"])
         )
     return found

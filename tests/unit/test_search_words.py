@@ -93,3 +93,23 @@ def test_places_name_agenda_item_section_label_and_opening_words():
 
 def test_opening_words_of_a_short_text_are_the_text():
     assert opening_words("  Small   arms ") == "Small arms"
+
+
+def test_places_in_chapters_name_the_chapter_and_the_paragraph_of_a_sub_paragraph():
+    tree = [
+        _element(
+            1,
+            "chapter",
+            "II.",
+            "Measures",
+            [
+                _element(
+                    2, "paragraph", "3.", "Decides", [_element(3, "subparagraph", "(a)", "To act")]
+                )
+            ],
+        )
+    ]
+    found = places(tree)
+    assert found[3].chapter_label == "II." and found[3].paragraph_label == "3."
+    assert found[2].chapter_label == "II." and found[2].paragraph_label == ""
+    assert found[1].chapter_label == ""
