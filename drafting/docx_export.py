@@ -279,6 +279,7 @@ def revision_docx(meeting: Any, revision: Any) -> bytes:
         title=f"{revision.snapshot['document']['title']} – {revision.label} ({revision.symbol})",
         author=str(meeting.chair),
         when=revision.issued_at,
+        running_head=f"{revision.symbol}\t{revision.label}",
     )
 
 
@@ -442,6 +443,7 @@ def redline_docx(meeting: Any, revision: Any, against: Any | None) -> bytes:
         title=f"{new['document']['title']} – {revision.label} ({revision.symbol}), redline",
         author=CHAIRS_OFFICE,
         when=revision.issued_at,
+        running_head=f"{revision.symbol}\t{revision.label}, redline",
     )
 
 
@@ -452,7 +454,10 @@ def delegation_author(proposal: Any) -> str:
     """The author Word shows for a proposal: "Kenya", or "Kenya on behalf of the African Group"."""
     name = proposal.delegation.name
     if proposal.on_behalf_of_id:
-        return f"{name} on behalf of {proposal.on_behalf_of.name}"
+        # Only groups are spoken for ("the African Group", "the Non-Aligned Movement").
+        group = proposal.on_behalf_of.name
+        article = "" if group.lower().startswith("the ") else "the "
+        return f"{name} on behalf of {article}{group}"
     return name
 
 
@@ -470,6 +475,23 @@ def proposal_comment(proposal: Any, marks: presenters.MarkSummary) -> str:
         earlier = ", ".join(f"{m.name} ({m.stance}, version {m.version})" for m in marks.earlier)
         lines.append(f"Given to an earlier version, no longer counted: {earlier}.")
     return "\n".join(lines)
+
+
+def compilation_rows(revision: Any) -> list[presenters.CompiledElement]:
+    """The elements of ``revision`` that have proposals made against it, each with them, in
+    reading order; a delegation's drafts are its own and never listed (as in the PDF)."""
+    from drafting import selectors
+    from drafting.models import PRIVATE_STATUSES
+
+    proposals = list(
+        selectors.proposals_queryset()
+        .filter(document_id=revision.document_id, base_revision=revision)
+        .exclude(status__in=PRIVATE_STATUSES)
+        .order_by("submitted_at", "id")
+    )
+    view = presenters.present(snapshots.clean_snapshot(revision.snapshot))
+    rows, _per_item = presenters.compile_rows(view, proposals)
+    return [row for row in rows if row.proposals]
 
 
 def compilation_docx(
@@ -540,6 +562,7 @@ def compilation_docx(
         title=f"Compilation of proposals on {title} – {revision.label} ({revision.symbol})",
         author=CHAIRS_OFFICE,
         when=as_of,
+        running_head=f"{revision.symbol}\tcompilation of proposals",
     )
 
 
@@ -554,12 +577,12 @@ _PARAGRAPH_STYLES: dict[str, dict[str, Any]] = {
     "UN Letter": {"space_after": 6},
     "UN Signatory": {"space_before": 18},
     "UN Addressees": {"space_before": 18, "size": 10},
-    "UN Annex Heading": {"bold": True, "size": 12},
+    "UN Annex Heading": {"bold": True, "size": 12, "align": "right"},
     "UN Note": {"italic": True, "space_after": 12},
-    "UN Preamble": {"space_after": 6},
-    "UN Document Title": {"bold": True, "size": 16, "space_after": 12},
+    "UN Preamble": {"italic": True, "space_after": 6},
+    "UN Document Title": {"bold": True, "size": 12, "space_before": 12, "space_after": 12},
     "UN Agenda Item": {"bold": True, "space_before": 12, "hanging": 1.0, "keep": True},
-    "UN Section": {"bold": True, "space_before": 6, "hanging": 1.0, "keep": True},
+    "UN Section": {"indent": 1.0, "space_before": 6, "hanging": 1.0, "keep": True},
     "UN Theme": {"indent": 1.0, "hanging": 0.75},
     "UN Subtheme": {"indent": 1.75, "hanging": 0.75},
     "UN Paragraph": {"indent": 1.0, "hanging": 1.0},
@@ -569,6 +592,8 @@ _PARAGRAPH_STYLES: dict[str, dict[str, Any]] = {
     "UN Footnote Text": {"size": 9},
     "UN Comment Text": {"size": 10},
     "UN End Line": {"space_before": 24},
+    "UN Running Head": {"size": 8},
+    "UN Page Number": {"size": 8, "align": "center"},
 }
 _CHARACTER_STYLES = {
     "UN Symbol": {"bold": True, "size": 12},
@@ -591,8 +616,8 @@ def _add_styles(document: Any) -> None:
         font.italic = spec.get("italic")
         if "size" in spec:
             font.size = Pt(spec["size"])
-        if spec.get("align") == "right":
-            layout.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if spec.get("align"):
+            layout.alignment = getattr(WD_ALIGN_PARAGRAPH, spec["align"].upper())
         layout.space_before = Pt(spec.get("space_before", 0))
         layout.space_after = Pt(spec.get("space_after", 3))
         indent = spec.get("indent", 0) + spec.get("hanging", 0)
@@ -603,8 +628,10 @@ def _add_styles(document: Any) -> None:
             layout.tab_stops.add_tab_stop(Cm(indent))
         if spec.get("keep"):
             layout.keep_with_next = True
-    masthead_tabs = styles["UN Masthead"].paragraph_format.tab_stops
-    masthead_tabs.add_tab_stop(Cm(16), alignment=WD_TAB_ALIGNMENT.RIGHT)
+    for name in ("UN Masthead", "UN Running Head"):
+        styles[name].paragraph_format.tab_stops.add_tab_stop(
+            Cm(16), alignment=WD_TAB_ALIGNMENT.RIGHT
+        )
     for name, spec in _CHARACTER_STYLES.items():
         style = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
         style.font.bold = spec.get("bold")
@@ -668,7 +695,24 @@ def _xml_part(document: Any, name: str, content_type: str, relationship: str, ro
     document.part.relate_to(part, relationship)
 
 
-def package(story: Story, *, title: str, author: str, when: datetime) -> bytes:
+def _running_head_and_page_numbers(section: Any, running_head: str) -> None:
+    """The symbol and label at the head of every page, "page/pages" at its foot."""
+    head = section.header.paragraphs[0]
+    head.style = "UN Running Head"
+    run(head._p, running_head)
+    foot = section.footer.paragraphs[0]
+    foot.style = "UN Page Number"
+    for number, instruction in enumerate(("PAGE", "NUMPAGES")):
+        if number:
+            run(foot._p, "/")
+        field = etree.SubElement(foot._p, w("fldSimple"))
+        field.set(w("instr"), f" {instruction} ")
+        run(field, "1")
+
+
+def package(
+    story: Story, *, title: str, author: str, when: datetime, running_head: str = ""
+) -> bytes:
     """The .docx of ``story``: styles, body, footnotes and comments parts, core properties
     dated ``when``, zipped with fixed timestamps in python-docx's part order."""
     document = docx.Document()
@@ -676,6 +720,8 @@ def package(story: Story, *, title: str, author: str, when: datetime) -> bytes:
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(2.5)
+    if running_head:
+        _running_head_and_page_numbers(section, running_head)
     body = document.element.body
     for old in body.findall(w("p")):
         body.remove(old)
@@ -728,3 +774,48 @@ class WordFile:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
+
+
+KINDS = ("revision", "redline", "compilation")
+
+
+def word_file(
+    meeting: Any,
+    revision: Any,
+    kind: str,
+    *,
+    against: Any | None = None,
+    as_of: datetime | None = None,
+) -> bytes:
+    """One of the Word files of ``revision``: the revision, its redline against ``against``
+    (by default the revision before it; the zero draft's: against an empty document), or the
+    compilation of proposals as they stand at ``as_of`` (now when not given)."""
+    if kind == "revision":
+        return revision_docx(meeting, revision)
+    if kind == "redline":
+        if against is None:
+            against = (
+                type(revision)
+                .objects.filter(document_id=revision.document_id, number__lt=revision.number)
+                .order_by("-number")
+                .first()
+            )
+        return redline_docx(meeting, revision, against)
+    if kind == "compilation":
+        return compilation_docx(
+            meeting, revision, compilation_rows(revision), as_of or timezone.now()
+        )
+    raise ValueError(f"Unknown Word file {kind!r}")
+
+
+def file_name(
+    revision: Any, kind: str, *, against: Any | None = None, extension: str = "docx"
+) -> str:
+    """E.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.docx (against a chosen revision:
+    ...-redline-against-0.docx)."""
+    base = revision.symbol.replace("/", "-")
+    if kind == "revision":
+        return f"{base}.{extension}"
+    if kind == "redline" and against is not None:
+        return f"{base}-redline-against-{against.number}.{extension}"
+    return f"{base}-{kind}.{extension}"

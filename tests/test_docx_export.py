@@ -147,3 +147,67 @@ def test_a_redline_against_nothing_inserts_everything(bms7, zero):
         revision_annex(bms7, zero)
     )
     assert docx_text.annex_texts(docx_text.settle(tracked, accept=False), notes) == []
+
+
+def test_the_compilation_docx_makes_each_delegation_an_author(bms7, zero, open_round):
+    """Each proposal is a tracked change authored by its delegation ("Kenya on behalf of the
+    African Group"); two on one element are alternatives; rationale and marks are comments;
+    a draft is never listed."""
+    import uuid
+
+    from drafting.docx_export import compilation_docx, compilation_rows
+    from drafting.models import Delegation, Element
+    from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+    from tests.factories import delegate_of, designate_coordinator
+
+    theme = Element.objects.get(text="Effective control over SALW")
+    other = Element.objects.get(text="Regional best practices")
+    designate_coordinator(bms7, "african-group", "ken")
+
+    def propose(code, element, text, *, submit=True, **extra):
+        return proposal_create(
+            user=delegate_of(code),
+            element=element,
+            idempotency_key=uuid.uuid4(),
+            submit=submit,
+            content=ProposalContent(kind="amend", proposed_text=text, **extra),
+        )
+
+    kenya = propose(
+        "ken",
+        theme,
+        "Effective [and accountable] control over SALW",
+        rationale="Accountability matters.",
+        on_behalf_of=Delegation.objects.get(code="african-group"),
+    )
+    propose("eu", theme, "Effective national control over SALW")
+    propose("jpn", other, "Regional good practices")
+    propose("mex", other, "A draft nobody else sees", submit=False)
+    mark_set(user=delegate_of("mex"), proposal=kenya, stance="support")
+    content = compilation_docx(bms7, zero, compilation_rows(zero), zero.issued_at)
+    assert docx_text.change_authors(content) == {
+        "Kenya on behalf of the African Group",
+        "European Union",
+        "Japan",
+    }
+    document = docx.Document(io.BytesIO(content))
+    texts = [p.text for p in document.paragraphs]
+    assert any(t.startswith("Alternative 1: Kenya on behalf of the African Group") for t in texts)
+    assert any(t.startswith("Alternative 2: European Union") for t in texts)
+    assert not any("Alternative" in t and "Japan" in t for t in texts)
+    assert "A draft nobody else sees" not in docx_text.parts(content)["word/document.xml"].decode()
+    comments = docx_text.parts(content)["word/comments.xml"].decode()
+    assert "Rationale: Accountability matters." in comments
+    assert "Supported by: Mexico." in comments
+    assert 'w:author="Kenya on behalf of the African Group"' in comments
+    accepted = docx_text.settle(docx_text.body(content), accept=True)
+    proposal_texts = [
+        docx_text.paragraph_text(p, {})
+        for p in accepted.iter(f"{docx_text.W}p")
+        if p.find(f"{docx_text.W}pPr/{docx_text.W}pStyle").get(f"{docx_text.W}val") == "UNProposal"
+    ]
+    assert proposal_texts == [
+        "Effective [and accountable] control over SALW",
+        "Effective national control over SALW",
+        "Regional good practices",
+    ]
