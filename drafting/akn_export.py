@@ -24,6 +24,7 @@ from django.utils import timezone
 from lxml import etree
 
 from drafting.text import snapshot as snapshots
+from drafting.text.snapshot import SnapshotElement
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 CONTENT_TYPE = "application/akn+xml"
@@ -58,12 +59,12 @@ def _xml_text(text: str) -> str:
     return xml_text(text)
 
 
-def element_eid(element: dict) -> str:
+def element_eid(element: SnapshotElement) -> str:
     """The element's eId: from its kind and its own id, so the same in every revision."""
     return f"{HIERARCHY.get(element['kind'], HIERARCHY['paragraph'])[2]}_{element['id']}"
 
 
-def _inline(parent: Any, element: dict, eid: str) -> None:
+def _inline(parent: Any, element: SnapshotElement, eid: str) -> None:
     """The element's text, its status note and its footnotes (``authorialNote``s) inside
     ``parent`` (a ``heading`` or a ``p``)."""
     parent.text = _xml_text(element["text"])
@@ -84,7 +85,7 @@ def _inline(parent: Any, element: dict, eid: str) -> None:
         sub(note, "p", footnote)
 
 
-def _hierarchy(parent: Any, element: dict) -> None:
+def _hierarchy(parent: Any, element: SnapshotElement) -> None:
     tag, name, _prefix = HIERARCHY.get(element["kind"], HIERARCHY["paragraph"])
     eid = element_eid(element)
     node = sub(parent, tag, eId=eid, name=name)

@@ -28,7 +28,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -48,6 +48,7 @@ from lxml import etree
 from drafting import presenters
 from drafting.text import snapshot as snapshots
 from drafting.text.diff import word_diff
+from drafting.text.snapshot import Snapshot, SnapshotElement
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -87,7 +88,7 @@ class Change:
 
     @property
     def stamp(self) -> str:
-        return self.date.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -185,15 +186,15 @@ def run(parent: Any, text: str, *, deleted: bool = False, style: str = "") -> An
 # -- What an element's paragraph holds ---------------------------------------------------------
 
 
-def label_text(element: dict) -> str:
+def label_text(element: SnapshotElement) -> str:
     return f"{element['label']}\t" if element["label"] else ""
 
 
-def status_note(element: dict) -> str:
+def status_note(element: SnapshotElement) -> str:
     return AGREED_AD_REF_NOTE if element["status"] == "agreed_ad_ref" else ""
 
 
-def element_paragraph(story: Story, element: dict) -> Any:
+def element_paragraph(story: Story, element: SnapshotElement) -> Any:
     """One element of a revision as published: label, tab, text, footnotes, status note."""
     p = story.paragraph(ELEMENT_STYLES.get(element["kind"], "UN Paragraph"))
     if label_text(element):
@@ -245,7 +246,7 @@ def page_break(story: Story) -> None:
     etree.SubElement(etree.SubElement(p, w("r")), w("br")).set(w("type"), "page")
 
 
-def document_title(snapshot: dict, revision: Any) -> str:
+def document_title(snapshot: Snapshot, revision: Any) -> str:
     return f"{snapshot['document']['title']} – {title_case(revision.label)}"
 
 
@@ -304,16 +305,19 @@ class _Tracker:
 
     def words(self, p: Any, old: str, new: str) -> None:
         """``old`` becomes ``new`` word by word."""
-        for segment in word_diff(old, new) if old != new else [("equal", new)]:
-            op, text = segment if isinstance(segment, tuple) else (segment.op, segment.text)
-            if not text:
+        if old == new:
+            if new:
+                run(p, new)
+            return
+        for segment in word_diff(old, new):
+            if not segment.text:
                 continue
-            if op == "equal":
-                run(p, text)
-            elif op == "insert":
-                run(self.story.tracked(p, "ins", self.change), text)
+            if segment.op == "equal":
+                run(p, segment.text)
+            elif segment.op == "insert":
+                run(self.story.tracked(p, "ins", self.change), segment.text)
             else:
-                run(self.story.tracked(p, "del", self.change), text, deleted=True)
+                run(self.story.tracked(p, "del", self.change), segment.text, deleted=True)
 
     def footnotes(self, p: Any, old: list[str], new: list[str]) -> None:
         if old == new:
@@ -329,7 +333,7 @@ class _Tracker:
             for text in new:
                 self.story.footnote(added, text)
 
-    def common(self, old: dict, new: dict) -> None:
+    def common(self, old: SnapshotElement, new: SnapshotElement) -> None:
         """An element in both, in the same order: its changes word by word."""
         p = self.story.paragraph(ELEMENT_STYLES.get(new["kind"], "UN Paragraph"))
         self.plain_or_changed(p, label_text(old), label_text(new))
@@ -337,7 +341,7 @@ class _Tracker:
         self.footnotes(p, old["footnotes"], new["footnotes"])
         self.plain_or_changed(p, status_note(old), status_note(new), style="UN Status Note")
 
-    def whole(self, element: dict, kind: str, move_name: str = "") -> None:
+    def whole(self, element: SnapshotElement, kind: str, move_name: str = "") -> None:
         """An element inserted or deleted, or one end of a move: the whole paragraph, its
         mark included, is one tracked change of ``kind``."""
         p = self.story.paragraph(ELEMENT_STYLES.get(element["kind"], "UN Paragraph"))
@@ -365,8 +369,8 @@ class _Tracker:
 
 def redline_story(
     story: Story,
-    old_elements: list[dict],
-    new_elements: list[dict],
+    old_elements: list[SnapshotElement],
+    new_elements: list[SnapshotElement],
     change: Change,
 ) -> None:
     """The annex's elements from ``old_elements`` to ``new_elements`` (both clean trees) as
@@ -502,7 +506,7 @@ def compilation_docx(
     rationale and marks in a comment by the delegation. ``rows`` are
     :func:`presenters.compile_rows`' rows that have proposals."""
     story = Story()
-    stamp = as_of.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     masthead(
         story,
         symbol=f"{revision.symbol} – compilation",
@@ -595,7 +599,7 @@ _PARAGRAPH_STYLES: dict[str, dict[str, Any]] = {
     "UN Running Head": {"size": 8},
     "UN Page Number": {"size": 8, "align": "center"},
 }
-_CHARACTER_STYLES = {
+_CHARACTER_STYLES: dict[str, dict[str, Any]] = {
     "UN Symbol": {"bold": True, "size": 12},
     "UN Status Note": {"italic": True},
     "UN Footnote Reference": {"superscript": True},
@@ -739,7 +743,7 @@ def package(
     properties.title = xml_text(title)[:255]
     properties.author = properties.last_modified_by = xml_text(author)[:255]
     properties.created = properties.modified = properties.last_printed = when.astimezone(
-        timezone.UTC
+        UTC
     ).replace(tzinfo=None, microsecond=0)
     properties.revision = 1
     properties.comments = ""
