@@ -22,6 +22,7 @@ compilation's: the moment it shows), every zip entry has one fixed timestamp and
 keep one order. The same revision always gives the same bytes.
 """
 
+import functools
 import hashlib
 import io
 import re
@@ -41,6 +42,7 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.parser import parse_xml
 from docx.shared import Cm, Pt
 from lxml import etree
@@ -714,22 +716,33 @@ def _running_head_and_page_numbers(section: Any, running_head: str) -> None:
         run(field, "1")
 
 
-def package(
-    story: Story, *, title: str, author: str, when: datetime, running_head: str = ""
-) -> bytes:
-    """The .docx of ``story``: styles, body, footnotes and comments parts, core properties
-    dated ``when``, zipped with fixed timestamps in python-docx's part order."""
+@functools.cache
+def _template() -> bytes:
+    """The empty document every file starts from: python-docx's default with our styles and
+    A4 pages. Made once per process (adding styles through python-docx scans every style:
+    most of a small file's time); a constant, not data."""
     document = docx.Document()
     _add_styles(document)
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(2.5)
-    if running_head:
-        _running_head_and_page_numbers(section, running_head)
     body = document.element.body
     for old in body.findall(w("p")):
         body.remove(old)
-    section_properties = body.find(w("sectPr"))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def package(
+    story: Story, *, title: str, author: str, when: datetime, running_head: str = ""
+) -> bytes:
+    """The .docx of ``story``: styles, body, footnotes and comments parts, core properties
+    dated ``when``, zipped with one fixed timestamp in python-docx's part order."""
+    document = docx.Document(io.BytesIO(_template()))
+    if running_head:
+        _running_head_and_page_numbers(document.sections[0], running_head)
+    section_properties = document.element.body.find(w("sectPr"))
     for p in story.paragraphs:
         section_properties.addprevious(p)
     _xml_part(
@@ -746,28 +759,38 @@ def package(
         UTC
     ).replace(tzinfo=None, microsecond=0)
     properties.revision = 1
-    properties.comments = ""
-    properties.keywords = ""
-    properties.subject = ""
-    properties.category = ""
-    raw = io.BytesIO()
-    document.save(raw)
-    return fixed_zip(raw.getvalue())
+    properties.comments = properties.keywords = properties.subject = properties.category = ""
+    return _zipped(document.part.package)
 
 
-def fixed_zip(content: bytes) -> bytes:
-    """The same zip with every entry's timestamp fixed (python-docx stamps them with the
-    clock) and its order kept."""
+class _FixedTimeZip:
+    """What python-docx's package writer writes to, with one fixed timestamp per entry
+    (its own stamps each with the clock)."""
+
+    def __init__(self, target: io.BytesIO) -> None:
+        self.archive = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, uri: PackURI, blob: bytes) -> None:
+        info = zipfile.ZipInfo(uri.membername, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        self.archive.writestr(info, blob)
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+def _zipped(package: Any) -> bytes:
+    """The package's parts as python-docx saves them (``OpcPackage.save``), in its order."""
+    parts = list(package.iter_parts())
+    for part in parts:
+        part.before_marshal()
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(content)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, source.read(entry.filename))
+    writer = _FixedTimeZip(out)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)  # type: ignore[arg-type] # same write/close
+    writer.close()
     return out.getvalue()
 
 
