@@ -66,3 +66,40 @@ def test_libreoffice_accepting_all_gives_the_newer_revision_and_rejecting_the_ol
     assert annex_lines(accepted, f"{title} – Rev.1") != annex_lines(
         zero_text, f"{title} – Zero Draft"
     )
+
+
+def test_libreoffice_lays_out_the_redline_and_the_compilation(
+    bms7,
+    open_round,
+    tmp_path,
+    libreoffice,  # noqa: F811
+):
+    """Both convert to PDF; the compilation's text shows each delegation's proposal."""
+    import uuid
+
+    from drafting.docx_export import compilation_docx, compilation_rows
+    from drafting.models import Element
+    from drafting.services.proposals import ProposalContent, proposal_create
+    from tests.factories import delegate_of
+
+    zero = Revision.objects.get(document=bms7.document, number=0)
+    theme = Element.objects.get(text="Effective control over SALW")
+    for code, text in (("jpn", "Effective national control"), ("eu", "Effective [EU] control")):
+        proposal_create(
+            user=delegate_of(code),
+            element=theme,
+            idempotency_key=uuid.uuid4(),
+            submit=True,
+            content=ProposalContent(kind="amend", proposed_text=text, rationale="Clearer."),
+        )
+    (tmp_path / "redline.docx").write_bytes(redline_docx(bms7, edited(zero), zero))
+    (tmp_path / "compilation.docx").write_bytes(
+        compilation_docx(bms7, zero, compilation_rows(zero), zero.issued_at)
+    )
+    files = [tmp_path / "redline.docx", tmp_path / "compilation.docx"]
+    for pdf in libreoffice.convert(files, "pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF")
+    _redline, compilation = libreoffice.text(files)
+    assert "Alternative 1: Japan" in compilation and "Alternative 2: European Union" in compilation
+    # Its text export shows a tracked change's deleted words and inserted words side by side.
+    assert "Effective control over SALW[EU] control" in compilation
