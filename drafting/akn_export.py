@@ -69,7 +69,7 @@ def _inline(parent: Any, element: SnapshotElement, eid: str) -> None:
     ``parent`` (a ``heading`` or a ``p``)."""
     parent.text = _xml_text(element["text"])
     last = None
-    if element["status"] == "agreed_ad_ref":
+    if element["status"] == "agreed_ad_ref" and element["kind"] not in HEADED_KINDS:
         last = sub(parent, "span", AGREED_AD_REF_NOTE, **{"class": "status"})
         last.tail = None
         # One space before the note, as in the other formats.

@@ -68,6 +68,7 @@ ELEMENT_STYLES = {
 }
 ANNEX_STYLES = ("UN Preamble", "UN Document Title", *ELEMENT_STYLES.values())
 AGREED_AD_REF_NOTE = " (agreed ad ref.)"
+HEADING_KINDS = {"agenda_item", "section"}
 END_LINE = "__________________"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -193,7 +194,10 @@ def label_text(element: SnapshotElement) -> str:
 
 
 def status_note(element: SnapshotElement) -> str:
-    return AGREED_AD_REF_NOTE if element["status"] == "agreed_ad_ref" else ""
+    """ " (agreed ad ref.)" after an agreed bullet or paragraph, as in the PDF (not after a
+    heading)."""
+    agreed = element["status"] == "agreed_ad_ref" and element["kind"] not in HEADING_KINDS
+    return AGREED_AD_REF_NOTE if agreed else ""
 
 
 def element_paragraph(story: Story, element: SnapshotElement) -> Any:

@@ -74,3 +74,5 @@ def test_eids_are_stable_across_revisions(bms7, zero):
     assert kept and all(old[element_id] == new[element_id] for element_id in kept)
     assert new[990001] == "point_990001" and 990001 not in old
     assert set(old) - set(new)  # the dropped elements' eIds are not reused
+    agreed = validated(revision_akn(bms7, rev1)).findall(f".//{A}span[@class='status']")
+    assert ["".join(span.itertext()) for span in agreed] == ["(agreed ad ref.)"]

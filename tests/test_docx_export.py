@@ -64,8 +64,7 @@ def edited(zero) -> FakeRevision:
             "children": [],
         },
     )
-    last = items[-1]
-    last["status"] = "agreed_ad_ref"
+    themes[3]["status"] = "agreed_ad_ref"  # agreed: a note after it
     return FakeRevision(
         label="Rev.1",
         symbol=zero.symbol.replace("WP.1", "WP.1/Rev.1"),
