@@ -733,6 +733,11 @@ def _template() -> bytes:
     body = document.element.body
     for old in body.findall(w("p")):
         body.remove(old)
+    # Word names its separator footnotes in the settings too (before w:compat, per the schema).
+    notes = etree.Element(w("footnotePr"))
+    for separator in ("-1", "0"):
+        etree.SubElement(notes, w("footnote")).set(w("id"), separator)
+    document.settings.element.find(w("compat")).addprevious(notes)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

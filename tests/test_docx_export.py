@@ -103,8 +103,15 @@ def test_the_revision_docx_holds_the_record_in_named_styles_with_real_footnotes(
 
 
 def test_the_same_revision_gives_the_same_bytes_dated_at_its_issue(bms7, zero):
+    import zipfile
+
     first = revision_docx(bms7, zero)
     assert revision_docx(bms7, zero) == first
+    assert redline_docx(bms7, edited(zero), zero) == redline_docx(bms7, edited(zero), zero)
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {entry.date_time for entry in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.namelist()[0] == "[Content_Types].xml"
+        assert "word/footnotes.xml" in archive.namelist()
     properties = docx.Document(io.BytesIO(first)).core_properties
     assert properties.created == zero.issued_at.replace(microsecond=0)
     assert properties.modified == properties.created
