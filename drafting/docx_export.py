@@ -11,7 +11,7 @@ Three files per revision, as for the PDFs (:mod:`drafting.pdfs`):
   office at the revision's issue date: changed words as ``w:ins``/``w:del`` runs; elements
   added or dropped as inserted or deleted paragraphs (their paragraph marks too); elements
   that moved as ``w:moveFrom``/``w:moveTo`` pairs; a change of status as the tracked status
-  note. Accepting every change gives the newer revision's text, rejecting every change the
+  note and a paragraph property change (``w:pPrChange``). Accepting every change gives the newer revision's text, rejecting every change the
   older one's (the annex, paragraph by paragraph);
 - the compilation of proposals: each proposal its delegation's tracked change on the text of
   the element it concerns (Word's Review pane filters by author), several on one element
@@ -123,7 +123,8 @@ class Story:
         return str(self.next_id - 1)
 
     def tracked(self, parent: Any, kind: str, change: Change) -> Any:
-        """A ``w:ins``, ``w:del``, ``w:moveFrom`` or ``w:moveTo`` wrapper under ``parent``."""
+        """A ``w:ins``, ``w:del``, ``w:moveFrom``, ``w:moveTo`` (or ``w:pPrChange``) under
+        ``parent``, with its id, author and date."""
         wrapper = etree.SubElement(parent, w(kind))
         wrapper.set(w("id"), self.change_id())
         wrapper.set(w("author"), change.author)
@@ -346,6 +347,18 @@ class _Tracker:
         self.words(p, old["text"], new["text"])
         self.footnotes(p, old["footnotes"], new["footnotes"])
         self.plain_or_changed(p, status_note(old), status_note(new), style="UN Status Note")
+        if old["status"] != new["status"]:
+            self.status_changed(p)
+
+    def status_changed(self, p: Any) -> None:
+        """A change of status is also a tracked property change of the paragraph (Word's
+        review pane lists it as the chair's), its earlier properties being the same style."""
+        properties = p.find(w("pPr"))
+        change = self.story.tracked(properties, "pPrChange", self.change)
+        earlier = etree.SubElement(change, w("pPr"))
+        etree.SubElement(earlier, w("pStyle")).set(
+            w("val"), properties.find(w("pStyle")).get(w("val"))
+        )
 
     def whole(self, element: SnapshotElement, kind: str, move_name: str = "") -> None:
         """An element inserted or deleted, or one end of a move: the whole paragraph, its

@@ -140,6 +140,7 @@ def test_the_redline_marks_moves_deleted_paragraphs_and_status_notes(bms7, zero)
     deleted_marks = document.findall(f".//{w}p/{w}pPr/{w}rPr/{w}del")
     inserted_marks = document.findall(f".//{w}p/{w}pPr/{w}rPr/{w}ins")
     assert deleted_marks and inserted_marks
+    assert len(document.findall(f".//{w}pPr/{w}pPrChange")) == 1  # the status change
     assert "(agreed ad ref.)" in "".join(
         t.text for t in document.iter(f"{w}t") if t.getparent().getparent().tag == f"{w}ins"
     )
