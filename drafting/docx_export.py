@@ -11,8 +11,9 @@ Three files per revision, as for the PDFs (:mod:`drafting.pdfs`):
   office at the revision's issue date: changed words as ``w:ins``/``w:del`` runs; elements
   added or dropped as inserted or deleted paragraphs (their paragraph marks too); elements
   that moved as ``w:moveFrom``/``w:moveTo`` pairs; a change of status as the tracked status
-  note and a paragraph property change (``w:pPrChange``). Accepting every change gives the newer revision's text, rejecting every change the
-  older one's (the annex, paragraph by paragraph);
+  note and a paragraph property change (``w:pPrChange``). Accepting every change gives the
+  newer revision's text, rejecting every change the older one's (the annex, paragraph by
+  paragraph);
 - the compilation of proposals: each proposal its delegation's tracked change on the text of
   the element it concerns (Word's Review pane filters by author), several on one element
   listed as alternatives, the rationale and the marks in a Word comment.
