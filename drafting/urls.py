@@ -18,6 +18,12 @@ urlpatterns = [
         name="export_request",
     ),
     path("m/<slug:slug>/exports/<int:job_id>/", documents.export_status, name="export_status"),
+    # Word and Akoma Ntoso files (kinds such as "redline.docx"), made and served as the PDFs.
+    path(
+        "m/<slug:slug>/revisions/<int:number>/files/<str:kind>/",
+        documents.revision_pdf,
+        name="revision_file",
+    ),
     path(
         "m/<slug:slug>/revisions/<int:number>/pdf/<str:kind>/",
         documents.revision_pdf,

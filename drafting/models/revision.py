@@ -109,7 +109,18 @@ class RevisionFile(models.Model):
                 fields=["revision", "kind", "content_key"], name="revision_file_unique"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["revision", "redline", "compilation"]),
+                condition=Q(
+                    kind__in=[
+                        "revision",
+                        "redline",
+                        "compilation",
+                        # Word and Akoma Ntoso files (drafting.services.exports.OTHER_FORMATS).
+                        "revision.docx",
+                        "redline.docx",
+                        "compilation.docx",
+                        "revision.akn",
+                    ]
+                ),
                 name="revision_file_kind_valid",
             ),
         ]

@@ -8,15 +8,15 @@ stay downloadable (``compilation_files``).
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from drafting import pdfs, permissions, selectors
+from drafting import akn_export, docx_export, pdfs, permissions, selectors
 from drafting.audit import audited
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
@@ -24,11 +24,32 @@ from drafting.models.audit import AuditAction
 
 COMPILATION = "compilation"
 
+# Word and Akoma Ntoso files, made by the same jobs and stored the same way as the PDFs: the
+# kind names what it shows, then the format. A compilation's is keyed by its content too.
+OTHER_FORMATS: dict[str, Callable[[Meeting, Revision, datetime | None], bytes]] = {
+    "revision.docx": lambda meeting, revision, _as_of: docx_export.word_file(
+        meeting, revision, "revision"
+    ),
+    "redline.docx": lambda meeting, revision, _as_of: docx_export.word_file(
+        meeting, revision, "redline"
+    ),
+    "compilation.docx": lambda meeting, revision, as_of: docx_export.word_file(
+        meeting, revision, "compilation", as_of=as_of
+    ),
+    "revision.akn": lambda meeting, revision, _as_of: akn_export.revision_akn(meeting, revision),
+}
+EXPORT_KINDS = (*pdfs.KINDS, *OTHER_FORMATS)
+
+
+def is_compilation(kind: str) -> bool:
+    """A compilation, in any format: never for the public."""
+    return kind.split(".")[0] == COMPILATION
+
 
 def content_key(revision: Revision, kind: str) -> str:
     """What a stored file of this kind is keyed by besides its revision: a compilation's
     content digest; "" for the revision and its redline, which never change."""
-    return selectors.compilation_content_key(revision) if kind == COMPILATION else ""
+    return selectors.compilation_content_key(revision) if is_compilation(kind) else ""
 
 
 def stored_file(*, revision: Revision, kind: str) -> RevisionFile | None:
@@ -66,7 +87,7 @@ def revision_file_get_or_create(*, meeting: Meeting, revision: Revision, kind: s
     Two first requests at once may both render; the unique constraint keeps one and the
     other reads it.
     """
-    if kind not in pdfs.KINDS:
+    if kind not in EXPORT_KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
     with _one_snapshot():
         # A compilation's key, its stamp and what it shows are read from one snapshot of the
@@ -77,9 +98,16 @@ def revision_file_get_or_create(*, meeting: Meeting, revision: Revision, kind: s
         ).first()
         if existing is not None:
             return existing
-        as_of = timezone.now() if kind == COMPILATION else None
-        html = pdfs.page_html(meeting, revision, kind, as_of=as_of)
-    rendered = pdfs.pdf_from_html(html, pdfs.pdf_identifier(revision, kind, key))
+        as_of = timezone.now() if is_compilation(kind) else None
+        if kind in OTHER_FORMATS:
+            # Word and XML files take a fraction of a second: made inside the snapshot.
+            made = OTHER_FORMATS[kind](meeting, revision, as_of)
+        else:
+            html = pdfs.page_html(meeting, revision, kind, as_of=as_of)
+    if kind in OTHER_FORMATS:
+        rendered = pdfs.RenderedPdf(content=made, pages=0)  # pages: PDFs only
+    else:
+        rendered = pdfs.pdf_from_html(html, pdfs.pdf_identifier(revision, kind, key))
     try:
         with transaction.atomic():
             return RevisionFile.objects.create(
@@ -112,7 +140,7 @@ def _expected_pages(revision: Revision, kind: str) -> int:
     from drafting.text.snapshot import iter_elements
 
     elements = sum(1 for _ in iter_elements(revision.snapshot["elements"]))
-    if kind == "compilation":
+    if is_compilation(kind):
         elements += 2 * revision.proposals.exclude(status__in=PRIVATE_STATUSES).count()
     return max(1, elements // 30 + 2)
 
@@ -122,9 +150,9 @@ def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str)
     """Queue a background export, or return the live one already queued or running, or
     the last finished one when the file is already stored (so repeated requests, anyone's,
     add no rows)."""
-    if kind not in pdfs.KINDS:
+    if kind not in EXPORT_KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
-    if kind == "compilation" and not permissions.can_read_working_draft(user, meeting.document):
+    if is_compilation(kind) and not permissions.can_read_working_draft(user, meeting.document):
         raise NotAllowed(
             "Compilations are for delegations, the chair's office and the secretariat."
         )

@@ -9,16 +9,18 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import page_cache, pdfs, permissions, selectors
+from drafting import akn_export, docx_export, page_cache, pdfs, permissions, selectors
 from drafting.errors import DomainError, NotAllowed
 from drafting.http import AppRequest
 from drafting.middleware import reads_live
 from drafting.models import ExportJob, Meeting, RevisionFile
 from drafting.rendering import fill_counts
 from drafting.services.exports import (
+    EXPORT_KINDS,
     compilation_files,
     export_job_request,
     export_jobs_recover,
+    is_compilation,
     live_export_job,
     stored_file,
 )
@@ -153,12 +155,12 @@ def revision_pdf(
     A PDF not stored yet is never rendered here: the request starts (or joins) its export
     job and goes to the job's progress page, which links back here when the file is ready.
     """
-    if kind not in pdfs.KINDS:
+    if kind not in EXPORT_KINDS:
         raise Http404
     meeting = selectors.meeting_with_document(slug)
     # Serving a stored file needs no snapshot (large); an export job loads it if it must.
     revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
-    if kind == "compilation" and not permissions.can_read_working_draft(
+    if is_compilation(kind) and not permissions.can_read_working_draft(
         request.user, meeting.document
     ):
         if not request.user.is_authenticated:
@@ -176,17 +178,33 @@ def revision_pdf(
     return _pdf_response(request, revision, stored, kind)
 
 
+def _content_type(kind: str) -> str:
+    if kind.endswith(".docx"):
+        return docx_export.CONTENT_TYPE
+    if kind.endswith(".akn"):
+        return akn_export.CONTENT_TYPE
+    return "application/pdf"
+
+
+def _disposition(revision, kind: str, stored: RevisionFile) -> str:
+    """PDFs open in the browser; Word and XML files are downloaded."""
+    if kind.endswith(".docx"):
+        return f'attachment; filename="{docx_export.file_name(revision, kind.split(".")[0])}"'
+    if kind.endswith(".akn"):
+        return f'attachment; filename="{akn_export.file_name(revision)}"'
+    return f'inline; filename="{pdfs.file_name(revision, kind, as_of=stored.as_of)}"'
+
+
 def _pdf_response(request: HttpRequest, revision, stored: RevisionFile, kind: str) -> HttpResponse:
     etag = f'"{stored.sha256}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(bytes(stored.content), content_type="application/pdf")
-        name = pdfs.file_name(revision, kind, as_of=stored.as_of)
-        response["Content-Disposition"] = f'inline; filename="{name}"'
+        response = HttpResponse(bytes(stored.content), content_type=_content_type(kind))
+        response["Content-Disposition"] = _disposition(revision, kind, stored)
     response["ETag"] = etag
     response["Cache-Control"] = (
-        "public, max-age=86400" if kind != "compilation" else "private, max-age=300"
+        "public, max-age=86400" if not is_compilation(kind) else "private, max-age=300"
     )
     return response
 
@@ -227,7 +245,7 @@ def export_status(request: AppRequest, slug: str, job_id: int) -> HttpResponse:
     job = get_object_or_404(
         ExportJob.objects.select_related("revision"), pk=job_id, revision__document=meeting.document
     )
-    if job.kind == "compilation" and not permissions.can_read_working_draft(
+    if is_compilation(job.kind) and not permissions.can_read_working_draft(
         request.user, meeting.document
     ):
         raise Http404

@@ -109,7 +109,16 @@ def test_the_secretariat_exports_the_redline_and_the_compilation(
     expect(page.locator(".status-line .symbol")).to_have_text(REV1)
     downloads = page.locator(".status-line .downloads")
     expect(downloads.get_by_role("link", name="PDF", exact=True)).to_be_visible()
-    expect(downloads.get_by_role("button")).to_have_text(["Redline PDF", "Compilation PDF"])
+    expect(downloads.get_by_role("button")).to_have_text(
+        [
+            "Redline PDF",
+            "Compilation PDF",
+            "Word",
+            "Redline in Word (tracked changes)",
+            "Compilation in Word",
+            "Akoma Ntoso XML",
+        ]
+    )
     _shot(page, "revision")
     accessibility["revision"] = axe_violations(page)
 
@@ -196,7 +205,9 @@ def test_the_public_downloads_the_revision_and_only_delegations_get_the_compilat
     page.goto(f"{live_server.url}/m/bms7/revisions/1/")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     downloads = page.locator(".status-line .downloads")
-    expect(downloads.get_by_role("button")).to_have_text(["Redline PDF"])
+    expect(downloads.get_by_role("button")).to_have_text(
+        ["Redline PDF", "Word", "Redline in Word (tracked changes)", "Akoma Ntoso XML"]
+    )
     _shot(page, "public-revision")
     public_page = axe_violations(page)
     content_type, name, content = _download(
@@ -228,7 +239,16 @@ def test_the_public_downloads_the_revision_and_only_delegations_get_the_compilat
     sign_in(page, live_server, "aiko", PASSWORD)
     page.goto(f"{live_server.url}/m/bms7/revisions/1/")
     expect(page.get_by_text("(Delegate · Japan)")).to_be_visible()
-    expect(downloads.get_by_role("button")).to_have_text(["Redline PDF", "Compilation PDF"])
+    expect(downloads.get_by_role("button")).to_have_text(
+        [
+            "Redline PDF",
+            "Compilation PDF",
+            "Word",
+            "Redline in Word (tracked changes)",
+            "Compilation in Word",
+            "Akoma Ntoso XML",
+        ]
+    )
     response = page.goto(f"{live_server.url}/m/bms7/exports/{job.pk}/")
     assert response.status == 200
     expect(page.locator("#export-progress")).to_contain_text("Waiting for a worker…")

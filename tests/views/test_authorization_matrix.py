@@ -103,6 +103,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("get", _url("revision_pdf_kind", 1, "redline"), PUBLIC),
         Case("get", _url("revision_pdf_kind", 1, "compilation"), MEMBERS),
     ],
+    "revision_file": [
+        Case("get", _url("revision_file", 1, "redline.docx"), PUBLIC),
+        Case("get", _url("revision_file", 1, "revision.akn"), PUBLIC),
+        Case("get", _url("revision_file", 1, "compilation.docx"), MEMBERS),
+    ],
     "compilation_file": [
         Case(
             "get",
@@ -121,6 +126,12 @@ MATRIX: dict[str, list[Case]] = {
             _url("export_request", 1),
             row(DENY, OK, OK, OK, OK),
             lambda w: {"kind": "compilation"},
+        ),
+        Case(
+            "post",
+            _url("export_request", 1),
+            row(DENY, OK, OK, OK, OK),
+            lambda w: {"kind": "compilation.docx"},
         ),
     ],
     "export_status": [Case("get", _url("export_status", lambda w: w.job.pk), PUBLIC)],
@@ -350,7 +361,15 @@ def world(bms7, open_round) -> World:
     submitted = propose(japan, "Effective control over all SALW", submit=True)
     clerk = secretariat(username="clerk")
     revision = Revision.objects.get(document=document, number=1)
-    for kind in ("revision", "redline", "compilation"):  # stored once, outside the savepoints
+    # Stored once, outside the savepoints.
+    for kind in (
+        "revision",
+        "redline",
+        "compilation",
+        "redline.docx",
+        "revision.akn",
+        "compilation.docx",
+    ):
         revision_file_get_or_create(meeting=bms7, revision=revision, kind=kind)
     job = export_job_request(user=clerk, meeting=bms7, revision=revision, kind="revision")
 
