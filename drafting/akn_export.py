@@ -32,14 +32,17 @@ AGREED_AD_REF_NOTE = "(agreed ad ref.)"
 
 # kind -> (element, its name attribute for an hcontainer, the eId prefix)
 HIERARCHY = {
+    "chapter": ("chapter", "", "chp"),
     "agenda_item": ("hcontainer", "agendaItem", "agendaItem"),
     "section": ("hcontainer", "section", "section"),
     "theme": ("point", "", "point"),
     "subtheme": ("point", "", "point"),
     "placeholder": ("point", "", "point"),
     "paragraph": ("paragraph", "", "para"),
+    "preambular": ("hcontainer", "preambularParagraph", "preambular"),
+    "subparagraph": ("subparagraph", "", "subpara"),
 }
-HEADED_KINDS = {"agenda_item", "section"}
+HEADED_KINDS = {"chapter", "agenda_item", "section"}
 
 
 def a(tag: str) -> str:

@@ -60,16 +60,19 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date: no clock in 
 
 # Paragraph styles, named for what they are so that a secretariat can restyle the file.
 ELEMENT_STYLES = {
+    "chapter": "UN Chapter",
     "agenda_item": "UN Agenda Item",
     "section": "UN Section",
     "theme": "UN Theme",
     "subtheme": "UN Subtheme",
     "paragraph": "UN Paragraph",
     "placeholder": "UN Placeholder",
+    "preambular": "UN Preambular Paragraph",
+    "subparagraph": "UN Subparagraph",
 }
 ANNEX_STYLES = ("UN Preamble", "UN Document Title", *ELEMENT_STYLES.values())
 AGREED_AD_REF_NOTE = " (agreed ad ref.)"
-HEADING_KINDS = {"agenda_item", "section"}
+HEADING_KINDS = {"chapter", "agenda_item", "section"}
 END_LINE = "__________________"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -605,12 +608,15 @@ _PARAGRAPH_STYLES: dict[str, dict[str, Any]] = {
     "UN Note": {"italic": True, "space_after": 12},
     "UN Preamble": {"italic": True, "space_after": 6},
     "UN Document Title": {"bold": True, "size": 12, "space_before": 12, "space_after": 12},
+    "UN Chapter": {"bold": True, "space_before": 12, "hanging": 1.0, "keep": True},
     "UN Agenda Item": {"bold": True, "space_before": 12, "hanging": 1.0, "keep": True},
     "UN Section": {"indent": 1.0, "space_before": 6, "hanging": 1.0, "keep": True},
     "UN Theme": {"indent": 1.0, "hanging": 0.75},
     "UN Subtheme": {"indent": 1.75, "hanging": 0.75},
     "UN Paragraph": {"indent": 1.0, "hanging": 1.0},
     "UN Placeholder": {"indent": 1.0, "hanging": 0.75},
+    "UN Preambular Paragraph": {"indent": 1.0, "hanging": 1.0},
+    "UN Subparagraph": {"indent": 2.0, "hanging": 1.0},
     "UN Proposal Heading": {"bold": True, "size": 10, "indent": 1.0, "space_before": 6},
     "UN Proposal": {"indent": 1.0},
     "UN Footnote Text": {"size": 9},
