@@ -22,6 +22,7 @@ SECRETARIAT_PERMISSIONS = {
     ("drafting", "delegation"): ("add", "change", "view"),
     ("drafting", "delegateprofile"): ("add", "change", "delete", "view"),
     ("drafting", "groupcoordinator"): ("add", "change", "delete", "view"),
+    ("drafting", "participation"): ("add", "delete", "view"),
     ("drafting", "document"): ("add", "change", "view"),
     ("drafting", "element"): ("view",),
     ("drafting", "footnote"): ("view",),
