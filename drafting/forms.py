@@ -119,7 +119,8 @@ class ProposalForm(forms.Form):
             "Offered for the groups your delegation coordinates at this meeting."
         )
         cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"]).queryset = (
-            Delegation.objects.exclude(pk=delegation.pk)
+            Delegation.objects.filter(participations__meeting_id=meeting_id)
+            .exclude(pk=delegation.pk)
             .exclude(kind__in=GROUP_KINDS)
             .order_by("name")
         )

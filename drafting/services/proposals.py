@@ -167,7 +167,7 @@ def _validated(
         if behalf_problems:
             problems["on_behalf_of"] = behalf_problems
     sponsor_problems = cosponsorship.co_sponsor_problems(
-        delegation=delegation, co_sponsors=content.co_sponsors
+        delegation=delegation, co_sponsors=content.co_sponsors, document_id=element.document_id
     )
     if sponsor_problems:
         problems["co_sponsors"] = sponsor_problems
