@@ -315,8 +315,10 @@ def _draft_create(
     before). A draft; or, given the open round, submitted in it (DeadlinePassed, and nothing
     written, when that round has closed by the time it is saved)."""
     delegation = permissions.delegation_of(user)
-    if delegation is None or not permissions.can_propose(user, element.document):
+    if delegation is None:
         raise NotAllowed(_("Only delegates propose language."))
+    if not permissions.can_propose(user, element.document):
+        raise NotAllowed(_("Your delegation does not take part in this meeting."))
     # The element lock orders proposals on one element; the key is checked under it.
     element = Element.objects.select_for_update().get(pk=element.pk)
     existing = Proposal.objects.filter(
@@ -661,6 +663,8 @@ def _require_marks_open(user, proposal: Proposal) -> None:
             raise NotAllowed(
                 _("Only another delegation can support or oppose a submitted proposal.")
             )
+        if not permissions.takes_part(user, proposal.document_id):
+            raise NotAllowed(_("Your delegation does not take part in this meeting."))
         if proposal.status in VISIBLE_STATUSES:
             raise DomainError(
                 _(

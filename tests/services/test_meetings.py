@@ -206,3 +206,71 @@ def test_a_copy_takes_participants_and_coordinators_not_the_document(bms7):
     )
     assert not hasattr(Meeting.objects.get(pk=copy.pk), "document")
     assert "copied from bms7" in AuditEvent.objects.get(action=AuditAction.MEETING_CREATED).summary
+
+
+def _leave(meeting: Meeting, *codes: str) -> None:
+    meeting_participants_set(
+        user=secretariat(),
+        meeting=meeting,
+        delegations=meeting.delegations.exclude(code__in=codes),
+    )
+
+
+@pytest.mark.django_db
+def test_a_delegation_not_taking_part_neither_proposes_nor_marks(bms7, open_round):
+    """Only participants propose, support and oppose at the meeting."""
+    import uuid
+
+    from drafting.models import Element
+    from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+
+    japan, kenya = delegate_of("jpn"), delegate_of("ken")
+    theme = Element.objects.get(text="Effective control over SALW")
+    proposal = proposal_create(
+        user=japan,
+        element=theme,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(kind="amend", proposed_text="Effective [national] control"),
+    )
+    _leave(bms7, "ken")
+    with pytest.raises(NotAllowed, match="does not take part"):
+        mark_set(user=delegate_of("ken"), proposal=proposal, stance="support")
+    with pytest.raises(NotAllowed, match="does not take part"):
+        proposal_create(
+            user=kenya,
+            element=theme,
+            idempotency_key=uuid.uuid4(),
+            submit=True,
+            content=ProposalContent(kind="amend", proposed_text="Effective [regional] control"),
+        )
+    assert mark_set(user=delegate_of("mex"), proposal=proposal, stance="support")
+
+
+@pytest.mark.django_db
+def test_only_participants_are_offered_and_accepted_as_co_sponsors(bms7, open_round):
+    import uuid
+
+    from drafting.errors import ProposalInvalid
+    from drafting.forms import ProposalForm
+    from drafting.models import Element
+    from drafting.services.proposals import ProposalContent, proposal_create
+
+    _leave(bms7, "ken")
+    japan = delegate_of("jpn")
+    form = ProposalForm(delegation=_code("jpn"), meeting_id=bms7.pk)
+    offered = set(form.fields["co_sponsors"].queryset.values_list("code", flat=True))
+    assert "mex" in offered
+    assert "ken" not in offered
+    with pytest.raises(ProposalInvalid, match="Kenya: not taking part in this meeting"):
+        proposal_create(
+            user=japan,
+            element=Element.objects.get(text="Effective control over SALW"),
+            idempotency_key=uuid.uuid4(),
+            submit=True,
+            content=ProposalContent(
+                kind="amend",
+                proposed_text="Effective [national] control",
+                co_sponsors=[_code("ken"), _code("mex")],
+            ),
+        )
