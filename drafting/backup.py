@@ -92,9 +92,9 @@ permissions by natural key; times are ISO 8601 with microseconds; binary fields 
 bytes) are base64. Models, in order: auth groups and users (every user with a role or a
 delegate profile, and every user the meeting's records name), delegations, their members and
 delegate profiles with their history, then the meeting, its participating delegations, its
-group coordinators, its document, revisions, elements, footnotes, consultation rounds, proposals (with every version:
-the django-simple-history rows, co-sponsors included), marks, co-sponsorship invitations,
-element changes, notifications, revision PDFs and
+group coordinators, its document, revisions, elements, footnotes, consultation rounds,
+proposals (with every version: the django-simple-history rows, co-sponsors included), marks,
+co-sponsorship invitations, element changes, notifications, revision PDFs and
 finished PDF export jobs. Import refuses a file of another format or version, a checksum
 that does not match, a database whose drafting migrations differ from the file's, and a
 database that already holds the meeting; it writes all or nothing."""
