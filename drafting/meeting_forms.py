@@ -53,7 +53,7 @@ class MeetingSetupForm(forms.Form):
         self.meeting = meeting
         # Given the real <input type="date"> format back after an error.
         for name in ("start_date", "end_date"):
-            self.fields[name].widget.format = "%Y-%m-%d"  # type: ignore[attr-defined]
+            self.fields[name].widget.format = "%Y-%m-%d"
 
     def clean_slug(self) -> str:
         return self.cleaned_data["slug"].strip().lower()
@@ -122,7 +122,8 @@ class ParticipantsForm(forms.Form):
     def by_kind(self, all_delegations: list[Delegation], chosen: set[int]) -> list[Any]:
         """(kind, heading, [(delegation, checked)]) for the template, one fieldset a kind."""
         if self.is_bound:
-            numbers = (bounds.posted_number(pk) for pk in self.data.getlist("delegations"))
+            posted = self.data.getlist("delegations")  # type: ignore[attr-defined]
+            numbers = (bounds.posted_number(str(pk)) for pk in posted)
             chosen = {number for number in numbers if number is not None}
         grouped: dict[str, list[tuple[Delegation, bool]]] = defaultdict(list)
         for delegation in all_delegations:
