@@ -86,7 +86,10 @@
         item.hidden = !match;
         if (match) shown += 1;
       });
-      if (status) status.textContent = (status.dataset.template || "%s").replace("%s", shown);
+      // The page gives both wordings (this script has no catalogue).
+      if (status) {
+        status.textContent = shown === 1 ? status.dataset.one : status.dataset.many.replace("%s", shown);
+      }
     });
   }
 
