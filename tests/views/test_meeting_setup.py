@@ -185,6 +185,9 @@ def test_the_home_page_offers_the_secretariat_to_set_up_a_meeting(client, clerk_
     html = clerk_client.get(reverse("home")).content.decode()
     assert f'href="{reverse("meeting_create")}"' in html
     assert f'href="{reverse("meeting_setup", args=["bms8"])}"' in html
+    # Each meeting's navigation leads the secretariat to its setup.
+    rounds = clerk_client.get(reverse("rounds", args=["bms7"])).content.decode()
+    assert f'href="{reverse("meeting_setup", args=["bms7"])}"' in rounds
     # A meeting without a document has no draft or revisions to link to yet.
     assert reverse("revision_list", args=["bms8"]) not in html
     assert client.get(reverse("working_draft", args=["bms8"])).status_code in {302, 404}
