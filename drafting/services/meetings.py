@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -110,6 +111,18 @@ def _document_id(meeting: Meeting) -> int | None:
     return Document.objects.filter(meeting=meeting).values_list("pk", flat=True).first()
 
 
+def _check_fields(meeting: Meeting) -> None:
+    """The model's own bounds (lengths, the slug's and the zone's form), whoever calls."""
+    try:
+        meeting.clean_fields()
+    except ValidationError as invalid:
+        raise DomainError(
+            " ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in invalid.message_dict.items()
+            )
+        ) from invalid
+
+
 def _save(row: Any, user: Any, reason: str) -> None:
     row._history_user = user
     row._change_reason = reason
@@ -141,6 +154,7 @@ def meeting_create(
         # Its participants and coordinators stay as they are while they are copied.
         copy_from = Meeting.objects.select_for_update().get(pk=copy_from.pk)
     meeting = Meeting(**asdict(setup))
+    _check_fields(meeting)
     reason = f"Set up (copied from {copy_from.slug})" if copy_from is not None else "Set up"
     try:
         with transaction.atomic():
@@ -196,6 +210,7 @@ def meeting_update(*, user: Any, meeting: Meeting, setup: MeetingSetup, today: d
     before = {field: getattr(locked, field) for field in changed}
     for field, value in asdict(setup).items():
         setattr(locked, field, value)
+    _check_fields(locked)
     try:
         with transaction.atomic():
             _save(locked, user, "Setup changed: " + ", ".join(changed))

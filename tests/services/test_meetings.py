@@ -99,6 +99,8 @@ def test_only_the_secretariat_sets_up_meetings(bms7, who):
         ({"end_date": datetime.date(2026, 6, 1)}, "cannot come before"),
         ({"end_date": datetime.date(2028, 6, 1)}, "a year at most"),
         ({"time_zone": "Mars/Olympus_Mons"}, "time zone"),
+        ({"title": "x" * 501}, "title: Ensure this value has at most 500 characters"),
+        ({"venue": "v" * 201}, "venue: Ensure"),
     ],
 )
 def test_bad_setups_are_refused_and_change_nothing(bms7, changes, message):
