@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "drafting.audit.AuditContextMiddleware",
+    # Each request starts in the default zone; a meeting's pages switch to the meeting's.
+    "drafting.time_zones.MeetingTimeZoneMiddleware",
     "drafting.middleware.SecondFactorRequiredMiddleware",
     "drafting.middleware.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -23,6 +23,7 @@ from drafting.models import (
     Footnote,
     GroupCoordinator,
     Meeting,
+    Participation,
     Revision,
 )
 
@@ -131,6 +132,26 @@ class GroupCoordinatorAdmin(SimpleHistoryAdmin):
     list_select_related = ["group", "delegation", "meeting"]
     search_fields = ["group__name", "delegation__name"]
     autocomplete_fields = ["group", "delegation"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(SimpleHistoryAdmin):
+    """Read-only: the secretariat chooses participants on the meeting's setup page, where
+    every change is audited."""
+
+    list_display = ["delegation", "meeting"]
+    list_filter = ["meeting", "delegation__kind"]
+    list_select_related = ["delegation", "meeting"]
+    search_fields = ["delegation__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Document)

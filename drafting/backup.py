@@ -56,6 +56,7 @@ from drafting.models import (
     GroupCoordinator,
     Meeting,
     Notification,
+    Participation,
     Proposal,
     ProposalMark,
     Revision,
@@ -90,10 +91,10 @@ primary keys; auth groups have no pk (matched by name), users name their groups 
 permissions by natural key; times are ISO 8601 with microseconds; binary fields (the PDF
 bytes) are base64. Models, in order: auth groups and users (every user with a role or a
 delegate profile, and every user the meeting's records name), delegations, their members and
-delegate profiles with their history, then the meeting, its group coordinators, its
-document, revisions, elements, footnotes, consultation rounds, proposals (with every version:
-the django-simple-history rows, co-sponsors included), marks, co-sponsorship invitations,
-element changes, notifications, revision PDFs and
+delegate profiles with their history, then the meeting, its participating delegations, its
+group coordinators, its document, revisions, elements, footnotes, consultation rounds,
+proposals (with every version: the django-simple-history rows, co-sponsors included), marks,
+co-sponsorship invitations, element changes, notifications, revision PDFs and
 finished PDF export jobs. Import refuses a file of another format or version, a checksum
 that does not match, a database whose drafting migrations differ from the file's, and a
 database that already holds the meeting; it writes all or nothing."""
@@ -158,6 +159,8 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         _history(DelegateProfile)._default_manager.all(),
         Meeting.objects.filter(pk=meeting.pk),
         _history(Meeting)._default_manager.filter(id=meeting.pk),
+        Participation.objects.filter(meeting_id=meeting.pk),
+        _history(Participation)._default_manager.filter(meeting_id=meeting.pk),
         GroupCoordinator.objects.filter(meeting_id=meeting.pk),
         _history(GroupCoordinator)._default_manager.filter(meeting_id=meeting.pk),
         Document.objects.filter(meeting_id=meeting.pk),

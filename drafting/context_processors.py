@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from drafting import permissions
+from drafting import permissions, time_zones
 
 
 def _second_factor_pending(user: Any) -> bool:
@@ -34,6 +34,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_read_audit": permissions.can_read_audit_trail(user) and not pending,
         "nav_is_delegate": permissions.is_delegate(user),
         "nav_is_chair": permissions.is_chairs_office(user),
+        "nav_can_set_up_meetings": permissions.can_set_up_meetings(user) and not pending,
+        # The zone times are shown in: the meeting's, on its pages ("Geneva time").
+        "time_zone_label": time_zones.current_label(),
         # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
         "undo_offer": _undo_offer(request),
     }

@@ -53,7 +53,14 @@ def build_fixture(source_dir: Path) -> list[dict[str, Any]]:
     out = FixtureRecords()
 
     out.add_with_history("meeting", 1, dict(spec["meeting"]), when=when, reason=reason)
-    _add_delegations(out, json.loads((source_dir / spec["delegations"]).read_text("utf-8")))
+    delegation_count = _add_delegations(
+        out, json.loads((source_dir / spec["delegations"]).read_text("utf-8"))
+    )
+    # Every delegation takes part in BMS7: all States, the observers, the groups.
+    for pk in range(1, delegation_count + 1):
+        out.add_with_history(
+            "participation", pk, {"meeting": 1, "delegation": pk}, when=when, reason=reason
+        )
     out.add_with_history(
         "document", 1, {"meeting": 1, **spec["document"]}, when=when, reason=reason
     )
@@ -85,7 +92,8 @@ def build_fixture(source_dir: Path) -> list[dict[str, Any]]:
     return out.records
 
 
-def _add_delegations(out: FixtureRecords, source: dict[str, Any]) -> None:
+def _add_delegations(out: FixtureRecords, source: dict[str, Any]) -> int:
+    """Add the delegations with primary keys from 1; return how many."""
     pk_of: dict[str, int] = {}
     entries = [*source["states"], *source["groups"]]
     for pk, entry in enumerate(entries, start=1):
@@ -104,6 +112,7 @@ def _add_delegations(out: FixtureRecords, source: dict[str, Any]) -> None:
         # No history rows here: loading a group's members writes its first history entry
         # (simple-history tracks the membership), with ids of its own.
         out.add("delegation", pk, fields)
+    return len(entries)
 
 
 def _group_code(entry: dict[str, Any]) -> str:

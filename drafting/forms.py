@@ -8,7 +8,7 @@ from django.forms.utils import flatatt
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from drafting import bounds, rendering
+from drafting import bounds, rendering, time_zones
 from drafting.models import Delegation, ElementKind, MarkStance, ProposalKind, ProposalStatus
 from drafting.models.meeting import GROUP_KINDS
 from drafting.services.cosponsorship import coordinated_groups
@@ -120,7 +120,8 @@ class ProposalForm(forms.Form):
             "Offered for the groups your delegation coordinates at this meeting."
         )
         cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"]).queryset = (
-            Delegation.objects.exclude(pk=delegation.pk)
+            Delegation.objects.filter(participations__meeting_id=meeting_id)
+            .exclude(pk=delegation.pk)
             .exclude(kind__in=GROUP_KINDS)
             .order_by("name")
         )
@@ -150,6 +151,15 @@ class MarkForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=600)
 
 
+def _in_current_zone(form: forms.Form) -> None:
+    """Times are typed in the current zone (the meeting's: its pages activate it); each
+    date-and-time label says which ("Deadline (Geneva time)")."""
+    zone = time_zones.current_label()
+    for field in form.fields.values():
+        if isinstance(field, forms.DateTimeField):
+            field.label = _("%(label)s (%(zone)s)") % {"label": field.label, "zone": zone}
+
+
 class RoundForm(forms.Form):
     """A round opens from a year ago to five years ahead and closes within five years
     (`drafting.bounds.round_date_problem`): a deadline of 9999-12-31 was stored as year 10000,
@@ -157,13 +167,17 @@ class RoundForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=120)
     opens_at = forms.DateTimeField(
-        label=_("Opens (New York time)"),
+        label=_("Opens"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     deadline = forms.DateTimeField(
-        label=_("Deadline (New York time)"),
+        label=_("Deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _in_current_zone(self)
 
     def clean_opens_at(self):
         opens_at = self.cleaned_data["opens_at"]
@@ -182,9 +196,13 @@ class RoundForm(forms.Form):
 
 class ReopenForm(forms.Form):
     deadline = forms.DateTimeField(
-        label=_("New deadline (New York time)"),
+        label=_("New deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _in_current_zone(self)
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

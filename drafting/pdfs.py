@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pydyf
 from django.conf import settings
@@ -31,7 +32,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from drafting import presenters, selectors
+from drafting import presenters, selectors, time_zones
 from drafting.models import PRIVATE_STATUSES, Meeting, Revision
 from drafting.rendering import tree_steps
 from drafting.text import redline
@@ -151,7 +152,7 @@ def redline_against(meeting: Meeting, revision: Revision, previous: Revision | N
 
 def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | None = None) -> str:
     """The compilation of proposals made against ``revision`` as they stand at ``as_of``
-    (now when not given), stamped with that moment (shown in New York time)."""
+    (now when not given), stamped with that moment (shown in the meeting's time zone)."""
     proposals = [
         p
         for p in selectors.proposals_queryset()
@@ -165,6 +166,7 @@ def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | Non
     # What it lists: a proposal on an element the revision left out (deleted) has no row.
     context["total"] = sum(len(row.proposals) for row in context["rows"])
     context["as_of"] = as_of or timezone.now()
+    context["time_zone_label"] = time_zones.zone_label(meeting.time_zone)
     return render_to_string("pdf/compilation.html", context)
 
 
@@ -178,8 +180,9 @@ BUILDERS: dict[str, Callable[[Meeting, Revision], str]] = {
 def page_html(
     meeting: Meeting, revision: Revision, kind: str, *, as_of: datetime | None = None
 ) -> str:
-    """One of the PDFs' HTML, in English; ``as_of`` stamps a compilation."""
-    with translation.override("en"):
+    """One of the PDFs' HTML, in English, its times in the meeting's time zone; ``as_of``
+    stamps a compilation."""
+    with translation.override("en"), timezone.override(ZoneInfo(meeting.time_zone)):
         if kind == "compilation":
             return compilation_html(meeting, revision, as_of)
         return BUILDERS[kind](meeting, revision)

@@ -43,6 +43,28 @@ def is_delegate(user: Any) -> bool:
     return delegation_of(user) is not None
 
 
+def takes_part(user: Any, document_id: int) -> bool:
+    """The user is a delegate of a delegation taking part in the document's meeting (one
+    query, remembered on the user object for the request)."""
+    from drafting.models import Participation
+
+    delegation = delegation_of(user)
+    if delegation is None:
+        return False
+    known: dict[int, bool] = user.__dict__.setdefault("_drafting_takes_part", {})
+    if document_id not in known:
+        known[document_id] = Participation.objects.filter(
+            meeting__document=document_id, delegation=delegation
+        ).exists()
+    return known[document_id]
+
+
+def can_set_up_meetings(user: Any) -> bool:
+    """The secretariat sets up meetings: their details, time zone, participants and group
+    coordinators."""
+    return is_secretariat(user)
+
+
 def can_read_working_draft(user: Any, document: Document) -> bool:
     """Delegates, the chair's office and the secretariat read the working draft."""
     return is_delegate(user) or is_chairs_office(user) or is_secretariat(user)
@@ -95,8 +117,9 @@ def role_label(user: Any) -> str:
 
 
 def can_propose(user: Any, document: Document) -> bool:
-    """Only delegates propose language, in their own delegation's name."""
-    return is_delegate(user)
+    """Only delegates propose language, in their own delegation's name, at a meeting their
+    delegation takes part in."""
+    return takes_part(user, document.pk)
 
 
 def is_own_proposal(user: Any, proposal: Any) -> bool:
@@ -138,6 +161,7 @@ def can_mark(user: Any, proposal: Any) -> bool:
         delegation is not None
         and delegation.pk != proposal.delegation_id
         and proposal.status == ProposalStatus.SUBMITTED
+        and takes_part(user, proposal.document_id)
     )
 
 

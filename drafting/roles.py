@@ -22,6 +22,8 @@ SECRETARIAT_PERMISSIONS = {
     ("drafting", "delegation"): ("add", "change", "view"),
     ("drafting", "delegateprofile"): ("add", "change", "delete", "view"),
     ("drafting", "groupcoordinator"): ("add", "change", "delete", "view"),
+    # Chosen on the meeting's setup page (audited there); the admin only shows them.
+    ("drafting", "participation"): ("view",),
     ("drafting", "document"): ("add", "change", "view"),
     ("drafting", "element"): ("view",),
     ("drafting", "footnote"): ("view",),

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
+from drafting import time_zones
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
@@ -29,8 +30,14 @@ from drafting.text.places import Place, places
 
 
 def meeting_with_document(slug: str) -> Meeting:
-    """The meeting and its document, in one query; 404 when there is none."""
-    return get_object_or_404(Meeting.objects.select_related("document"), slug=slug)
+    """The meeting and its document, in one query; 404 when there is none (a meeting set up
+    whose zero draft is not imported yet has no pages but its setup). The meeting's time
+    zone becomes the current one: its pages show, and read, times in it."""
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("document"), slug=slug, document__isnull=False
+    )
+    time_zones.activate_for(meeting)
+    return meeting
 
 
 def element_rows(document: Document) -> list[snapshots.ElementRow]:

@@ -26,6 +26,7 @@ from drafting.models import (
     Document,
     Element,
     Meeting,
+    Participation,
     Proposal,
     ProposalMark,
     ProposalStatus,
@@ -120,6 +121,12 @@ def generate(*, scale: float, seed: int = 7, slug: str | None = None) -> Generat
             end_date=datetime.date(2030, 6, 12),
             chair="Synthetic chair",
             symbol_prefix=f"A/CONF.999/{slug.upper()}/WP.1",
+        )
+        # Every delegation takes part, as at BMS7.
+        bulk_create_with_history(
+            [Participation(meeting=meeting, delegation=d) for d in Delegation.objects.all()],
+            Participation,
+            default_change_reason="Generated",
         )
         document = Document.objects.create(
             meeting=meeting, title=f"{slug.upper()} Outcome Document"

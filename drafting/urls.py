@@ -1,10 +1,12 @@
 from django.urls import path
 
-from drafting.views import audit, chair, documents, imports, proposals, search
+from drafting.views import audit, chair, documents, imports, meetings, proposals, search
 
 urlpatterns = [
     path("", documents.home, name="home"),
     path("audit/", audit.audit_trail, name="audit_trail"),
+    path("meetings/new/", meetings.meeting_create, name="meeting_create"),
+    path("m/<slug:slug>/setup/", meetings.meeting_setup, name="meeting_setup"),
     path("m/<slug:slug>/draft/", documents.working_draft, name="working_draft"),
     path("m/<slug:slug>/import/", imports.document_import_page, name="document_import"),
     path("m/<slug:slug>/revisions/", documents.revision_list, name="revision_list"),

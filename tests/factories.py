@@ -55,6 +55,7 @@ def secretariat(**kwargs):
 class MeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Meeting
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"meeting{n}")
     title = factory.Sequence(lambda n: f"Meeting number {n}")
@@ -63,6 +64,18 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2025, 3, 3)
     end_date = datetime.date(2025, 3, 7)
     symbol_prefix = factory.Sequence(lambda n: f"A/CONF.{n}/WP.1")
+
+    @factory.post_generation
+    def delegations(obj, create, extracted, **kwargs):
+        """Every delegation takes part unless the test names the participants."""
+        if not create:
+            return
+        from drafting.models import Participation
+
+        chosen = Delegation.objects.all() if extracted is None else extracted
+        Participation.objects.bulk_create(
+            [Participation(meeting=obj, delegation=delegation) for delegation in chosen]
+        )
 
 
 class DocumentFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from drafting.models.meeting import (
     DelegationKind,
     GroupCoordinator,
     Meeting,
+    Participation,
 )
 from drafting.models.proposal import (
     PRIVATE_STATUSES,
@@ -48,6 +49,7 @@ __all__ = [
     "MarkStance",
     "Meeting",
     "Notification",
+    "Participation",
     "Proposal",
     "ProposalKind",
     "ProposalMark",

@@ -51,6 +51,10 @@ class AuditAction(models.TextChoices):
     COSPONSOR_WITHDRAWN = "cosponsor_withdrawn", _("Co-sponsorship withdrawn")
     COSPONSOR_REMOVED = "cosponsor_removed", _("Co-sponsor removed by the proposer")
     DOCUMENT_IMPORTED = "document_imported", _("Zero draft imported")
+    MEETING_CREATED = "meeting_created", _("Meeting set up")
+    MEETING_CHANGED = "meeting_changed", _("Meeting's setup changed")
+    PARTICIPANTS_CHANGED = "participants_changed", _("Participating delegations changed")
+    COORDINATOR_DESIGNATED = "coordinator_designated", _("Group coordinator designated")
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,7 @@
 """Meetings, delegations and the delegates who act for them."""
 
 from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,12 @@ from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+
+
+def validate_time_zone(name: str) -> None:
+    """An IANA time zone name this server knows ("Europe/Geneva")."""
+    if name not in available_timezones():
+        raise ValidationError(_("Choose a time zone from the list."), code="time_zone")
 
 
 class Meeting(models.Model):
@@ -25,6 +32,20 @@ class Meeting(models.Model):
         _("document symbol prefix"),
         max_length=100,
         help_text=_("For example A/CONF.192/BMS/2021/WP.1"),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text=_("Deadlines are entered, and every time is shown, in the venue's time zone."),
+    )
+    delegations = models.ManyToManyField(
+        "drafting.Delegation",
+        through="drafting.Participation",
+        related_name="meetings",
+        blank=True,
+        verbose_name=_("participating delegations"),
     )
     history = HistoricalRecords()
     # The history row's author and reason, set before save() (simple_history has no types).
@@ -94,6 +115,42 @@ class Delegation(models.Model):
     @property
     def is_group(self) -> bool:
         return self.kind in GROUP_KINDS
+
+
+class Participation(models.Model):
+    """A delegation taking part in a meeting: only participants propose, co-sponsor, mark and
+    are listed in the compilation. The secretariat chooses them (by default every Member State
+    and observer State, plus the groups and organizations it picks)."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("meeting"),
+    )
+    delegation = models.ForeignKey(
+        Delegation,
+        on_delete=models.PROTECT,
+        related_name="participations",
+        verbose_name=_("delegation"),
+    )
+    history = HistoricalRecords()
+    # The history row's author and reason, set before save() (simple_history has no types).
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
+
+    class Meta:
+        verbose_name = _("participating delegation")
+        verbose_name_plural = _("participating delegations")
+        ordering = ["meeting", "delegation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "delegation"], name="participation_once_per_meeting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegation} at {self.meeting}"
 
 
 class DelegateProfile(models.Model):

@@ -33,6 +33,7 @@ from drafting.models import (
     GroupCoordinator,
     InvitationStatus,
     Notification,
+    Participation,
     Proposal,
     ProposalStatus,
 )
@@ -49,10 +50,25 @@ OPEN_STATUSES = frozenset(
 # --- checks, used by the proposal services' validation --------------------------------------
 
 
-def co_sponsor_problems(*, delegation: Delegation, co_sponsors: Iterable[Delegation]) -> list[str]:
-    """Why these delegations cannot be named as co-sponsors by ``delegation`` (none: [])."""
+def co_sponsor_problems(
+    *, delegation: Delegation, co_sponsors: Iterable[Delegation], document_id: int
+) -> list[str]:
+    """Why these delegations cannot be named as co-sponsors by ``delegation`` on the document
+    (none: []): not itself, no group, and only delegations taking part in its meeting."""
     problems = []
     co_sponsors = list(co_sponsors)
+    if co_sponsors:
+        taking_part = set(
+            Participation.objects.filter(
+                meeting__document=document_id, delegation__in=co_sponsors
+            ).values_list("delegation_id", flat=True)
+        )
+        absent = sorted(s.short_name for s in co_sponsors if s.pk not in taking_part)
+        if absent:
+            problems.append(
+                _("%(delegations)s: not taking part in this meeting.")
+                % {"delegations": ", ".join(absent)}
+            )
     if any(sponsor.pk == delegation.pk for sponsor in co_sponsors):
         problems.append(_("Your own delegation cannot co-sponsor its proposal."))
     groups = sorted(sponsor.short_name for sponsor in co_sponsors if sponsor.is_group)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import bounds, permissions
+from drafting import bounds, permissions, time_zones
 from drafting.audit import audited, record_acts
 from drafting.errors import (
     BaseTextMoved,
@@ -167,7 +167,7 @@ def _validated(
         if behalf_problems:
             problems["on_behalf_of"] = behalf_problems
     sponsor_problems = cosponsorship.co_sponsor_problems(
-        delegation=delegation, co_sponsors=content.co_sponsors
+        delegation=delegation, co_sponsors=content.co_sponsors, document_id=element.document_id
     )
     if sponsor_problems:
         problems["co_sponsors"] = sponsor_problems
@@ -212,10 +212,10 @@ def _require_open_round(document: Document, proposal: Proposal | None = None) ->
         if not own.is_open():
             raise DeadlinePassed(
                 _(
-                    "The deadline of “%(round)s” passed at %(deadline)s (New York time): the "
+                    "The deadline of “%(round)s” passed at %(deadline)s (%(zone)s): the "
                     "proposal can no longer be changed."
                 )
-                % {"round": own.name, "deadline": _format_deadline(own.deadline)}
+                % {"round": own.name, **_deadline_words(own.deadline)}
             )
         return own
     if round_ is None:
@@ -223,10 +223,10 @@ def _require_open_round(document: Document, proposal: Proposal | None = None) ->
         if last is not None and last.deadline <= timezone.now():
             raise DeadlinePassed(
                 _(
-                    "The deadline of “%(round)s” passed at %(deadline)s (New York time). Your "
+                    "The deadline of “%(round)s” passed at %(deadline)s (%(zone)s). Your "
                     "text is kept as a draft; it can be submitted when the round is reopened."
                 )
-                % {"round": last.name, "deadline": _format_deadline(last.deadline)}
+                % {"round": last.name, **_deadline_words(last.deadline)}
             )
         raise DeadlinePassed(
             _(
@@ -237,8 +237,12 @@ def _require_open_round(document: Document, proposal: Proposal | None = None) ->
     return round_
 
 
-def _format_deadline(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%d %B %Y, %H:%M")
+def _deadline_words(moment: datetime) -> dict[str, str]:
+    """The deadline in the current time zone (the meeting's, on its pages), and the zone."""
+    return {
+        "deadline": timezone.localtime(moment).strftime("%d %B %Y, %H:%M"),
+        "zone": time_zones.current_label(),
+    }
 
 
 def _save(proposal: Proposal, user, reason: str) -> None:
@@ -315,8 +319,10 @@ def _draft_create(
     before). A draft; or, given the open round, submitted in it (DeadlinePassed, and nothing
     written, when that round has closed by the time it is saved)."""
     delegation = permissions.delegation_of(user)
-    if delegation is None or not permissions.can_propose(user, element.document):
+    if delegation is None:
         raise NotAllowed(_("Only delegates propose language."))
+    if not permissions.can_propose(user, element.document):
+        raise NotAllowed(_("Your delegation does not take part in this meeting."))
     # The element lock orders proposals on one element; the key is checked under it.
     element = Element.objects.select_for_update().get(pk=element.pk)
     existing = Proposal.objects.filter(
@@ -661,6 +667,8 @@ def _require_marks_open(user, proposal: Proposal) -> None:
             raise NotAllowed(
                 _("Only another delegation can support or oppose a submitted proposal.")
             )
+        if not permissions.takes_part(user, proposal.document_id):
+            raise NotAllowed(_("Your delegation does not take part in this meeting."))
         if proposal.status in VISIBLE_STATUSES:
             raise DomainError(
                 _(
@@ -678,11 +686,11 @@ def _require_marks_open(user, proposal: Proposal) -> None:
         )
         raise DeadlinePassed(
             _(
-                "The deadline of “%(round)s” passed at %(deadline)s (New York time): support "
+                "The deadline of “%(round)s” passed at %(deadline)s (%(zone)s): support "
                 "and opposition can no longer be given, changed or withdrawn unless the "
                 "chair's office reopens the round."
             )
-            % {"round": last.name, "deadline": _format_deadline(last.deadline)}
+            % {"round": last.name, **_deadline_words(last.deadline)}
             if last is not None
             else _("No consultation round is open: support and opposition cannot be changed.")
         )

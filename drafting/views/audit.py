@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from drafting import bounds, permissions, selectors
+from drafting import bounds, permissions, selectors, time_zones
 from drafting.models import AuditAction, AuditEvent, Delegation, Meeting
 from drafting.text.snapshot import iter_elements
 
@@ -92,9 +92,11 @@ class AuditFilterForm(forms.Form):
 
 def _element_labels(meeting: Meeting | None) -> dict[int, str]:
     """Current labels of the meeting's elements ("12", "12 (b)"), in reading order."""
-    if meeting is None:
+    # A meeting set up whose zero draft is not imported yet has no elements.
+    document = getattr(meeting, "document", None) if meeting is not None else None
+    if document is None:
         return {}
-    snapshot = selectors.working_draft_snapshot(meeting.document)
+    snapshot = selectors.working_draft_snapshot(document)
     labels = {}
     for element, _depth in iter_elements(snapshot["elements"]):
         excerpt = " ".join(element["text"].split())[:50]
@@ -121,6 +123,9 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         meeting = Meeting.objects.select_related("document").filter(slug=chosen_slug).first()
     if meeting is None and len(meetings) == 1:
         meeting = meetings[0]  # one meeting: its elements can be chosen without choosing it
+    if meeting is not None:
+        # Times are shown, and dates read, in the meeting's zone (the header says which).
+        time_zones.activate_for(meeting)
     labels = _element_labels(meeting)
     form = AuditFilterForm(request.GET or None, element_choices=list(labels.items()))
     events = AuditEvent.objects.select_related("user", "delegation").order_by("-at", "-id")

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -13,7 +14,7 @@ from drafting import akn_export, docx_export, page_cache, pdfs, permissions, sel
 from drafting.errors import DomainError, NotAllowed
 from drafting.http import AppRequest
 from drafting.middleware import reads_live
-from drafting.models import ExportJob, Meeting, RevisionFile
+from drafting.models import Document, ExportJob, Meeting, RevisionFile
 from drafting.rendering import fill_counts
 from drafting.services.exports import (
     EXPORT_KINDS,
@@ -28,7 +29,9 @@ from drafting.services.exports import (
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    meetings = Meeting.objects.select_related("document").order_by("-start_date")
+    meetings = Meeting.objects.annotate(
+        has_document=Exists(Document.objects.filter(meeting=OuterRef("pk")))
+    ).order_by("-start_date")
     return render(request, "drafting/home.html", {"meetings": meetings})
 
 

@@ -71,7 +71,30 @@
     sync();
   }
 
+  // Participants: a filter box hides the delegations whose name does not contain what is typed
+  // (hidden boxes keep their state and are still sent); the count says how many are shown.
+  function delegationFilter(box) {
+    var list = document.getElementById(box.getAttribute("aria-controls"));
+    var status = document.getElementById(box.dataset.filterStatus);
+    if (!list) return;
+    var wrapper = box.closest("[data-filter-wrapper]");
+    if (wrapper) wrapper.hidden = false;
+    box.addEventListener("input", function () {
+      var wanted = box.value.trim().toLowerCase(), shown = 0;
+      list.querySelectorAll("[data-name]").forEach(function (item) {
+        var match = item.dataset.name.indexOf(wanted) !== -1;
+        item.hidden = !match;
+        if (match) shown += 1;
+      });
+      // The page gives both wordings (this script has no catalogue).
+      if (status) {
+        status.textContent = shown === 1 ? status.dataset.one : status.dataset.many.replace("%s", shown);
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-delegation-filter]").forEach(delegationFilter);
     document.querySelectorAll("form.proposal-form").forEach(newElementKind);
     document.querySelectorAll("time[data-local-time]").forEach(localTime);
     document.querySelectorAll("[data-bracket-tools]").forEach(bracketTools);

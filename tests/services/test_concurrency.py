@@ -225,3 +225,41 @@ def test_the_same_chair_request_sent_twice_at_once_is_carried_out_once(bms7):
     assert errors == []
     assert sorted(results) == ["already done", "inserted"]
     assert Element.objects.filter(text="Capacity building").count() == 1
+
+
+def test_two_meetings_set_up_at_once_with_one_address_make_one_meeting(bms7):
+    """Both pass the form's check (the address is free when each looks); the unique
+    constraint decides, and the other is told the address is taken, with nothing written."""
+    import datetime
+
+    from drafting.errors import DomainError
+    from drafting.models import AuditAction, AuditEvent, Meeting
+    from drafting.services.meetings import MeetingSetup, meeting_create
+    from tests.factories import secretariat
+
+    clerks = [secretariat(), secretariat()]
+    setup = MeetingSetup(
+        title="Eighth",
+        short_title="BMS8",
+        slug="bms8",
+        symbol_prefix="A/X",
+        venue="Geneva",
+        start_date=datetime.date(2026, 6, 8),
+        end_date=datetime.date(2026, 6, 12),
+        chair="",
+        time_zone="Europe/Zurich",
+    )
+    today = datetime.date(2026, 12, 1)
+    results, errors = _run_at_once(
+        [
+            lambda clerk=clerk: meeting_create(user=clerk, setup=setup, today=today).pk
+            for clerk in clerks
+        ]
+    )
+    assert len(results) == 1
+    assert len(errors) == 1
+    assert isinstance(errors[0], DomainError)
+    assert "already has the address" in str(errors[0])
+    meeting = Meeting.objects.get(slug="bms8")
+    assert AuditEvent.objects.filter(action=AuditAction.MEETING_CREATED).count() == 1
+    assert meeting.delegations.count() > 190

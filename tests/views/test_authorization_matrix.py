@@ -95,6 +95,35 @@ def _key() -> str:
 MATRIX: dict[str, list[Case]] = {
     "home": [Case("get", lambda w: reverse("home"), PUBLIC)],
     "audit_trail": [Case("get", lambda w: reverse("audit_trail"), SECRETARIAT)],
+    "meeting_create": [
+        Case("get", lambda w: reverse("meeting_create"), SECRETARIAT),
+        Case(
+            "post",
+            lambda w: reverse("meeting_create"),
+            SECRETARIAT,
+            lambda w: {
+                "title": "Another meeting",
+                "short_title": "Another",
+                "symbol_prefix": "A/X",
+                "venue": "Vienna",
+                "start_date": "2026-06-08",
+                "end_date": "2026-06-09",
+                "time_zone": "Europe/Vienna",
+            },
+        ),
+    ],
+    "meeting_setup": [
+        Case("get", _url("meeting_setup"), SECRETARIAT),
+        Case(
+            "post",
+            _url("meeting_setup"),
+            SECRETARIAT,
+            lambda w: {
+                "section": "participants",
+                "delegations": list(Delegation.objects.values_list("pk", flat=True)),
+            },
+        ),
+    ],
     "working_draft": [Case("get", _url("working_draft"), MEMBERS)],
     "revision_list": [Case("get", _url("revision_list"), PUBLIC)],
     "revision_detail": [Case("get", _url("revision_detail", 1), PUBLIC)],
