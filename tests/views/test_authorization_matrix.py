@@ -303,6 +303,7 @@ MATRIX: dict[str, list[Case]] = {
     "issue_revision": [Case("get", _url("issue_revision"), CHAIR)],
     "document_import": [Case("get", _url("document_import"), SECRETARIAT)],
     "compare": [Case("get", lambda w: reverse("compare", args=[w.slug]) + "?from=0&to=1", PUBLIC)],
+    "search": [Case("get", lambda w: reverse("search", args=[w.slug]) + "?query=arms", PUBLIC)],
     "login": [Case("get", lambda w: reverse("login"), PUBLIC)],
     "second_factor": [Case("get", lambda w: reverse("second_factor"), row(*[LOGIN] * 5))],
     "second_factor_setup": [Case("get", lambda w: reverse("second_factor_setup"), MEMBERS)],

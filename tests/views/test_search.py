@@ -183,7 +183,7 @@ def test_search_reads_a_bounded_number_of_queries(world, django_assert_max_num_q
             content=ProposalContent(kind="comment", rationale="zanzibarite again"),
             submit=True,
         )
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("search", args=[meeting.slug]) + "?query=zanzibarite")
     page = response.content.decode()
     assert "Only the first 50 are shown" in page
