@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.text import slugify
 
 from drafting.text import snapshot as snapshots
+from drafting.text.kinds import Status
 from drafting.text.outline import OutlineElement, parse_outline
 
 SNAPSHOT_FORMAT = 1
@@ -133,7 +134,7 @@ def _add_elements(
             "kind": element.kind,
             "unnumbered": element.unnumbered,
             "text": element.text,
-            "status": "pending",
+            "status": Status.PENDING,
         }
         out.add_with_history("element", pk, fields, when=when, reason=reason)
         for footnote_position, footnote_text in enumerate(element.footnotes):
@@ -152,7 +153,7 @@ def _add_elements(
                 position=position,
                 kind=element.kind,
                 text=element.text,
-                status="pending",
+                status=Status.PENDING,
                 unnumbered=element.unnumbered,
                 footnotes=tuple(element.footnotes),
             )

@@ -91,7 +91,8 @@ class CoSponsorInvitation(models.Model):
                 name="cosponsor_invitation_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(invited_at__isnull=False) | Q(status__in=["named", "removed"]),
+                condition=Q(invited_at__isnull=False)
+                | Q(status__in=[InvitationStatus.NAMED, InvitationStatus.REMOVED]),
                 name="cosponsor_invitation_sent_has_time",
             ),
         ]

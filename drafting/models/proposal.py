@@ -298,17 +298,22 @@ class Proposal(models.Model):
         return reflections.get(self.status, "not reflected")
 
 
+class ElementChangeAction(models.TextChoices):
+    """What a change to the working draft did (``ElementChange.Action``)."""
+
+    TEXT = "text", _("text changed")
+    INSERT = "insert", _("element inserted")
+    STATUS = "status", _("status changed")
+    MOVE = "move", _("element moved")
+
+
 class ElementChange(models.Model):
     """Provenance: one change to the working draft, who made it, and from which proposals.
 
     Written once, never edited: the record of why the text says what it says.
     """
 
-    class Action(models.TextChoices):
-        TEXT = "text", _("text changed")
-        INSERT = "insert", _("element inserted")
-        STATUS = "status", _("status changed")
-        MOVE = "move", _("element moved")
+    Action = ElementChangeAction
 
     document = models.ForeignKey(
         "drafting.Document",
@@ -355,7 +360,7 @@ class ElementChange(models.Model):
         ordering = ["made_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=["text", "insert", "status", "move"]),
+                condition=Q(action__in=ElementChangeAction.values),
                 name="element_change_action_valid",
             )
         ]

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from drafting.text.snapshot import Snapshot, SnapshotElement
+
 
 class RevisionImmutableError(Exception):
     """Raised on any attempt to change or remove an issued revision."""
@@ -42,7 +44,8 @@ class Revision(models.Model):
         help_text=_("Who signed the cover letter."),
     )
     cover_letter = models.TextField(_("cover letter"), blank=True)
-    snapshot = models.JSONField(_("snapshot"))
+    # Read back from JSON: kinds and statuses are the plain strings (see drafting.text.kinds).
+    snapshot: models.JSONField[Snapshot, Snapshot] = models.JSONField(_("snapshot"))
     content_hash = models.CharField(_("content hash"), max_length=64)
 
     class Meta:
@@ -66,8 +69,25 @@ class Revision(models.Model):
         raise RevisionImmutableError("An issued revision cannot be deleted.")
 
     @property
-    def elements(self) -> list:
+    def elements(self) -> list[SnapshotElement]:
         return self.snapshot["elements"]
+
+
+class FileKind(models.TextChoices):
+    """What a revision's PDF shows (``RevisionFile.kind``, ``ExportJob.kind``)."""
+
+    REVISION = "revision", _("the revision")
+    REDLINE = "redline", _("redline against the previous revision")
+    COMPILATION = "compilation", _("compilation of proposals")
+
+
+class ExportJobStatus(models.TextChoices):
+    """Where an export job stands (``ExportJob.Status``)."""
+
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
 
 
 class RevisionFile(models.Model):
@@ -85,7 +105,7 @@ class RevisionFile(models.Model):
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="files", verbose_name=_("revision")
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=FileKind.choices)
     content = models.BinaryField(_("content"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     pages = models.PositiveIntegerField(_("pages"))
@@ -109,7 +129,7 @@ class RevisionFile(models.Model):
                 fields=["revision", "kind", "content_key"], name="revision_file_unique"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["revision", "redline", "compilation"]),
+                condition=Q(kind__in=FileKind.values),
                 name="revision_file_kind_valid",
             ),
         ]
@@ -125,16 +145,12 @@ class ExportJob(models.Model):
     heartbeat tells a stale job from a live one, so it can be re-queued or failed.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    Status = ExportJobStatus
 
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="export_jobs", verbose_name=_("revision")
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=FileKind.choices)
     # Compilations: the content the job was asked for, then the one it stored.
     content_key = models.CharField(_("content key"), max_length=64, blank=True, default="")
     status = models.CharField(
@@ -163,7 +179,7 @@ class ExportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                condition=Q(status__in=ExportJobStatus.values),
                 name="export_job_status_valid",
             )
         ]

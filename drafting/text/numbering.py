@@ -7,13 +7,7 @@ back keyed by node key, in reading order.
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-AGENDA_ITEM = "agenda_item"
-SECTION = "section"
-THEME = "theme"
-SUBTHEME = "subtheme"
-PARAGRAPH = "paragraph"
-PLACEHOLDER = "placeholder"
-KINDS = (AGENDA_ITEM, SECTION, THEME, SUBTHEME, PARAGRAPH, PLACEHOLDER)
+from drafting.text.kinds import Kind
 
 THEME_BULLET = "-"
 SUBTHEME_BULLET = "o"
@@ -22,7 +16,7 @@ SUBTHEME_BULLET = "o"
 @dataclass
 class OutlineNode:
     key: Hashable
-    kind: str
+    kind: Kind
     unnumbered: bool = False
     footnote_keys: Sequence[Hashable] = ()
     children: list["OutlineNode"] = field(default_factory=list)
@@ -75,7 +69,7 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
         lettered = 0
         extra = 0
         for child in siblings:
-            if child.kind == SECTION and not child.unnumbered:
+            if child.kind == Kind.SECTION and not child.unnumbered:
                 if child.provisional and lettered:
                     extra += 1
                     labels[child.key] = f"{letter(lettered - 1)} {ordinal_suffix(extra)})"
@@ -88,10 +82,10 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
     paragraph_count = 0
     agenda_extra = 0
     paragraph_extra = 0
-    stack: list[tuple[OutlineNode, str | None]] = [(node, None) for node in reversed(nodes)]
+    stack: list[tuple[OutlineNode, Kind | None]] = [(node, None) for node in reversed(nodes)]
     while stack:
         node, parent_kind = stack.pop()
-        if node.kind == AGENDA_ITEM:
+        if node.kind == Kind.AGENDA_ITEM:
             if node.provisional and agenda_count:
                 agenda_extra += 1
                 labels[node.key] = f"{agenda_count} {ordinal_suffix(agenda_extra)}."
@@ -99,15 +93,15 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
                 agenda_count += 1
                 agenda_extra = 0
                 labels[node.key] = f"{agenda_count}."
-        elif node.kind == SECTION:
+        elif node.kind == Kind.SECTION:
             labels.setdefault(node.key, "")
-        elif node.kind == THEME:
+        elif node.kind == Kind.THEME:
             labels[node.key] = THEME_BULLET
-        elif node.kind == SUBTHEME:
+        elif node.kind == Kind.SUBTHEME:
             labels[node.key] = SUBTHEME_BULLET
-        elif node.kind == PLACEHOLDER:
-            labels[node.key] = SUBTHEME_BULLET if parent_kind == THEME else THEME_BULLET
-        elif node.kind == PARAGRAPH:
+        elif node.kind == Kind.PLACEHOLDER:
+            labels[node.key] = SUBTHEME_BULLET if parent_kind == Kind.THEME else THEME_BULLET
+        elif node.kind == Kind.PARAGRAPH:
             if node.provisional and paragraph_count:
                 paragraph_extra += 1
                 labels[node.key] = f"{paragraph_count} {ordinal_suffix(paragraph_extra)}."
