@@ -44,6 +44,22 @@ class ElementView:
     def is_placeholder(self) -> bool:
         return self.kind == Kind.PLACEHOLDER
 
+    @property
+    def is_agenda_item(self) -> bool:
+        return self.kind == Kind.AGENDA_ITEM
+
+    @property
+    def is_section(self) -> bool:
+        return self.kind == Kind.SECTION
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == Status.DELETED
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.status == Status.AGREED
+
 
 @dataclass
 class Block:

@@ -26,6 +26,7 @@ from drafting.models import (
     Document,
     Element,
     ElementKind,
+    MarkStance,
     Meeting,
     Proposal,
     ProposalKind,
@@ -292,7 +293,7 @@ def _marks(rng, proposals, delegates, count, now) -> int:
             ProposalMark(
                 proposal=proposal,
                 delegation=delegation,
-                stance="support" if rng.random() < 0.7 else "oppose",
+                stance=MarkStance.SUPPORT if rng.random() < 0.7 else MarkStance.OPPOSE,
                 version=proposal.version,  # given to the text as it stands
                 author=user,
                 updated_at=now,

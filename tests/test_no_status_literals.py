@@ -50,6 +50,8 @@ def _literals(node: ast.AST | None) -> list[str]:
         return [node.value]
     if isinstance(node, ast.Tuple | ast.List | ast.Set):
         return [value for element in node.elts for value in _literals(element)]
+    if isinstance(node, ast.IfExp):
+        return [*_literals(node.body), *_literals(node.orelse)]
     return []
 
 
@@ -146,6 +148,7 @@ proposal.status = "withdrawn"
 fields = {"status": "pending"}
 def build(status="draft"):
     pass
+ProposalMark(stance="support" if liked else "oppose")
 message = "the proposal was submitted"
 raise ValueError("deleted")
 label = _("accepted")
@@ -160,6 +163,8 @@ label = _("accepted")
         (11, "withdrawn"),
         (12, "pending"),
         (13, "draft"),
+        (15, "oppose"),
+        (15, "support"),
     ]
 
 

@@ -102,3 +102,11 @@ class CoSponsorInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delegation} · {self.get_status_display()} · {self.proposal_id}"
+
+    @property
+    def is_invited(self) -> bool:
+        return self.status == InvitationStatus.INVITED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == InvitationStatus.ACCEPTED

@@ -275,6 +275,14 @@ class Proposal(models.Model):
         return text_diff.word_diff(self.base_text, self.proposed_text)
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == ProposalStatus.DRAFT
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.status == ProposalStatus.DISCARDED
+
+    @property
     def is_private(self) -> bool:
         """Never submitted: seen by its own delegation only."""
         return self.status in PRIVATE_STATUSES
@@ -453,3 +461,7 @@ class ProposalMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delegation} {self.get_stance_display()} {self.proposal_id}"
+
+    @property
+    def supports(self) -> bool:
+        return self.stance == MarkStance.SUPPORT

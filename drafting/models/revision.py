@@ -188,6 +188,31 @@ class ExportJob(models.Model):
         return f"{self.revision} {self.kind} {self.status}"
 
     @property
+    def is_queued(self) -> bool:
+        return self.status == ExportJobStatus.QUEUED
+
+    @property
+    def is_under_way(self) -> bool:
+        """Queued or running: its page polls until it is done or failed."""
+        return self.status in {ExportJobStatus.QUEUED, ExportJobStatus.RUNNING}
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ExportJobStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ExportJobStatus.FAILED
+
+    @property
+    def is_redline(self) -> bool:
+        return self.kind == FileKind.REDLINE
+
+    @property
+    def is_compilation(self) -> bool:
+        return self.kind == FileKind.COMPILATION
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
