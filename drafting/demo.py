@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from drafting import roles
-from drafting.models import DelegateProfile, Delegation
+from drafting.models import DelegateProfile, Delegation, MarkStance, ProposalKind
 
 DEMO_PASSWORD = "bms7-demo"  # noqa: S105 - printed on screen for the local demo only
 
@@ -90,7 +90,17 @@ def demo_group_coordinators(meeting_slug: str = "bms7") -> None:
 
 
 DEMO_PROPOSALS: tuple[
-    tuple[str, str, str, str, str, tuple[str, ...], tuple[str, ...], str | None, dict[str, bool]],
+    tuple[
+        str,
+        str,
+        ProposalKind,
+        str,
+        str,
+        tuple[str, ...],
+        tuple[str, ...],
+        str | None,
+        dict[str, bool],
+    ],
     ...,
 ] = (
     # (delegate, element text, kind, proposed text, rationale, supporters, opponents,
@@ -98,7 +108,7 @@ DEMO_PROPOSALS: tuple[
     (
         "kenya",
         "Effective control over SALW",
-        "amend",
+        ProposalKind.AMEND,
         "Effective [and accountable] control over SALW, including their ammunition",
         "Ammunition fuels armed violence as much as the weapons themselves.",
         ("india",),
@@ -109,7 +119,7 @@ DEMO_PROPOSALS: tuple[
     (
         "eu",
         "Gender-responsive approach and women’s participation",
-        "amend",
+        ProposalKind.AMEND,
         "Gender-responsive approach and [full, equal and meaningful] participation of women",
         "Agreed language from the RevCon3 outcome.",
         ("mexico", "japan"),
@@ -120,7 +130,7 @@ DEMO_PROPOSALS: tuple[
     (
         "mexico",
         "Ammunition",
-        "add_brackets",
+        ProposalKind.ADD_BRACKETS,
         "[Ammunition]",
         "Not all delegations accept ammunition in the scope of the PoA.",
         (),
@@ -186,7 +196,7 @@ def demo_round_and_proposals() -> int:
         for name, accepts in invited.items():
             if accepts:
                 cosponsorship_accept(user=users[name], proposal=proposal)
-        for stance, names in (("support", supporters), ("oppose", opponents)):
+        for stance, names in ((MarkStance.SUPPORT, supporters), (MarkStance.OPPOSE, opponents)):
             for name in names:
                 mark_set(user=users[name], proposal=proposal, stance=stance)
     return len(DEMO_PROPOSALS)

@@ -11,15 +11,58 @@
                    "children": [...]}]}
 """
 
-from typing import Any
+from typing import TypedDict
 
 from django.utils import timezone
 
 from drafting.models import Meeting, Revision
-from drafting.text.snapshot import SnapshotElement, clean_tree
+from drafting.text.kinds import Kind, Status
+from drafting.text.snapshot import SnapshotDocument, SnapshotElement, clean_tree
 
 
-def _element(element: SnapshotElement) -> dict[str, Any]:
+class ExportedMeeting(TypedDict):
+    slug: str
+    title: str
+    short_title: str
+    venue: str
+    start_date: str
+    end_date: str
+    chair: str
+    symbol_prefix: str
+
+
+class ExportedRevision(TypedDict):
+    number: int
+    label: str
+    symbol: str
+    issued_at: str
+    issued_by: str | None
+    signatory: str
+    content_hash: str
+
+
+class ExportedElement(TypedDict):
+    """A snapshot element as published: without the ``unnumbered`` flag (its label says it)."""
+
+    id: int
+    kind: Kind
+    label: str
+    text: str
+    status: Status
+    footnotes: list[str]
+    children: list["ExportedElement"]
+
+
+class RevisionExport(TypedDict):
+    """The JSON export, as the module's docstring shows it."""
+
+    meeting: ExportedMeeting
+    revision: ExportedRevision
+    document: SnapshotDocument
+    elements: list[ExportedElement]
+
+
+def _element(element: SnapshotElement) -> ExportedElement:
     return {
         "id": element["id"],
         "kind": element["kind"],
@@ -31,7 +74,7 @@ def _element(element: SnapshotElement) -> dict[str, Any]:
     }
 
 
-def revision_as_json(meeting: Meeting, revision: Revision) -> dict[str, Any]:
+def revision_as_json(meeting: Meeting, revision: Revision) -> RevisionExport:
     issued_by = revision.issued_by
     return {
         "meeting": {

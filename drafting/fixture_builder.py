@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.text import slugify
 
 from drafting.text import snapshot as snapshots
+from drafting.text.kinds import Status
 from drafting.text.outline import OutlineElement, parse_outline
 
 SNAPSHOT_FORMAT = 1
@@ -67,9 +68,9 @@ def build_fixture(source_dir: Path) -> list[dict[str, Any]]:
 
     annex = parse_outline((source_dir / zero["annex"]).read_text(encoding="utf-8"))
     rows = _add_elements(out, annex, when=when, reason=reason)
-    snapshot = {
+    snapshot: snapshots.Snapshot = {
         "format": SNAPSHOT_FORMAT,
-        "document": dict(spec["document"]),
+        "document": {"title": spec["document"]["title"], "preamble": spec["document"]["preamble"]},
         "elements": snapshots.build_tree(rows),
     }
     cover_letter = (source_dir / zero["cover_letter"]).read_text(encoding="utf-8").strip()
@@ -142,7 +143,7 @@ def _add_elements(
             "kind": element.kind,
             "unnumbered": element.unnumbered,
             "text": element.text,
-            "status": "pending",
+            "status": Status.PENDING,
         }
         out.add_with_history("element", pk, fields, when=when, reason=reason)
         for footnote_position, footnote_text in enumerate(element.footnotes):
@@ -161,7 +162,7 @@ def _add_elements(
                 position=position,
                 kind=element.kind,
                 text=element.text,
-                status="pending",
+                status=Status.PENDING,
                 unnumbered=element.unnumbered,
                 footnotes=tuple(element.footnotes),
             )

@@ -33,14 +33,14 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from drafting import presenters, selectors, time_zones
-from drafting.models import PRIVATE_STATUSES, Meeting, Revision
+from drafting.models import PRIVATE_STATUSES, FileKind, Meeting, Revision
 from drafting.rendering import tree_steps
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
 PDF_VARIANT = "pdf/ua-1"  # tagged, accessible; the title and language go in the metadata
-KINDS = ("revision", "redline", "compilation")
+KINDS = tuple(FileKind.values)
 
 logger = logging.getLogger(__name__)
 
@@ -171,9 +171,9 @@ def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | Non
 
 
 BUILDERS: dict[str, Callable[[Meeting, Revision], str]] = {
-    "revision": revision_html,
-    "redline": redline_html,
-    "compilation": compilation_html,
+    FileKind.REVISION: revision_html,
+    FileKind.REDLINE: redline_html,
+    FileKind.COMPILATION: compilation_html,
 }
 
 
@@ -183,7 +183,7 @@ def page_html(
     """One of the PDFs' HTML, in English, its times in the meeting's time zone; ``as_of``
     stamps a compilation."""
     with translation.override("en"), timezone.override(ZoneInfo(meeting.time_zone)):
-        if kind == "compilation":
+        if kind == FileKind.COMPILATION:
             return compilation_html(meeting, revision, as_of)
         return BUILDERS[kind](meeting, revision)
 
@@ -191,7 +191,7 @@ def page_html(
 def render_pdf(
     meeting: Meeting,
     revision: Revision,
-    kind: str = "revision",
+    kind: str = FileKind.REVISION,
     *,
     fetcher: StaticOnlyFetcher | None = None,
 ) -> RenderedPdf:
@@ -257,7 +257,7 @@ def file_name(revision: Revision, kind: str, *, as_of: datetime | None = None) -
     """A sensible download name, e.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.pdf; a
     compilation's says as of when, e.g. ...-Rev.1-compilation-2021-07-27-1402.pdf"""
     base = revision.symbol.replace("/", "-")
-    if kind == "revision":
+    if kind == FileKind.REVISION:
         return f"{base}.pdf"
     if as_of is not None:
         return f"{base}-{kind}-{timezone.localtime(as_of):%Y-%m-%d-%H%M}.pdf"

@@ -1,4 +1,4 @@
-"""Turns a snapshot tree into what the document templates show. Plain Python, no ORM.
+"""Turns a snapshot tree into what the document templates show. Plain Python, no queries.
 
 The working draft and every issued revision are shown from the same shape (see
 :mod:`drafting.text.snapshot`), so they read the same way.
@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafting.models import MarkStance, ProposalStatus
 from drafting.text import brackets
-from drafting.text.numbering import AGENDA_ITEM, CHAPTER, SECTION
+from drafting.text.kinds import Kind, Status
 from drafting.text.snapshot import (
     Snapshot,
     SnapshotElement,
@@ -17,7 +18,7 @@ from drafting.text.snapshot import (
     iter_elements,
 )
 
-BLOCK_KINDS = {AGENDA_ITEM, CHAPTER, SECTION}
+BLOCK_KINDS = {Kind.AGENDA_ITEM, Kind.CHAPTER, Kind.SECTION}
 
 
 @dataclass
@@ -30,10 +31,10 @@ class FootnoteView:
 @dataclass
 class ElementView:
     id: int
-    kind: str
+    kind: Kind
     label: str
     text: str
-    status: str
+    status: Status
     footnotes: list[FootnoteView]
     open_brackets: int
     subtree_open_brackets: int = 0
@@ -41,7 +42,27 @@ class ElementView:
 
     @property
     def is_placeholder(self) -> bool:
-        return self.kind == "placeholder"
+        return self.kind == Kind.PLACEHOLDER
+
+    @property
+    def is_agenda_item(self) -> bool:
+        return self.kind == Kind.AGENDA_ITEM
+
+    @property
+    def is_chapter(self) -> bool:
+        return self.kind == Kind.CHAPTER
+
+    @property
+    def is_section(self) -> bool:
+        return self.kind == Kind.SECTION
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == Status.DELETED
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.status == Status.AGREED
 
 
 @dataclass
@@ -73,7 +94,7 @@ def present(snapshot: Snapshot) -> DocumentView:
             for number, text in zip(numbers[element["id"]], element["footnotes"], strict=True)
         ]
         all_footnotes.extend(footnotes)
-        own = 0 if element["status"] == "deleted" else brackets.count_groups(element["text"])
+        own = 0 if element["status"] == Status.DELETED else brackets.count_groups(element["text"])
         result = ElementView(
             id=element["id"],
             kind=element["kind"],
@@ -96,7 +117,7 @@ def present(snapshot: Snapshot) -> DocumentView:
         elements=elements,
         footnotes=all_footnotes,
         open_brackets=sum(element.subtree_open_brackets for element in elements),
-        agenda_items=[element for element in elements if element.kind == AGENDA_ITEM],
+        agenda_items=[element for element in elements if element.kind == Kind.AGENDA_ITEM],
     )
 
 
@@ -149,11 +170,11 @@ class MarkSummary:
 
     @property
     def supporting(self) -> list[MarkEntry]:
-        return [m for m in self.current if m.stance == "support"]
+        return [m for m in self.current if m.stance == MarkStance.SUPPORT]
 
     @property
     def opposing(self) -> list[MarkEntry]:
-        return [m for m in self.current if m.stance == "oppose"]
+        return [m for m in self.current if m.stance == MarkStance.OPPOSE]
 
 
 def _summary(proposal: Any) -> MarkSummary:
@@ -176,8 +197,8 @@ def summarise_marks(entries: list[MarkEntry], version: int) -> MarkSummary:
     entries = sorted(entries, key=lambda m: (m.name, m.stance))
     current = [m for m in entries if m.version == version]
     return MarkSummary(
-        supporters=[m.name for m in current if m.stance == "support"],
-        opponents=[m.name for m in current if m.stance == "oppose"],
+        supporters=[m.name for m in current if m.stance == MarkStance.SUPPORT],
+        opponents=[m.name for m in current if m.stance == MarkStance.OPPOSE],
         current=current,
         earlier=sorted(
             (m for m in entries if m.version != version), key=lambda m: (-m.version, m.name)
@@ -222,7 +243,7 @@ def compile_rows(
 
     def walk(element: ElementView, depth: int, item_id: int) -> None:
         own = by_element.get(element.id, [])
-        open_count = sum(1 for p in own if p.status == "submitted")
+        open_count = sum(1 for p in own if p.status == ProposalStatus.SUBMITTED)
         per_item[item_id] = per_item.get(item_id, 0) + open_count
         if agenda_item_id is None or item_id == agenda_item_id:
             rows.append(

@@ -29,7 +29,7 @@ from drafting.models import (
 )
 from drafting.text import search as words
 from drafting.text import snapshot as snapshots
-from drafting.text.numbering import AGENDA_ITEM
+from drafting.text.kinds import Kind, Status
 from drafting.text.places import Place, places
 
 LIMIT = 50
@@ -181,7 +181,7 @@ def _revision_matches(meeting: Meeting, f: Filters) -> dict[tuple[int, str], lis
     found: dict[tuple[int, str], list[int]] = {}
     for revision in Revision.objects.filter(document=meeting.document).order_by("-number"):
         for element, _depth in snapshots.iter_elements(revision.snapshot["elements"]):
-            if element["status"] != snapshots.DELETED and words.matches(
+            if element["status"] != Status.DELETED and words.matches(
                 element["text"], wanted, unwanted
             ):
                 found.setdefault((element["id"], element["text"]), []).append(revision.pk)
@@ -288,7 +288,7 @@ class Scope:
 
     @property
     def agenda_items(self) -> list[Place]:
-        return [place for place in self.where.values() if place.kind == AGENDA_ITEM]
+        return [place for place in self.where.values() if place.kind == Kind.AGENDA_ITEM]
 
 
 def scope(meeting: Meeting, user: Any) -> Scope:

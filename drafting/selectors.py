@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
@@ -26,6 +26,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.text import snapshot as snapshots
+from drafting.text.kinds import Kind, Status
 from drafting.text.places import Place, places
 
 
@@ -56,14 +57,17 @@ def element_rows(document: Document) -> list[snapshots.ElementRow]:
             )
         )
     )
+    # The columns hold the text core's values (CheckConstraints element_kind_valid and
+    # element_status_valid); the plain strings compare equal to the members (see text.kinds),
+    # and a cast costs nothing where Kind(...) would cost a lookup per element.
     return [
         snapshots.ElementRow(
             id=element.pk,
             parent_id=element.parent_id,
             position=element.position,
-            kind=element.kind,
+            kind=cast(Kind, element.kind),
             text=element.text,
-            status=element.status,
+            status=cast(Status, element.status),
             unnumbered=element.unnumbered,
             provisional=element.provisional,
             footnotes=tuple(footnote.text for footnote in element.footnotes.all()),

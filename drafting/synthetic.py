@@ -25,9 +25,12 @@ from drafting.models import (
     Delegation,
     Document,
     Element,
+    ElementKind,
+    MarkStance,
     Meeting,
     Participation,
     Proposal,
+    ProposalKind,
     ProposalMark,
     ProposalStatus,
     Revision,
@@ -78,31 +81,31 @@ def _sentence(rng: random.Random, words: int) -> str:
     return text
 
 
-def _edit(rng: random.Random, text: str) -> tuple[str, str]:
+def _edit(rng: random.Random, text: str) -> tuple[ProposalKind, str]:
     """A word-level change a delegation might propose: (kind, proposed text)."""
     roll = rng.random()
     words = text.split(" ")
     if roll < 0.55:
         position = rng.randrange(len(words) + 1)
         words[position:position] = rng.choice(QUALIFIERS).split(" ")
-        return "amend", " ".join(words)
+        return ProposalKind.AMEND, " ".join(words)
     if roll < 0.7:
         position = rng.randrange(len(words))
         words[position] = rng.choice(WORDS)
-        return "amend", " ".join(words)
+        return ProposalKind.AMEND, " ".join(words)
     if roll < 0.8:
         plain = text.replace("[", "").replace("]", "")
         if "[" in text:
-            return "remove_brackets", plain
+            return ProposalKind.REMOVE_BRACKETS, plain
         parts = plain.split(" ")
         start = rng.randrange(len(parts))
         parts[start] = "[" + parts[start] + "]"
-        return "add_brackets", " ".join(parts)
+        return ProposalKind.ADD_BRACKETS, " ".join(parts)
     if roll < 0.88:
-        return "insert_after", _sentence(rng, rng.randint(6, 18))
+        return ProposalKind.INSERT_AFTER, _sentence(rng, rng.randint(6, 18))
     if roll < 0.93:
-        return "delete", ""
-    return "comment", text
+        return ProposalKind.DELETE, ""
+    return ProposalKind.COMMENT, text
 
 
 def generate(*, scale: float, seed: int = 7, slug: str | None = None) -> GeneratedNegotiation:
@@ -142,7 +145,7 @@ def generate(*, scale: float, seed: int = 7, slug: str | None = None) -> Generat
     for number in range(1, 10):
         changed = rng.sample(elements, k=max(1, len(elements) // 25))
         for element in changed:
-            if element.kind != "placeholder":
+            if element.kind != ElementKind.PLACEHOLDER:
                 element.text = _edit(rng, element.text)[1] or element.text
                 element._history_user = chair
                 element._change_reason = "Chair's proposal"
@@ -164,7 +167,7 @@ def _elements(rng: random.Random, document: Document, count: int) -> list[Elemen
         item = Element(
             document=document,
             position=item_position,
-            kind="agenda_item",
+            kind=ElementKind.AGENDA_ITEM,
             text="[" + _sentence(rng, 12).replace("[", "").replace("]", "") + "]",
         )
         item.save()
@@ -175,7 +178,7 @@ def _elements(rng: random.Random, document: Document, count: int) -> list[Elemen
                 document=document,
                 parent=item,
                 position=section_position,
-                kind="section",
+                kind=ElementKind.SECTION,
                 text=_sentence(rng, 5),
             )
             section.save()
@@ -185,7 +188,7 @@ def _elements(rng: random.Random, document: Document, count: int) -> list[Elemen
                     document=document,
                     parent=section,
                     position=position,
-                    kind=rng.choice(["theme", "theme", "paragraph"]),
+                    kind=rng.choice([ElementKind.THEME, ElementKind.THEME, ElementKind.PARAGRAPH]),
                     text=_sentence(rng, rng.randint(8, 30)),
                 )
                 for position in range(max(1, per_item // sections - 1))
@@ -194,14 +197,14 @@ def _elements(rng: random.Random, document: Document, count: int) -> list[Elemen
                 bulk_create_with_history(children, Element, default_change_reason="Generated")
             )
     # Top up the last section to exactly ``count`` elements.
-    last_section = next(e for e in reversed(created) if e.kind == "section")
+    last_section = next(e for e in reversed(created) if e.kind == ElementKind.SECTION)
     start = Element.objects.filter(parent=last_section).count()
     extra = [
         Element(
             document=document,
             parent=last_section,
             position=start + offset,
-            kind="theme",
+            kind=ElementKind.THEME,
             text=_sentence(rng, rng.randint(8, 30)),
         )
         for offset in range(max(0, count - len(created)))
@@ -241,7 +244,7 @@ def _proposals(rng, document, elements, delegates, count, now):
     )
     texts = {e.pk: e.text for e in Element.objects.filter(document=document)}
     # Hot elements: a Zipf-like spread, a few elements draw most proposals.
-    candidates = [e for e in elements if e.kind != "agenda_item"] or elements
+    candidates = [e for e in elements if e.kind != ElementKind.AGENDA_ITEM] or elements
     weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(candidates))]
     rng.shuffle(weights)
     targets = rng.choices(candidates, weights=weights, k=count)
@@ -249,10 +252,12 @@ def _proposals(rng, document, elements, delegates, count, now):
     for index, element in enumerate(targets):
         user, delegation = delegates[rng.randrange(len(delegates))]
         base = texts[element.pk]
-        kind, proposed = _edit(rng, base) if base else ("insert_after", _sentence(rng, 10))
-        inserting = kind == "insert_after"
+        kind, proposed = (
+            _edit(rng, base) if base else (ProposalKind.INSERT_AFTER, _sentence(rng, 10))
+        )
+        inserting = kind == ProposalKind.INSERT_AFTER
         base_text = "" if inserting else base
-        if kind == "comment":
+        if kind == ProposalKind.COMMENT:
             proposed = base
         batch.append(
             Proposal(
@@ -261,12 +266,12 @@ def _proposals(rng, document, elements, delegates, count, now):
                 round=round_,
                 element=element,
                 kind=kind,
-                new_element_kind="theme" if inserting else "",
+                new_element_kind=ElementKind.THEME if inserting else "",
                 base_text=base_text,
                 proposed_text=proposed,
                 patch=diff.make_patch(base_text, proposed),
                 diff=[[seg.op, seg.text] for seg in diff.word_diff(base_text, proposed)],
-                rationale="Generated" if kind != "comment" else "A comment",
+                rationale="Generated" if kind != ProposalKind.COMMENT else "A comment",
                 author=user,
                 delegation=delegation,
                 status=ProposalStatus.SUBMITTED,
@@ -295,7 +300,7 @@ def _marks(rng, proposals, delegates, count, now) -> int:
             ProposalMark(
                 proposal=proposal,
                 delegation=delegation,
-                stance="support" if rng.random() < 0.7 else "oppose",
+                stance=MarkStance.SUPPORT if rng.random() < 0.7 else MarkStance.OPPOSE,
                 version=proposal.version,  # given to the text as it stands
                 author=user,
                 updated_at=now,

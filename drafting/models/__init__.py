@@ -17,6 +17,7 @@ from drafting.models.proposal import (
     VISIBLE_STATUSES,
     ConsultationRound,
     ElementChange,
+    ElementChangeAction,
     MarkStance,
     Notification,
     Proposal,
@@ -25,7 +26,14 @@ from drafting.models.proposal import (
     ProposalStatus,
 )
 from drafting.models.receipt import WriteReceipt
-from drafting.models.revision import ExportJob, Revision, RevisionFile, RevisionImmutableError
+from drafting.models.revision import (
+    ExportJob,
+    ExportJobStatus,
+    FileKind,
+    Revision,
+    RevisionFile,
+    RevisionImmutableError,
+)
 
 __all__ = [
     "PRIVATE_STATUSES",
@@ -40,9 +48,12 @@ __all__ = [
     "Document",
     "Element",
     "ElementChange",
+    "ElementChangeAction",
     "ElementKind",
     "ElementStatus",
     "ExportJob",
+    "ExportJobStatus",
+    "FileKind",
     "Footnote",
     "GroupCoordinator",
     "InvitationStatus",

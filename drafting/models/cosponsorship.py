@@ -91,7 +91,8 @@ class CoSponsorInvitation(models.Model):
                 name="cosponsor_invitation_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(invited_at__isnull=False) | Q(status__in=["named", "removed"]),
+                condition=Q(invited_at__isnull=False)
+                | Q(status__in=[InvitationStatus.NAMED, InvitationStatus.REMOVED]),
                 name="cosponsor_invitation_sent_has_time",
             ),
         ]
@@ -101,3 +102,11 @@ class CoSponsorInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delegation} · {self.get_status_display()} · {self.proposal_id}"
+
+    @property
+    def is_invited(self) -> bool:
+        return self.status == InvitationStatus.INVITED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == InvitationStatus.ACCEPTED

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from drafting.text import numbering
+from drafting.text.kinds import Kind, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -51,21 +51,25 @@ class Document(models.Model):
 
 
 class ElementKind(models.TextChoices):
-    AGENDA_ITEM = numbering.AGENDA_ITEM, _("agenda item")
-    SECTION = numbering.SECTION, _("section")
-    THEME = numbering.THEME, _("theme")
-    SUBTHEME = numbering.SUBTHEME, _("sub-theme")
-    PARAGRAPH = numbering.PARAGRAPH, _("paragraph")
-    PLACEHOLDER = numbering.PLACEHOLDER, _("placeholder")
-    CHAPTER = numbering.CHAPTER, _("chapter")
-    PREAMBULAR = numbering.PREAMBULAR, _("preambular paragraph")
-    SUBPARAGRAPH = numbering.SUBPARAGRAPH, _("sub-paragraph")
+    """The text core's :class:`Kind`, with labels (a test checks that they agree)."""
+
+    AGENDA_ITEM = Kind.AGENDA_ITEM.value, _("agenda item")
+    SECTION = Kind.SECTION.value, _("section")
+    THEME = Kind.THEME.value, _("theme")
+    SUBTHEME = Kind.SUBTHEME.value, _("sub-theme")
+    PARAGRAPH = Kind.PARAGRAPH.value, _("paragraph")
+    PLACEHOLDER = Kind.PLACEHOLDER.value, _("placeholder")
+    CHAPTER = Kind.CHAPTER.value, _("chapter")
+    PREAMBULAR = Kind.PREAMBULAR.value, _("preambular paragraph")
+    SUBPARAGRAPH = Kind.SUBPARAGRAPH.value, _("sub-paragraph")
 
 
 class ElementStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    AGREED = "agreed_ad_ref", _("agreed ad referendum")
-    DELETED = "deleted", _("deleted")
+    """The text core's :class:`Status`, with labels (a test checks that they agree)."""
+
+    PENDING = Status.PENDING.value, _("pending")
+    AGREED = Status.AGREED.value, _("agreed ad referendum")
+    DELETED = Status.DELETED.value, _("deleted")
 
 
 class Element(models.Model):

@@ -277,6 +277,14 @@ class Proposal(models.Model):
         return text_diff.word_diff(self.base_text, self.proposed_text)
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == ProposalStatus.DRAFT
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.status == ProposalStatus.DISCARDED
+
+    @property
     def is_private(self) -> bool:
         """Never submitted: seen by its own delegation only."""
         return self.status in PRIVATE_STATUSES
@@ -310,17 +318,22 @@ class Proposal(models.Model):
         return str(labels.get(self.reflection, ""))
 
 
+class ElementChangeAction(models.TextChoices):
+    """What a change to the working draft did (``ElementChange.Action``)."""
+
+    TEXT = "text", _("text changed")
+    INSERT = "insert", _("element inserted")
+    STATUS = "status", _("status changed")
+    MOVE = "move", _("element moved")
+
+
 class ElementChange(models.Model):
     """Provenance: one change to the working draft, who made it, and from which proposals.
 
     Written once, never edited: the record of why the text says what it says.
     """
 
-    class Action(models.TextChoices):
-        TEXT = "text", _("text changed")
-        INSERT = "insert", _("element inserted")
-        STATUS = "status", _("status changed")
-        MOVE = "move", _("element moved")
+    Action = ElementChangeAction
 
     document = models.ForeignKey(
         "drafting.Document",
@@ -367,7 +380,7 @@ class ElementChange(models.Model):
         ordering = ["made_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=["text", "insert", "status", "move"]),
+                condition=Q(action__in=ElementChangeAction.values),
                 name="element_change_action_valid",
             )
         ]
@@ -460,3 +473,7 @@ class ProposalMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delegation} {self.get_stance_display()} {self.proposal_id}"
+
+    @property
+    def supports(self) -> bool:
+        return self.stance == MarkStance.SUPPORT

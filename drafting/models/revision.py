@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from drafting.text.snapshot import Snapshot, SnapshotElement
+
 
 class RevisionImmutableError(Exception):
     """Raised on any attempt to change or remove an issued revision."""
@@ -42,7 +44,8 @@ class Revision(models.Model):
         help_text=_("Who signed the cover letter."),
     )
     cover_letter = models.TextField(_("cover letter"), blank=True)
-    snapshot = models.JSONField(_("snapshot"))
+    # Read back from JSON: kinds and statuses are the plain strings (see drafting.text.kinds).
+    snapshot: models.JSONField[Snapshot, Snapshot] = models.JSONField(_("snapshot"))
     content_hash = models.CharField(_("content hash"), max_length=64)
 
     class Meta:
@@ -66,8 +69,31 @@ class Revision(models.Model):
         raise RevisionImmutableError("An issued revision cannot be deleted.")
 
     @property
-    def elements(self) -> list:
+    def elements(self) -> list[SnapshotElement]:
         return self.snapshot["elements"]
+
+
+class FileKind(models.TextChoices):
+    """What a revision's file shows, and in what format (``RevisionFile.kind``,
+    ``ExportJob.kind``): PDFs by the plain names, other formats by name.format."""
+
+    REVISION = "revision", _("the revision")
+    REDLINE = "redline", _("redline against the previous revision")
+    COMPILATION = "compilation", _("compilation of proposals")
+    # Word and Akoma Ntoso files (drafting.services.exports.OTHER_FORMATS).
+    REVISION_DOCX = "revision.docx", _("the revision as a Word file")
+    REDLINE_DOCX = "redline.docx", _("redline as a Word file with tracked changes")
+    COMPILATION_DOCX = "compilation.docx", _("compilation as a Word file")
+    REVISION_AKN = "revision.akn", _("the revision as Akoma Ntoso XML")
+
+
+class ExportJobStatus(models.TextChoices):
+    """Where an export job stands (``ExportJob.Status``)."""
+
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
 
 
 class RevisionFile(models.Model):
@@ -85,7 +111,7 @@ class RevisionFile(models.Model):
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="files", verbose_name=_("revision")
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=FileKind.choices)
     content = models.BinaryField(_("content"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     pages = models.PositiveIntegerField(_("pages"))
@@ -109,18 +135,7 @@ class RevisionFile(models.Model):
                 fields=["revision", "kind", "content_key"], name="revision_file_unique"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    kind__in=[
-                        "revision",
-                        "redline",
-                        "compilation",
-                        # Word and Akoma Ntoso files (drafting.services.exports.OTHER_FORMATS).
-                        "revision.docx",
-                        "redline.docx",
-                        "compilation.docx",
-                        "revision.akn",
-                    ]
-                ),
+                condition=Q(kind__in=FileKind.values),
                 name="revision_file_kind_valid",
             ),
         ]
@@ -136,16 +151,12 @@ class ExportJob(models.Model):
     heartbeat tells a stale job from a live one, so it can be re-queued or failed.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    Status = ExportJobStatus
 
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="export_jobs", verbose_name=_("revision")
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=FileKind.choices)
     # Compilations: the content the job was asked for, then the one it stored.
     content_key = models.CharField(_("content key"), max_length=64, blank=True, default="")
     status = models.CharField(
@@ -174,13 +185,38 @@ class ExportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                condition=Q(status__in=ExportJobStatus.values),
                 name="export_job_status_valid",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.revision} {self.kind} {self.status}"
+
+    @property
+    def is_queued(self) -> bool:
+        return self.status == ExportJobStatus.QUEUED
+
+    @property
+    def is_under_way(self) -> bool:
+        """Queued or running: its page polls until it is done or failed."""
+        return self.status in {ExportJobStatus.QUEUED, ExportJobStatus.RUNNING}
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ExportJobStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ExportJobStatus.FAILED
+
+    @property
+    def is_redline(self) -> bool:
+        return self.kind == FileKind.REDLINE
+
+    @property
+    def is_compilation(self) -> bool:
+        return self.kind == FileKind.COMPILATION
 
     @property
     def percent(self) -> int:

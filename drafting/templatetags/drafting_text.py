@@ -8,7 +8,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from drafting.models import MarkStance
 from drafting.text import brackets
+from drafting.text.diff import Operation
 
 register = template.Library()
 
@@ -66,9 +68,9 @@ def render_diff(segments) -> SafeString:
     for segment in segments or ():
         op, text = (segment.op, segment.text) if hasattr(segment, "op") else segment
         escaped = conditional_escape(text)
-        if op == "insert":
+        if op == Operation.INSERT:
             parts.append(f"<ins>{escaped}</ins>")
-        elif op == "delete":
+        elif op == Operation.DELETE:
             parts.append(f"<del>{escaped}</del>")
         else:
             parts.append(str(escaped))
@@ -105,7 +107,7 @@ def earlier_marks(marks) -> str:
     for mark in marks:
         part = (
             _("%(name)s: support, given to version %(version)s")
-            if mark.stance == "support"
+            if mark.stance == MarkStance.SUPPORT
             else _("%(name)s: opposition, given to version %(version)s")
         ) % {"name": mark.name, "version": mark.version}
         if mark.note:

@@ -8,7 +8,7 @@ set: two long unrelated texts would otherwise take minutes.
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 from diff_match_patch import diff_match_patch, patch_obj
 
@@ -21,8 +21,20 @@ EDIT_COST_TOKENS = 4  # a word, a space, a word, a space
 # What diff-match-patch pads a text with while patching, so that its ends have context.
 _PADDING = "".join(chr(code) for code in range(1, diff_match_patch().Patch_Margin + 1))
 
-Operation = Literal["equal", "insert", "delete"]
-_OPERATIONS: dict[int, Operation] = {0: "equal", 1: "insert", -1: "delete"}
+
+class Operation(StrEnum):
+    """What a diff segment does to the older text."""
+
+    EQUAL = "equal"
+    INSERT = "insert"
+    DELETE = "delete"
+
+
+_OPERATIONS: dict[int, Operation] = {
+    0: Operation.EQUAL,
+    1: Operation.INSERT,
+    -1: Operation.DELETE,
+}
 
 # One token: a run of letters/digits (but each CJK/kana character alone), a run of spaces,
 # or any other single character (punctuation, brackets, quotes, symbols).
@@ -139,11 +151,11 @@ def word_diff(old: str, new: str) -> list[DiffSegment]:
 
 
 def old_text(segments: list[DiffSegment]) -> str:
-    return "".join(s.text for s in segments if s.op != "insert")
+    return "".join(s.text for s in segments if s.op != Operation.INSERT)
 
 
 def new_text(segments: list[DiffSegment]) -> str:
-    return "".join(s.text for s in segments if s.op != "delete")
+    return "".join(s.text for s in segments if s.op != Operation.DELETE)
 
 
 def make_patch(old: str, new: str) -> str:

@@ -30,18 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from drafting.text import brackets, validation
-from drafting.text.numbering import (
-    AGENDA_ITEM,
-    CHAPTER,
-    KINDS,
-    PARAGRAPH,
-    PLACEHOLDER,
-    PREAMBULAR,
-    SECTION,
-    SUBPARAGRAPH,
-    SUBTHEME,
-    THEME,
-)
+from drafting.text.kinds import Kind
 from drafting.text.outline import OutlineElement, OutlineError, parse_outline
 
 # Bounds on what one import may hold, checked while reading.
@@ -164,7 +153,7 @@ def looks_like_outline(source: str) -> bool:
         if not OUTLINE_LINE.match(line):
             return False
         kind = line.strip().partition(":")[0].rstrip("~")
-        if kind != "footnote" and kind not in KINDS:
+        if kind != "footnote" and kind not in tuple(Kind):
             return False
     return True
 
@@ -183,13 +172,13 @@ def read_text(source: str) -> ImportedOutline:
 # How far down the tree each kind sits: a new element goes under the nearest open one of a
 # smaller rank. Sub-paragraphs and bullets sit one rank deeper per level.
 RANK = {
-    CHAPTER: 1,
-    AGENDA_ITEM: 2,
-    SECTION: 3,
-    PREAMBULAR: 4,
-    PARAGRAPH: 4,
-    THEME: 4,
-    SUBTHEME: 5,
+    Kind.CHAPTER: 1,
+    Kind.AGENDA_ITEM: 2,
+    Kind.SECTION: 3,
+    Kind.PREAMBULAR: 4,
+    Kind.PARAGRAPH: 4,
+    Kind.THEME: 4,
+    Kind.SUBTHEME: 5,
 }
 SUBPARAGRAPH_RANK = 5
 
@@ -236,15 +225,15 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
             rank, kind = previous[0], previous[1].kind
         else:
             kind, rank = _kind_and_rank(block, resolution=resolution, after_op=seen_operative)
-        if kind == PLACEHOLDER:
+        if kind == Kind.PLACEHOLDER:
             text = ""
         elif not text:
             continue
-        seen_operative = seen_operative or kind == PARAGRAPH
+        seen_operative = seen_operative or kind == Kind.PARAGRAPH
         element = OutlineElement(
             kind=kind,
             text=text,
-            unnumbered=kind == SECTION and not block.marker,
+            unnumbered=kind == Kind.SECTION and not block.marker,
             footnotes=[_plain(note)[:HARD_MAX_TEXT] for note in block.footnotes if note.strip()],
         )
         while stack and stack[-1][0] >= rank:
@@ -252,7 +241,7 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         if len(stack) >= MAX_DEPTH:
             raise ImportRefused("too_deep")
         (stack[-1][1].children if stack else roots).append(element)
-        if kind != PLACEHOLDER:
+        if kind != Kind.PLACEHOLDER:
             stack.append((rank, element))
         previous = (rank, element)
         count += 1
@@ -265,9 +254,9 @@ def build_outline(blocks: list[Block]) -> ImportedOutline:
         # secretariat to sort out in the preview rather than an empty outline.
         title_block, rest = title_block[:1], title_block[1:]
         roots = [
-            OutlineElement(kind=SECTION, text=block.text, unnumbered=True)
+            OutlineElement(kind=Kind.SECTION, text=block.text, unnumbered=True)
             if block.heading
-            else OutlineElement(kind=PARAGRAPH, text=block.text)
+            else OutlineElement(kind=Kind.PARAGRAPH, text=block.text)
             for block in rest
         ]
     title, preamble = _title_and_preamble(title_block)
@@ -300,32 +289,32 @@ def _is_preambular(block: Block, resolution: bool) -> bool:
     return resolution and bool(text) and (block.italic_start or text.endswith(","))
 
 
-def _kind_and_rank(block: Block, *, resolution: bool, after_op: bool) -> tuple[str, int]:
+def _kind_and_rank(block: Block, *, resolution: bool, after_op: bool) -> tuple[Kind, int]:
     marker = block.marker
     if marker == ROMAN_UPPER:
-        return CHAPTER, RANK[CHAPTER]
+        return Kind.CHAPTER, RANK[Kind.CHAPTER]
     if marker in {LETTER_UPPER, LETTER_PAREN}:
-        return SECTION, RANK[SECTION]
+        return Kind.SECTION, RANK[Kind.SECTION]
     if marker == PP:
-        return PREAMBULAR, RANK[PREAMBULAR]
+        return Kind.PREAMBULAR, RANK[Kind.PREAMBULAR]
     if marker == OP or (marker == DECIMAL and resolution):
-        return PARAGRAPH, RANK[PARAGRAPH]
+        return Kind.PARAGRAPH, RANK[Kind.PARAGRAPH]
     if marker == DECIMAL:
-        return AGENDA_ITEM, RANK[AGENDA_ITEM]
+        return Kind.AGENDA_ITEM, RANK[Kind.AGENDA_ITEM]
     if marker == LETTER_PARENS:
-        return SUBPARAGRAPH, SUBPARAGRAPH_RANK + min(block.level, 2)
+        return Kind.SUBPARAGRAPH, SUBPARAGRAPH_RANK + min(block.level, 2)
     if marker == ROMAN_PARENS:
-        return SUBPARAGRAPH, SUBPARAGRAPH_RANK + max(1, min(block.level, 2))
+        return Kind.SUBPARAGRAPH, SUBPARAGRAPH_RANK + max(1, min(block.level, 2))
     if marker in {BULLET, SUB_BULLET}:
         sub = marker == SUB_BULLET or block.level >= 1
         if not block.text.strip():
-            return PLACEHOLDER, RANK[SUBTHEME] if sub else RANK[THEME]
-        return (SUBTHEME, RANK[SUBTHEME]) if sub else (THEME, RANK[THEME])
+            return Kind.PLACEHOLDER, RANK[Kind.SUBTHEME] if sub else RANK[Kind.THEME]
+        return (Kind.SUBTHEME, RANK[Kind.SUBTHEME]) if sub else (Kind.THEME, RANK[Kind.THEME])
     if block.heading:
-        return SECTION, RANK[SECTION]
+        return Kind.SECTION, RANK[Kind.SECTION]
     if not after_op and _is_preambular(block, resolution):
-        return PREAMBULAR, RANK[PREAMBULAR]
-    return PARAGRAPH, RANK[PARAGRAPH]
+        return Kind.PREAMBULAR, RANK[Kind.PREAMBULAR]
+    return Kind.PARAGRAPH, RANK[Kind.PARAGRAPH]
 
 
 def _checked(outline: ImportedOutline) -> ImportedOutline:
@@ -400,13 +389,13 @@ def nest(rows: list[ImportRow]) -> list[OutlineElement]:
     roots: list[OutlineElement] = []
     stack: list[OutlineElement] = []
     for number, row in enumerate(rows):
-        if row.kind not in KINDS:
+        if row.kind not in tuple(Kind):
             raise RowProblem(number, "kind")
         if row.level < 0 or row.level > len(stack) or row.level >= MAX_DEPTH:
             raise RowProblem(number, "level_jump")
-        if row.kind == PLACEHOLDER and row.text.strip():
+        if row.kind == Kind.PLACEHOLDER and row.text.strip():
             raise RowProblem(number, "placeholder_text")
-        if row.kind != PLACEHOLDER and not row.text.strip():
+        if row.kind != Kind.PLACEHOLDER and not row.text.strip():
             raise RowProblem(number, "no_text")
         if len(row.text) > MAX_ELEMENT_TEXT or any(
             len(n) > MAX_FOOTNOTE_TEXT for n in row.footnotes
@@ -418,12 +407,12 @@ def nest(rows: list[ImportRow]) -> list[OutlineElement]:
         ):
             raise RowProblem(number, "characters")
         del stack[row.level :]
-        if stack and stack[-1].kind == PLACEHOLDER:
+        if stack and stack[-1].kind == Kind.PLACEHOLDER:
             raise RowProblem(number, "under_placeholder")
         element = OutlineElement(
-            kind=row.kind,
+            kind=Kind(row.kind),
             text=row.text.strip(),
-            unnumbered=row.unnumbered and row.kind == SECTION,
+            unnumbered=row.unnumbered and row.kind == Kind.SECTION,
             footnotes=list(row.footnotes),
         )
         (stack[-1].children if stack else roots).append(element)
@@ -475,8 +464,8 @@ def split_row(rows: list[ImportRow], index: int, parts: list[str]) -> list[Impor
 
 
 def count_kinds(rows: list[ImportRow]) -> dict[str, int]:
-    """How many rows of each kind, in the order of :data:`KINDS` (kinds present only)."""
-    counts = {kind: 0 for kind in KINDS}
+    """How many rows of each kind, in the order of :class:`Kind` (kinds present only)."""
+    counts: dict[str, int] = {str(kind): 0 for kind in Kind}
     for row in rows:
         counts[row.kind] = counts.get(row.kind, 0) + 1
     return {kind: count for kind, count in counts.items() if count}

@@ -7,29 +7,7 @@ back keyed by node key, in reading order.
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-AGENDA_ITEM = "agenda_item"
-SECTION = "section"
-THEME = "theme"
-SUBTHEME = "subtheme"
-PARAGRAPH = "paragraph"
-PLACEHOLDER = "placeholder"
-# The structures of a resolution-style text: roman-numbered chapters, preambular paragraphs
-# (unnumbered, as the UN prints them), operative paragraphs (PARAGRAPH, "1.", "2.") and their
-# sub-paragraphs: "(a)" under a paragraph, "(i)" under an "(a)", "(A)" deeper down.
-CHAPTER = "chapter"
-PREAMBULAR = "preambular"
-SUBPARAGRAPH = "subparagraph"
-KINDS = (
-    AGENDA_ITEM,
-    SECTION,
-    THEME,
-    SUBTHEME,
-    PARAGRAPH,
-    PLACEHOLDER,
-    CHAPTER,
-    PREAMBULAR,
-    SUBPARAGRAPH,
-)
+from drafting.text.kinds import Kind
 
 THEME_BULLET = "-"
 SUBTHEME_BULLET = "o"
@@ -38,7 +16,7 @@ SUBTHEME_BULLET = "o"
 @dataclass
 class OutlineNode:
     key: Hashable
-    kind: str
+    kind: Kind
     unnumbered: bool = False
     footnote_keys: Sequence[Hashable] = ()
     children: list["OutlineNode"] = field(default_factory=list)
@@ -135,7 +113,7 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
         marked = 0
         marked_extra = 0
         for child in siblings:
-            if child.kind == SUBPARAGRAPH:
+            if child.kind == Kind.SUBPARAGRAPH:
                 depth = depth_of[child.key]
                 if child.provisional and marked:
                     marked_extra += 1
@@ -145,7 +123,7 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
                     labels[child.key] = f"({subparagraph_mark(marked, depth)})"
                     marked += 1
                     marked_extra = 0
-            if child.kind == SECTION and not child.unnumbered:
+            if child.kind == Kind.SECTION and not child.unnumbered:
                 if child.provisional and lettered:
                     extra += 1
                     labels[child.key] = f"{letter(lettered - 1)} {ordinal_suffix(extra)})"
@@ -159,10 +137,10 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
     paragraph_count = 0
     agenda_extra = 0
     paragraph_extra = 0
-    stack: list[tuple[OutlineNode, str | None]] = [(node, None) for node in reversed(nodes)]
+    stack: list[tuple[OutlineNode, Kind | None]] = [(node, None) for node in reversed(nodes)]
     while stack:
         node, parent_kind = stack.pop()
-        if node.kind == AGENDA_ITEM:
+        if node.kind == Kind.AGENDA_ITEM:
             if node.provisional and agenda_count:
                 agenda_extra += 1
                 labels[node.key] = f"{agenda_count} {ordinal_suffix(agenda_extra)}."
@@ -170,22 +148,22 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
                 agenda_count += 1
                 agenda_extra = 0
                 labels[node.key] = f"{agenda_count}."
-        elif node.kind == SECTION:
+        elif node.kind == Kind.SECTION:
             labels.setdefault(node.key, "")
-        elif node.kind == THEME:
+        elif node.kind == Kind.THEME:
             labels[node.key] = THEME_BULLET
-        elif node.kind == SUBTHEME:
+        elif node.kind == Kind.SUBTHEME:
             labels[node.key] = SUBTHEME_BULLET
-        elif node.kind == PLACEHOLDER:
-            labels[node.key] = SUBTHEME_BULLET if parent_kind == THEME else THEME_BULLET
-        elif node.kind == CHAPTER:
+        elif node.kind == Kind.PLACEHOLDER:
+            labels[node.key] = SUBTHEME_BULLET if parent_kind == Kind.THEME else THEME_BULLET
+        elif node.kind == Kind.CHAPTER:
             chapter_count += 1
             labels[node.key] = f"{roman(chapter_count).upper()}."
-        elif node.kind == PREAMBULAR:
+        elif node.kind == Kind.PREAMBULAR:
             labels[node.key] = ""
-        elif node.kind == SUBPARAGRAPH:
+        elif node.kind == Kind.SUBPARAGRAPH:
             pass  # labelled above, within its siblings
-        elif node.kind == PARAGRAPH:
+        elif node.kind == Kind.PARAGRAPH:
             if node.provisional and paragraph_count:
                 paragraph_extra += 1
                 labels[node.key] = f"{paragraph_count} {ordinal_suffix(paragraph_extra)}."
@@ -205,7 +183,7 @@ def _subparagraph_depths(nodes: Sequence[OutlineNode]) -> dict[Hashable, int]:
     stack: list[tuple[OutlineNode, int]] = [(node, 0) for node in nodes]
     while stack:
         node, depth = stack.pop()
-        if node.kind == SUBPARAGRAPH:
+        if node.kind == Kind.SUBPARAGRAPH:
             depths[node.key] = depth
             depth += 1
         stack.extend((child, depth) for child in node.children)

@@ -8,7 +8,7 @@ Lines starting with ``#`` and blank lines are ignored.
 
 from dataclasses import dataclass, field
 
-from drafting.text.numbering import KINDS, PLACEHOLDER
+from drafting.text.kinds import Kind
 
 INDENT = "  "
 
@@ -19,7 +19,7 @@ class OutlineError(ValueError):
 
 @dataclass
 class OutlineElement:
-    kind: str
+    kind: Kind
     text: str
     unnumbered: bool = False
     footnotes: list[str] = field(default_factory=list)
@@ -50,13 +50,13 @@ def parse_outline(source: str) -> list[OutlineElement]:
             continue
         unnumbered = kind.endswith("~")
         kind = kind.rstrip("~")
-        if kind not in KINDS:
+        if kind not in Kind:
             raise OutlineError(f"line {line_number}: unknown kind {kind!r}")
-        if kind == PLACEHOLDER and text:
+        if kind == Kind.PLACEHOLDER and text:
             raise OutlineError(f"line {line_number}: a placeholder has no text")
         if level > len(stack):
             raise OutlineError(f"line {line_number}: indented too deep")
-        element = OutlineElement(kind=kind, text=text, unnumbered=unnumbered)
+        element = OutlineElement(kind=Kind(kind), text=text, unnumbered=unnumbered)
         if level == 0:
             roots.append(element)
         else:

@@ -5,7 +5,7 @@ should..."). Plain Python over a snapshot tree, no ORM.
 
 from dataclasses import dataclass
 
-from drafting.text.numbering import AGENDA_ITEM, CHAPTER, PARAGRAPH, SECTION
+from drafting.text.kinds import Kind
 from drafting.text.snapshot import SnapshotElement
 
 OPENING_WORDS = 8
@@ -43,9 +43,9 @@ def places(tree: list[SnapshotElement]) -> dict[int, Place]:
     while stack:
         element, item_id, item_label, section_label, chapter_label, paragraph_label = stack.pop()
         kind = element["kind"]
-        if kind == AGENDA_ITEM:
+        if kind == Kind.AGENDA_ITEM:
             item_id, item_label, section_label = element["id"], element["label"], ""
-        elif kind == CHAPTER:
+        elif kind == Kind.CHAPTER:
             chapter_label, section_label, paragraph_label = element["label"], "", ""
         found[element["id"]] = Place(
             element_id=element["id"],
@@ -54,13 +54,13 @@ def places(tree: list[SnapshotElement]) -> dict[int, Place]:
             opening=opening_words(element["text"]),
             agenda_item_id=item_id,
             agenda_item_label=item_label,
-            section_label=section_label if kind != SECTION else "",
-            chapter_label=chapter_label if kind != CHAPTER else "",
+            section_label=section_label if kind != Kind.SECTION else "",
+            chapter_label=chapter_label if kind != Kind.CHAPTER else "",
             paragraph_label=paragraph_label,
         )
-        if kind == SECTION:
+        if kind == Kind.SECTION:
             section_label = element["label"] or opening_words(element["text"], 4)
-        elif kind == PARAGRAPH:
+        elif kind == Kind.PARAGRAPH:
             paragraph_label = element["label"]
         stack.extend(
             (child, item_id, item_label, section_label, chapter_label, paragraph_label)

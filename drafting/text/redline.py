@@ -11,41 +11,60 @@ struck through, with its children.
 """
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from drafting.text import brackets
-from drafting.text.diff import DiffSegment, word_diff
+from drafting.text.diff import DiffSegment, Operation, word_diff
+from drafting.text.kinds import Kind, Status
 from drafting.text.numbering import SUBTHEME_BULLET, THEME_BULLET
 from drafting.text.snapshot import SnapshotElement, iter_elements, without_deleted
 
-INSERTED = "inserted"
-DELETED = "deleted"  # gone from the newer snapshot
-CHANGED = "changed"
-UNCHANGED = "unchanged"
+
+class Change(StrEnum):
+    """What happened to an element between the two snapshots."""
+
+    INSERTED = "inserted"
+    DELETED = "deleted"  # gone from the newer snapshot
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
 
 
 @dataclass
 class RedlineRow:
     id: int
-    kind: str
+    kind: Kind
     depth: int
     label: str
     old_label: str
-    change: str  # inserted, deleted, changed or unchanged
+    change: Change
     segments: list[DiffSegment]
     moved: bool = False
-    old_status: str = ""
-    status: str = ""
+    # Both set only when the element is in both snapshots.
+    old_status: Status | None = None
+    status: Status | None = None
     # Where the element sits: its ancestors' labels (or, for an unnumbered heading, its
     # first words), outermost first; in the newer snapshot, or the older for a deleted row.
     context: tuple[str, ...] = ()
 
     @property
+    def is_inserted(self) -> bool:
+        return self.change == Change.INSERTED
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.change == Change.DELETED
+
+    @property
     def shows_change(self) -> bool:
-        return self.change != UNCHANGED or self.moved
+        return self.change != Change.UNCHANGED or self.moved
 
     @property
     def status_changed(self) -> bool:
-        return bool(self.old_status) and bool(self.status) and self.old_status != self.status
+        return (
+            self.old_status is not None
+            and self.status is not None
+            and self.old_status != self.status
+        )
 
 
 @dataclass
@@ -67,20 +86,20 @@ class Redline:
         """Only the rows that show a change (inserted, deleted, changed or moved)."""
         return [row for row in self.rows if row.shows_change]
 
-    def count(self, change: str) -> int:
+    def count(self, change: Change) -> int:
         return sum(1 for row in self.rows if row.change == change)
 
     @property
     def count_inserted(self) -> int:
-        return self.count(INSERTED)
+        return self.count(Change.INSERTED)
 
     @property
     def count_changed(self) -> int:
-        return self.count(CHANGED)
+        return self.count(Change.CHANGED)
 
     @property
     def count_deleted(self) -> int:
-        return self.count(DELETED)
+        return self.count(Change.DELETED)
 
     @property
     def moved(self) -> int:
@@ -163,8 +182,8 @@ def compare(old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]) ->
             depth=depth,
             label="",
             old_label=element["label"],
-            change=DELETED,
-            segments=[DiffSegment("delete", element["text"])] if element["text"] else [],
+            change=Change.DELETED,
+            segments=[DiffSegment(Operation.DELETE, element["text"])] if element["text"] else [],
             old_status=element["status"],
             context=_context(old_index, element_id),
         )
@@ -187,7 +206,8 @@ def compare(old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]) ->
             old_element = old_index[element_id][0]
             segments = word_diff(_live_text(old_element), _live_text(element))
             changed = (
-                any(s.op != "equal" for s in segments) or old_element["status"] != element["status"]
+                any(s.op != Operation.EQUAL for s in segments)
+                or old_element["status"] != element["status"]
             )
             rows.append(
                 RedlineRow(
@@ -196,7 +216,7 @@ def compare(old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]) ->
                     depth=depth,
                     label=element["label"],
                     old_label=old_element["label"],
-                    change=CHANGED if changed else UNCHANGED,
+                    change=Change.CHANGED if changed else Change.UNCHANGED,
                     segments=segments,
                     moved=old_order[element_id] != new_order[element_id],
                     old_status=old_element["status"],
@@ -212,8 +232,10 @@ def compare(old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]) ->
                     depth=depth,
                     label=element["label"],
                     old_label="",
-                    change=INSERTED,
-                    segments=[DiffSegment("insert", element["text"])] if element["text"] else [],
+                    change=Change.INSERTED,
+                    segments=[DiffSegment(Operation.INSERT, element["text"])]
+                    if element["text"]
+                    else [],
                     status=element["status"],
                     context=_context(new_index, element_id),
                 )
@@ -234,7 +256,7 @@ def _subtree_brackets(element: SnapshotElement) -> int:
     return sum(
         brackets.count_groups(node["text"])
         for node, _depth in iter_elements([element])
-        if node["status"] != "deleted"
+        if node["status"] != Status.DELETED
     )
 
 
@@ -246,10 +268,10 @@ def _bracket_counts(
     old_tree: list[SnapshotElement], new_tree: list[SnapshotElement]
 ) -> list[AgendaItemCount]:
     """Open brackets per agenda item in both snapshots (items matched by id)."""
-    old_items = {e["id"]: e for e in old_tree if e["kind"] == "agenda_item"}
+    old_items = {e["id"]: e for e in old_tree if e["kind"] == Kind.AGENDA_ITEM}
     counts = []
     for element in new_tree:
-        if element["kind"] != "agenda_item":
+        if element["kind"] != Kind.AGENDA_ITEM:
             continue
         old = old_items.get(element["id"])
         counts.append(

@@ -6,7 +6,9 @@ under ``"elements"``. Each element is::
     {"id": 12, "kind": "theme", "label": "-", "text": "...", "status": "pending",
      "unnumbered": false, "footnotes": ["..."], "children": [...]}
 
-``kind`` is one of agenda_item, section, theme, subtheme, paragraph, placeholder.
+``kind`` is a :class:`~drafting.text.kinds.Kind` and ``status`` a
+:class:`~drafting.text.kinds.Status` (read back from JSON they are the members' plain strings,
+which compare equal to them).
 ``label`` is derived from position (see :mod:`numbering`); footnotes are listed in order,
 and numbered through the document in reading order by :func:`footnote_numbering`.
 
@@ -26,19 +28,18 @@ from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
 from drafting.text import brackets
-from drafting.text.numbering import SECTION, OutlineNode, label_tree
-
-DELETED = "deleted"
+from drafting.text.kinds import Kind, Status
+from drafting.text.numbering import OutlineNode, label_tree
 
 
 class SnapshotElement(TypedDict):
     """One element of a snapshot tree, as the module's docstring shows it."""
 
     id: int
-    kind: str
+    kind: Kind
     label: str
     text: str
-    status: str
+    status: Status
     # Snapshots stored before sections could be unnumbered lack it (see clean_tree).
     unnumbered: NotRequired[bool]
     footnotes: list[str]
@@ -46,7 +47,10 @@ class SnapshotElement(TypedDict):
 
 
 class SnapshotDocument(TypedDict):
+    """The document's own fields, as the revision froze them."""
+
     title: str
+    # Snapshots stored before documents had a preamble lack it.
     preamble: NotRequired[str]
 
 
@@ -65,9 +69,9 @@ class ElementRow:
     id: int
     parent_id: int | None
     position: int
-    kind: str
+    kind: Kind
     text: str
-    status: str
+    status: Status
     unnumbered: bool = False
     footnotes: tuple[str, ...] = field(default=())
     provisional: bool = False
@@ -119,7 +123,7 @@ def without_deleted(tree: list[SnapshotElement]) -> list[SnapshotElement]:
     return [
         {**element, "children": without_deleted(element["children"])}
         for element in tree
-        if element["status"] != DELETED
+        if element["status"] != Status.DELETED
     ]
 
 
@@ -138,7 +142,7 @@ def clean_tree(tree: list[SnapshotElement]) -> list[SnapshotElement]:
                 key=element["id"],
                 kind=element["kind"],
                 unnumbered=element.get(
-                    "unnumbered", element["kind"] == SECTION and not element["label"]
+                    "unnumbered", element["kind"] == Kind.SECTION and not element["label"]
                 ),
                 children=outline(element["children"]),
             )
@@ -188,7 +192,7 @@ def bracket_count(tree: list[SnapshotElement]) -> int:
     return sum(
         brackets.count_groups(element["text"])
         for element, _depth in iter_elements(tree)
-        if element["status"] != "deleted"
+        if element["status"] != Status.DELETED
     )
 
 

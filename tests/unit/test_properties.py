@@ -637,7 +637,7 @@ def test_redlines_show_both_snapshots_and_hashes_are_canonical(trees):
     old = {e["id"]: e for e, _d in snapshot.iter_elements(old_text)}
     new = {e["id"]: e for e, _d in snapshot.iter_elements(new_text)}
     assert sorted(row.id for row in result.rows) == sorted(set(old) | set(new))
-    new_rows = [row for row in result.rows if row.change != redline.DELETED]
+    new_rows = [row for row in result.rows if row.change != redline.Change.DELETED]
     assert [row.id for row in new_rows] == [e["id"] for e, _d in snapshot.iter_elements(new_text)]
     assert result.count_deleted == len(set(old) - set(new))
     for row in result.rows:
@@ -646,7 +646,7 @@ def test_redlines_show_both_snapshots_and_hashes_are_canonical(trees):
             assert row.label == new[row.id]["label"]
         if row.id in old:
             assert diff.old_text(row.segments) == old[row.id]["text"]
-        if row.change == redline.UNCHANGED:
+        if row.change == redline.Change.UNCHANGED:
             assert old[row.id]["text"] == new[row.id]["text"]
             assert old[row.id]["status"] == new[row.id]["status"]
     assert result.old_total == snapshot.bracket_count(old_text)

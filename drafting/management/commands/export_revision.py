@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from drafting import akn_export, docx_export
 from drafting.exports import revision_as_json
-from drafting.models import Meeting, Revision
+from drafting.models import FileKind, Meeting, Revision
 from drafting.pdfs import file_name
 from drafting.services.exports import revision_file_get_or_create
 
@@ -57,11 +57,11 @@ class Command(BaseCommand):
             return
         if format == "pdf":
             kind = (
-                "redline"
+                FileKind.REDLINE
                 if options["redline"]
-                else "compilation"
+                else FileKind.COMPILATION
                 if options["compilation"]
-                else "revision"
+                else FileKind.REVISION
             )
             stored = revision_file_get_or_create(meeting=found, revision=revision, kind=kind)
             target = output or file_name(revision, kind)
