@@ -24,6 +24,7 @@ from django.utils import timezone
 from lxml import etree
 
 from drafting.text import snapshot as snapshots
+from drafting.text.kinds import Status
 from drafting.text.snapshot import SnapshotElement
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
@@ -72,7 +73,7 @@ def _inline(parent: Any, element: SnapshotElement, eid: str) -> None:
     ``parent`` (a ``heading`` or a ``p``)."""
     parent.text = _xml_text(element["text"])
     last = None
-    if element["status"] == "agreed_ad_ref" and element["kind"] not in HEADED_KINDS:
+    if element["status"] == Status.AGREED and element["kind"] not in HEADED_KINDS:
         last = sub(parent, "span", AGREED_AD_REF_NOTE, **{"class": "status"})
         last.tail = None
         # One space before the note, as in the other formats.

@@ -49,10 +49,13 @@ from docx.shared import Cm, Pt
 from lxml import etree
 
 from drafting import presenters
+from drafting.models import FileKind, ProposalKind
 from drafting.text import snapshot as snapshots
-from drafting.text.diff import word_diff
+from drafting.text.diff import Operation, word_diff
+from drafting.text.kinds import Status
 from drafting.text.snapshot import Snapshot, SnapshotElement
 
+SAME = "equal"  # SequenceMatcher's tag for a run in both sequences
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHAIRS_OFFICE = "Office of the Chair"
@@ -201,7 +204,7 @@ def label_text(element: SnapshotElement) -> str:
 def status_note(element: SnapshotElement) -> str:
     """ " (agreed ad ref.)" after an agreed bullet or paragraph, as in the PDF (not after a
     heading)."""
-    agreed = element["status"] == "agreed_ad_ref" and element["kind"] not in HEADING_KINDS
+    agreed = element["status"] == Status.AGREED and element["kind"] not in HEADING_KINDS
     return AGREED_AD_REF_NOTE if agreed else ""
 
 
@@ -323,9 +326,9 @@ class _Tracker:
         for segment in word_diff(old, new):
             if not segment.text:
                 continue
-            if segment.op == "equal":
+            if segment.op == Operation.EQUAL:
                 run(p, segment.text)
-            elif segment.op == "insert":
+            elif segment.op == Operation.INSERT:
                 run(self.story.tracked(p, "ins", self.change), segment.text)
             else:
                 run(self.story.tracked(p, "del", self.change), segment.text, deleted=True)
@@ -413,7 +416,7 @@ def redline_story(
     in_both = set(old_ids) & set(new_ids)
     tracker = _Tracker(story, change)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
+        if tag == SAME:  # difflib's opcode for a run found in both
             for old, new in zip(old_flat[i1:i2], new_flat[j1:j2], strict=True):
                 tracker.common(old, new)
             continue
@@ -564,13 +567,13 @@ def compilation_docx(
             )
             body = story.paragraph("UN Proposal")
             first = len(body)
-            if proposal.kind == "comment":
+            if proposal.kind == ProposalKind.COMMENT:
                 run(body, element.text or "")
             else:
                 for segment in item.segments:
-                    if segment.op == "equal":
+                    if segment.op == Operation.EQUAL:
                         run(body, segment.text)
-                    elif segment.op == "insert":
+                    elif segment.op == Operation.INSERT:
                         run(story.tracked(body, "ins", change), segment.text)
                     else:
                         run(story.tracked(body, "del", change), segment.text, deleted=True)
@@ -846,9 +849,9 @@ def word_file(
     """One of the Word files of ``revision``: the revision, its redline against ``against``
     (by default the revision before it; the zero draft's: against an empty document), or the
     compilation of proposals as they stand at ``as_of`` (now when not given)."""
-    if kind == "revision":
+    if kind == FileKind.REVISION:
         return revision_docx(meeting, revision)
-    if kind == "redline":
+    if kind == FileKind.REDLINE:
         if against is None:
             against = (
                 type(revision)
@@ -857,7 +860,7 @@ def word_file(
                 .first()
             )
         return redline_docx(meeting, revision, against)
-    if kind == "compilation":
+    if kind == FileKind.COMPILATION:
         return compilation_docx(
             meeting, revision, compilation_rows(revision), as_of or timezone.now()
         )
@@ -870,8 +873,8 @@ def file_name(
     """E.g. A-CONF.192-BMS-2021-WP.1-Rev.1-redline.docx (against a chosen revision:
     ...-redline-against-0.docx)."""
     base = revision.symbol.replace("/", "-")
-    if kind == "revision":
+    if kind == FileKind.REVISION:
         return f"{base}.{extension}"
-    if kind == "redline" and against is not None:
+    if kind == FileKind.REDLINE and against is not None:
         return f"{base}-redline-against-{against.number}.{extension}"
     return f"{base}-{kind}.{extension}"

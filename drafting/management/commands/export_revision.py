@@ -89,11 +89,11 @@ class Command(BaseCommand):
             )
         else:
             kind = (
-                "redline"
+                FileKind.REDLINE
                 if options["redline"]
-                else "compilation"
+                else FileKind.COMPILATION
                 if options["compilation"]
-                else "revision"
+                else FileKind.REVISION
             )
             against = None
             if options["against"] is not None:
