@@ -5,12 +5,24 @@ proposals made against the revision, which do change: each stored compilation is
 digest of what it shows (``selectors.compilation_content_key``) and stamped with the moment
 it shows; when the content changes, the next request makes a new one, and the earlier ones
 stay downloadable (``compilation_files``).
+
+An issued revision is also exported as JSON (:func:`revision_as_json`, schema in README,
+"JSON export")::
+
+    {"meeting": {"slug", "title", "short_title", "venue", "start_date", "end_date", "chair",
+                 "symbol_prefix"},
+     "revision": {"number", "label", "symbol", "issued_at", "issued_by", "signatory",
+                  "content_hash"},
+     "document": {"title", "preamble"},
+     "elements": [{"id", "kind", "label", "text", "status", "footnotes": [text, ...],
+                   "children": [...]}]}
 """
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +33,7 @@ from drafting.audit import audited
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
+from drafting.text.snapshot import SnapshotElement, clean_tree
 
 COMPILATION = "compilation"
 
@@ -232,3 +245,48 @@ def export_jobs_recover(*, max_attempts: int = 3) -> int:
                 job.save(update_fields=["status", "step"])
                 _enqueue(job)
     return recovered
+
+
+# --- JSON export of an issued revision -------------------------------------------------
+
+
+def _json_element(element: SnapshotElement) -> dict[str, Any]:
+    return {
+        "id": element["id"],
+        "kind": element["kind"],
+        "label": element["label"],
+        "text": element["text"],
+        "status": element["status"],
+        "footnotes": element["footnotes"],
+        "children": [_json_element(child) for child in element["children"]],
+    }
+
+
+def revision_as_json(meeting: Meeting, revision: Revision) -> dict[str, Any]:
+    issued_by = revision.issued_by
+    return {
+        "meeting": {
+            "slug": meeting.slug,
+            "title": meeting.title,
+            "short_title": meeting.short_title,
+            "venue": meeting.venue,
+            "start_date": meeting.start_date.isoformat(),
+            "end_date": meeting.end_date.isoformat(),
+            "chair": meeting.chair,
+            "symbol_prefix": meeting.symbol_prefix,
+        },
+        "revision": {
+            "number": revision.number,
+            "label": revision.label,
+            "symbol": revision.symbol,
+            "issued_at": timezone.localtime(revision.issued_at).isoformat(),
+            "issued_by": (issued_by.get_full_name() or issued_by.username) if issued_by else None,
+            "signatory": revision.signatory,
+            "content_hash": revision.content_hash,
+        },
+        "document": revision.snapshot["document"],
+        # As published: without deleted elements, numbered again (see snapshot.clean_tree).
+        "elements": [
+            _json_element(element) for element in clean_tree(revision.snapshot["elements"])
+        ],
+    }

@@ -20,7 +20,7 @@ from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed,
 from drafting.middleware import reads_live
 from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.rendering import compiled_rows
-from drafting.services import merge
+from drafting.services import decisions, elements
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
 from drafting.text import redline
@@ -166,13 +166,13 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
         key = request_key(request)
         try:
             if action == "accept":
-                merge.proposal_accept(
+                decisions.proposal_accept(
                     user=request.user, proposals=chosen, note=note, idempotency_key=key
                 )
                 _offer_undo(request, meeting, chosen, _("Accepted; the working draft is updated."))
             elif action == "compose":
                 typed = request.POST.get("text", "")
-                merge.element_compose(
+                elements.element_compose(
                     user=request.user,
                     element=element,
                     text=typed,
@@ -189,14 +189,14 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             elif action in {"reject", "defer"}:
                 if len(chosen) != 1:
                     raise DomainError(_("Choose one proposal."))
-                step = merge.proposal_reject if action == "reject" else merge.proposal_defer
+                step = decisions.proposal_reject if action == "reject" else decisions.proposal_defer
                 step(user=request.user, proposal=chosen[0], note=note, idempotency_key=key)
                 done = _("Rejected.") if action == "reject" else _("Deferred.")
                 _offer_undo(request, meeting, chosen, done)
             elif action in {"undo", "undo_keep_text"}:
                 if len(chosen) != 1:
                     raise DomainError(_("Choose one proposal."))
-                merge.decision_undo(
+                decisions.decision_undo(
                     user=request.user,
                     proposal=chosen[0],
                     keep_text=action == "undo_keep_text",
@@ -207,7 +207,7 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                     _("Decision undone; the proposal is open again and its delegation told."),
                 )
             elif action == "status":
-                merge.element_set_status(
+                elements.element_set_status(
                     user=request.user,
                     element=element,
                     status=request.POST.get("status", ""),
@@ -217,13 +217,13 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
                 )
                 messages.success(request, _("Status changed."))
             elif action in {"up", "down"}:
-                merge.element_move(
+                elements.element_move(
                     user=request.user, element=element, direction=action, idempotency_key=key
                 )
                 messages.success(request, _("Element moved."))
             elif action == "insert":
                 typed = request.POST.get("new_text", "")
-                merge.element_insert(
+                elements.element_insert(
                     user=request.user,
                     after=element,
                     kind=request.POST.get("new_kind", ""),
@@ -276,8 +276,8 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             "correctable": [
                 c.proposal
                 for c in cards
-                if c.proposal.status in merge.UNDOABLE
-                and not merge.carried_by_a_revision(c.proposal, last_issued_at)
+                if c.proposal.status in decisions.UNDOABLE
+                and not decisions.carried_by_a_revision(c.proposal, last_issued_at)
             ],
             "changes": element.changes.select_related("made_by").prefetch_related(
                 "proposals__delegation"
@@ -308,22 +308,22 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     key = request_key(request)
     try:
         if action == "accept":
-            merge.proposal_accept(
+            decisions.proposal_accept(
                 user=request.user, proposals=[proposal], note=note, idempotency_key=key
             )
             _offer_undo(request, meeting, [proposal], _("Accepted."))
         elif action == "reject":
-            merge.proposal_reject(
+            decisions.proposal_reject(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
             _offer_undo(request, meeting, [proposal], _("Rejected."))
         elif action == "defer":
-            merge.proposal_defer(
+            decisions.proposal_defer(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
             _offer_undo(request, meeting, [proposal], _("Deferred."))
         elif action == "undo":
-            merge.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
+            decisions.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
             messages.success(
                 request, _("Decision undone; the proposal is open again and its delegation told.")
             )

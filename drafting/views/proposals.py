@@ -30,6 +30,7 @@ from drafting.errors import (
 )
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
 from drafting.http import AppRequest
+from drafting.messages import text_problems
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
@@ -38,8 +39,18 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.services import cosponsorship
-from drafting.services import proposals as services
 from drafting.services.idempotency import new_key, request_key
+from drafting.services.marks import mark_clear, mark_confirm, mark_set
+from drafting.services.proposals import (
+    can_undo_withdrawal,
+    proposal_create,
+    proposal_discard,
+    proposal_revise,
+    proposal_submit,
+    proposal_withdraw,
+    proposal_withdrawal_undo,
+)
+from drafting.services.rounds import open_round, round_open, round_reopen
 from drafting.text import diff, validation
 
 
@@ -80,7 +91,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
         notice = limited.notice
     elif request.method == "POST" and form.is_valid():
         try:
-            proposal = services.proposal_create(
+            proposal = proposal_create(
                 user=request.user,
                 element=element,
                 content=form.content(),
@@ -230,7 +241,7 @@ def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpRespon
         "drafting/_diff_preview.html",
         {
             "segments": diff.word_diff(validation.normalise(base), proposed),
-            "problems": services._problem_messages([p for p in problems if p.code != "empty"]),
+            "problems": text_problems([p for p in problems if p.code != "empty"]),
         },
     )
 
@@ -264,10 +275,10 @@ def _detail_context(request, meeting, proposal, mark_form=None):
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
         "can_undo_withdrawal": delegation is not None
         and delegation.pk == proposal.delegation_id
-        and services.can_undo_withdrawal(proposal),
+        and can_undo_withdrawal(proposal),
         "can_mark": can_mark,
         # After the deadline marks are frozen until the chair's office reopens the round.
-        "marks_frozen": can_mark and services.open_round(meeting.document) is None,
+        "marks_frozen": can_mark and open_round(meeting.document) is None,
         "own_mark": own_mark,
         "own_mark_earlier": own_mark is not None and own_mark.version != proposal.version,
         "mark_form": mark_form
@@ -339,7 +350,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         notice = limited.notice
     elif request.method == "POST" and form.is_valid():
         try:
-            proposal = services.proposal_revise(
+            proposal = proposal_revise(
                 user=request.user,
                 proposal=proposal,
                 content=form.content(),
@@ -391,16 +402,16 @@ def proposal_action(
     if not permissions.can_view_proposal(request.user, proposal):
         raise Http404
     steps = {
-        "submit": (services.proposal_submit, _("Proposal submitted.")),
+        "submit": (proposal_submit, _("Proposal submitted.")),
         "withdraw": (
-            services.proposal_withdraw,
+            proposal_withdraw,
             _("Proposal withdrawn. You can undo this until the round closes."),
         ),
         "undo_withdrawal": (
-            services.proposal_withdrawal_undo,
+            proposal_withdrawal_undo,
             _("Withdrawal undone: the proposal is submitted again."),
         ),
-        "discard": (services.proposal_discard, _("Draft discarded; no one else ever saw it.")),
+        "discard": (proposal_discard, _("Draft discarded; no one else ever saw it.")),
     }
     step, done_message = steps.get(action, (None, ""))
     if step is None:
@@ -434,13 +445,11 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
     seen_version = posted_number(request.POST.get("version", ""))
     try:
         if request.POST.get("clear"):
-            services.mark_clear(user=request.user, proposal=proposal)
+            mark_clear(user=request.user, proposal=proposal)
         elif request.POST.get("confirm"):
-            services.mark_confirm(
-                user=request.user, proposal=proposal, expected_version=seen_version
-            )
+            mark_confirm(user=request.user, proposal=proposal, expected_version=seen_version)
         elif form.is_valid():
-            services.mark_set(
+            mark_set(
                 user=request.user,
                 proposal=proposal,
                 stance=form.cleaned_data["stance"],
@@ -484,7 +493,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "drafts": [r for r in rows if r[0].status == ProposalStatus.DRAFT],
             "discarded": [r for r in rows if r[0].status == ProposalStatus.DISCARDED],
             "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
-            "open_round": services.open_round(meeting.document),
+            "open_round": open_round(meeting.document),
             "notifications": selectors.notifications_of(delegation),
             "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
             "open_statuses": cosponsorship.OPEN_STATUSES,
@@ -545,7 +554,7 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("form") == "open" and form.is_valid():
-                services.round_open(
+                round_open(
                     user=request.user,
                     document=document,
                     idempotency_key=request_key(request),
@@ -562,7 +571,7 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 if round_ is None:
                     raise Http404
-                services.round_reopen(
+                round_reopen(
                     user=request.user,
                     round_=round_,
                     deadline=reopen_form.cleaned_data["deadline"],
@@ -590,7 +599,7 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
             "reopen_form": reopen_form,
             "can_open": can_open,
             "can_reopen": can_reopen,
-            "open_round": services.open_round(document),
+            "open_round": open_round(document),
         },
         status=422 if (form.errors or reopen_form.errors) else 200,
     )

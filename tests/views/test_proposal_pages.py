@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.models import ConsultationRound, Element, Proposal, ProposalMark, ProposalStatus
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+from drafting.services.marks import mark_set
+from drafting.services.proposals import ProposalContent, proposal_create
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db

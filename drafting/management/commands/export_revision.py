@@ -5,10 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
-from drafting.exports import revision_as_json
 from drafting.models import Meeting, Revision
 from drafting.pdfs import file_name
-from drafting.services.exports import revision_file_get_or_create
+from drafting.services.exports import revision_as_json, revision_file_get_or_create
 
 
 class Command(BaseCommand):
