@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drafting import audit, messages
-from drafting.audit import audited
 from drafting.errors import DomainError, MergeConflict
 from drafting.models import (
     Element,
@@ -72,7 +71,6 @@ def _overlap(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> boo
 
 @idempotent("proposal_accept")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_ACCEPTED)
 def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:
     """Accept one or several proposals; their changes apply to the current working text.
 
@@ -97,6 +95,9 @@ def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[
         changed.extend(_accept_on_element(gate, element, batch, user))
     for proposal in locked:
         decide(proposal, user, ProposalStatus.ACCEPTED, note)
+        audit.record_proposal_act(
+            action=AuditAction.PROPOSAL_ACCEPTED, user=user, proposal=proposal
+        )
     return changed
 
 
@@ -191,7 +192,6 @@ def _accept_on_element(
 
 @idempotent("proposal_accept_with_changes")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_ACCEPTED_WITH_CHANGES)
 def proposal_accept_with_changes(
     *, user, proposal: Proposal, text: str, note: str = "", expected_text: str | None = None
 ) -> Element:
@@ -238,30 +238,33 @@ def proposal_accept_with_changes(
         write_text(element, user, text, reason, [locked])
         result = element
     decide(locked, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
+    audit.record_proposal_act(
+        action=AuditAction.PROPOSAL_ACCEPTED_WITH_CHANGES, user=user, proposal=locked
+    )
     return result
 
 
 @idempotent("proposal_reject")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_REJECTED)
 def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
     require_chair(user, proposal.document)
     note = checked_note(note)
     gate = open_gate(proposal.document_id)
     (locked,) = lock_decidable(gate, [proposal])
     decide(locked, user, ProposalStatus.REJECTED, note)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_REJECTED, user=user, proposal=locked)
     return locked
 
 
 @idempotent("proposal_defer")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_DEFERRED)
 def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
     require_chair(user, proposal.document)
     note = checked_note(note)
     gate = open_gate(proposal.document_id)
     (locked,) = lock_decidable(gate, [proposal], decidable={ProposalStatus.SUBMITTED})
     decide(locked, user, ProposalStatus.DEFERRED, note)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_DEFERRED, user=user, proposal=locked)
     return locked
 
 

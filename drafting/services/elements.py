@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from drafting.audit import audited
+from drafting import audit
 from drafting.errors import DomainError, MergeConflict, ProposalInvalid
 from drafting.models import (
     Element,
@@ -43,7 +43,6 @@ from drafting.text import validation
 
 @idempotent("element_compose")
 @transaction.atomic
-@audited(AuditAction.ELEMENT_COMPOSED)
 def element_compose(
     *,
     user,
@@ -92,12 +91,12 @@ def element_compose(
     write_text(locked, user, text, reason, cited_locked, chair=not cited_locked)
     for proposal in cited_locked:
         decide(proposal, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
+    audit.record_element_act(action=AuditAction.ELEMENT_COMPOSED, user=user, element=locked)
     return locked
 
 
 @idempotent("element_insert")
 @transaction.atomic
-@audited(AuditAction.ELEMENT_INSERTED)
 def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     """The chair inserts an element after another (numbered "bis" until the next revision)."""
     require_chair(user, after.document)
@@ -111,7 +110,7 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
     text = "" if kind == ElementKind.PLACEHOLDER else checked_text(text)
     gate = open_gate(after.document_id)
     anchor = gate.element(after.pk)
-    return insert_element(
+    inserted = insert_element(
         gate=gate,
         user=user,
         after=anchor,
@@ -121,11 +120,12 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
         reason=_("Chair's proposal: element inserted"),
         chair=True,
     )
+    audit.record_element_act(action=AuditAction.ELEMENT_INSERTED, user=user, element=inserted)
+    return inserted
 
 
 @idempotent("element_move")
 @transaction.atomic
-@audited(AuditAction.ELEMENT_MOVED)
 def element_move(*, user, element: Element, direction: str) -> Element:
     """Swap the element with its previous ("up") or next ("down") sibling."""
     require_chair(user, element.document)
@@ -162,12 +162,12 @@ def element_move(*, user, element: Element, direction: str) -> Element:
         reason=reason,
         chair=True,
     )
+    audit.record_element_act(action=AuditAction.ELEMENT_MOVED, user=user, element=locked)
     return locked
 
 
 @idempotent("element_set_status")
 @transaction.atomic
-@audited(AuditAction.ELEMENT_STATUS_SET)
 def element_set_status(
     *, user, element: Element, status: str, reopen: bool = False, note: str = ""
 ) -> Element:
@@ -196,4 +196,5 @@ def element_set_status(
     if note:
         reason = f"{reason}: {checked_note(note)}"
     write_status(locked, user, status, reason, chair=True)
+    audit.record_element_act(action=AuditAction.ELEMENT_STATUS_SET, user=user, element=locked)
     return locked

@@ -28,8 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from drafting import pdfs, permissions, selectors
-from drafting.audit import audited
+from drafting import audit, pdfs, permissions, selectors
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
@@ -130,11 +129,19 @@ def _expected_pages(revision: Revision, kind: str) -> int:
     return max(1, elements // 30 + 2)
 
 
-@audited(AuditAction.EXPORT_REQUESTED)
+@transaction.atomic
 def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     """Queue a background export, or return the live one already queued or running, or
     the last finished one when the file is already stored (so repeated requests, anyone's,
-    add no rows)."""
+    add no job rows; each request is recorded in the audit trail)."""
+    job = _job_for(user=user, meeting=meeting, revision=revision, kind=kind)
+    audit.record_revision_act(
+        action=AuditAction.EXPORT_REQUESTED, user=user, revision=revision, what=kind
+    )
+    return job
+
+
+def _job_for(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     if kind not in pdfs.KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
     if kind == "compilation" and not permissions.can_read_working_draft(user, meeting.document):

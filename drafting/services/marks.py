@@ -10,8 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import messages, permissions
-from drafting.audit import audited
+from drafting import audit, messages, permissions
 from drafting.errors import DeadlinePassed, DomainError, NotAllowed, ProposalInvalid, StaleVersion
 from drafting.models import ConsultationRound, MarkStance, Proposal, ProposalMark
 from drafting.models.audit import AuditAction
@@ -86,7 +85,6 @@ def _save_mark(mark: ProposalMark, user, reason: str) -> None:
 
 
 @transaction.atomic
-@audited(AuditAction.MARK_SET)
 def mark_set(
     *, user, proposal: Proposal, stance: str, note: str = "", expected_version: int | None = None
 ) -> ProposalMark:
@@ -113,11 +111,11 @@ def mark_set(
         mark = ProposalMark(proposal=locked, delegation=delegation)
     mark.stance, mark.note, mark.version = stance, note, locked.version
     _save_mark(mark, user, f"Marked as {stance} (version {locked.version})")
+    audit.record_proposal_act(action=AuditAction.MARK_SET, user=user, proposal=locked)
     return mark
 
 
 @transaction.atomic
-@audited(AuditAction.MARK_SET)
 def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = None) -> ProposalMark:
     """Give the delegation's mark (same stance, same note), given to an earlier version, to
     the proposal's current version: one step after the proposing delegation revised it.
@@ -135,11 +133,11 @@ def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = Non
     if mark.version != locked.version:
         mark.version = locked.version
         _save_mark(mark, user, f"Confirmed as {mark.stance} (version {locked.version})")
+    audit.record_proposal_act(action=AuditAction.MARK_SET, user=user, proposal=locked)
     return mark
 
 
 @transaction.atomic
-@audited(AuditAction.MARK_CLEARED)
 def mark_clear(*, user, proposal: Proposal) -> None:
     """Remove the delegation's mark: under the same rules as setting one."""
     locked = _locked_for_marks(proposal)
@@ -153,3 +151,4 @@ def mark_clear(*, user, proposal: Proposal) -> None:
         mark._history_user = user
         mark._change_reason = "Mark removed"
         mark.delete()
+    audit.record_proposal_act(action=AuditAction.MARK_CLEARED, user=user, proposal=locked)

@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import messages, permissions
-from drafting.audit import audited, record_acts
+from drafting import audit, messages, permissions
 from drafting.errors import (
     BaseTextMoved,
     DeadlinePassed,
@@ -211,7 +210,9 @@ def proposal_create(
                     .get(pk=proposal.pk)
                 )
                 _submit(locked, user)
-                record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+                audit.record_proposal_act(
+                    action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked
+                )
                 proposal = locked
         except DeadlinePassed as refused:
             refused.proposal = proposal
@@ -287,7 +288,7 @@ def _draft_create(
         # The same key raced past the check (another element's lock): the first one won.
         existing = Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
         return _made_by_this_request(existing, element, content), False
-    record_acts(action=action, user=user, result=proposal)
+    audit.record_proposal_act(action=action, user=user, proposal=proposal)
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     return proposal, True
@@ -369,7 +370,6 @@ def _submit(proposal: Proposal, user) -> None:
 
 @idempotent("proposal_revise")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_REVISED)
 def proposal_revise(
     *,
     user,
@@ -420,11 +420,12 @@ def proposal_revise(
         _save(locked, user, "Draft revised")
         # Kept as named; sent by _submit below, or when the draft is submitted.
         cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_REVISED, user=user, proposal=locked)
     if not was_draft or submit:
         _submit(locked, user)
     if was_draft and submit:
         # Submitted from the revise form: the record says so, as for a submission.
-        record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+        audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
     if not was_draft:
         _tell_markers_of_new_version(locked, earlier_version=locked.version - 1)
         cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
@@ -436,13 +437,13 @@ def proposal_revise(
 
 @idempotent("proposal_submit")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_SUBMITTED)
 def proposal_submit(*, user, proposal: Proposal) -> Proposal:
     """Submit a draft: it becomes visible to every delegation and the chair's office."""
     locked = _locked_for_edit(user, proposal)
     if locked.status != ProposalStatus.DRAFT:
         raise DomainError(_("This proposal has already been submitted."))
     _submit(locked, user)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
     return locked
 
 
@@ -485,7 +486,6 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
 
 @idempotent("proposal_withdraw")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_WITHDRAWN)
 def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     """Withdraw a submitted proposal; it stays on record, and visible, as withdrawn.
 
@@ -505,6 +505,7 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
         user,
         "Withdrawn after the deadline" if locked.withdrawn_after_deadline else "Withdrawn",
     )
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_WITHDRAWN, user=user, proposal=locked)
     return locked
 
 
@@ -543,13 +544,12 @@ def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
         )
     locked.status = ProposalStatus.SUBMITTED
     _save(locked, user, "Withdrawal undone")
-    record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
     return locked
 
 
 @idempotent("proposal_discard")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_DISCARDED)
 def proposal_discard(*, user, proposal: Proposal) -> Proposal:
     """Discard a draft: it stays its delegation's alone (status ``discarded``), never shown to
     another delegation, the chair's office, the secretariat or the public. The audit trail
@@ -561,4 +561,5 @@ def proposal_discard(*, user, proposal: Proposal) -> Proposal:
         )
     locked.status = ProposalStatus.DISCARDED
     _save(locked, user, "Draft discarded")
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_DISCARDED, user=user, proposal=locked)
     return locked

@@ -12,8 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import bounds, permissions
-from drafting.audit import audited
+from drafting import audit, bounds, permissions
 from drafting.errors import DeadlinePassed, NotAllowed, ProposalInvalid
 from drafting.models import ConsultationRound, Document, Proposal, ProposalStatus
 from drafting.models.audit import AuditAction
@@ -95,7 +94,6 @@ def _check_round_dates(*, deadline: datetime, opens_at: datetime | None = None) 
 
 @idempotent("round_open")
 @transaction.atomic
-@audited(AuditAction.ROUND_OPENED)
 def round_open(
     *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
 ) -> ConsultationRound:
@@ -127,12 +125,12 @@ def round_open(
     round_._history_user = user
     round_._change_reason = "Round opened"
     round_.save()
+    audit.record_round_act(action=AuditAction.ROUND_OPENED, user=user, round_=round_)
     return round_
 
 
 @idempotent("round_reopen")
 @transaction.atomic
-@audited(AuditAction.ROUND_REOPENED)
 def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:
     """Give a round a new deadline (the chair's office reopens it)."""
     locked = ConsultationRound.objects.select_for_update().get(pk=round_.pk)
@@ -145,4 +143,5 @@ def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> Cons
     locked._history_user = user
     locked._change_reason = "Round reopened"
     locked.save(update_fields=["deadline"])
+    audit.record_round_act(action=AuditAction.ROUND_REOPENED, user=user, round_=locked)
     return locked
