@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from drafting import audit, permissions, selectors
+from drafting import audit, messages, permissions, selectors
 from drafting.errors import DomainError, NotAllowed, ProposalInvalid
 from drafting.models import (
     Document,
@@ -71,11 +71,11 @@ def revision_issue(
     cover_letter = validation.normalise(cover_letter)
     problems = validation.check_note(cover_letter, max_length=20_000)
     if problems:
-        raise ProposalInvalid({"cover_letter": [p.message for p in problems]})
+        raise ProposalInvalid({"cover_letter": messages.text_problems(problems)})
     signatory = validation.normalise(signatory)
     problems = validation.check_note(signatory, max_length=Revision.SIGNATORY_MAX_LENGTH)
     if problems:
-        raise ProposalInvalid({"signatory": [p.message for p in problems]})
+        raise ProposalInvalid({"signatory": messages.text_problems(problems)})
     gate = open_gate(document.pk)
     locked = gate.document
     last = Revision.objects.filter(document=locked).order_by("-number").first()
