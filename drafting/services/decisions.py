@@ -78,6 +78,8 @@ def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[
     counts as applied only when every hunk of its patch applied. Proposals on one element
     that change overlapping words, a patch that no longer applies, or a deletion accepted
     together with an amendment raise :class:`MergeConflict` and nothing is written.
+
+    Locks through the gate: the Document row, the proposals, then the elements they change.
     """
     if not proposals:
         raise DomainError(_("Choose at least one proposal."))
@@ -201,6 +203,9 @@ def proposal_accept_with_changes(
     (by default the proposal's base text): when the element's text is no longer that,
     :class:`MergeConflict` is raised and nothing is written, so no change made meanwhile is
     overwritten.
+
+    Locks through the gate: the Document row, the proposal, then its element (and the
+    siblings an insertion moves down).
     """
     require_chair(user, proposal.document)
     note = checked_note(note)
@@ -247,6 +252,9 @@ def proposal_accept_with_changes(
 @idempotent("proposal_reject")
 @transaction.atomic
 def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
+    """Reject a submitted or deferred proposal, with a note to its delegation.
+
+    Locks through the gate: the Document row, then the proposal."""
     require_chair(user, proposal.document)
     note = checked_note(note)
     gate = open_gate(proposal.document_id)
@@ -259,6 +267,9 @@ def proposal_reject(*, user, proposal: Proposal, note: str = "") -> Proposal:
 @idempotent("proposal_defer")
 @transaction.atomic
 def proposal_defer(*, user, proposal: Proposal, note: str = "") -> Proposal:
+    """Defer a submitted proposal (its marks are frozen); it can be decided later.
+
+    Locks through the gate: the Document row, then the proposal."""
     require_chair(user, proposal.document)
     note = checked_note(note)
     gate = open_gate(proposal.document_id)

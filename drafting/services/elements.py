@@ -58,6 +58,8 @@ def element_compose(
 
     ``expected_text`` is the text the chair started from: when someone changed the element
     meanwhile, :class:`MergeConflict` is raised and nothing is written.
+
+    Locks through the gate: the Document row, the cited proposals, then the element.
     """
     require_chair(user, element.document)
     note = checked_note(note)
@@ -98,7 +100,10 @@ def element_compose(
 @idempotent("element_insert")
 @transaction.atomic
 def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
-    """The chair inserts an element after another (numbered "bis" until the next revision)."""
+    """The chair inserts an element after another (numbered "bis" until the next revision).
+
+    Locks through the gate: the Document row, the element inserted after, then the later
+    siblings it moves down."""
     require_chair(user, after.document)
     if kind not in {
         *INSERTABLE,
@@ -127,7 +132,9 @@ def element_insert(*, user, after: Element, kind: str, text: str) -> Element:
 @idempotent("element_move")
 @transaction.atomic
 def element_move(*, user, element: Element, direction: str) -> Element:
-    """Swap the element with its previous ("up") or next ("down") sibling."""
+    """Swap the element with its previous ("up") or next ("down") sibling.
+
+    Locks through the gate: the Document row, then the element and its siblings."""
     require_chair(user, element.document)
     if direction not in {"up", "down"}:
         raise ProposalInvalid({"direction": [_("Move up or down.")]})
@@ -173,7 +180,9 @@ def element_set_status(
 ) -> Element:
     """Set pending, agreed ad referendum or deleted. A deleted element stays in the document
     (struck through in redlines). Re-opening agreed language must be asked for explicitly
-    (``reopen=True``) and is logged as such."""
+    (``reopen=True``) and is logged as such.
+
+    Locks through the gate: the Document row, then the element."""
     require_chair(user, element.document)
     if status not in ElementStatus.values:
         raise ProposalInvalid({"status": [_("Choose a status.")]})

@@ -133,7 +133,9 @@ def _expected_pages(revision: Revision, kind: str) -> int:
 def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     """Queue a background export, or return the live one already queued or running, or
     the last finished one when the file is already stored (so repeated requests, anyone's,
-    add no job rows; each request is recorded in the audit trail)."""
+    add no job rows; each request is recorded in the audit trail).
+
+    Locks: own rows only (export jobs; nothing of the working draft)."""
     job = _job_for(user=user, meeting=meeting, revision=revision, kind=kind)
     audit.record_revision_act(
         action=AuditAction.EXPORT_REQUESTED, user=user, revision=revision, what=kind

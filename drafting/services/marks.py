@@ -91,7 +91,9 @@ def mark_set(
     """Record the user's delegation's support or opposition, given to the proposal's current
     version; one mark per delegation. ``expected_version`` is the version the delegate read:
     when the proposal was revised since, :class:`StaleVersion` is raised and nothing is
-    recorded (a mark is given to a text read, not to whatever it became meanwhile)."""
+    recorded (a mark is given to a text read, not to whatever it became meanwhile).
+
+    Locks: own rows only (the proposal's row alone, then the delegation's mark)."""
     locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     _require_version_read(locked, expected_version)
@@ -119,7 +121,9 @@ def mark_set(
 def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = None) -> ProposalMark:
     """Give the delegation's mark (same stance, same note), given to an earlier version, to
     the proposal's current version: one step after the proposing delegation revised it.
-    ``expected_version`` is the version the button named (as for :func:`mark_set`)."""
+    ``expected_version`` is the version the button named (as for :func:`mark_set`).
+
+    Locks: own rows only (the proposal's row alone, then the delegation's mark)."""
     locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     _require_version_read(locked, expected_version)
@@ -139,7 +143,9 @@ def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = Non
 
 @transaction.atomic
 def mark_clear(*, user, proposal: Proposal) -> None:
-    """Remove the delegation's mark: under the same rules as setting one."""
+    """Remove the delegation's mark: under the same rules as setting one.
+
+    Locks: own rows only (the proposal's row alone, then the delegation's mark)."""
     locked = _locked_for_marks(proposal)
     _require_marks_open(user, locked)
     mark = (

@@ -63,59 +63,61 @@ class ProposalContent:
     base_text_seen: str | None = None
 
 
-def _validated(
-    *, element: Element, delegation: Delegation, content: ProposalContent
-) -> tuple[str, str, dict[str, list[str]]]:
-    """Check the content against the element; return (base text, proposed text, problems)."""
+@dataclass(frozen=True)
+class ProposalText:
+    """The texts a proposal would be stored with, and what is wrong with them (by field)."""
+
+    base_text: str
+    proposed_text: str
+    problems: dict[str, list[str]]
+
+
+def proposal_text_check(
+    *, element: Element, content: ProposalContent, base_text: str | None = None
+) -> ProposalText:
+    """The rules of a proposal's text for its kind and element: the one validator, used when
+    a proposal is created or revised and by the form's live preview. ``base_text`` is the
+    text the proposal is made against: the element's current text unless given (the preview
+    gives the text the delegate started from). Reads nothing from the database."""
     problems: dict[str, list[str]] = {}
-    base_text = element.text
+    base = element.text if base_text is None else base_text
     kind = content.kind
     proposed = validation.normalise(content.proposed_text)
-    # Checked as it is stored: browsers send a textarea's line breaks as CR LF, and a CR is
-    # a control character.
-    rationale_problems = messages.text_problems(
-        validation.check_note(validation.normalise(content.rationale))
-    )
-    if rationale_problems:
-        problems["rationale"] = rationale_problems
-
     if element.status == ElementStatus.DELETED:
         problems["__all__"] = [
             _("This element has been deleted: propose on another element, or insert new language.")
         ]
-        return base_text, proposed, problems
+        return ProposalText(base, proposed, problems)
     if kind not in ProposalKind.values:
         problems["kind"] = [_("Choose what you propose.")]
-        return base_text, proposed, problems
-
+        return ProposalText(base, proposed, problems)
+    if kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
+        base = ""  # new language: all of it is inserted
     if kind == ProposalKind.DELETE:
         proposed = ""
     elif kind == ProposalKind.COMMENT:
-        proposed = base_text
+        proposed = base
         if not content.rationale.strip():
-            problems.setdefault("rationale", []).append(_("Write your comment."))
+            problems["rationale"] = [_("Write your comment.")]
     else:
         text_problems = messages.text_problems(validation.check_element_text(proposed))
         if text_problems:
             problems["proposed_text"] = text_problems
         elif kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
-            base_text = ""
             if content.new_element_kind not in INSERTABLE_KINDS:
                 problems["new_element_kind"] = [_("Choose a theme, sub-theme or paragraph.")]
             if kind == ProposalKind.FILL_PLACEHOLDER and element.kind != ElementKind.PLACEHOLDER:
                 problems["kind"] = [_("Only an empty bullet can be filled.")]
-        elif proposed == base_text:
+        elif proposed == base:
             problems["proposed_text"] = [
                 _("Your text is the same as the current text: change it, or choose “comment”.")
             ]
-        elif kind == ProposalKind.ADD_BRACKETS and not diff.brackets_added_only(
-            base_text, proposed
-        ):
+        elif kind == ProposalKind.ADD_BRACKETS and not diff.brackets_added_only(base, proposed):
             problems["proposed_text"] = [
                 _("Only add brackets here; to change words, choose “amend the text”.")
             ]
         elif kind == ProposalKind.REMOVE_BRACKETS and not diff.brackets_removed_only(
-            base_text, proposed
+            base, proposed
         ):
             problems["proposed_text"] = [
                 _("Only remove brackets here; to change words, choose “amend the text”.")
@@ -124,6 +126,27 @@ def _validated(
             problems["kind"] = [
                 _("An empty bullet has no text to amend: choose “fill the empty bullet”.")
             ]
+    return ProposalText(base, proposed, problems)
+
+
+def _validated(
+    *, element: Element, delegation: Delegation, content: ProposalContent
+) -> tuple[str, str, dict[str, list[str]]]:
+    """Check the content against the element; return (base text, proposed text, problems):
+    the text's rules (:func:`proposal_text_check`), the rationale, and who it is made with."""
+    problems: dict[str, list[str]] = {}
+    # Checked as it is stored: browsers send a textarea's line breaks as CR LF, and a CR is
+    # a control character.
+    rationale_problems = messages.text_problems(
+        validation.check_note(validation.normalise(content.rationale))
+    )
+    if rationale_problems:
+        problems["rationale"] = rationale_problems
+    checked = proposal_text_check(element=element, content=content)
+    for field_name, found in checked.problems.items():
+        problems.setdefault(field_name, []).extend(found)
+    if element.status == ElementStatus.DELETED or content.kind not in ProposalKind.values:
+        return checked.base_text, checked.proposed_text, problems
 
     if content.on_behalf_of is not None:
         meeting_id = Document.objects.values_list("meeting_id", flat=True).get(
@@ -139,7 +162,7 @@ def _validated(
     )
     if sponsor_problems:
         problems["co_sponsors"] = sponsor_problems
-    return base_text, proposed, problems
+    return checked.base_text, checked.proposed_text, problems
 
 
 def _check_base(element: Element, content: ProposalContent) -> None:
@@ -181,6 +204,10 @@ def proposal_create(
     The idempotency key makes a repeated request (a double click, a retry after a dropped
     connection) return the proposal already made instead of a second one; the same key
     sent with other content raises :class:`FormAlreadyUsed` and changes nothing.
+
+    Locks: own rows only (the element's row, which orders proposals on one element, then
+    the proposal's). Not one transaction when a submission is refused: the draft is committed
+    first, then submitted in a second.
     """
     round_ = open_round(element.document) if submit else None
     proposal = None
@@ -384,6 +411,8 @@ def proposal_revise(
     delegation saved in between, :class:`StaleVersion` is raised and nothing is written.
     Co-sponsors follow :mod:`cosponsorship`: new names are invited, dropped names removed,
     and a new text or kind asks accepted co-sponsors to confirm again.
+
+    Locks: own rows only (the proposal's row alone, then its element's).
     """
     locked = _locked_for_edit(user, proposal)
     if locked.version != expected_version:
@@ -438,7 +467,9 @@ def proposal_revise(
 @idempotent("proposal_submit")
 @transaction.atomic
 def proposal_submit(*, user, proposal: Proposal) -> Proposal:
-    """Submit a draft: it becomes visible to every delegation and the chair's office."""
+    """Submit a draft: it becomes visible to every delegation and the chair's office.
+
+    Locks: own rows only (the proposal's row alone)."""
     locked = _locked_for_edit(user, proposal)
     if locked.status != ProposalStatus.DRAFT:
         raise DomainError(_("This proposal has already been submitted."))
@@ -492,6 +523,8 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     Possible after the deadline too, and then recorded (and shown) as withdrawn after the
     deadline. A draft is not withdrawn but discarded (:func:`proposal_discard`): withdrawing
     would publish it.
+
+    Locks: own rows only (the proposal's row alone).
     """
     locked = _locked_for_edit(user, proposal)
     if locked.status == ProposalStatus.DRAFT:
@@ -553,7 +586,9 @@ def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
 def proposal_discard(*, user, proposal: Proposal) -> Proposal:
     """Discard a draft: it stays its delegation's alone (status ``discarded``), never shown to
     another delegation, the chair's office, the secretariat or the public. The audit trail
-    records that a draft was discarded, not its words."""
+    records that a draft was discarded, not its words.
+
+    Locks: own rows only (the proposal's row alone)."""
     locked = _locked_for_edit(user, proposal)
     if locked.status != ProposalStatus.DRAFT:
         raise DomainError(

@@ -97,7 +97,9 @@ def _check_round_dates(*, deadline: datetime, opens_at: datetime | None = None) 
 def round_open(
     *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
 ) -> ConsultationRound:
-    """The secretariat opens a consultation round with a deadline."""
+    """The secretariat opens a consultation round with a deadline.
+
+    Locks: none; it inserts the new round's row."""
     if not permissions.can_open_round(user, document):
         raise NotAllowed(_("Only the secretariat opens consultation rounds."))
     if deadline <= opens_at:
@@ -132,7 +134,9 @@ def round_open(
 @idempotent("round_reopen")
 @transaction.atomic
 def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:
-    """Give a round a new deadline (the chair's office reopens it)."""
+    """Give a round a new deadline (the chair's office reopens it).
+
+    Locks: own rows only (the round's row)."""
     locked = ConsultationRound.objects.select_for_update().get(pk=round_.pk)
     if not permissions.can_reopen_round(user, locked.document):
         raise NotAllowed(_("Only the chair's office reopens a round."))
