@@ -24,11 +24,9 @@ def _require_marks_open(user, proposal: Proposal) -> None:
     while a round is open: a decided proposal's marks are frozen, and after the deadline they
     cannot change what the chair's office is compiling unless it reopens the round."""
     if not permissions.can_mark(user, proposal):
-        if permissions.delegation_of(user) is None or permissions.is_own_proposal(user, proposal):
-            raise NotAllowed(
-                _("Only another delegation can support or oppose a submitted proposal.")
-            )
-        if proposal.status in VISIBLE_STATUSES:
+        delegate = permissions.delegation_of(user) is not None
+        another_delegation = delegate and not permissions.is_own_proposal(user, proposal)
+        if another_delegation and proposal.status in VISIBLE_STATUSES:
             raise DomainError(
                 _(
                     "This proposal is %(status)s: support and opposition on it can no longer "

@@ -371,8 +371,12 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:
                 _("This proposal is %(status)s and can no longer be changed.")
                 % {"status": locked.get_status_display()}
             )
-        raise NotAllowed(_("Only the proposing delegation can change its proposal."))
+        raise _only_the_proposer()
     return locked
+
+
+def _only_the_proposer() -> NotAllowed:
+    return NotAllowed(_("Only the proposing delegation can change its proposal."))
 
 
 def _submit(proposal: Proposal, user) -> None:
@@ -428,7 +432,7 @@ def proposal_revise(
     element = Element.objects.select_for_update().get(pk=locked.element_id)
     delegation = permissions.delegation_of(user)
     if delegation is None:  # _locked_for_edit lets only the proposing delegation through
-        raise NotAllowed(_("Only the proposing delegation can change its proposal."))
+        raise _only_the_proposer()
     content.kind = locked.kind if not content.kind else content.kind
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
