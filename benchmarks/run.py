@@ -59,7 +59,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
-from drafting.services.merge import proposal_accept
+from drafting.services.decisions import proposal_accept
 from drafting.services.revisions import revision_issue
 
 FLOOR = Template("<ul>{% for row in rows %}<li>{{ row.0 }} {{ row.1 }}</li>{% endfor %}</ul>")

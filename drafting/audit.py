@@ -2,16 +2,15 @@
 
 - `AuditContextMiddleware` remembers the request's client address and browser for the
   duration of the request (a context variable), so services need no request argument.
-- `audited(action)` decorates a service: when it returns, one event per proposal (or per
-  element, revision, round) it acted on is written, inside the service's transaction when the
-  decorator sits under `@transaction.atomic`.
+- Each service writes its own events, inside its transaction, naming what it acted on
+  explicitly (as Zulip's ``do_*`` actions do): `record`, or one of the typed helpers
+  `record_proposal_act`, `record_element_act`, `record_round_act`, `record_revision_act`.
 - Sign-in, sign-out, failed sign-ins, lock-outs and role changes come from Django's and
   django-axes' signals (`connect_signals`, called by the app config).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -163,93 +162,60 @@ def proposal_summary(proposal: Any) -> str:
 PRIVATE_SUMMARY = "draft (its words are its delegation's own)"
 
 
-def _targets(result: Any, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a service acted on, as audit fields: one dict per proposal/element/revision.
+def acting_delegation_id(user: Any) -> int | None:
+    """The delegation a signed-in delegate acts for; None for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return _delegation_id_of(user)
 
-    Reads only fields already loaded (ids, texts): no queries beyond the audit rows.
-    """
-    from drafting.models import (
-        ConsultationRound,
-        Element,
-        ExportJob,
-        Proposal,
-        ProposalMark,
-        Revision,
+
+def record_proposal_act(*, action: str, user: Any, proposal: Any) -> None:
+    """One event naming the proposal acted on, as it stands after the act: its document,
+    element and summary. The delegation is the actor's when a delegate acts (its own
+    proposal, or another's it marks); when the chair's office or the secretariat acts, the
+    delegation whose proposal it is."""
+    record(
+        action=action,
+        user=user,
+        delegation_id=acting_delegation_id(user) or proposal.delegation_id,
+        document_id=proposal.document_id,
+        element_id=proposal.element_id,
+        proposal_id=proposal.pk,
+        summary=proposal_summary(proposal),
     )
 
-    proposals = list(kwargs.get("proposals") or [])
-    for candidate in (kwargs.get("proposal"), result):
-        if isinstance(candidate, ProposalMark):
-            candidate = candidate.proposal
-        if isinstance(candidate, Proposal) and candidate not in proposals:
-            proposals.append(candidate)
-    if proposals:
-        return [
-            {
-                "delegation_id": proposal.delegation_id,
-                "document_id": proposal.document_id,
-                "element_id": proposal.element_id,
-                "proposal_id": proposal.pk,
-                "summary": proposal_summary(proposal),
-            }
-            for proposal in proposals
-        ]
-    for candidate in (result, kwargs.get("element"), kwargs.get("after")):
-        if isinstance(candidate, Element):
-            return [
-                {
-                    "document_id": candidate.document_id,
-                    "element_id": candidate.pk,
-                    "summary": _excerpt(candidate.text),
-                }
-            ]
-    for candidate in (result, kwargs.get("revision"), kwargs.get("round_")):
-        if isinstance(candidate, Revision):
-            return [{"document_id": candidate.document_id, "summary": candidate.symbol}]
-        if isinstance(candidate, ConsultationRound):
-            return [
-                {
-                    "document_id": candidate.document_id,
-                    "summary": f"{candidate.name} ({candidate.deadline:%Y-%m-%d %H:%M} UTC)",
-                }
-            ]
-        if isinstance(candidate, ExportJob):
-            return [
-                {
-                    "document_id": candidate.revision.document_id,
-                    "summary": f"{candidate.revision.symbol} {candidate.kind}",
-                }
-            ]
-    document = kwargs.get("document")
-    return [{"document_id": getattr(document, "pk", None), "summary": ""}]
+
+def record_element_act(*, action: str, user: Any, element: Any) -> None:
+    """One event naming the element of the working draft acted on, with its text after
+    the act."""
+    record(
+        action=action,
+        user=user,
+        document_id=element.document_id,
+        element_id=element.pk,
+        summary=_excerpt(element.text),
+    )
 
 
-def record_acts(*, action: str, user: Any = None, result: Any = None, **kwargs: Any) -> None:
-    """Record `action` on what `result` / the service's keyword arguments name."""
-    # The delegation is the actor's (a delegate acts for one); for the chair's office and the
-    # secretariat, the delegation whose proposal was acted on.
-    acting_for = _delegation_id_of(user) if getattr(user, "is_authenticated", False) else None
-    for target in _targets(result, kwargs):
-        if acting_for is not None or "delegation_id" not in target:
-            target["delegation_id"] = acting_for
-        record(action=action, user=user, **target)
+def record_round_act(*, action: str, user: Any, round_: Any) -> None:
+    """One event naming the consultation round's document, its name and its deadline."""
+    record(
+        action=action,
+        user=user,
+        document_id=round_.document_id,
+        summary=f"{round_.name} ({round_.deadline:%Y-%m-%d %H:%M} UTC)",
+    )
 
 
-def audited(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Record `action` for what the decorated service returns or was given (see `_targets`)."""
-
-    def decorator(service: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(service)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = service(*args, **kwargs)
-            actor = kwargs.get("user", kwargs.get("issued_by"))
-            others = {k: v for k, v in kwargs.items() if k not in {"user", "issued_by"}}
-            record_acts(action=action, user=actor, result=result, **others)
-            return result
-
-        return wrapper
-
-    return decorator
+def record_revision_act(*, action: str, user: Any, revision: Any, what: str = "") -> None:
+    """One event naming an issued revision (its document and symbol) and, for an export,
+    ``what`` was exported of it."""
+    record(
+        action=action,
+        user=user,
+        document_id=revision.document_id,
+        summary=f"{revision.symbol} {what}".strip(),
+    )
 
 
 # --- signals: sign-in, sign-out, failures, lock-outs, role changes -------------------------

@@ -152,7 +152,9 @@ def demo_round_and_proposals() -> int:
 
     from drafting.models import ConsultationRound, Document, Element, Proposal
     from drafting.services.cosponsorship import cosponsorship_accept
-    from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+    from drafting.services.marks import mark_set
+    from drafting.services.proposals import ProposalContent, proposal_create
+    from drafting.services.rounds import round_open
 
     user_model = get_user_model()
     document = Document.objects.get(meeting__slug="bms7")

@@ -186,7 +186,7 @@ def _undoable(meeting) -> Callable[[Any], bool]:
     """Whether the chair can still undo the decision on a compilation entry: until an issued
     revision carries it (``merge.carried_by_a_revision``; one query a page)."""
     from drafting.models import Revision
-    from drafting.services.merge import UNDOABLE, carried_by_a_revision
+    from drafting.services.decisions import UNDOABLE, carried_by_a_revision
 
     last_issued_at = (
         Revision.objects.filter(document_id=meeting.document.pk)

@@ -78,7 +78,7 @@ def open_round(bms7):
 
     from django.utils import timezone
 
-    from drafting.services.proposals import round_open
+    from drafting.services.rounds import round_open
     from tests.factories import secretariat
 
     now = timezone.now()

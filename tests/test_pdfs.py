@@ -144,7 +144,9 @@ def test_redline_and_compilation_pdfs(bms7, poppler):
 
     from django.utils import timezone
 
-    from drafting.services.proposals import ProposalContent, mark_set, proposal_create, round_open
+    from drafting.services.marks import mark_set
+    from drafting.services.proposals import ProposalContent, proposal_create
+    from drafting.services.rounds import round_open
     from tests.factories import secretariat
 
     theme = Element.objects.get(text="Effective control over SALW")
@@ -344,7 +346,8 @@ def test_long_unbreakable_runs_wrap_in_every_pdf_and_no_character_is_lost(bms7, 
     from django.utils.html import strip_tags
 
     from drafting.pdfs import BUILDERS
-    from drafting.services.proposals import ProposalContent, proposal_create, round_open
+    from drafting.services.proposals import ProposalContent, proposal_create
+    from drafting.services.rounds import round_open
     from tests.factories import secretariat
 
     run = "[" * 1999 + "x" + "]" * 1999

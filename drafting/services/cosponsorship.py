@@ -322,7 +322,9 @@ def cosponsorship_accept(
 
 @transaction.atomic
 def cosponsorship_decline(*, user, proposal: Proposal) -> CoSponsorInvitation:
-    """The user's delegation declines the invitation; it is not shown as co-sponsor."""
+    """The user's delegation declines the invitation; it is not shown as co-sponsor.
+
+    Locks: own rows only (the proposal's row alone, then the delegation's invitation)."""
     locked, invitation = _locked_invitation(user, proposal)
     if invitation.status != InvitationStatus.INVITED:
         raise DomainError(
@@ -342,7 +344,9 @@ def cosponsorship_decline(*, user, proposal: Proposal) -> CoSponsorInvitation:
 
 @transaction.atomic
 def cosponsorship_withdraw(*, user, proposal: Proposal) -> CoSponsorInvitation:
-    """The user's delegation withdraws its co-sponsorship while the proposal is open."""
+    """The user's delegation withdraws its co-sponsorship while the proposal is open.
+
+    Locks: own rows only (the proposal's row alone, then the delegation's invitation)."""
     locked, invitation = _locked_invitation(user, proposal)
     if invitation.status != InvitationStatus.ACCEPTED:
         raise DomainError(_("Your delegation does not co-sponsor this proposal."))

@@ -5,22 +5,35 @@ proposals made against the revision, which do change: each stored compilation is
 digest of what it shows (``selectors.compilation_content_key``) and stamped with the moment
 it shows; when the content changes, the next request makes a new one, and the earlier ones
 stay downloadable (``compilation_files``).
+
+An issued revision is also exported as JSON (:func:`revision_as_json`, schema in README,
+"JSON export")::
+
+    {"meeting": {"slug", "title", "short_title", "venue", "start_date", "end_date", "chair",
+                 "symbol_prefix"},
+     "revision": {"number", "label", "symbol", "issued_at", "issued_by", "signatory",
+                  "content_hash"},
+     "document": {"title", "preamble"},
+     "elements": [{"id", "kind", "label", "text", "status", "footnotes": [text, ...],
+                   "children": [...]}]}
 """
 
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from drafting import akn_export, docx_export, pdfs, permissions, selectors
-from drafting.audit import audited
+from drafting import akn_export, audit, docx_export, pdfs, permissions, selectors
 from drafting.errors import DomainError, NotAllowed
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
+from drafting.text.kinds import Kind, Status
+from drafting.text.snapshot import SnapshotDocument, SnapshotElement, clean_tree
 
 COMPILATION = "compilation"
 
@@ -145,11 +158,21 @@ def _expected_pages(revision: Revision, kind: str) -> int:
     return max(1, elements // 30 + 2)
 
 
-@audited(AuditAction.EXPORT_REQUESTED)
+@transaction.atomic
 def export_job_request(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     """Queue a background export, or return the live one already queued or running, or
     the last finished one when the file is already stored (so repeated requests, anyone's,
-    add no rows)."""
+    add no job rows; each request is recorded in the audit trail).
+
+    Locks: own rows only (export jobs; nothing of the working draft)."""
+    job = _job_for(user=user, meeting=meeting, revision=revision, kind=kind)
+    audit.record_revision_act(
+        action=AuditAction.EXPORT_REQUESTED, user=user, revision=revision, what=kind
+    )
+    return job
+
+
+def _job_for(*, user, meeting: Meeting, revision: Revision, kind: str) -> ExportJob:
     if kind not in EXPORT_KINDS:
         raise DomainError(f"Unknown export {kind!r}.")
     if is_compilation(kind) and not permissions.can_read_working_draft(user, meeting.document):
@@ -260,3 +283,88 @@ def export_jobs_recover(*, max_attempts: int = 3) -> int:
                 job.save(update_fields=["status", "step"])
                 _enqueue(job)
     return recovered
+
+
+# --- JSON export of an issued revision -------------------------------------------------
+
+
+class ExportedMeeting(TypedDict):
+    slug: str
+    title: str
+    short_title: str
+    venue: str
+    start_date: str
+    end_date: str
+    chair: str
+    symbol_prefix: str
+
+
+class ExportedRevision(TypedDict):
+    number: int
+    label: str
+    symbol: str
+    issued_at: str
+    issued_by: str | None
+    signatory: str
+    content_hash: str
+
+
+class ExportedElement(TypedDict):
+    """A snapshot element as published: without the ``unnumbered`` flag (its label says it)."""
+
+    id: int
+    kind: Kind
+    label: str
+    text: str
+    status: Status
+    footnotes: list[str]
+    children: list["ExportedElement"]
+
+
+class RevisionExport(TypedDict):
+    """The JSON export, as the module's docstring shows it."""
+
+    meeting: ExportedMeeting
+    revision: ExportedRevision
+    document: SnapshotDocument
+    elements: list[ExportedElement]
+
+
+def _element(element: SnapshotElement) -> ExportedElement:
+    return {
+        "id": element["id"],
+        "kind": element["kind"],
+        "label": element["label"],
+        "text": element["text"],
+        "status": element["status"],
+        "footnotes": element["footnotes"],
+        "children": [_element(child) for child in element["children"]],
+    }
+
+
+def revision_as_json(meeting: Meeting, revision: Revision) -> RevisionExport:
+    issued_by = revision.issued_by
+    return {
+        "meeting": {
+            "slug": meeting.slug,
+            "title": meeting.title,
+            "short_title": meeting.short_title,
+            "venue": meeting.venue,
+            "start_date": meeting.start_date.isoformat(),
+            "end_date": meeting.end_date.isoformat(),
+            "chair": meeting.chair,
+            "symbol_prefix": meeting.symbol_prefix,
+        },
+        "revision": {
+            "number": revision.number,
+            "label": revision.label,
+            "symbol": revision.symbol,
+            "issued_at": timezone.localtime(revision.issued_at).isoformat(),
+            "issued_by": (issued_by.get_full_name() or issued_by.username) if issued_by else None,
+            "signatory": revision.signatory,
+            "content_hash": revision.content_hash,
+        },
+        "document": revision.snapshot["document"],
+        # As published: without deleted elements, numbered again (see snapshot.clean_tree).
+        "elements": [_element(element) for element in clean_tree(revision.snapshot["elements"])],
+    }

@@ -6,8 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import permissions, selectors
-from drafting.audit import audited
+from drafting import audit, permissions, selectors
 from drafting.errors import DomainError, NotAllowed, ProposalInvalid
 from drafting.models import Document, Element, Footnote, Meeting, Proposal, Revision
 from drafting.models.audit import AuditAction
@@ -57,7 +56,6 @@ def import_refusal(meeting: Meeting) -> str | None:
 
 
 @transaction.atomic
-@audited(AuditAction.DOCUMENT_IMPORTED)
 def document_import(
     *, user: Any, meeting: Meeting, title: str, preamble: str, rows: list[ImportRow]
 ) -> Revision:
@@ -111,7 +109,7 @@ def document_import(
     document.save()
     _create_elements(document, elements, user=user, reason=reason)
     snapshot = selectors.working_draft_snapshot(document)
-    return Revision.objects.create(
+    revision = Revision.objects.create(
         document=document,
         number=0,
         label=revision_label(0),
@@ -121,6 +119,8 @@ def document_import(
         snapshot=snapshot,
         content_hash=snapshots.content_hash(snapshot),
     )
+    audit.record_revision_act(action=AuditAction.DOCUMENT_IMPORTED, user=user, revision=revision)
+    return revision
 
 
 def _create_elements(

@@ -1,21 +1,21 @@
-"""The delegations' workflow: write, submit, revise, withdraw proposals, discard drafts;
-support or oppose.
+"""The delegations' proposals: create (as a draft, or submitted), revise, submit, withdraw,
+take a withdrawal back, discard a draft.
 
-Every function is keyword-only and atomic. Writes lock the rows they read-modify-write
-(``select_for_update``) and save through the model, so the history records each version with
-its author and a reason.
+Every writer is keyword-only and atomic. A delegate's write takes its own rows only through
+``select_for_update`` (the proposal's row alone, or the element's row while creating or
+revising, which orders proposals on one element), never the document's row after them (the
+write gate's order, :mod:`drafting.services.gate`). Rows are saved through the model, so the
+history records each version with its author and a reason.
 """
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import bounds, permissions, time_zones
-from drafting.audit import audited, record_acts
+from drafting import audit, messages, permissions
 from drafting.errors import (
     BaseTextMoved,
     DeadlinePassed,
@@ -42,9 +42,9 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
-from drafting.models.proposal import VISIBLE_STATUSES
 from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
+from drafting.services.rounds import after_the_deadline, open_round, require_open_round
 from drafting.text import diff, validation
 
 INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
@@ -63,91 +63,61 @@ class ProposalContent:
     base_text_seen: str | None = None
 
 
-def _problem_messages(problems: list[validation.TextProblem]) -> list[str]:
-    translated = {
-        "empty": lambda p: _("Write the text you propose."),
-        "too_long": lambda p: (
-            _("The text has %(length)s characters; the limit is %(limit)s.")
-            % {"length": f"{p.params['length']:,}", "limit": f"{p.params['limit']:,}"}
-        ),
-        "control_character": lambda p: (
-            _(
-                "The text contains an invisible control character (%(code)s) at character "
-                "%(position)s; remove it."
-            )
-            % p.params
-        ),
-        "brackets_unopened": lambda p: (
-            _(
-                "The closing bracket “]” at character %(position)s has no opening bracket “[” "
-                "before it (near “%(context)s”)."
-            )
-            % p.params
-        ),
-        "brackets_unclosed": lambda p: (
-            _(
-                "The opening bracket “[” at character %(position)s is never closed (near "
-                "“%(context)s”): add “]” where the bracketed language ends."
-            )
-            % p.params
-        ),
-    }
-    return [translated[p.code](p) if p.code in translated else p.message for p in problems]
+@dataclass(frozen=True)
+class ProposalText:
+    """The texts a proposal would be stored with, and what is wrong with them (by field)."""
+
+    base_text: str
+    proposed_text: str
+    problems: dict[str, list[str]]
 
 
-def _validated(
-    *, element: Element, delegation: Delegation, content: ProposalContent
-) -> tuple[str, str, dict[str, list[str]]]:
-    """Check the content against the element; return (base text, proposed text, problems)."""
+def proposal_text_check(
+    *, element: Element, content: ProposalContent, base_text: str | None = None
+) -> ProposalText:
+    """The rules of a proposal's text for its kind and element: the one validator, used when
+    a proposal is created or revised and by the form's live preview. ``base_text`` is the
+    text the proposal is made against: the element's current text unless given (the preview
+    gives the text the delegate started from). Reads nothing from the database."""
     problems: dict[str, list[str]] = {}
-    base_text = element.text
+    base = element.text if base_text is None else base_text
     kind = content.kind
     proposed = validation.normalise(content.proposed_text)
-    # Checked as it is stored: browsers send a textarea's line breaks as CR LF, and a CR is
-    # a control character.
-    rationale_problems = _problem_messages(
-        validation.check_note(validation.normalise(content.rationale))
-    )
-    if rationale_problems:
-        problems["rationale"] = rationale_problems
-
     if element.status == ElementStatus.DELETED:
         problems["__all__"] = [
             _("This element has been deleted: propose on another element, or insert new language.")
         ]
-        return base_text, proposed, problems
+        return ProposalText(base, proposed, problems)
     if kind not in ProposalKind.values:
         problems["kind"] = [_("Choose what you propose.")]
-        return base_text, proposed, problems
-
+        return ProposalText(base, proposed, problems)
+    if kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
+        base = ""  # new language: all of it is inserted
     if kind == ProposalKind.DELETE:
         proposed = ""
     elif kind == ProposalKind.COMMENT:
-        proposed = base_text
+        proposed = base
         if not content.rationale.strip():
-            problems.setdefault("rationale", []).append(_("Write your comment."))
+            problems["rationale"] = [_("Write your comment.")]
     else:
-        text_problems = _problem_messages(validation.check_element_text(proposed))
+        text_problems = messages.text_problems(validation.check_element_text(proposed))
         if text_problems:
             problems["proposed_text"] = text_problems
         elif kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
-            base_text = ""
             if content.new_element_kind not in INSERTABLE_KINDS:
                 problems["new_element_kind"] = [_("Choose a theme, sub-theme or paragraph.")]
             if kind == ProposalKind.FILL_PLACEHOLDER and element.kind != ElementKind.PLACEHOLDER:
                 problems["kind"] = [_("Only an empty bullet can be filled.")]
-        elif proposed == base_text:
+        elif proposed == base:
             problems["proposed_text"] = [
                 _("Your text is the same as the current text: change it, or choose “comment”.")
             ]
-        elif kind == ProposalKind.ADD_BRACKETS and not diff.brackets_added_only(
-            base_text, proposed
-        ):
+        elif kind == ProposalKind.ADD_BRACKETS and not diff.brackets_added_only(base, proposed):
             problems["proposed_text"] = [
                 _("Only add brackets here; to change words, choose “amend the text”.")
             ]
         elif kind == ProposalKind.REMOVE_BRACKETS and not diff.brackets_removed_only(
-            base_text, proposed
+            base, proposed
         ):
             problems["proposed_text"] = [
                 _("Only remove brackets here; to change words, choose “amend the text”.")
@@ -156,6 +126,27 @@ def _validated(
             problems["kind"] = [
                 _("An empty bullet has no text to amend: choose “fill the empty bullet”.")
             ]
+    return ProposalText(base, proposed, problems)
+
+
+def _validated(
+    *, element: Element, delegation: Delegation, content: ProposalContent
+) -> tuple[str, str, dict[str, list[str]]]:
+    """Check the content against the element; return (base text, proposed text, problems):
+    the text's rules (:func:`proposal_text_check`), the rationale, and who it is made with."""
+    problems: dict[str, list[str]] = {}
+    # Checked as it is stored: browsers send a textarea's line breaks as CR LF, and a CR is
+    # a control character.
+    rationale_problems = messages.text_problems(
+        validation.check_note(validation.normalise(content.rationale))
+    )
+    if rationale_problems:
+        problems["rationale"] = rationale_problems
+    checked = proposal_text_check(element=element, content=content)
+    for field_name, found in checked.problems.items():
+        problems.setdefault(field_name, []).extend(found)
+    if element.status == ElementStatus.DELETED or content.kind not in ProposalKind.values:
+        return checked.base_text, checked.proposed_text, problems
 
     if content.on_behalf_of is not None:
         meeting_id = Document.objects.values_list("meeting_id", flat=True).get(
@@ -171,7 +162,7 @@ def _validated(
     )
     if sponsor_problems:
         problems["co_sponsors"] = sponsor_problems
-    return base_text, proposed, problems
+    return checked.base_text, checked.proposed_text, problems
 
 
 def _check_base(element: Element, content: ProposalContent) -> None:
@@ -187,62 +178,6 @@ def _check_base(element: Element, content: ProposalContent) -> None:
             element.text,
         )
         raise BaseTextMoved(element.text, rebased.text if rebased.applied else None)
-
-
-def open_round(document: Document, at: datetime | None = None) -> ConsultationRound | None:
-    moment = at or timezone.now()
-    return (
-        ConsultationRound.objects.filter(
-            document=document, opens_at__lte=moment, deadline__gt=moment
-        )
-        .order_by("deadline")
-        .first()
-    )
-
-
-def _require_open_round(document: Document, proposal: Proposal | None = None) -> ConsultationRound:
-    """The round a submission or revision belongs to, or :class:`DeadlinePassed`.
-
-    A submitted proposal is revised within its own round, until that round's deadline; a
-    proposal that needs a rebase is resubmitted into whichever round is open.
-    """
-    round_ = open_round(document)
-    if proposal is not None and proposal.round_id and proposal.status == ProposalStatus.SUBMITTED:
-        own = ConsultationRound.objects.get(pk=proposal.round_id)
-        if not own.is_open():
-            raise DeadlinePassed(
-                _(
-                    "The deadline of “%(round)s” passed at %(deadline)s (%(zone)s): the "
-                    "proposal can no longer be changed."
-                )
-                % {"round": own.name, **_deadline_words(own.deadline)}
-            )
-        return own
-    if round_ is None:
-        last = ConsultationRound.objects.filter(document=document).order_by("-deadline").first()
-        if last is not None and last.deadline <= timezone.now():
-            raise DeadlinePassed(
-                _(
-                    "The deadline of “%(round)s” passed at %(deadline)s (%(zone)s). Your "
-                    "text is kept as a draft; it can be submitted when the round is reopened."
-                )
-                % {"round": last.name, **_deadline_words(last.deadline)}
-            )
-        raise DeadlinePassed(
-            _(
-                "No consultation round is open. Your text is kept as a draft; it can be "
-                "submitted when the secretariat opens a round."
-            )
-        )
-    return round_
-
-
-def _deadline_words(moment: datetime) -> dict[str, str]:
-    """The deadline in the current time zone (the meeting's, on its pages), and the zone."""
-    return {
-        "deadline": timezone.localtime(moment).strftime("%d %B %Y, %H:%M"),
-        "zone": time_zones.current_label(),
-    }
 
 
 def _save(proposal: Proposal, user, reason: str) -> None:
@@ -269,6 +204,10 @@ def proposal_create(
     The idempotency key makes a repeated request (a double click, a retry after a dropped
     connection) return the proposal already made instead of a second one; the same key
     sent with other content raises :class:`FormAlreadyUsed` and changes nothing.
+
+    Locks: own rows only (the element's row, which orders proposals on one element, then
+    the proposal's). Not one transaction when a submission is refused: the draft is committed
+    first, then submitted in a second.
     """
     round_ = open_round(element.document) if submit else None
     proposal = None
@@ -298,7 +237,9 @@ def proposal_create(
                     .get(pk=proposal.pk)
                 )
                 _submit(locked, user)
-                record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+                audit.record_proposal_act(
+                    action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked
+                )
                 proposal = locked
         except DeadlinePassed as refused:
             refused.proposal = proposal
@@ -376,7 +317,7 @@ def _draft_create(
         # The same key raced past the check (another element's lock): the first one won.
         existing = Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
         return _made_by_this_request(existing, element, content), False
-    record_acts(action=action, user=user, result=proposal)
+    audit.record_proposal_act(action=action, user=user, proposal=proposal)
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     return proposal, True
@@ -432,12 +373,16 @@ def _locked_for_edit(user, proposal: Proposal) -> Proposal:
                 _("This proposal is %(status)s and can no longer be changed.")
                 % {"status": locked.get_status_display()}
             )
-        raise NotAllowed(_("Only the proposing delegation can change its proposal."))
+        raise _only_the_proposer()
     return locked
 
 
+def _only_the_proposer() -> NotAllowed:
+    return NotAllowed(_("Only the proposing delegation can change its proposal."))
+
+
 def _submit(proposal: Proposal, user) -> None:
-    round_ = _require_open_round(proposal.document, proposal)
+    round_ = require_open_round(proposal.document, proposal)
     first_time = proposal.status == ProposalStatus.DRAFT
     # A draft is not carried forward when a revision is issued: submitted, it is a proposal
     # on the latest revision (in that revision's compilation), like a rebased one.
@@ -458,7 +403,6 @@ def _submit(proposal: Proposal, user) -> None:
 
 @idempotent("proposal_revise")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_REVISED)
 def proposal_revise(
     *,
     user,
@@ -473,6 +417,8 @@ def proposal_revise(
     delegation saved in between, :class:`StaleVersion` is raised and nothing is written.
     Co-sponsors follow :mod:`cosponsorship`: new names are invited, dropped names removed,
     and a new text or kind asks accepted co-sponsors to confirm again.
+
+    Locks: own rows only (the proposal's row alone, then its element's).
     """
     locked = _locked_for_edit(user, proposal)
     if locked.version != expected_version:
@@ -484,11 +430,11 @@ def proposal_revise(
             % {"version": locked.version}
         )
     if locked.status in {ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}:
-        _require_open_round(locked.document, locked)
+        require_open_round(locked.document, locked)
     element = Element.objects.select_for_update().get(pk=locked.element_id)
     delegation = permissions.delegation_of(user)
     if delegation is None:  # _locked_for_edit lets only the proposing delegation through
-        raise NotAllowed(_("Only the proposing delegation can change its proposal."))
+        raise _only_the_proposer()
     content.kind = locked.kind if not content.kind else content.kind
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
@@ -509,11 +455,12 @@ def proposal_revise(
         _save(locked, user, "Draft revised")
         # Kept as named; sent by _submit below, or when the draft is submitted.
         cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_REVISED, user=user, proposal=locked)
     if not was_draft or submit:
         _submit(locked, user)
     if was_draft and submit:
         # Submitted from the revise form: the record says so, as for a submission.
-        record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+        audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
     if not was_draft:
         _tell_markers_of_new_version(locked, earlier_version=locked.version - 1)
         cosponsorship.invitations_sync(user=user, proposal=locked, named=content.co_sponsors)
@@ -525,13 +472,15 @@ def proposal_revise(
 
 @idempotent("proposal_submit")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_SUBMITTED)
 def proposal_submit(*, user, proposal: Proposal) -> Proposal:
-    """Submit a draft: it becomes visible to every delegation and the chair's office."""
+    """Submit a draft: it becomes visible to every delegation and the chair's office.
+
+    Locks: own rows only (the proposal's row alone)."""
     locked = _locked_for_edit(user, proposal)
     if locked.status != ProposalStatus.DRAFT:
         raise DomainError(_("This proposal has already been submitted."))
     _submit(locked, user)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
     return locked
 
 
@@ -572,20 +521,16 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
     Notification.objects.bulk_create(notes)
 
 
-def _after_the_deadline(document: Document) -> bool:
-    """No consultation round is open: the chair's office is compiling what was given."""
-    return open_round(document) is None
-
-
 @idempotent("proposal_withdraw")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_WITHDRAWN)
 def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
     """Withdraw a submitted proposal; it stays on record, and visible, as withdrawn.
 
     Possible after the deadline too, and then recorded (and shown) as withdrawn after the
     deadline. A draft is not withdrawn but discarded (:func:`proposal_discard`): withdrawing
     would publish it.
+
+    Locks: own rows only (the proposal's row alone).
     """
     locked = _locked_for_edit(user, proposal)
     if locked.status == ProposalStatus.DRAFT:
@@ -593,12 +538,13 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
             _("This is a draft: discard it instead (it was never shown to anyone else).")
         )
     locked.status = ProposalStatus.WITHDRAWN
-    locked.withdrawn_after_deadline = _after_the_deadline(locked.document)
+    locked.withdrawn_after_deadline = after_the_deadline(locked.document)
     _save(
         locked,
         user,
         "Withdrawn after the deadline" if locked.withdrawn_after_deadline else "Withdrawn",
     )
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_WITHDRAWN, user=user, proposal=locked)
     return locked
 
 
@@ -637,17 +583,18 @@ def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
         )
     locked.status = ProposalStatus.SUBMITTED
     _save(locked, user, "Withdrawal undone")
-    record_acts(action=AuditAction.PROPOSAL_SUBMITTED, user=user, result=locked)
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
     return locked
 
 
 @idempotent("proposal_discard")
 @transaction.atomic
-@audited(AuditAction.PROPOSAL_DISCARDED)
 def proposal_discard(*, user, proposal: Proposal) -> Proposal:
     """Discard a draft: it stays its delegation's alone (status ``discarded``), never shown to
     another delegation, the chair's office, the secretariat or the public. The audit trail
-    records that a draft was discarded, not its words."""
+    records that a draft was discarded, not its words.
+
+    Locks: own rows only (the proposal's row alone)."""
     locked = _locked_for_edit(user, proposal)
     if locked.status != ProposalStatus.DRAFT:
         raise DomainError(
@@ -655,211 +602,5 @@ def proposal_discard(*, user, proposal: Proposal) -> Proposal:
         )
     locked.status = ProposalStatus.DISCARDED
     _save(locked, user, "Draft discarded")
-    return locked
-
-
-def _require_marks_open(user, proposal: Proposal) -> None:
-    """Marks are given, changed and cleared by another delegation on a submitted proposal,
-    while a round is open: a decided proposal's marks are frozen, and after the deadline they
-    cannot change what the chair's office is compiling unless it reopens the round."""
-    if not permissions.can_mark(user, proposal):
-        if permissions.delegation_of(user) is None or permissions.is_own_proposal(user, proposal):
-            raise NotAllowed(
-                _("Only another delegation can support or oppose a submitted proposal.")
-            )
-        if not permissions.takes_part(user, proposal.document_id):
-            raise NotAllowed(_("Your delegation does not take part in this meeting."))
-        if proposal.status in VISIBLE_STATUSES:
-            raise DomainError(
-                _(
-                    "This proposal is %(status)s: support and opposition on it can no longer "
-                    "be changed."
-                )
-                % {"status": proposal.status_label}
-            )
-        raise NotAllowed(_("Only another delegation can support or oppose a submitted proposal."))
-    if _after_the_deadline(proposal.document):
-        last = (
-            ConsultationRound.objects.filter(document_id=proposal.document_id)
-            .order_by("-deadline")
-            .first()
-        )
-        raise DeadlinePassed(
-            _(
-                "The deadline of “%(round)s” passed at %(deadline)s (%(zone)s): support "
-                "and opposition can no longer be given, changed or withdrawn unless the "
-                "chair's office reopens the round."
-            )
-            % {"round": last.name, **_deadline_words(last.deadline)}
-            if last is not None
-            else _("No consultation round is open: support and opposition cannot be changed.")
-        )
-
-
-def _locked_for_marks(proposal: Proposal) -> Proposal:
-    """The proposal's row alone, locked (``of``): FOR UPDATE on the join would lock the
-    document row too, after the proposal's, the opposite of the write gate's order, and
-    deadlock with a chair's gated write (drafting.services.gate)."""
-    return (
-        Proposal.objects.select_for_update(of=("self",))
-        .select_related("document", "delegation")
-        .get(pk=proposal.pk)
-    )
-
-
-def _require_version_read(proposal: Proposal, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != proposal.version:
-        raise StaleVersion(
-            _(
-                "%(delegation)s revised its proposal since you read it (it is now version "
-                "%(version)s). Nothing was recorded: read it again."
-            )
-            % {"delegation": proposal.delegation.short_name, "version": proposal.version}
-        )
-
-
-def _save_mark(mark: ProposalMark, user, reason: str) -> None:
-    mark.author, mark.updated_at = user, timezone.now()
-    mark._history_user = user
-    mark._change_reason = reason
-    mark.save()
-
-
-@transaction.atomic
-@audited(AuditAction.MARK_SET)
-def mark_set(
-    *, user, proposal: Proposal, stance: str, note: str = "", expected_version: int | None = None
-) -> ProposalMark:
-    """Record the user's delegation's support or opposition, given to the proposal's current
-    version; one mark per delegation. ``expected_version`` is the version the delegate read:
-    when the proposal was revised since, :class:`StaleVersion` is raised and nothing is
-    recorded (a mark is given to a text read, not to whatever it became meanwhile)."""
-    locked = _locked_for_marks(proposal)
-    _require_marks_open(user, locked)
-    _require_version_read(locked, expected_version)
-    if stance not in MarkStance.values:
-        raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
-    note = validation.normalise(note)
-    problems = _problem_messages(validation.check_note(note, max_length=300))
-    if problems:
-        raise ProposalInvalid({"note": problems})
-    delegation = permissions.delegation_of(user)
-    mark = (
-        ProposalMark.objects.select_for_update()
-        .filter(proposal=locked, delegation=delegation)
-        .first()
-    )
-    if mark is None:
-        mark = ProposalMark(proposal=locked, delegation=delegation)
-    mark.stance, mark.note, mark.version = stance, note, locked.version
-    _save_mark(mark, user, f"Marked as {stance} (version {locked.version})")
-    return mark
-
-
-@transaction.atomic
-@audited(AuditAction.MARK_SET)
-def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = None) -> ProposalMark:
-    """Give the delegation's mark (same stance, same note), given to an earlier version, to
-    the proposal's current version: one step after the proposing delegation revised it.
-    ``expected_version`` is the version the button named (as for :func:`mark_set`)."""
-    locked = _locked_for_marks(proposal)
-    _require_marks_open(user, locked)
-    _require_version_read(locked, expected_version)
-    mark = (
-        ProposalMark.objects.select_for_update()
-        .filter(proposal=locked, delegation=permissions.delegation_of(user))
-        .first()
-    )
-    if mark is None:
-        raise DomainError(_("Your delegation has no mark on this proposal to confirm."))
-    if mark.version != locked.version:
-        mark.version = locked.version
-        _save_mark(mark, user, f"Confirmed as {mark.stance} (version {locked.version})")
-    return mark
-
-
-@transaction.atomic
-@audited(AuditAction.MARK_CLEARED)
-def mark_clear(*, user, proposal: Proposal) -> None:
-    """Remove the delegation's mark: under the same rules as setting one."""
-    locked = _locked_for_marks(proposal)
-    _require_marks_open(user, locked)
-    mark = (
-        ProposalMark.objects.select_for_update()
-        .filter(proposal=locked, delegation=permissions.delegation_of(user))
-        .first()
-    )
-    if mark is not None:
-        mark._history_user = user
-        mark._change_reason = "Mark removed"
-        mark.delete()
-
-
-def _check_round_dates(*, deadline: datetime, opens_at: datetime | None = None) -> None:
-    """Dates within the window of `drafting.bounds` (the database could not give back a
-    deadline of year 10000: every page reading rounds failed)."""
-    problems = {}
-    if opens_at is not None:
-        problem = bounds.round_date_problem(opens_at, what="opening")
-        if problem:
-            problems["opens_at"] = [problem]
-    problem = bounds.round_date_problem(deadline, what="deadline")
-    if problem:
-        problems["deadline"] = [problem]
-    if problems:
-        raise ProposalInvalid(problems)
-
-
-@idempotent("round_open")
-@transaction.atomic
-@audited(AuditAction.ROUND_OPENED)
-def round_open(
-    *, user, document: Document, name: str, opens_at: datetime, deadline: datetime
-) -> ConsultationRound:
-    """The secretariat opens a consultation round with a deadline."""
-    if not permissions.can_open_round(user, document):
-        raise NotAllowed(_("Only the secretariat opens consultation rounds."))
-    if deadline <= opens_at:
-        raise ProposalInvalid({"deadline": [_("The deadline must come after the opening.")]})
-    _check_round_dates(opens_at=opens_at, deadline=deadline)
-    # Shown to every delegation: no invisible control or bidi-override characters.
-    bad = validation.forbidden_character(name, allow_newlines=False)
-    if bad is not None:
-        raise ProposalInvalid(
-            {
-                "name": [
-                    _(
-                        "The name contains an invisible control character (%(code)s) at "
-                        "character %(position)s; remove it."
-                    )
-                    % {"code": bad[1], "position": bad[0] + 1}
-                ]
-            }
-        )
-    if ConsultationRound.objects.filter(document=document, name=name).exists():
-        raise ProposalInvalid({"name": [_("A round of this name already exists.")]})
-    round_ = ConsultationRound(
-        document=document, name=name, opens_at=opens_at, deadline=deadline, created_by=user
-    )
-    round_._history_user = user
-    round_._change_reason = "Round opened"
-    round_.save()
-    return round_
-
-
-@idempotent("round_reopen")
-@transaction.atomic
-@audited(AuditAction.ROUND_REOPENED)
-def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> ConsultationRound:
-    """Give a round a new deadline (the chair's office reopens it)."""
-    locked = ConsultationRound.objects.select_for_update().get(pk=round_.pk)
-    if not permissions.can_reopen_round(user, locked.document):
-        raise NotAllowed(_("Only the chair's office reopens a round."))
-    if deadline <= timezone.now():
-        raise ProposalInvalid({"deadline": [_("The new deadline must be in the future.")]})
-    _check_round_dates(deadline=deadline)
-    locked.deadline = deadline
-    locked._history_user = user
-    locked._change_reason = "Round reopened"
-    locked.save(update_fields=["deadline"])
+    audit.record_proposal_act(action=AuditAction.PROPOSAL_DISCARDED, user=user, proposal=locked)
     return locked

@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from drafting import permissions, selectors
-from drafting.audit import audited
+from drafting import audit, messages, permissions, selectors
 from drafting.errors import DomainError, NotAllowed, ProposalInvalid
 from drafting.models import (
     Document,
@@ -42,7 +41,6 @@ def revision_symbol(prefix: str, number: int) -> str:
 
 @idempotent("revision_issue")
 @transaction.atomic
-@audited(AuditAction.REVISION_ISSUED)
 def revision_issue(
     *,
     issued_by: Any,
@@ -73,11 +71,11 @@ def revision_issue(
     cover_letter = validation.normalise(cover_letter)
     problems = validation.check_note(cover_letter, max_length=20_000)
     if problems:
-        raise ProposalInvalid({"cover_letter": [p.message for p in problems]})
+        raise ProposalInvalid({"cover_letter": messages.text_problems(problems)})
     signatory = validation.normalise(signatory)
     problems = validation.check_note(signatory, max_length=Revision.SIGNATORY_MAX_LENGTH)
     if problems:
-        raise ProposalInvalid({"signatory": [p.message for p in problems]})
+        raise ProposalInvalid({"signatory": messages.text_problems(problems)})
     gate = open_gate(document.pk)
     locked = gate.document
     last = Revision.objects.filter(document=locked).order_by("-number").first()
@@ -125,6 +123,7 @@ def revision_issue(
     )
     _mark_decided(decided, revision, issued_by)
     _carry_forward(open_proposals, revision, issued_by)
+    audit.record_revision_act(action=AuditAction.REVISION_ISSUED, user=issued_by, revision=revision)
     # The revision PDF is made once, in the background, when the revision is issued.
     if export_pdf:
         from drafting.services.exports import export_job_request

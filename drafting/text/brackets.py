@@ -29,7 +29,6 @@ class BracketError:
 
     position: int
     code: str  # "unopened" or "unclosed"
-    message: str  # English; interfaces translate from code, position and context
     context: str = ""
 
 
@@ -77,10 +76,6 @@ def parse(text: str) -> BracketReport:
                 error = BracketError(
                     position=index,
                     code="unopened",
-                    message=(
-                        f"The closing bracket “]” at character {index + 1} has no opening "
-                        f"bracket “[” before it (near “{_context(text, index)}”)."
-                    ),
                     context=_context(text, index),
                 )
                 return BracketReport(tuple(g for g in groups if g is not None), error)
@@ -91,11 +86,6 @@ def parse(text: str) -> BracketReport:
         error = BracketError(
             position=first_open,
             code="unclosed",
-            message=(
-                f"The opening bracket “[” at character {first_open + 1} is never closed "
-                f"(near “{_context(text, first_open)}”): add “]” where the bracketed "
-                "language ends."
-            ),
             context=_context(text, first_open),
         )
         return BracketReport(tuple(g for g in groups if g is not None), error)

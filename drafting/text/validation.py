@@ -1,7 +1,7 @@
 """Checks on text a delegate proposes, before it is stored. Plain Python.
 
-Each problem comes back as a code with its parameters, so the interface can say it in the
-user's language; ``message`` is the English wording.
+Each problem comes back as a code with its parameters; the wording, in the user's language,
+is in one place outside the text core (``drafting.messages``).
 """
 
 import unicodedata
@@ -20,7 +20,6 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 @dataclass(frozen=True)
 class TextProblem:
     code: str
-    message: str
     params: dict[str, object] = field(default_factory=dict)
 
 
@@ -46,38 +45,24 @@ def _length_and_characters(
 ) -> list[TextProblem]:
     problems: list[TextProblem] = []
     if len(text) > max_length:
-        problems.append(
-            TextProblem(
-                "too_long",
-                f"The text has {len(text):,} characters; the limit is {max_length:,}.",
-                {"length": len(text), "limit": max_length},
-            )
-        )
+        problems.append(TextProblem("too_long", {"length": len(text), "limit": max_length}))
     bad = forbidden_character(text, allow_newlines=allow_newlines)
     if bad is not None:
         position, code = bad
-        problems.append(
-            TextProblem(
-                "control_character",
-                f"The text contains an invisible control character ({code}) at character "
-                f"{position + 1}; remove it.",
-                {"position": position + 1, "code": code},
-            )
-        )
+        problems.append(TextProblem("control_character", {"position": position + 1, "code": code}))
     return problems
 
 
 def check_element_text(text: str, *, max_length: int = MAX_ELEMENT_TEXT) -> list[TextProblem]:
     """Problems with a proposed element text: empty, too long, stray characters, brackets."""
     if not text.strip():
-        return [TextProblem("empty", "Write the text you propose.")]
+        return [TextProblem("empty")]
     problems = _length_and_characters(text, max_length=max_length, allow_newlines=False)
     error = brackets.validate(text)
     if error is not None:
         problems.append(
             TextProblem(
                 f"brackets_{error.code}",
-                error.message,
                 {"position": error.position + 1, "context": error.context},
             )
         )

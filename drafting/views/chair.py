@@ -1,6 +1,6 @@
 """Thin views for the chair's office: compilation, decisions, composing, issuing, comparing."""
 
-import uuid
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -20,23 +20,21 @@ from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed,
 from drafting.middleware import reads_live
 from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
 from drafting.rendering import compiled_rows
-from drafting.services import merge
+from drafting.review_forms import (
+    ComposeForm,
+    InsertForm,
+    OneProposalForm,
+    ReviewForm,
+    StatusForm,
+    as_read,
+    public_ids,
+)
+from drafting.services import decisions, elements
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
 from drafting.text.snapshot import SnapshotElement
-
-
-def _public_ids(values: list[str]) -> list[uuid.UUID]:
-    """The well-formed proposal ids among those posted (a lookup by a malformed one raises)."""
-    ids = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return ids
 
 
 def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
@@ -119,14 +117,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 UNDO_OFFER = "drafting_undo_offer"
-
-
-def _as_read(proposal: Proposal, posted_version: str) -> None:
-    """The version of the proposal the chair's page showed, when the form says: a decision
-    is given to that text, and the service refuses it if the proposal was revised since."""
-    version = posted_number(posted_version)
-    if version is not None:
-        proposal.version = version
+UNDONE = gettext_lazy("Decision undone; the proposal is open again and its delegation told.")
 
 
 def _offer_undo(request: HttpRequest, meeting, proposals: list[Proposal], done: str) -> None:
@@ -144,116 +135,165 @@ def _offer_undo(request: HttpRequest, meeting, proposals: list[Proposal], done: 
 @login_required
 @require_http_methods(["GET", "POST"])
 def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
-    """Review and compose: all proposals on an element side by side; the chair writes the text."""
+    """Review and compose: all proposals on an element side by side; the chair writes the
+    text. A POST is routed by its button (``action``) to the verb's view below."""
     meeting = _meeting_for(request, slug, decide=True)
     element = selectors.element_in_document(meeting.document, element_id)
-    conflict = None
-    undo_blocked = None
-    typed = None
-    refused = False
-    chosen_ids: set[str] = set()
-    if request.method == "POST":
-        chosen_ids = set(request.POST.getlist("proposal"))
-        action = request.POST.get("action", "")
-        chosen = list(
-            Proposal.objects.filter(
-                element=element, public_id__in=_public_ids(request.POST.getlist("proposal"))
-            ).select_related("delegation", "document")
-        )
-        for proposal in chosen:
-            _as_read(proposal, request.POST.get(f"version-{proposal.public_id}", ""))
-        note = request.POST.get("note", "")
-        key = request_key(request)
-        try:
-            if action == "accept":
-                merge.proposal_accept(
-                    user=request.user, proposals=chosen, note=note, idempotency_key=key
-                )
-                _offer_undo(request, meeting, chosen, _("Accepted; the working draft is updated."))
-            elif action == "compose":
-                typed = request.POST.get("text", "")
-                merge.element_compose(
-                    user=request.user,
-                    element=element,
-                    text=typed,
-                    expected_text=request.POST.get("expected_text", ""),
-                    cited=chosen,
-                    note=note,
-                    idempotency_key=key,
-                )
-                done = _("The new text is in the working draft.")
-                if chosen:  # the proposals it cites are decided: accepted with changes
-                    _offer_undo(request, meeting, chosen, done)
-                else:
-                    messages.success(request, done)
-            elif action in {"reject", "defer"}:
-                if len(chosen) != 1:
-                    raise DomainError(_("Choose one proposal."))
-                step = merge.proposal_reject if action == "reject" else merge.proposal_defer
-                step(user=request.user, proposal=chosen[0], note=note, idempotency_key=key)
-                done = _("Rejected.") if action == "reject" else _("Deferred.")
-                _offer_undo(request, meeting, chosen, done)
-            elif action in {"undo", "undo_keep_text"}:
-                if len(chosen) != 1:
-                    raise DomainError(_("Choose one proposal."))
-                merge.decision_undo(
-                    user=request.user,
-                    proposal=chosen[0],
-                    keep_text=action == "undo_keep_text",
-                    idempotency_key=key,
-                )
-                messages.success(
-                    request,
-                    _("Decision undone; the proposal is open again and its delegation told."),
-                )
-            elif action == "status":
-                merge.element_set_status(
-                    user=request.user,
-                    element=element,
-                    status=request.POST.get("status", ""),
-                    reopen=request.POST.get("reopen") == "1",
-                    note=note,
-                    idempotency_key=key,
-                )
-                messages.success(request, _("Status changed."))
-            elif action in {"up", "down"}:
-                merge.element_move(
-                    user=request.user, element=element, direction=action, idempotency_key=key
-                )
-                messages.success(request, _("Element moved."))
-            elif action == "insert":
-                typed = request.POST.get("new_text", "")
-                merge.element_insert(
-                    user=request.user,
-                    after=element,
-                    kind=request.POST.get("new_kind", ""),
-                    text=typed,
-                    idempotency_key=key,
-                )
-                messages.success(request, _("Element inserted."))
-            else:
-                raise DomainError(_("Unknown action."))
-            return redirect("element_review", meeting.slug, element.pk)
-        except AlreadyDone as done:
-            messages.info(request, str(done))
-            return redirect("element_review", meeting.slug, element.pk)
-        except MergeConflict as clash:
-            conflict = clash
-            if action == "undo" and chosen:
-                undo_blocked = chosen[0]
-            messages.error(request, str(clash))
-        except NotAllowed as not_allowed:
-            raise PermissionDenied(str(not_allowed)) from not_allowed
-        except ProposalInvalid as invalid:
-            refused = True
-            for problems in invalid.problems.values():
-                for problem in problems:
-                    messages.error(request, problem)
-        except DomainError as error:
-            refused = True
-            messages.error(request, str(error))
+    if request.method != "POST":
+        return _review_page(request, meeting, element)
+    action = request.POST.get("action", "")
+    verb = REVIEW_VERBS.get(action)
+    if verb is None:
+        messages.error(request, _("Unknown action."))
+        return _review_page(request, meeting, element, status=422)
+    form_class, write = verb
+    form = form_class(request.POST, element=element)
+    if not form.is_valid():
+        _say_problems(request, form.errors.values())
+        return _review_page(request, meeting, element, form=form, status=422)
+    try:
+        write(request, meeting, element, form, action)
+    except AlreadyDone as done:
+        messages.info(request, str(done))
+    except MergeConflict as clash:
+        messages.error(request, str(clash))
         element.refresh_from_db()
-    proposals = [p for p in selectors.submitted_proposals_on(element)]
+        blocked = form.proposals[0] if action == "undo" and form.proposals else None
+        return _review_page(
+            request, meeting, element, form=form, conflict=clash, undo_blocked=blocked, status=409
+        )
+    except NotAllowed as not_allowed:
+        raise PermissionDenied(str(not_allowed)) from not_allowed
+    except ProposalInvalid as invalid:
+        _say_problems(request, invalid.problems.values())
+        element.refresh_from_db()
+        return _review_page(request, meeting, element, form=form, status=422)
+    except DomainError as error:
+        messages.error(request, str(error))
+        element.refresh_from_db()
+        return _review_page(request, meeting, element, form=form, status=422)
+    return redirect("element_review", meeting.slug, element.pk)
+
+
+def _accept(request: HttpRequest, meeting, element, form: ReviewForm, action: str) -> None:
+    decisions.proposal_accept(
+        user=request.user,
+        proposals=form.proposals,
+        note=form.cleaned_data["note"],
+        idempotency_key=request_key(request),
+    )
+    _offer_undo(request, meeting, form.proposals, _("Accepted; the working draft is updated."))
+
+
+def _compose(request: HttpRequest, meeting, element, form: ComposeForm, action: str) -> None:
+    elements.element_compose(
+        user=request.user,
+        element=element,
+        text=form.cleaned_data["text"],
+        expected_text=form.cleaned_data["expected_text"],
+        cited=form.proposals,
+        note=form.cleaned_data["note"],
+        idempotency_key=request_key(request),
+    )
+    done = _("The new text is in the working draft.")
+    if form.proposals:  # the proposals it cites are decided: accepted with changes
+        _offer_undo(request, meeting, form.proposals, done)
+    else:
+        messages.success(request, done)
+
+
+def _reject(request: HttpRequest, meeting, element, form: OneProposalForm, action: str) -> None:
+    decisions.proposal_reject(
+        user=request.user,
+        proposal=form.proposal,
+        note=form.cleaned_data["note"],
+        idempotency_key=request_key(request),
+    )
+    _offer_undo(request, meeting, form.proposals, _("Rejected."))
+
+
+def _defer(request: HttpRequest, meeting, element, form: OneProposalForm, action: str) -> None:
+    decisions.proposal_defer(
+        user=request.user,
+        proposal=form.proposal,
+        note=form.cleaned_data["note"],
+        idempotency_key=request_key(request),
+    )
+    _offer_undo(request, meeting, form.proposals, _("Deferred."))
+
+
+def _undo(request: HttpRequest, meeting, element, form: OneProposalForm, action: str) -> None:
+    decisions.decision_undo(
+        user=request.user,
+        proposal=form.proposal,
+        keep_text=action == "undo_keep_text",
+        idempotency_key=request_key(request),
+    )
+    messages.success(request, UNDONE)
+
+
+def _set_status(request: HttpRequest, meeting, element, form: StatusForm, action: str) -> None:
+    elements.element_set_status(
+        user=request.user,
+        element=element,
+        status=form.cleaned_data["status"],
+        reopen=form.cleaned_data["reopen"],
+        note=form.cleaned_data["note"],
+        idempotency_key=request_key(request),
+    )
+    messages.success(request, _("Status changed."))
+
+
+def _move(request: HttpRequest, meeting, element, form: ReviewForm, action: str) -> None:
+    elements.element_move(
+        user=request.user, element=element, direction=action, idempotency_key=request_key(request)
+    )
+    messages.success(request, _("Element moved."))
+
+
+def _insert(request: HttpRequest, meeting, element, form: InsertForm, action: str) -> None:
+    elements.element_insert(
+        user=request.user,
+        after=element,
+        kind=form.cleaned_data["new_kind"],
+        text=form.cleaned_data["new_text"],
+        idempotency_key=request_key(request),
+    )
+    messages.success(request, _("Element inserted."))
+
+
+def _say_problems(request: HttpRequest, problems: Iterable[Iterable[object]]) -> None:
+    for field_problems in problems:
+        for problem in field_problems:
+            messages.error(request, str(problem))
+
+
+# The review page's buttons (``action``): the form each binds and the view that calls its service.
+REVIEW_VERBS: dict[str, tuple[type[ReviewForm], Callable[..., None]]] = {
+    "accept": (ReviewForm, _accept),
+    "compose": (ComposeForm, _compose),
+    "reject": (OneProposalForm, _reject),
+    "defer": (OneProposalForm, _defer),
+    "undo": (OneProposalForm, _undo),
+    "undo_keep_text": (OneProposalForm, _undo),
+    "status": (StatusForm, _set_status),
+    "up": (ReviewForm, _move),
+    "down": (ReviewForm, _move),
+    "insert": (InsertForm, _insert),
+}
+
+
+def _review_page(
+    request: HttpRequest,
+    meeting,
+    element,
+    *,
+    form: ReviewForm | None = None,
+    conflict: MergeConflict | None = None,
+    undo_blocked: Proposal | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    proposals = list(selectors.submitted_proposals_on(element))
     last = selectors.revisions_of(meeting.document).last()
     last_issued_at = last.issued_at if last is not None else None
     cards = [presenters.CompiledProposal(p, p.diff_segments, p.mark_summary) for p in proposals]
@@ -264,26 +304,30 @@ def element_review(request: HttpRequest, slug: str, element_id: int) -> HttpResp
             "meeting": meeting,
             "element": element,
             "cards": cards,
-            "open_cards": [c for c in cards if c.proposal.status in {"submitted", "deferred"}],
+            "open_cards": [
+                c
+                for c in cards
+                if c.proposal.status in {ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED}
+            ],
             "conflict": conflict,
             "conflict_rows": [
                 (p, p.diff_segments, result)
                 for p, result in (conflict.attempts if conflict else [])
             ],
-            "typed": typed,
-            "chosen_ids": chosen_ids,
+            "typed": form.typed if form is not None else None,
+            "chosen_ids": set(request.POST.getlist("proposal")),
             "undo_blocked": undo_blocked,
             "correctable": [
                 c.proposal
                 for c in cards
-                if c.proposal.status in merge.UNDOABLE
-                and not merge.carried_by_a_revision(c.proposal, last_issued_at)
+                if c.proposal.status in decisions.UNDOABLE
+                and not decisions.carried_by_a_revision(c.proposal, last_issued_at)
             ],
             "changes": element.changes.select_related("made_by").prefetch_related(
                 "proposals__delegation"
             )[:20],
         },
-        status=409 if conflict else 422 if refused else 200,
+        status=status,
     )
 
 
@@ -295,38 +339,36 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     proposal = (
         Proposal.objects.filter(
             document=meeting.document,
-            public_id__in=_public_ids([request.POST.get("proposal", "")]),
+            public_id__in=public_ids([request.POST.get("proposal", "")]),
         )
         .select_related("delegation", "document")
         .first()
     )
     if proposal is None:
         raise Http404
-    _as_read(proposal, request.POST.get("version", ""))
+    as_read(proposal, request.POST.get("version", ""))
     action = request.POST.get("action")
     note = request.POST.get("note", "")
     key = request_key(request)
     try:
         if action == "accept":
-            merge.proposal_accept(
+            decisions.proposal_accept(
                 user=request.user, proposals=[proposal], note=note, idempotency_key=key
             )
             _offer_undo(request, meeting, [proposal], _("Accepted."))
         elif action == "reject":
-            merge.proposal_reject(
+            decisions.proposal_reject(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
             _offer_undo(request, meeting, [proposal], _("Rejected."))
         elif action == "defer":
-            merge.proposal_defer(
+            decisions.proposal_defer(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
             _offer_undo(request, meeting, [proposal], _("Deferred."))
         elif action == "undo":
-            merge.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
-            messages.success(
-                request, _("Decision undone; the proposal is open again and its delegation told.")
-            )
+            decisions.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
+            messages.success(request, UNDONE)
         else:
             raise DomainError(_("Unknown action."))
     except AlreadyDone as done:

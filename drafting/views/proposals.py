@@ -38,8 +38,20 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.services import cosponsorship
-from drafting.services import proposals as services
 from drafting.services.idempotency import new_key, request_key
+from drafting.services.marks import mark_clear, mark_confirm, mark_set
+from drafting.services.proposals import (
+    ProposalContent,
+    can_undo_withdrawal,
+    proposal_create,
+    proposal_discard,
+    proposal_revise,
+    proposal_submit,
+    proposal_text_check,
+    proposal_withdraw,
+    proposal_withdrawal_undo,
+)
+from drafting.services.rounds import open_round, round_open, round_reopen
 from drafting.text import diff, validation
 
 
@@ -80,7 +92,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
         notice = limited.notice
     elif request.method == "POST" and form.is_valid():
         try:
-            proposal = services.proposal_create(
+            proposal = proposal_create(
                 user=request.user,
                 element=element,
                 content=form.content(),
@@ -215,23 +227,23 @@ def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpRespon
     """The live word diff under the text box (htmx posts the form as the user types)."""
     meeting, _delegation = _delegate_context(request, slug)
     element = selectors.element_in_document(meeting.document, element_id)
-    kind = request.POST.get("kind", "")
-    base = (
-        ""
-        if kind in {"insert_after", "fill_placeholder"}
-        else request.POST.get("base_text_seen", element.text)[: validation.MAX_ELEMENT_TEXT * 2]
+    # Bounded before any work: twice the longest text is enough to show what is wrong.
+    longest = validation.MAX_ELEMENT_TEXT * 2
+    checked = proposal_text_check(
+        element=element,
+        content=ProposalContent(
+            kind=request.POST.get("kind", ""),
+            proposed_text=request.POST.get("proposed_text", "")[:longest],
+        ),
+        base_text=validation.normalise(request.POST.get("base_text_seen", element.text)[:longest]),
     )
-    proposed = "" if kind == "delete" else request.POST.get("proposed_text", "")
-    proposed = validation.normalise(proposed[: validation.MAX_ELEMENT_TEXT * 2])
-    if kind == "comment":
-        proposed = base
-    problems = validation.check_element_text(proposed) if kind not in {"delete", "comment"} else []
     return render(
         request,
         "drafting/_diff_preview.html",
         {
-            "segments": diff.word_diff(validation.normalise(base), proposed),
-            "problems": services._problem_messages([p for p in problems if p.code != "empty"]),
+            "segments": diff.word_diff(checked.base_text, checked.proposed_text),
+            # Nothing typed yet is not a problem worth saying while the delegate types.
+            "problems": checked.problems.get("proposed_text", []) if checked.proposed_text else [],
         },
     )
 
@@ -266,10 +278,10 @@ def _detail_context(request, meeting, proposal, mark_form=None):
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
         "can_undo_withdrawal": delegation is not None
         and delegation.pk == proposal.delegation_id
-        and services.can_undo_withdrawal(proposal),
+        and can_undo_withdrawal(proposal),
         "can_mark": can_mark,
         # After the deadline marks are frozen until the chair's office reopens the round.
-        "marks_frozen": can_mark and services.open_round(meeting.document) is None,
+        "marks_frozen": can_mark and open_round(meeting.document) is None,
         "own_mark": own_mark,
         "own_mark_earlier": own_mark is not None and own_mark.version != proposal.version,
         "mark_form": mark_form
@@ -341,7 +353,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         notice = limited.notice
     elif request.method == "POST" and form.is_valid():
         try:
-            proposal = services.proposal_revise(
+            proposal = proposal_revise(
                 user=request.user,
                 proposal=proposal,
                 content=form.content(),
@@ -394,16 +406,16 @@ def proposal_action(
     if not permissions.can_view_proposal(request.user, proposal):
         raise Http404
     steps = {
-        "submit": (services.proposal_submit, _("Proposal submitted.")),
+        "submit": (proposal_submit, _("Proposal submitted.")),
         "withdraw": (
-            services.proposal_withdraw,
+            proposal_withdraw,
             _("Proposal withdrawn. You can undo this until the round closes."),
         ),
         "undo_withdrawal": (
-            services.proposal_withdrawal_undo,
+            proposal_withdrawal_undo,
             _("Withdrawal undone: the proposal is submitted again."),
         ),
-        "discard": (services.proposal_discard, _("Draft discarded; no one else ever saw it.")),
+        "discard": (proposal_discard, _("Draft discarded; no one else ever saw it.")),
     }
     step, done_message = steps.get(action, (None, ""))
     if step is None:
@@ -437,13 +449,11 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
     seen_version = posted_number(request.POST.get("version", ""))
     try:
         if request.POST.get("clear"):
-            services.mark_clear(user=request.user, proposal=proposal)
+            mark_clear(user=request.user, proposal=proposal)
         elif request.POST.get("confirm"):
-            services.mark_confirm(
-                user=request.user, proposal=proposal, expected_version=seen_version
-            )
+            mark_confirm(user=request.user, proposal=proposal, expected_version=seen_version)
         elif form.is_valid():
-            services.mark_set(
+            mark_set(
                 user=request.user,
                 proposal=proposal,
                 stance=form.cleaned_data["stance"],
@@ -498,7 +508,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "drafts": [r for r in rows if r[0].status == ProposalStatus.DRAFT],
             "discarded": [r for r in rows if r[0].status == ProposalStatus.DISCARDED],
             "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
-            "open_round": services.open_round(meeting.document),
+            "open_round": open_round(meeting.document),
             "notifications": notifications,
             "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
             "open_statuses": cosponsorship.OPEN_STATUSES,
@@ -548,52 +558,18 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
 @login_required
 @require_http_methods(["GET", "POST"])
 def rounds(request: HttpRequest, slug: str) -> HttpResponse:
+    """The consultation rounds; the secretariat opens one, the chair's office reopens one
+    (``form`` says which of the page's two forms was posted)."""
     meeting = selectors.meeting_with_document(slug)
     document = meeting.document
     if not permissions.can_read_working_draft(request.user, document):
         raise PermissionDenied
-    can_open = permissions.can_open_round(request.user, document)
-    can_reopen = permissions.can_reopen_round(request.user, document)
-    form = RoundForm(request.POST if request.POST.get("form") == "open" else None)
-    reopen_form = ReopenForm(request.POST if request.POST.get("form") == "reopen" else None)
-    if request.method == "POST":
-        try:
-            if request.POST.get("form") == "open" and form.is_valid():
-                services.round_open(
-                    user=request.user,
-                    document=document,
-                    idempotency_key=request_key(request),
-                    **form.cleaned_data,
-                )
-                messages.success(request, _("The round is open."))
-                return redirect("rounds", meeting.slug)
-            if request.POST.get("form") == "reopen" and reopen_form.is_valid():
-                pk = posted_number(request.POST.get("round", ""))
-                round_ = (
-                    ConsultationRound.objects.filter(document=document, pk=pk).first()
-                    if pk is not None
-                    else None
-                )
-                if round_ is None:
-                    raise Http404
-                services.round_reopen(
-                    user=request.user,
-                    round_=round_,
-                    deadline=reopen_form.cleaned_data["deadline"],
-                    idempotency_key=request_key(request),
-                )
-                messages.success(request, _("The round is reopened until the new deadline."))
-                return redirect("rounds", meeting.slug)
-        except AlreadyDone as done:
-            messages.info(request, str(done))
-            return redirect("rounds", meeting.slug)
-        except NotAllowed as refused:
-            raise PermissionDenied(str(refused)) from refused
-        except ProposalInvalid as invalid:
-            target = form if request.POST.get("form") == "open" else reopen_form
-            for field_name, problems in invalid.problems.items():
-                for problem in problems:
-                    target.add_error(field_name if field_name in target.fields else None, problem)
+    posted = request.POST.get("form", "") if request.method == "POST" else ""
+    form = RoundForm(request.POST if posted == "open" else None)
+    reopen_form = ReopenForm(request.POST if posted == "reopen" else None)
+    bound = form if posted == "open" else reopen_form if posted == "reopen" else None
+    if bound is not None and bound.is_valid() and _round_written(request, document, bound):
+        return redirect("rounds", meeting.slug)
     return render(
         request,
         "drafting/rounds.html",
@@ -602,9 +578,56 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
             "rounds": selectors.rounds_of(document),
             "form": form,
             "reopen_form": reopen_form,
-            "can_open": can_open,
-            "can_reopen": can_reopen,
-            "open_round": services.open_round(document),
+            "can_open": permissions.can_open_round(request.user, document),
+            "can_reopen": permissions.can_reopen_round(request.user, document),
+            "open_round": open_round(document),
         },
         status=422 if (form.errors or reopen_form.errors) else 200,
     )
+
+
+def _round_written(request: HttpRequest, document, form: RoundForm | ReopenForm) -> bool:
+    """Call the form's service; False, with the refusal on the form, when it refuses."""
+    try:
+        if isinstance(form, RoundForm):
+            _open_round(request, document, form)
+        else:
+            _reopen_round(request, document, form)
+    except AlreadyDone as done:
+        messages.info(request, str(done))
+    except NotAllowed as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except ProposalInvalid as invalid:
+        for field_name, problems in invalid.problems.items():
+            for problem in problems:
+                form.add_error(field_name if field_name in form.fields else None, problem)
+        return False
+    return True
+
+
+def _open_round(request: HttpRequest, document, form: RoundForm) -> None:
+    round_open(
+        user=request.user,
+        document=document,
+        idempotency_key=request_key(request),
+        **form.cleaned_data,
+    )
+    messages.success(request, _("The round is open."))
+
+
+def _reopen_round(request: HttpRequest, document, form: ReopenForm) -> None:
+    pk = posted_number(request.POST.get("round", ""))
+    round_ = (
+        ConsultationRound.objects.filter(document=document, pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if round_ is None:
+        raise Http404
+    round_reopen(
+        user=request.user,
+        round_=round_,
+        deadline=form.cleaned_data["deadline"],
+        idempotency_key=request_key(request),
+    )
+    messages.success(request, _("The round is reopened until the new deadline."))

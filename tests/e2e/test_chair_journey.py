@@ -28,7 +28,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from drafting.models import Element, Proposal
-from drafting.services.proposals import ProposalContent, proposal_create, round_open
+from drafting.services.proposals import ProposalContent, proposal_create
+from drafting.services.rounds import round_open
 from tests.e2e.conftest import axe_violations, sign_in
 from tests.factories import chairs_office, delegate_of, secretariat
 

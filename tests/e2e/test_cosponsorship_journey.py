@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from drafting.services.proposals import round_open
+from drafting.services.rounds import round_open
 from tests.e2e.conftest import axe_violations, sign_in
 from tests.factories import delegate_of, secretariat
 

@@ -15,14 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting.models import Delegation, Element, Proposal, ProposalMark
-from drafting.services import merge
+from drafting.services import decisions, elements
 from drafting.services.gate import open_gate
-from drafting.services.proposals import (
-    ProposalContent,
-    mark_set,
-    proposal_create,
-    proposal_revise,
-)
+from drafting.services.marks import mark_set
+from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
 from tests.factories import chairs_office, delegate_of
 
 THEME = "Effective control over SALW"
@@ -237,14 +233,14 @@ def test_undoing_an_insertion_does_not_orphan_what_was_built_inside_it(bms7, ope
         idempotency_key=uuid.uuid4(),
         submit=True,
     )
-    (inserted,) = merge.proposal_accept(user=chair, proposals=[proposal])
-    child = merge.element_insert(
+    (inserted,) = decisions.proposal_accept(user=chair, proposals=[proposal])
+    child = elements.element_insert(
         user=chair, after=inserted, kind="subtheme", text="Record keeping by the chair"
     )
     assert child.parent_id == inserted.pk
     proposal.refresh_from_db()
     with pytest.raises(MergeConflict):
-        merge.decision_undo(user=chair, proposal=proposal)
+        decisions.decision_undo(user=chair, proposal=proposal)
     inserted.refresh_from_db()
     assert inserted.status != "deleted"
 
@@ -264,14 +260,14 @@ def test_a_deferral_carried_by_an_issued_revision_cannot_be_undone(bms7, open_ro
     chair = chairs_office()
     element = Element.objects.get(text=THEME)
     proposal = _submit(kenya, element, "Effective [strict] control over SALW")
-    merge.proposal_defer(user=chair, proposal=proposal)
+    decisions.proposal_defer(user=chair, proposal=proposal)
     revision_issue(
         issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
     )
     proposal.refresh_from_db()
     assert proposal.status == "deferred"
     with pytest.raises(DomainError):
-        merge.decision_undo(user=chair, proposal=proposal)
+        decisions.decision_undo(user=chair, proposal=proposal)
 
 
 @pytest.mark.django_db
@@ -325,11 +321,11 @@ def test_undoing_a_decision_on_a_deferred_proposal_returns_it_to_deferred(bms7, 
     chair = chairs_office()
     element = Element.objects.get(text=THEME)
     proposal = _submit(kenya, element, "Effective [strict] control over SALW")
-    merge.proposal_defer(user=chair, proposal=proposal, note="Later in the week")
+    decisions.proposal_defer(user=chair, proposal=proposal, note="Later in the week")
     proposal.refresh_from_db()
-    merge.proposal_accept(user=chair, proposals=[proposal])
+    decisions.proposal_accept(user=chair, proposals=[proposal])
     proposal.refresh_from_db()
-    merge.decision_undo(user=chair, proposal=proposal)
+    decisions.decision_undo(user=chair, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.status == "deferred"
     assert proposal.decision_note == "Later in the week"
@@ -465,7 +461,7 @@ def test_review_does_not_offer_to_undo_a_deferral_carried_by_an_issued_revision(
     chair = chairs_office()
     element = Element.objects.get(text=THEME)
     proposal = _submit(kenya, element, "Effective [strict] control over SALW")
-    merge.proposal_defer(user=chair, proposal=proposal)
+    decisions.proposal_defer(user=chair, proposal=proposal)
     client = Client()
     client.force_login(chair)
     url = reverse("element_review", args=[bms7.slug, element.pk])

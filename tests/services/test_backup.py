@@ -39,27 +39,27 @@ from drafting.models import (
 from drafting.roles import ensure_role_groups
 from drafting.selectors import working_draft_snapshot
 from drafting.services.cosponsorship import cosponsorship_accept
-from drafting.services.merge import (
-    element_compose,
-    element_insert,
-    element_move,
-    element_set_status,
+from drafting.services.decisions import (
     proposal_accept,
     proposal_accept_with_changes,
     proposal_defer,
     proposal_reject,
 )
+from drafting.services.elements import (
+    element_compose,
+    element_insert,
+    element_move,
+    element_set_status,
+)
+from drafting.services.marks import mark_clear, mark_set
 from drafting.services.proposals import (
     ProposalContent,
-    mark_clear,
-    mark_set,
     proposal_create,
     proposal_revise,
     proposal_withdraw,
-    round_open,
-    round_reopen,
 )
 from drafting.services.revisions import revision_issue
+from drafting.services.rounds import round_open, round_reopen
 from drafting.text.snapshot import content_hash
 from tests.factories import (
     UserFactory,

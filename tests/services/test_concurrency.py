@@ -118,7 +118,7 @@ def test_two_chairs_accepting_on_one_element_at_once_lose_neither_change(bms7, r
     """Both accepts land in turn (the second fuzzily on the first's text), or the second is
     told of a conflict; the element never loses an accepted change."""
     from drafting.errors import MergeConflict
-    from drafting.services.merge import proposal_accept
+    from drafting.services.decisions import proposal_accept
     from tests.factories import chairs_office
 
     theme = Element.objects.get(text="Cooperation between exporting and importing states")
@@ -201,7 +201,7 @@ def test_the_same_chair_request_sent_twice_at_once_is_carried_out_once(bms7):
     """Two copies of one insertion in flight together: the second waits on the receipt's
     unique index, then finds the first committed."""
     from drafting.errors import AlreadyDone
-    from drafting.services.merge import element_insert
+    from drafting.services.elements import element_insert
     from tests.factories import chairs_office
 
     chair = chairs_office()

@@ -22,7 +22,7 @@ from drafting.services.cosponsorship import (
     cosponsorship_decline,
     cosponsorship_withdraw,
 )
-from drafting.services.merge import proposal_reject
+from drafting.services.decisions import proposal_reject
 from drafting.services.proposals import (
     ProposalContent,
     proposal_create,

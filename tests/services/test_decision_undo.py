@@ -12,13 +12,13 @@ from drafting.models import (
     Proposal,
     ProposalStatus,
 )
-from drafting.services.merge import (
+from drafting.services.decisions import (
     decision_undo,
-    element_compose,
     proposal_accept,
     proposal_defer,
     proposal_reject,
 )
+from drafting.services.elements import element_compose
 from drafting.services.revisions import revision_issue
 from tests.factories import chairs_office
 from tests.services.test_merge import _submit

@@ -269,7 +269,7 @@ def test_a_compilation_pdf_is_of_a_moment_and_a_new_one_is_made_when_proposals_c
     in the database), undated. Now each stored compilation is keyed by what it shows and
     says as of when (New York time); a change of content makes a new one, and the earlier
     ones stay downloadable, listed by time on the revision page."""
-    from drafting.services.proposals import mark_set
+    from drafting.services.marks import mark_set
     from tests.pdf_text import flat, pdf_text
 
     client.force_login(delegate_of("jpn"))

@@ -6,8 +6,8 @@ import pytest
 
 from drafting.errors import AlreadyDone
 from drafting.models import Element, Revision, WriteReceipt
+from drafting.services.elements import element_insert
 from drafting.services.idempotency import request_key
-from drafting.services.merge import element_insert
 from drafting.services.revisions import revision_issue
 from tests.factories import chairs_office
 

@@ -22,7 +22,8 @@ from drafting.models import (
     WriteReceipt,
 )
 from drafting.services import revisions
-from drafting.services.merge import element_insert, proposal_accept
+from drafting.services.decisions import proposal_accept
+from drafting.services.elements import element_insert
 from drafting.services.proposals import ProposalContent, proposal_create
 from tests.connection_drops import dropped_at_commit, terminate
 from tests.factories import chairs_office, delegate_of

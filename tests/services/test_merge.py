@@ -14,15 +14,17 @@ from drafting.models import (
     Revision,
 )
 from drafting.selectors import working_draft_snapshot
-from drafting.services.merge import (
-    element_compose,
-    element_insert,
-    element_move,
-    element_set_status,
+from drafting.services.decisions import (
     proposal_accept,
     proposal_accept_with_changes,
     proposal_defer,
     proposal_reject,
+)
+from drafting.services.elements import (
+    element_compose,
+    element_insert,
+    element_move,
+    element_set_status,
 )
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue

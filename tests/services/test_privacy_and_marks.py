@@ -22,20 +22,18 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
-from drafting.services.merge import proposal_accept
+from drafting.services.decisions import proposal_accept
+from drafting.services.marks import mark_clear, mark_confirm, mark_set
 from drafting.services.proposals import (
     ProposalContent,
-    mark_clear,
-    mark_confirm,
-    mark_set,
     proposal_create,
     proposal_discard,
     proposal_revise,
     proposal_submit,
     proposal_withdraw,
-    round_reopen,
 )
 from drafting.services.revisions import revision_issue
+from drafting.services.rounds import round_reopen
 from tests.factories import chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db

@@ -17,17 +17,15 @@ from drafting.errors import (
     StaleVersion,
 )
 from drafting.models import Delegation, Element, Proposal, ProposalMark, ProposalStatus
+from drafting.services.marks import mark_clear, mark_set
 from drafting.services.proposals import (
     ProposalContent,
-    mark_clear,
-    mark_set,
     proposal_create,
     proposal_revise,
     proposal_submit,
     proposal_withdraw,
-    round_open,
-    round_reopen,
 )
+from drafting.services.rounds import round_open, round_reopen
 from drafting.text import diff
 from tests.factories import chairs_office, delegate_of, designate_coordinator, secretariat
 

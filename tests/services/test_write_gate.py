@@ -16,11 +16,11 @@ from django.db import connection
 
 from drafting.errors import DomainError
 from drafting.models import Document, Element, ElementStatus, Proposal, Revision
-from drafting.services import merge
+from drafting.services import decisions, elements
 from drafting.services.gate import LockOrderError, open_gate
+from drafting.services.marks import mark_set
 from drafting.services.proposals import (
     ProposalContent,
-    mark_set,
     proposal_create,
     proposal_revise,
     proposal_withdraw,
@@ -64,32 +64,32 @@ def _replace(word: str, new: str) -> str:
 # Each action: (set-up on the stage, the write, what must hold afterwards if it won).
 def _set_up_undo(stage):
     proposal = stage.proposals["undo"]
-    merge.proposal_accept(user=stage.chair, proposals=[proposal])
+    decisions.proposal_accept(user=stage.chair, proposals=[proposal])
 
 
 ACTIONS = {
     # chair's office
-    "accept": lambda s, who: merge.proposal_accept(user=who, proposals=[s.proposals["accept"]]),
-    "accept_with_changes": lambda s, who: merge.proposal_accept_with_changes(
+    "accept": lambda s, who: decisions.proposal_accept(user=who, proposals=[s.proposals["accept"]]),
+    "accept_with_changes": lambda s, who: decisions.proposal_accept_with_changes(
         user=who, proposal=s.proposals["awc"], text=_replace("four", "four bravo")
     ),
-    "reject": lambda s, who: merge.proposal_reject(user=who, proposal=s.proposals["reject"]),
-    "defer": lambda s, who: merge.proposal_defer(user=who, proposal=s.proposals["defer"]),
-    "compose": lambda s, who: merge.element_compose(
+    "reject": lambda s, who: decisions.proposal_reject(user=who, proposal=s.proposals["reject"]),
+    "defer": lambda s, who: decisions.proposal_defer(user=who, proposal=s.proposals["defer"]),
+    "compose": lambda s, who: elements.element_compose(
         user=who,
         element=s.element,
         text=s.text_before.replace("six", "six [charlie]"),
         expected_text=s.text_before,
         cited=[s.proposals["compose"]],
     ),
-    "insert": lambda s, who: merge.element_insert(
+    "insert": lambda s, who: elements.element_insert(
         user=who, after=s.element, kind="theme", text="Inserted by the chair"
     ),
-    "move": lambda s, who: merge.element_move(user=who, element=s.element, direction="up"),
-    "status": lambda s, who: merge.element_set_status(
+    "move": lambda s, who: elements.element_move(user=who, element=s.element, direction="up"),
+    "status": lambda s, who: elements.element_set_status(
         user=who, element=s.element, status=ElementStatus.AGREED
     ),
-    "undo": lambda s, who: merge.decision_undo(user=who, proposal=s.proposals["undo"]),
+    "undo": lambda s, who: decisions.decision_undo(user=who, proposal=s.proposals["undo"]),
     "issue": lambda s, who: revision_issue(
         issued_by=who,
         document=s.element.document,
@@ -119,7 +119,7 @@ DELEGATION_ACTIONS = {
 
 def _stage(chair, other_chair, delegates, anchor: Element) -> Stage:
     """A fresh element, with a proposal for each action, one of them already accepted."""
-    element = merge.element_insert(user=chair, after=anchor, kind="theme", text=BASE)
+    element = elements.element_insert(user=chair, after=anchor, kind="theme", text=BASE)
     stage = Stage(chair, other_chair, delegates, element)
     stage.proposals["undo"] = _submit(stage, "mex", text=BASE.replace("eight", "eight delta"))
     _set_up_undo(stage)
@@ -252,13 +252,13 @@ def test_the_gate_bumps_the_documents_version_once_per_write(bms7, round_1):
     document = Document.objects.get(pk=bms7.document.pk)
     before, history_before = document.version, document.history.count()
     theme = Element.objects.get(text="Effective control over SALW")
-    merge.element_set_status(user=chair, element=theme, status=ElementStatus.AGREED)
-    merge.element_move(user=chair, element=theme, direction="down")
+    elements.element_set_status(user=chair, element=theme, status=ElementStatus.AGREED)
+    elements.element_move(user=chair, element=theme, direction="down")
     document.refresh_from_db()
     assert document.version == before + 2
     assert document.history.count() == history_before
     with pytest.raises(DomainError, match="already has this status"):
-        merge.element_set_status(
+        elements.element_set_status(
             user=chair, element=theme, status=ElementStatus.AGREED, reopen=True
         )
     document.refresh_from_db()

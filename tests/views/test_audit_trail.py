@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.models import AuditAction, AuditEvent, Element
-from drafting.services.merge import proposal_accept, proposal_reject
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+from drafting.services.decisions import proposal_accept, proposal_reject
+from drafting.services.marks import mark_set
+from drafting.services.proposals import ProposalContent, proposal_create
 from tests.factories import chairs_office, delegate_of, secretariat
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from drafting import bounds
 from drafting.errors import ProposalInvalid
 from drafting.models import ConsultationRound, Element, Proposal
-from drafting.services.proposals import round_open, round_reopen
+from drafting.services.rounds import round_open, round_reopen
 from tests.factories import chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from drafting.models import Element, Revision
 from drafting.pdfs import render_pdf
-from drafting.services.merge import element_set_status
+from drafting.services.elements import element_set_status
 from drafting.services.revisions import revision_issue
 from tests.factories import chairs_office
 from tests.pdf_text import flat, pdf_text

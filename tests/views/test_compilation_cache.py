@@ -10,14 +10,9 @@ from django.urls import reverse
 
 from drafting import page_cache
 from drafting.models import Delegation, Element
-from drafting.services.merge import proposal_defer
-from drafting.services.proposals import (
-    ProposalContent,
-    mark_clear,
-    mark_set,
-    proposal_create,
-    proposal_revise,
-)
+from drafting.services.decisions import proposal_defer
+from drafting.services.marks import mark_clear, mark_set
+from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
 from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from drafting.models import Element, Proposal, ProposalStatus, Revision
-from drafting.services.merge import proposal_accept
+from drafting.services.decisions import proposal_accept
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
 from tests.factories import chairs_office, delegate_of, issue_form_fields
 
@@ -159,7 +159,7 @@ def test_a_write_clash_is_a_409_that_keeps_the_input_not_an_outage(
 ):
     """Should PostgreSQL ever abort a write as a deadlock, the user is told of a clash with
     another write (409), not that the database connection dropped (503)."""
-    from drafting.services import merge
+    from drafting.services import elements
 
     def clash(**kwargs):
         try:
@@ -167,7 +167,7 @@ def test_a_write_clash_is_a_409_that_keeps_the_input_not_an_outage(
         except psycopg.errors.DeadlockDetected as cause:
             raise OperationalError("deadlock detected") from cause
 
-    monkeypatch.setattr(merge, "element_compose", clash)
+    monkeypatch.setattr(elements, "element_compose", clash)
     client.force_login(chair)
     response = client.post(
         reverse("element_review", args=["bms7", theme.pk]),
@@ -237,7 +237,7 @@ def test_the_compilation_card_offers_undo_in_place_until_a_revision_carries_it(
 ):
     """After a decision the page returns to the card (an anchor): its Undo is on the card
     itself, for the chair's office only, and gone once a revision carries the decision."""
-    from drafting.services.merge import proposal_reject
+    from drafting.services.decisions import proposal_reject
     from drafting.services.revisions import revision_issue
 
     _user, proposal = _submit("mex", theme, "Cooperation between [exporting] states")

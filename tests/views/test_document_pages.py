@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from drafting import page_cache
 from drafting.models import Element, Revision
-from drafting.services.merge import element_compose
+from drafting.services.elements import element_compose
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
 from tests.factories import (

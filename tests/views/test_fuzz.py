@@ -1233,7 +1233,7 @@ def test_accepted_payloads_are_plain_text_in_the_pdfs(bms7, chair, japan, open_r
     cover letter and its signatory, proposals and their rationales), rendered once per PDF:
     literal text in the text layer, and nothing in the PDF that acts."""
     from drafting.pdfs import StaticOnlyFetcher, render_pdf
-    from drafting.services.merge import element_compose
+    from drafting.services.elements import element_compose
     from drafting.services.revisions import revision_issue
 
     # The check finds what it looks for: a link out of the document is an acting key.

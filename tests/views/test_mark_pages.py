@@ -14,13 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.models import Element, Proposal, ProposalMark
-from drafting.services.merge import proposal_accept
-from drafting.services.proposals import (
-    ProposalContent,
-    mark_set,
-    proposal_create,
-    proposal_revise,
-)
+from drafting.services.decisions import proposal_accept
+from drafting.services.marks import mark_set
+from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
 from tests.factories import chairs_office, delegate_of
 from tests.pdf_text import exported_pdf, flat, pdf_text
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from drafting import pdfs
 from drafting.models import AuditAction, AuditEvent, ConsultationRound, Element, Meeting
-from drafting.services.proposals import ProposalContent, proposal_create, round_open
+from drafting.services.proposals import ProposalContent, proposal_create
+from drafting.services.rounds import round_open
 from tests.factories import delegate_of, secretariat
 
 GENEVA = ZoneInfo("Europe/Zurich")

@@ -21,10 +21,10 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting.models import Element, Proposal
-from drafting.services.merge import proposal_reject
+from drafting.services.decisions import proposal_reject
+from drafting.services.marks import mark_set
 from drafting.services.proposals import (
     ProposalContent,
-    mark_set,
     proposal_create,
     proposal_revise,
     proposal_withdraw,

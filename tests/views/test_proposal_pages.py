@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.models import ConsultationRound, Element, Proposal, ProposalMark, ProposalStatus
-from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+from drafting.services.marks import mark_set
+from drafting.services.proposals import ProposalContent, proposal_create
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db
@@ -498,3 +499,20 @@ def test_a_round_name_with_a_bidi_override_is_refused(client, bms7):
     assert response.status_code == 422
     assert "U+202E" in response.text
     assert not ConsultationRound.objects.exists()
+
+
+def test_the_live_preview_applies_the_services_rules_for_the_kind(client, people, theme):
+    """The preview checked brackets only; it now asks the service's validator, so a word
+    changed under "add brackets" is flagged while typing, as the submission would be."""
+    client.force_login(people["own"])
+    response = client.post(
+        reverse("diff_preview", args=["bms7", theme.pk]),
+        {
+            "kind": "add_brackets",
+            "proposed_text": "Effective [lasting] control over SALW",
+            "base_text_seen": theme.text,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "Only add brackets here" in response.text

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from drafting import search
 from drafting.models import Delegation, Element
-from drafting.services.merge import proposal_accept
+from drafting.services.decisions import proposal_accept
 from drafting.services.proposals import ProposalContent
 from drafting.services.proposals import proposal_create as _create
 from drafting.services.revisions import revision_issue

@@ -134,7 +134,8 @@ def test_a_mark_given_to_an_earlier_version_is_confirmed_first(bms7, open_round)
     primary button "Change our mark", and only below it that the mark no longer counts,
     with a second primary button "Support version 2 too". The notice and the one-step
     confirmation now come first, and the form is the secondary way."""
-    from drafting.services.proposals import mark_set, proposal_revise
+    from drafting.services.marks import mark_set
+    from drafting.services.proposals import proposal_revise
 
     kenya, japan = delegate_of("ken"), delegate_of("jpn")
     proposal = _submitted(kenya)

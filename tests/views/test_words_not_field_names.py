@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting.models import Element
-from drafting.services.merge import proposal_reject
+from drafting.services.decisions import proposal_reject
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
 from tests.factories import chairs_office, delegate_of

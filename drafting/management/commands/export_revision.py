@@ -6,10 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
 from drafting import akn_export, docx_export
-from drafting.exports import revision_as_json
 from drafting.models import FileKind, Meeting, Revision
 from drafting.pdfs import file_name
-from drafting.services.exports import revision_file_get_or_create
+from drafting.services.exports import revision_as_json, revision_file_get_or_create
 
 
 class Command(BaseCommand):

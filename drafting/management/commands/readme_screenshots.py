@@ -96,7 +96,7 @@ class Command(BaseCommand):
 
     def _take(self, output: Path) -> None:
         from drafting.models import Element, Meeting, Proposal
-        from drafting.services.merge import proposal_accept
+        from drafting.services.decisions import proposal_accept
 
         call_command("demo", no_serve=True, stdout=StringIO())
         meeting = Meeting.objects.select_related("document").get(slug="bms7")
