@@ -164,7 +164,8 @@ def test_the_compilation_docx_makes_each_delegation_an_author(bms7, zero, open_r
 
     from drafting.docx_export import compilation_docx, compilation_rows
     from drafting.models import Delegation, Element
-    from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+    from drafting.services.marks import mark_set
+    from drafting.services.proposals import ProposalContent, proposal_create
     from tests.factories import delegate_of, designate_coordinator
 
     theme = Element.objects.get(text="Effective control over SALW")

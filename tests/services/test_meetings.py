@@ -224,7 +224,8 @@ def test_a_delegation_not_taking_part_neither_proposes_nor_marks(bms7, open_roun
     import uuid
 
     from drafting.models import Element
-    from drafting.services.proposals import ProposalContent, mark_set, proposal_create
+    from drafting.services.marks import mark_set
+    from drafting.services.proposals import ProposalContent, proposal_create
 
     japan, kenya = delegate_of("jpn"), delegate_of("ken")
     theme = Element.objects.get(text="Effective control over SALW")
