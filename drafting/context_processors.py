@@ -34,6 +34,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_read_audit": permissions.can_read_audit_trail(user) and not pending,
         "nav_is_delegate": permissions.is_delegate(user),
         "nav_is_chair": permissions.is_chairs_office(user),
+        "nav_can_invite": (permissions.can_administer(user) and not pending)
+        or permissions.is_focal_point(user),
         # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
         "undo_offer": _undo_offer(request),
     }

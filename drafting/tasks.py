@@ -43,3 +43,11 @@ def export_pdf(job_id: int) -> str:
     from drafting.services.exports import export_job_run
 
     return export_job_run(job_id=job_id, progress_handler=_ProgressHandler)
+
+
+@task()
+def send_email(*, to: str, subject: str, template: str, context: dict) -> int:
+    """Send one message to one person (see ``drafting.mail``)."""
+    from drafting.mail import deliver
+
+    return deliver(to=to, subject=subject, template=template, context=context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from drafting.views import audit, chair, documents, proposals
+from drafting.views import audit, chair, documents, invitations, proposals
 
 urlpatterns = [
     path("", documents.home, name="home"),
@@ -80,3 +80,21 @@ urlpatterns = [
     path("m/<slug:slug>/revisions/issue/", chair.issue_revision, name="issue_revision"),
     path("m/<slug:slug>/compare/", chair.compare, name="compare"),
 ]
+
+# Invitations and deactivation: per meeting, and (the same names without a slug) for the
+# secretariat before any meeting exists.
+for prefix in ("m/<slug:slug>/", ""):
+    urlpatterns += [
+        path(f"{prefix}invitations/", invitations.invitation_list, name="invitation_list"),
+        path(f"{prefix}invitations/new/", invitations.invitation_create, name="invitation_create"),
+        path(
+            f"{prefix}invitations/<int:pk>/revoke/",
+            invitations.invitation_revoke,
+            name="invitation_revoke",
+        ),
+        path(
+            f"{prefix}delegates/<int:account_id>/deactivate/",
+            invitations.delegate_deactivate,
+            name="delegate_deactivate",
+        ),
+    ]

@@ -50,6 +50,13 @@ class AuditAction(models.TextChoices):
     COSPONSOR_DECLINED = "cosponsor_declined", _("Co-sponsorship declined")
     COSPONSOR_WITHDRAWN = "cosponsor_withdrawn", _("Co-sponsorship withdrawn")
     COSPONSOR_REMOVED = "cosponsor_removed", _("Co-sponsor removed by the proposer")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_REFUSED = "invitation_refused", _("Unusable invitation link opened")
+    ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+    PASSWORD_RESET_REQUESTED = "password_reset_asked", _("Password reset requested")
+    PASSWORD_RESET_DONE = "password_reset_done", _("Password reset")
 
 
 class AuditEvent(models.Model):
