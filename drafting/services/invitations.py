@@ -154,17 +154,16 @@ def invitation_open(*, token: str) -> Invitation:
         .filter(token_hash=token_hash(token))
         .first()
     )
-    _check_usable(invitation)
-    assert invitation is not None
-    return invitation
+    return _usable(invitation)
 
 
-def _check_usable(invitation: Invitation | None) -> None:
+def _usable(invitation: Invitation | None) -> Invitation:
     if invitation is None:
         raise InvitationUnusable("unknown")
     state = invitation.state
     if state != "pending":
         raise InvitationUnusable(state)
+    return invitation
 
 
 def second_factor_code_matches(key_hex: str, code: str) -> bool:
@@ -191,14 +190,12 @@ def invitation_accept(
     username). Locks the invitation row: two tabs accepting at once make one account.
     Raises InvitationUnusable, or InvitationInvalid naming the field at fault.
     """
-    invitation = (
+    invitation = _usable(
         Invitation.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(token_hash=token_hash(token))
         .first()
     )
-    _check_usable(invitation)
-    assert invitation is not None
     if invitation.needs_second_factor and not (
         second_factor_key and second_factor_code_matches(second_factor_key, second_factor_code)
     ):
@@ -222,8 +219,7 @@ def invitation_accept(
         # The secretariat works in the admin too (its permissions come with its group).
         account.is_staff = True
         account.save(update_fields=["is_staff"])
-    if invitation.is_delegate_role:
-        assert invitation.delegation is not None
+    if invitation.delegation is not None:  # a delegate's or focal point's (a constraint)
         profile = DelegateProfile(
             user=account,
             delegation=invitation.delegation,

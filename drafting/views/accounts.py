@@ -5,8 +5,9 @@ they can do anything else (`drafting.middleware.SecondFactorRequiredMiddleware`)
 when accepting their invitation (`drafting.views.invitations`), never here on a password alone:
 whoever learnt the password would otherwise bind their own phone to the account. Delegates,
 for whom the password is the whole credential, may add one on the set-up page. Password resets
-are Django's views, throttled, with the message sent by the task worker. Failed passwords are throttled by django-axes; wrong codes
-by django-otp's own throttling. Every outcome is written to the audit trail.
+are Django's views, throttled, with the message sent by the task worker. Failed passwords
+are throttled by django-axes; wrong codes by django-otp's own throttling. Every outcome is
+written to the audit trail.
 """
 
 import base64

@@ -6,7 +6,7 @@ any meeting exists, at ``invitations/`` (the same names, without a slug).
 """
 
 import base64
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -54,12 +54,12 @@ class InvitationForm(forms.Form):
         if not permissions.can_administer(actor):
             # A focal point invites delegates of its own delegation, and nothing else.
             own = permissions.delegation_of(actor)
-            role = self.fields["role"]
-            assert isinstance(role, forms.ChoiceField)
+            role = cast(forms.ChoiceField, self.fields["role"])
             role.choices = [(InvitedRole.DELEGATE.value, InvitedRole.DELEGATE.label)]
-            delegation = self.fields["delegation"]
-            assert isinstance(delegation, forms.ModelChoiceField)
-            delegation.queryset = Delegation.objects.filter(pk=own.pk if own else None)
+            delegation = cast(forms.ModelChoiceField, self.fields["delegation"])
+            delegation.queryset = (
+                Delegation.objects.filter(pk=own.pk) if own else Delegation.objects.none()
+            )
             delegation.initial = own
             delegation.empty_label = None
 
