@@ -295,9 +295,10 @@ ADMINS = env_list("ADMINS")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
 # Mail to people (invitations, password resets) is sent by the task worker (drafting.mail),
 # as are server errors to ADMINS. EMAIL_BACKEND=smtp in production, with EMAIL_HOST,
-# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and EMAIL_USE_TLS; otherwise the console
-# (the worker's output). Django 6.1's MAILERS, read from the same variables as before.
-if os.environ.get("EMAIL_BACKEND", "console") == "smtp":
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and EMAIL_USE_TLS (the default without
+# DEBUG); EMAIL_BACKEND=console prints messages on the worker's output (the default with
+# DEBUG: the demo). Django 6.1's MAILERS, read from the variables Django used before.
+if os.environ.get("EMAIL_BACKEND", "console" if DEBUG else "smtp") == "smtp":
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -316,7 +317,11 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 # The address people reach the site at: links in e-mails are made from it (mail is written
 # by the worker, which has no request to ask).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default the first of ALLOWED_HOSTS over HTTPS in production.
+SITE_URL = os.environ.get(
+    "SITE_URL",
+    f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and not DEBUG else "http://127.0.0.1:8000",
+).rstrip("/")
 # An invitation link works once, for this many hours.
 INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
 # A password-reset link works for this long (Django's default is three days).

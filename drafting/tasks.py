@@ -1,4 +1,5 @@
-"""Background tasks: PDF exports, with progress from WeasyPrint's ``weasyprint.progress`` log."""
+"""Background tasks: PDF exports, with progress from WeasyPrint's ``weasyprint.progress`` log;
+e-mail to people (``drafting.mail``), never sent inside a request."""
 
 import logging
 import re

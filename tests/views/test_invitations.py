@@ -438,3 +438,79 @@ def test_password_resets_are_throttled_per_account_and_per_address(
     refused = [_ask_reset(Client(), "x@jp.example", address="203.0.113.50") for _ in range(3)]
     assert [r.status_code for r in refused] == [302, 302, 429]
     assert "Too many requests" in refused[-1].text
+
+
+# --- e-mail settings, the log, the command ---------------------------------------------------
+
+
+def test_each_message_sent_is_logged_with_recipient_subject_and_time(bms7, caplog):
+    from drafting.mail import deliver
+
+    with caplog.at_level("INFO", logger="drafting.mail"):
+        deliver(
+            to="someone@example.org",
+            subject="Hello",
+            template="password_reset",
+            context={"link": SITE + "/x/", "username": "someone", "hours": 2},
+        )
+    [record] = [r for r in caplog.records if r.name == "drafting.mail"]
+    assert "to=someone@example.org" in record.getMessage()
+    assert "subject='Hello'" in record.getMessage() and " at=" in record.getMessage()
+    with pytest.raises(ValueError, match="no such mail template"):
+        deliver(to="a@example.org", subject="x", template="../secrets", context={})
+
+
+MAILERS_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({"mailers": settings.MAILERS, "site": settings.SITE_URL}))
+"""
+
+
+def test_production_sends_by_smtp_configured_from_the_environment():
+    import json
+
+    from tests.test_project import _production_subprocess
+
+    result = _production_subprocess(
+        ["-c", MAILERS_PROBE],
+        {
+            "EMAIL_HOST": "smtp.example.org",
+            "EMAIL_PORT": "587",
+            "EMAIL_HOST_USER": "drafting",
+            "EMAIL_HOST_PASSWORD": "s3cret",
+            "EMAIL_USE_TLS": "1",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    default = probe["mailers"]["default"]
+    assert default["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert default["OPTIONS"] == {
+        "host": "smtp.example.org",
+        "port": 587,
+        "username": "drafting",
+        "password": "s3cret",
+        "use_tls": True,
+        "timeout": 30,
+    }
+    assert probe["site"] == "https://drafting.example.org"
+    console = _production_subprocess(["-c", MAILERS_PROBE], {"EMAIL_BACKEND": "console"})
+    assert "console.EmailBackend" in console.stdout
+
+
+def test_the_invite_command_prints_a_working_link(bms7, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="superuser first"):
+        call_command("invite", "first@example.org", stdout=StringIO())
+    get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("invite", "first@example.org", "--role", "secretariat", stdout=out)
+    path = LINK.search(out.getvalue())[1]
+    assert Client().get(path).status_code == 200
+    assert mail.outbox[0].to == ["first@example.org"]
