@@ -53,9 +53,10 @@ class InvitationUnusable(DomainError):
     """The link opens no invitation that can be accepted now. ``reason`` is one of
     "unknown", "expired", "accepted", "revoked"."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, invitation: Invitation | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.invitation = invitation
 
 
 class InvitationInvalid(DomainError):
@@ -162,7 +163,7 @@ def _usable(invitation: Invitation | None) -> Invitation:
         raise InvitationUnusable("unknown")
     state = invitation.state
     if state != "pending":
-        raise InvitationUnusable(state)
+        raise InvitationUnusable(state, invitation)
     return invitation
 
 

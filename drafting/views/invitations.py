@@ -27,9 +27,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.util import random_hex
 
-from drafting import permissions, roles, throttle
+from drafting import audit, permissions, roles, throttle
 from drafting.errors import DomainError, NotAllowed
-from drafting.models import Delegation, Invitation, InvitedRole, Meeting
+from drafting.models import AuditAction, Delegation, Invitation, InvitedRole, Meeting
 from drafting.services import invitations as services
 from drafting.views.accounts import MAX_PASSWORD, TokenForm, _qr_svg_data_uri
 
@@ -251,7 +251,18 @@ def delegate_deactivate(
     return HttpResponseRedirect(url)
 
 
-def _unusable(request: HttpRequest, reason: str) -> HttpResponse:
+def _unusable(
+    request: HttpRequest, reason: str, invitation: Invitation | None = None
+) -> HttpResponse:
+    """The page saying why the link cannot be used; an attempt to use a known invitation that
+    way is recorded (opening a link is not)."""
+    if request.method == "POST" and reason != "unknown":
+        audit.record(
+            action=AuditAction.INVITATION_REFUSED,
+            user=request.user,
+            delegation_id=invitation.delegation_id if invitation is not None else None,
+            summary=f"{reason}: {invitation.email}" if invitation is not None else reason,
+        )
     status = {"unknown": 404, "another_delegation": 403, "signed_in": 409}.get(reason, 410)
     return render(
         request, "registration/invitation_unusable.html", {"reason": reason}, status=status
@@ -268,12 +279,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_open(token=token)
     except services.InvitationUnusable as error:
-        return _unusable(request, error.reason)
+        return _unusable(request, error.reason, error.invitation)
     if request.user.is_authenticated:
         own = permissions.delegation_of(request.user)
         if own is not None and invitation.delegation_id not in (None, own.pk):
-            return _unusable(request, "another_delegation")
-        return _unusable(request, "signed_in")
+            return _unusable(request, "another_delegation", invitation)
+        return _unusable(request, "signed_in", invitation)
     form = AcceptForm(request.POST or None, email=invitation.email)
     code_form = TokenForm(request.POST or None) if invitation.needs_second_factor else None
     keys = request.session.get(SESSION_KEY, {})
@@ -298,7 +309,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     second_factor_code=code_form.cleaned_data["token"] if code_form else "",
                 )
             except services.InvitationUnusable as error:
-                return _unusable(request, error.reason)
+                return _unusable(request, error.reason, error.invitation)
             except services.InvitationInvalid as error:
                 for field, problems in error.problems.items():
                     target = code_form if field == "token" and code_form else form

@@ -265,6 +265,11 @@ def test_expired_revoked_and_unknown_links_change_nothing(bms7):
         assert words in response.text
     assert get_user_model().objects.count() == users_before
     assert AuditEvent.objects.filter(action=AuditAction.INVITATION_REVOKED, user=clerk).exists()
+    refused = AuditEvent.objects.filter(action=AuditAction.INVITATION_REFUSED)
+    assert sorted(refused.values_list("summary", flat=True)) == [
+        "expired: old@jp.example",
+        "revoked: gone@jp.example",
+    ]
 
 
 def test_a_delegate_of_another_delegation_opening_the_link_is_told_and_nothing_changes(bms7):
