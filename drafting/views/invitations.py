@@ -316,6 +316,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     for problem in problems:
                         target.add_error(field if field in target.fields else None, problem)
             else:
+                request.session.pop(SESSION_KEY, None)  # the key now lives on the device only
                 auth_login(request, account, backend="drafting.backends.DelegationModelBackend")
                 if device is not None:
                     otp_login(request, device)

@@ -247,9 +247,11 @@ def test_one_invitation_accepted_in_two_tabs_at_once_makes_one_account(bms7):
     )
 
     def accept(username):
-        return lambda: invitation_accept(
-            token=sent.token, username=username, password="a-long-passphrase-for-tests"
-        )[0].pk
+        return lambda: (
+            invitation_accept(
+                token=sent.token, username=username, password="a-long-passphrase-for-tests"
+            )[0].pk
+        )
 
     results, errors = _run_at_once([accept("first"), accept("second")])
     assert len(results) == 1

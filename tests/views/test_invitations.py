@@ -319,6 +319,7 @@ def test_the_chairs_office_enrols_the_second_factor_in_the_same_step(bms7):
     chair = get_user_model().objects.get(username="chair")
     device = TOTPDevice.objects.get(user=chair)
     assert device.confirmed and device.key == key
+    assert "drafting_invitation_second_factor" not in client.session
     compilation = reverse("compilation", args=["bms7"])
     assert client.get(compilation).status_code == 200  # verified: no detour to set-up
     assert AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_ENROLLED, user=chair).exists()
