@@ -62,13 +62,14 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    # The account made when the invitation was accepted.
-    account = models.OneToOneField(
+    # The account made when the invitation was accepted; or, for an invitation to set up the
+    # second factor of an existing account (``manage.py invite --account``), that account.
+    account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="invitation",
+        related_name="invitations",
         verbose_name=_("account"),
     )
 

@@ -8,6 +8,8 @@
   chair's office and the secretariat, proves an authenticator app in the same step: the
   account is made with its second factor already confirmed, so nobody who later learns the
   password alone can enrol a device of their own.
+- :func:`invitation_for_account`: from the shell, a link for an existing account of the
+  chair's office or the secretariat (or a superuser) to set a password and a new device.
 - :func:`invitation_revoke`, :func:`delegate_deactivate`.
 
 Each step writes its own audit event. Lock order: the invitation row, then the account row.
@@ -148,10 +150,64 @@ def invitation_create(
     return SentInvitation(invitation=invitation, token=token)
 
 
+@transaction.atomic
+def invitation_for_account(*, account: Any, email: str = "") -> SentInvitation:
+    """A link for an existing account of the chair's office, the secretariat or a superuser
+    to choose a new password and set up its second factor (a lost phone, an account made
+    before invitations, the first superuser). Only from the shell (``manage.py invite
+    --account``): whoever runs it already holds the keys. Earlier pending links for the
+    account are revoked; its devices are replaced when the link is used.
+    """
+    if not permissions.requires_second_factor(account):
+        raise DomainError(_("Only accounts that need a second factor get this link."))
+    email = email.strip() or account.email
+    if not email:
+        raise DomainError(_("The account has no e-mail address: give one."))
+    now = timezone.now()
+    for old in Invitation.objects.select_for_update().filter(
+        account=account, accepted_at=None, revoked_at=None
+    ):
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at"])
+    token = secrets.token_urlsafe(32)
+    role = (
+        InvitedRole.CHAIRS_OFFICE
+        if permissions.is_chairs_office(account)
+        else (InvitedRole.SECRETARIAT)
+    )
+    invitation = Invitation.objects.create(
+        email=email,
+        role=role,
+        account=account,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.INVITATION_HOURS),
+    )
+    audit.record(
+        action=AuditAction.INVITATION_SENT,
+        summary=f"{email}: second factor for {account.get_username()} (from the shell)",
+    )
+    mail.enqueue(
+        to=email,
+        subject=_("Set up your second factor on the drafting site"),
+        template="invitation",
+        context={
+            "link": invitation_link(token),
+            "role": str(InvitedRole(role).label),
+            "delegation": "",
+            "meeting": "",
+            "invited_by": _("The site's administrator"),
+            "hours": settings.INVITATION_HOURS,
+            "second_factor": True,
+        },
+    )
+    return SentInvitation(invitation=invitation, token=token)
+
+
 def invitation_open(*, token: str) -> Invitation:
     """The pending invitation behind a link; raises InvitationUnusable otherwise."""
     invitation = (
-        Invitation.objects.select_related("delegation", "meeting")
+        Invitation.objects.select_related("delegation", "meeting", "account")
         .filter(token_hash=token_hash(token))
         .first()
     )
@@ -203,6 +259,8 @@ def invitation_accept(
         raise InvitationInvalid(
             {"token": [_("That code is not right. Check the time on your phone.")]}
         )
+    if invitation.account_id is not None:
+        return _set_up_existing(invitation, invitation.account_id, password, second_factor_key)
     users = get_user_model()
     if users.objects.filter(username__iexact=username).exists():
         raise InvitationInvalid({"username": [_("This username is taken. Choose another.")]})
@@ -245,6 +303,30 @@ def invitation_accept(
     )
     if device is not None:
         audit.record(action=AuditAction.SECOND_FACTOR_ENROLLED, user=account)
+    return account, device
+
+
+def _set_up_existing(
+    invitation: Invitation, account_id: int, password: str, second_factor_key: str
+) -> tuple[Any, TOTPDevice]:
+    """The existing account gets the new password and the new device (its others go)."""
+    account = get_user_model().objects.select_for_update().get(pk=account_id)
+    if not account.is_active:
+        raise InvitationUnusable("revoked", invitation)
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    TOTPDevice.objects.filter(user=account).delete()
+    device = TOTPDevice.objects.create(
+        user=account, name=_("Authenticator app"), key=second_factor_key, confirmed=True
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit.record(
+        action=AuditAction.INVITATION_ACCEPTED,
+        user=account,
+        summary=f"{invitation.email}: second factor set up again",
+    )
+    audit.record(action=AuditAction.SECOND_FACTOR_ENROLLED, user=account)
     return account, device
 
 

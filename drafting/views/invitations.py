@@ -286,6 +286,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return _unusable(request, "another_delegation", invitation)
         return _unusable(request, "signed_in", invitation)
     form = AcceptForm(request.POST or None, email=invitation.email)
+    if invitation.account is not None:
+        # An existing account: its username stays; only the password and the device change.
+        form.fields["username"].required = False
+        form.fields["username"].disabled = True
+        form.fields["username"].initial = invitation.account.get_username()
     code_form = TokenForm(request.POST or None) if invitation.needs_second_factor else None
     keys = request.session.get(SESSION_KEY, {})
     key = keys.get(str(invitation.pk)) if invitation.needs_second_factor else ""

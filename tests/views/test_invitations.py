@@ -520,3 +520,43 @@ def test_the_invite_command_prints_a_working_link(bms7, django_capture_on_commit
     path = LINK.search(out.getvalue())[1]
     assert Client().get(path).status_code == 200
     assert mail.outbox[0].to == ["first@example.org"]
+
+
+@override_settings(OTP_REQUIRED=True)
+def test_an_existing_account_gets_its_second_factor_from_a_link_made_in_the_shell(bms7):
+    """The superuser of createsuperuser (or a chair who lost the phone): `invite --account`
+    prints a link; with it the account keeps its username, gets a new password and a new
+    device (the old one goes), and its session is verified."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "old-password-1")
+    TOTPDevice.objects.create(user=root, name="Lost phone", confirmed=True)
+    with pytest.raises(CommandError, match="need a second factor"):
+        call_command("invite", "--account", delegate_of("jpn", username="tanaka").username)
+    out = StringIO()
+    call_command("invite", "--account", "root", stdout=out)
+    path = LINK.search(out.getvalue())[1]
+    client = Client()
+    page = client.get(path)
+    assert page.status_code == 200 and 'value="root"' in page.text
+    key = client.session["drafting_invitation_second_factor"][
+        str(Invitation.objects.get(account=root).pk)
+    ]
+    done = client.post(
+        path,
+        {
+            "username": "someone-else",  # ignored: the field is disabled
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "token": _code(key),
+        },
+    )
+    assert done.status_code == 302
+    root.refresh_from_db()
+    assert root.username == "root" and root.check_password(PASSWORD)
+    assert list(TOTPDevice.objects.filter(user=root).values_list("key", flat=True)) == [key]
+    assert client.get("/admin/").status_code == 200
+    assert get_user_model().objects.filter(is_superuser=True).count() == 1
+    assert Client().get(path).status_code == 410  # used

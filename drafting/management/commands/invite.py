@@ -4,6 +4,10 @@
 the task worker) and prints it: whoever runs it can open it at once. The invitee chooses a
 password and sets up the second factor in the same step (the chair's office and the
 secretariat never enrol one on a password alone).
+
+``manage.py invite --account NAME [EMAIL]`` gives an existing account of the chair's office,
+the secretariat or a superuser a link to choose a new password and set up a new second factor
+(a lost phone, an account made before invitations, the superuser of ``createsuperuser``).
 """
 
 from typing import Any
@@ -22,7 +26,10 @@ class Command(BaseCommand):
     help = "Invite someone by e-mail; prints the one-time link."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("email")
+        parser.add_argument("email", nargs="?", default="")
+        parser.add_argument(
+            "--account", help="an existing account's username: set up its second factor again"
+        )
         parser.add_argument("--role", choices=InvitedRole.values, default=InvitedRole.SECRETARIAT)
         parser.add_argument("--delegation", help="the delegation's code, for a delegate")
         parser.add_argument(
@@ -32,6 +39,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["account"]:
+            self._for_account(options["account"], options["email"])
+            return
         try:
             validate_email(options["email"])
         except ValidationError as error:
@@ -51,6 +61,21 @@ class Command(BaseCommand):
             sent = invitations.invitation_create(
                 actor=actor, email=options["email"], role=options["role"], delegation=delegation
             )
+        except DomainError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(invitations.invitation_link(sent.token))
+
+    def _for_account(self, username: str, email: str) -> None:
+        account = get_user_model().objects.filter(username=username, is_active=True).first()
+        if account is None:
+            raise CommandError("No active account has this username.")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError as error:
+                raise CommandError("Not an e-mail address.") from error
+        try:
+            sent = invitations.invitation_for_account(account=account, email=email)
         except DomainError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(invitations.invitation_link(sent.token))
