@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -133,8 +134,10 @@ def invitation_list(request: HttpRequest, slug: str | None = None) -> HttpRespon
     invitations = Invitation.objects.select_related("delegation", "invited_by")
     delegation: Delegation | None
     if permissions.can_administer(user):
-        code = request.GET.get("delegation", "")[:40]
-        delegation = Delegation.objects.filter(code=code).first() if code else None
+        code = request.GET.get("delegation", "")
+        # Only a code is looked up (a NUL, which PostgreSQL refuses, never reaches it).
+        valid = len(code) <= 40 and slug_re.fullmatch(code) is not None
+        delegation = Delegation.objects.filter(code=code).first() if valid else None
     else:
         delegation = permissions.delegation_of(user)
         invitations = invitations.filter(delegation=delegation)
