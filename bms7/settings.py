@@ -295,8 +295,43 @@ EXPORT_STALE_SECONDS = int(os.environ.get("EXPORT_STALE_SECONDS", "60"))
 # (drafting.request_log), and by mail to ADMINS when set (comma-separated addresses).
 ADMINS = env_list("ADMINS")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# Mail to people (invitations, password resets) is sent by the task worker (drafting.mail),
+# as are server errors to ADMINS. EMAIL_BACKEND=smtp in production, with EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and EMAIL_USE_TLS (the default without
+# DEBUG); EMAIL_BACKEND=console prints messages on the worker's output (the default with
+# DEBUG: the demo). Django 6.1's MAILERS, read from the variables Django used before.
+if os.environ.get("EMAIL_BACKEND", "console" if DEBUG else "smtp") == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_flag("EMAIL_USE_TLS"),
+                "timeout": 30,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The address people reach the site at: links in e-mails are made from it (mail is written
+# by the worker, which has no request to ask).
+# By default the first of ALLOWED_HOSTS over HTTPS in production.
+SITE_URL = os.environ.get(
+    "SITE_URL",
+    f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and not DEBUG else "http://127.0.0.1:8000",
+).rstrip("/")
+# An invitation link works once, for this many hours.
+INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
+# A password-reset link works for this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 2)))
+# Password-reset requests an hour, from one address and for one e-mail address (over the
+# second, no mail is sent and the page says the same as always).
+PASSWORD_RESETS_PER_ADDRESS = int(os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "10"))
+PASSWORD_RESETS_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESETS_PER_ACCOUNT", "3"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

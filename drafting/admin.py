@@ -57,7 +57,8 @@ class DelegationAdmin(SimpleHistoryAdmin):
 
 @admin.register(DelegateProfile)
 class DelegateProfileAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "delegation"]
+    list_display = ["user", "delegation", "is_focal_point"]
+    list_filter = ["is_focal_point"]
     list_select_related = ["user", "delegation"]
     search_fields = ["user__username", "delegation__name"]
     autocomplete_fields = ["delegation"]

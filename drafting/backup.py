@@ -54,6 +54,7 @@ from drafting.models import (
     ExportJob,
     Footnote,
     GroupCoordinator,
+    Invitation,
     Meeting,
     Notification,
     Participation,
@@ -161,6 +162,9 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         _history(Meeting)._default_manager.filter(id=meeting.pk),
         Participation.objects.filter(meeting_id=meeting.pk),
         _history(Participation)._default_manager.filter(meeting_id=meeting.pk),
+        # Invitations sent from the meeting's pages (links stay hashed; accepted ones name
+        # their account).
+        Invitation.objects.filter(meeting_id=meeting.pk),
         GroupCoordinator.objects.filter(meeting_id=meeting.pk),
         _history(GroupCoordinator)._default_manager.filter(meeting_id=meeting.pk),
         Document.objects.filter(meeting_id=meeting.pk),

@@ -37,6 +37,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_set_up_meetings": permissions.can_set_up_meetings(user) and not pending,
         # The zone times are shown in: the meeting's, on its pages ("Geneva time").
         "time_zone_label": time_zones.current_label(),
+        "nav_can_invite": (permissions.can_administer(user) and not pending)
+        or permissions.is_focal_point(user),
         # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
         "undo_offer": _undo_offer(request),
     }

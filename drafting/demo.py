@@ -47,13 +47,14 @@ def demo_accounts_create() -> list[tuple[DemoAccount, str]]:
         delegation_name = ""
         if account.delegation_code:
             delegation = Delegation.objects.get(code=account.delegation_code)
+            # Each demo delegate is its delegation's focal point (it invites colleagues).
             profile, _ = DelegateProfile.objects.get_or_create(
-                user=user, defaults={"delegation": delegation}
+                user=user, defaults={"delegation": delegation, "is_focal_point": True}
             )
-            if profile.delegation_id != delegation.pk:
-                profile.delegation = delegation
+            if profile.delegation_id != delegation.pk or not profile.is_focal_point:
+                profile.delegation, profile.is_focal_point = delegation, True
                 profile._change_reason = "Demo account"
-                profile.save(update_fields=["delegation"])
+                profile.save(update_fields=["delegation", "is_focal_point"])
             delegation_name = delegation.name
         created.append((account, delegation_name))
     return created

@@ -176,3 +176,51 @@ def can_reopen_round(user: Any, document: Document) -> bool:
 def can_decide(user: Any, document: Document) -> bool:
     """The chair's office accepts, rejects and defers proposals and edits the working draft."""
     return is_chairs_office(user)
+
+
+# --- invitations and accounts ---------------------------------------------------------------
+
+
+def is_focal_point(user: Any) -> bool:
+    """A delegate whom the secretariat made its delegation's focal point."""
+    return is_delegate(user) and bool(user.delegate_profile.is_focal_point)
+
+
+def can_manage_delegates(user: Any, delegation: Delegation) -> bool:
+    """The secretariat for every delegation; a focal point for its own only."""
+    if can_administer(user):
+        return True
+    own = delegation_of(user)
+    return own is not None and own.pk == delegation.pk and is_focal_point(user)
+
+
+def can_invite(user: Any, *, role: str, delegation: Delegation | None) -> bool:
+    """The secretariat invites anyone (a delegate or focal point of any delegation, the
+    chair's office, the secretariat); a focal point invites delegates of its own delegation."""
+    from drafting.models import InvitedRole
+
+    if can_administer(user):
+        return True
+    return (
+        role == InvitedRole.DELEGATE
+        and delegation is not None
+        and can_manage_delegates(user, delegation)
+    )
+
+
+def can_revoke_invitation(user: Any, invitation: Any) -> bool:
+    if can_administer(user):
+        return True
+    return invitation.delegation is not None and can_invite(
+        user, role=invitation.role, delegation=invitation.delegation
+    )
+
+
+def can_deactivate(user: Any, account: Any) -> bool:
+    """Whether ``user`` may deactivate ``account``: a delegate's account only (an account with
+    no other role), by the secretariat or by a focal point of the delegate's delegation; not
+    one's own."""
+    profile = getattr(account, "delegate_profile", None)
+    if profile is None or account.pk == user.pk or not roles.may_manage(user, account):
+        return False
+    return can_manage_delegates(user, profile.delegation)

@@ -1,4 +1,5 @@
-"""Background tasks: PDF exports, with progress from WeasyPrint's ``weasyprint.progress`` log."""
+"""Background tasks: PDF exports, with progress from WeasyPrint's ``weasyprint.progress`` log;
+e-mail to people (``drafting.mail``), never sent inside a request."""
 
 import logging
 import re
@@ -43,3 +44,11 @@ def export_pdf(job_id: int) -> str:
     from drafting.services.exports import export_job_run
 
     return export_job_run(job_id=job_id, progress_handler=_ProgressHandler)
+
+
+@task()
+def send_email(*, to: str, subject: str, template: str, context: dict) -> int:
+    """Send one message to one person (see ``drafting.mail``)."""
+    from drafting.mail import deliver
+
+    return deliver(to=to, subject=subject, template=template, context=context)

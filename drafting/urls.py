@@ -1,6 +1,15 @@
 from django.urls import path
 
-from drafting.views import audit, chair, documents, imports, meetings, proposals, search
+from drafting.views import (
+    audit,
+    chair,
+    documents,
+    imports,
+    invitations,
+    meetings,
+    proposals,
+    search,
+)
 
 urlpatterns = [
     path("", documents.home, name="home"),
@@ -90,3 +99,21 @@ urlpatterns = [
     path("m/<slug:slug>/compare/", chair.compare, name="compare"),
     path("m/<slug:slug>/search/", search.search_page, name="search"),
 ]
+
+# Invitations and deactivation: per meeting, and (the same names without a slug) for the
+# secretariat before any meeting exists.
+for prefix in ("m/<slug:slug>/", ""):
+    urlpatterns += [
+        path(f"{prefix}invitations/", invitations.invitation_list, name="invitation_list"),
+        path(f"{prefix}invitations/new/", invitations.invitation_create, name="invitation_create"),
+        path(
+            f"{prefix}invitations/<int:pk>/revoke/",
+            invitations.invitation_revoke,
+            name="invitation_revoke",
+        ),
+        path(
+            f"{prefix}delegates/<int:account_id>/deactivate/",
+            invitations.delegate_deactivate,
+            name="delegate_deactivate",
+        ),
+    ]

@@ -4,6 +4,7 @@ from drafting.models.cosponsorship import (
     InvitationStatus,
 )
 from drafting.models.document import Document, Element, ElementKind, ElementStatus, Footnote
+from drafting.models.invitation import Invitation, InvitedRole
 from drafting.models.meeting import (
     DelegateProfile,
     Delegation,
@@ -56,7 +57,9 @@ __all__ = [
     "FileKind",
     "Footnote",
     "GroupCoordinator",
+    "Invitation",
     "InvitationStatus",
+    "InvitedRole",
     "MarkStance",
     "Meeting",
     "Notification",

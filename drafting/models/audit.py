@@ -55,6 +55,13 @@ class AuditAction(models.TextChoices):
     MEETING_CHANGED = "meeting_changed", _("Meeting's setup changed")
     PARTICIPANTS_CHANGED = "participants_changed", _("Participating delegations changed")
     COORDINATOR_DESIGNATED = "coordinator_designated", _("Group coordinator designated")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_REFUSED = "invitation_refused", _("Unusable invitation link opened")
+    ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+    PASSWORD_RESET_REQUESTED = "password_reset_asked", _("Password reset requested")
+    PASSWORD_RESET_DONE = "password_reset_done", _("Password reset")
 
 
 class AuditEvent(models.Model):

@@ -162,6 +162,11 @@ class DelegateProfile(models.Model):
     delegation = models.ForeignKey(
         Delegation, on_delete=models.PROTECT, related_name="delegates", verbose_name=_("delegation")
     )
+    is_focal_point = models.BooleanField(
+        _("focal point"),
+        default=False,
+        help_text=_("The focal point invites and deactivates its delegation's delegates."),
+    )
     history = HistoricalRecords()
     # The history row's author and reason, set before save() (simple_history has no types).
     _history_user: "AbstractBaseUser | None"

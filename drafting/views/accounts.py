@@ -1,9 +1,13 @@
 """Signing in: password first, then a one-time code for accounts with a second factor.
 
-The chair's office and the secretariat must set up a second factor (TOTP, django-otp) before
-they can do anything else (`drafting.middleware.SecondFactorRequiredMiddleware`); delegates
-may set one up on the same page. Failed passwords are throttled by django-axes; wrong codes
-by django-otp's own throttling. Every outcome is written to the audit trail.
+The chair's office and the secretariat must prove a second factor (TOTP, django-otp) before
+they can do anything else (`drafting.middleware.SecondFactorRequiredMiddleware`). They enrol it
+when accepting their invitation (`drafting.views.invitations`), never here on a password alone:
+whoever learnt the password would otherwise bind their own phone to the account. Delegates,
+for whom the password is the whole credential, may add one on the set-up page. Password resets
+are Django's views, throttled, with the message sent by the task worker. Failed passwords
+are throttled by django-axes; wrong codes by django-otp's own throttling. Every outcome is
+written to the audit trail.
 """
 
 import base64
@@ -13,12 +17,15 @@ from typing import Any, cast
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.contrib.auth.views import PasswordChangeView as DjangoPasswordChangeView
+from django.contrib.auth.views import PasswordResetConfirmView as DjangoPasswordResetConfirmView
+from django.contrib.auth.views import PasswordResetView as DjangoPasswordResetView
 from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -31,9 +38,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from drafting import audit, permissions
+from drafting import audit, mail, permissions, throttle
 from drafting.http import second_factor_verified
 from drafting.models import AuditAction
+from drafting.models.invitation import token_hash
 
 PENDING_KEY = "drafting_pending_second_factor"
 PENDING_SECONDS = 300
@@ -201,6 +209,11 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     device = _confirmed_device(user)
     if device is not None:
         return _verify_enrolled(request, device, next_url)
+    if permissions.requires_second_factor(user):
+        # Their factor is enrolled with the invitation's one-time link, never on a password.
+        return render(
+            request, "registration/second_factor_setup.html", {"by_invitation": True}, status=403
+        )
     device, _created = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": _("Authenticator app")}
     )
@@ -261,3 +274,71 @@ def _verify_enrolled(request: HttpRequest, device: TOTPDevice, next_url: str) ->
         {"form": form, "next": next_url, "action": reverse("second_factor_setup")},
         status=status,
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form (it finds active accounts with a usable password by address, and says the
+    same whether or not there is one); the message is sent by the task worker."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        path = reverse(
+            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        mail.enqueue(
+            to=to_email,
+            subject=_("Choosing a new password on the drafting site"),
+            template="password_reset",
+            context={
+                "link": mail.absolute_url(path),
+                "username": context["user"].get_username(),
+                "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+            },
+        )
+
+
+class PasswordResetView(DjangoPasswordResetView):
+    """Asking for a reset link: at most ``PASSWORD_RESETS_PER_ADDRESS`` an hour from one
+    client address (429 beyond) and ``PASSWORD_RESETS_PER_ACCOUNT`` an hour for one e-mail
+    address (beyond, nothing is sent and the page says what it always says)."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        address = audit.client_ip(self.request) or "unknown"
+        hour = 60 * 60
+        limit = settings.PASSWORD_RESETS_PER_ADDRESS
+        if throttle.count_write("password-reset-address", address, limit=limit, seconds=hour).over:
+            form.add_error(None, _("Too many requests from your address. Try again in an hour."))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        email = form.cleaned_data["email"]
+        audit.record(action=AuditAction.PASSWORD_RESET_REQUESTED, summary=f"for {email}")
+        limit = settings.PASSWORD_RESETS_PER_ACCOUNT
+        who = token_hash(email.strip().lower())
+        if throttle.count_write("password-reset-account", who, limit=limit, seconds=hour).over:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bound_passwords(self, "new_password1", "new_password2")
+
+
+class PasswordResetConfirmView(DjangoPasswordResetConfirmView):
+    form_class = SetPasswordForm
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(action=AuditAction.PASSWORD_RESET_DONE, user=form.user)
+        return response

@@ -1,13 +1,14 @@
 """Signing in with a second factor, and the secretariat's audit trail, in the browser.
 
-With the second factor required (as in production), a clerk of the secretariat signs in with a
-password and is sent to the set-up page before anything else. The clerk types the key shown
-on the page into an "authenticator" (the test computes the code from it, as a phone would),
-and is in. The audit trail shows the clerk's sign-in and set-up, with the address they came
-from; it filters by user and by action, and pages through more than 100 events. The clerk
-signs out and in again: this time the password is followed by the code step, where a wrong
-code is refused next to the field (which describes the error and keeps the focus), and the
-next code lets the clerk in.
+With the second factor required (as in production), a secretariat account signing in with a
+password alone is sent to the set-up page, which refuses to enrol a device without an
+invitation. An invited clerk opens the invitation, chooses a username and a password, types
+the key shown on the page into an "authenticator" (the test computes the code from it, as a
+phone would), and is in. The audit trail shows the clerk's invitation, set-up and sign-in,
+with the address they came from; it filters by user and by action, and pages through more
+than 100 events. The clerk signs out and in again: this time the password is followed by the
+code step, where a wrong code is refused next to the field (which describes the error and
+keeps the focus), and the next code lets the clerk in.
 
 A delegate signs in with a password alone and finds on "Security" that a second factor is
 optional for delegates. Someone trying five wrong passwords for the delegate's account is
@@ -26,12 +27,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from drafting.models import AuditAction, AuditEvent
+from drafting.services.invitations import invitation_create
 from tests.e2e.conftest import axe_violations, sign_in
 from tests.factories import delegate_of, secretariat
 
@@ -127,7 +131,9 @@ def _earlier_sign_in_failures(count: int) -> None:
 
 def test_second_factor_sign_in_and_the_audit_trail(page, live_server, bms7):
     accessibility = {}
-    secretariat(username="clerk", first_name="Ana", last_name="Souza", password=PASSWORD)
+    secretariat(username="old-clerk", password=PASSWORD)  # made in the admin, no device
+    boss = secretariat(username="boss")
+    invitation = invitation_create(actor=boss, email="ana@example.org", role="secretariat")
     delegate_of("jpn", username="aiko", first_name="Aiko", last_name="Tanaka", password=PASSWORD)
     _earlier_sign_in_failures(120)
     started = time.monotonic()
@@ -138,39 +144,48 @@ def test_second_factor_sign_in_and_the_audit_trail(page, live_server, bms7):
     accessibility["sign-in"] = axe_violations(page)
     _on_a_phone(page, "sign-in", accessibility)
 
-    # A password alone takes the secretariat no further than the set-up page.
-    sign_in(page, live_server, "clerk", PASSWORD)
+    # A password alone takes a secretariat account no further than the set-up page, which
+    # does not let it enrol a device: that comes with an invitation.
+    sign_in(page, live_server, "old-clerk", PASSWORD)
     expect(page).to_have_url(re.compile(r"/accounts/two-factor/\?next="))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Second factor")
-    expect(page.locator(".notice")).to_contain_text("need a second factor before anything else")
+    expect(page.get_by_role("alert")).to_contain_text("Ask the secretariat to invite you")
     expect(page.get_by_role("link", name="Audit trail")).to_have_count(0)  # it would bounce
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_have_count(0)
+    _sign_out(page)
+
+    # The invited clerk chooses a username and a password, and sets up the second factor in
+    # the same step: the key is on the page, the app's code proves it.
+    page.goto(f"{live_server.url}{reverse('invitation_accept', args=[invitation.token])}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accept your invitation")
     qr = page.get_by_role("img", name="QR code to add this account to an authenticator app")
     expect(qr).to_be_visible()
     # The steps are read first: the field does not take the focus past them.
     expect(page.get_by_label("Six-digit code from your authenticator app")).not_to_be_focused()
-    page.goto(f"{live_server.url}/audit/")  # not yet
-    expect(page).to_have_url(re.compile(r"/accounts/two-factor/\?next=%2Faudit%2F$"))
     key = page.locator("code.otp-key").inner_text()
     assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{4})+", key), key
-    accessibility["set-up"] = axe_violations(page)
-    _on_a_phone(page, "setup", accessibility)
-
-    # The app's code turns the second factor on and goes where the clerk was heading.
+    accessibility["invitation"] = axe_violations(page)
+    _on_a_phone(page, "invitation", accessibility)
+    page.get_by_label("Username").fill("clerk")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
     page.get_by_label("Six-digit code from your authenticator app").fill(_code_to_type(key))
-    page.get_by_role("button", name="Turn on the second factor").click()
-    expect(page).to_have_url(f"{live_server.url}/audit/")
+    page.get_by_role("button", name="Make my account").click()
+    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+    User.objects.filter(username="clerk").update(first_name="Ana", last_name="Souza")
+    page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
 
-    # The clerk's own sign-in and set-up are there, with the address they came from.
+    # The clerk's invitation, set-up and sign-in are there, with the address they came from.
     page.get_by_label("Username").fill("clerk")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator(".audit-table tbody tr")
-    expect(rows).to_have_count(2)
-    expect(rows.nth(0)).to_contain_text("Second factor set up")
-    expect(rows.nth(1)).to_contain_text("Signed in")
-    for row in (rows.nth(0), rows.nth(1)):
-        expect(row).to_contain_text("Ana Souza")
-        expect(row).to_contain_text("127.0.0.1")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Signed in")
+    expect(rows.nth(1)).to_contain_text("Second factor set up")
+    expect(rows.nth(2)).to_contain_text("Invitation accepted")
+    for n in range(3):
+        expect(rows.nth(n)).to_contain_text("Ana Souza")
+        expect(rows.nth(n)).to_contain_text("127.0.0.1")
     expect(page.get_by_label("Username")).to_have_value("clerk")
 
     # By action: only the set-up.
@@ -188,7 +203,7 @@ def test_second_factor_sign_in_and_the_audit_trail(page, live_server, bms7):
     assert 120 < total <= 200
     expect(page.get_by_role("status")).to_have_text(f"{total} events · showing 1–100")
     expect(rows).to_have_count(100)
-    expect(rows.first).to_contain_text("Second factor set up")
+    expect(rows.first).to_contain_text("Signed in")
     pages = page.get_by_role("navigation", name="Pages of the audit trail")
     expect(pages).to_contain_text("Page 1 of 2")
     accessibility["audit trail"] = axe_violations(page)

@@ -51,6 +51,7 @@ from drafting.services.elements import (
     element_move,
     element_set_status,
 )
+from drafting.services.invitations import invitation_create
 from drafting.services.marks import mark_clear, mark_set
 from drafting.services.proposals import (
     ProposalContent,
@@ -157,6 +158,13 @@ def _negotiate(bms7) -> None:
     clerk.user_permissions.add(Permission.objects.get(codename="view_proposal"))
     chair = chairs_office(first_name="Grace", last_name="Otieno", password="s3cret-chair")
     japan, mexico, kenya = delegate_of("jpn"), delegate_of("mex"), delegate_of("ken")
+    invitation_create(
+        actor=clerk,
+        email="new@mex.example",
+        role="delegate",
+        delegation=Delegation.objects.get(code="mex"),
+        meeting=bms7,
+    )
     france, india, brazil = delegate_of("fra"), delegate_of("ind"), delegate_of("bra")
     round_1 = round_open(
         user=clerk,

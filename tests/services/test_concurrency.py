@@ -263,3 +263,36 @@ def test_two_meetings_set_up_at_once_with_one_address_make_one_meeting(bms7):
     meeting = Meeting.objects.get(slug="bms8")
     assert AuditEvent.objects.filter(action=AuditAction.MEETING_CREATED).count() == 1
     assert meeting.delegations.count() > 190
+
+
+def test_one_invitation_accepted_in_two_tabs_at_once_makes_one_account(bms7):
+    """The invitation row is locked: the second acceptance finds it used, whatever username
+    it chose."""
+    from django.contrib.auth import get_user_model
+
+    from drafting.services.invitations import (
+        InvitationUnusable,
+        invitation_accept,
+        invitation_create,
+    )
+    from tests.factories import secretariat
+
+    sent = invitation_create(
+        actor=secretariat(),
+        email="twice@jp.example",
+        role="delegate",
+        delegation=Delegation.objects.get(code="jpn"),
+    )
+
+    def accept(username):
+        return lambda: (
+            invitation_accept(
+                token=sent.token, username=username, password="a-long-passphrase-for-tests"
+            )[0].pk
+        )
+
+    results, errors = _run_at_once([accept("first"), accept("second")])
+    assert len(results) == 1
+    assert [type(e) for e in errors] == [InvitationUnusable]
+    assert errors[0].reason == "accepted"
+    assert get_user_model().objects.filter(email="twice@jp.example").count() == 1

@@ -23,6 +23,7 @@ from drafting.models import (
     Delegation,
     Element,
     ExportJob,
+    Invitation,
     Proposal,
     Revision,
     RevisionFile,
@@ -89,6 +90,31 @@ def _url(name: str, *args) -> Callable[[World], str]:
 
 def _key() -> str:
     return str(uuid.uuid4())
+
+
+def _pending_invitation(role: str = "delegate") -> Invitation:
+    """A fresh pending invitation (made when the cell's path is built)."""
+    from drafting.models.invitation import token_hash
+
+    token = _key()
+    invitation = Invitation.objects.create(
+        email=f"{token[:8]}@example.org",
+        role=role,
+        delegation=Delegation.objects.get(code="ken") if role == "delegate" else None,
+        token_hash=token_hash(token),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    invitation.token = token  # type: ignore[attr-defined]
+    return invitation
+
+
+def _a_delegate_of_kenya() -> int:
+    return delegate_of("ken").pk
+
+
+# A focal point of the owning delegation is tested in tests/views/test_invitations.py; here
+# the own delegate is not one.
+STAFF_ONLY = row(LOGIN, DENY, DENY, DENY, OK)
 
 
 # URL name → the cases that exercise it. Keys of the admin site are matched by namespace.
@@ -305,8 +331,59 @@ MATRIX: dict[str, list[Case]] = {
     "compare": [Case("get", lambda w: reverse("compare", args=[w.slug]) + "?from=0&to=1", PUBLIC)],
     "search": [Case("get", lambda w: reverse("search", args=[w.slug]) + "?query=arms", PUBLIC)],
     "login": [Case("get", lambda w: reverse("login"), PUBLIC)],
+    "invitation_list": [
+        Case("get", _url("invitation_list"), STAFF_ONLY),
+        Case("get", lambda w: reverse("invitation_list"), STAFF_ONLY),
+    ],
+    "invitation_create": [
+        Case("get", _url("invitation_create"), STAFF_ONLY),
+        Case("get", lambda w: reverse("invitation_create"), STAFF_ONLY),
+        Case(
+            "post",
+            _url("invitation_create"),
+            STAFF_ONLY,
+            lambda w: {
+                "email": f"{_key()[:8]}@example.org",
+                "role": "delegate",
+                "delegation": Delegation.objects.get(code="ken").pk,
+            },
+        ),
+    ],
+    "invitation_revoke": [
+        Case("post", _url("invitation_revoke", lambda w: _pending_invitation().pk), STAFF_ONLY),
+        Case(
+            "post",
+            lambda w: reverse("invitation_revoke", args=[_pending_invitation().pk]),
+            STAFF_ONLY,
+        ),
+    ],
+    "delegate_deactivate": [
+        Case("post", _url("delegate_deactivate", lambda w: _a_delegate_of_kenya()), STAFF_ONLY),
+        Case(
+            "post",
+            lambda w: reverse("delegate_deactivate", args=[_a_delegate_of_kenya()]),
+            STAFF_ONLY,
+        ),
+    ],
+    # A new account's page: anyone signed in is told to sign out first (nothing changes).
+    "invitation_accept": [
+        Case(
+            "get",
+            lambda w: reverse("invitation_accept", args=[_pending_invitation("secretariat").token]),
+            row(OK, *["HTTP 409"] * 4),
+        )
+    ],
+    "password_reset": [Case("get", lambda w: reverse("password_reset"), PUBLIC)],
+    "password_reset_done": [Case("get", lambda w: reverse("password_reset_done"), PUBLIC)],
+    "password_reset_confirm": [
+        Case("get", lambda w: reverse("password_reset_confirm", args=["MQ", "set-x"]), PUBLIC)
+    ],
+    "password_reset_complete": [Case("get", lambda w: reverse("password_reset_complete"), PUBLIC)],
     "second_factor": [Case("get", lambda w: reverse("second_factor"), row(*[LOGIN] * 5))],
-    "second_factor_setup": [Case("get", lambda w: reverse("second_factor_setup"), MEMBERS)],
+    # The chair's office and the secretariat enrol theirs from an invitation, not here.
+    "second_factor_setup": [
+        Case("get", lambda w: reverse("second_factor_setup"), row(LOGIN, OK, OK, DENY, DENY))
+    ],
     "logout": [Case("post", lambda w: reverse("logout"), PUBLIC)],
     "password_change": [Case("get", lambda w: reverse("password_change"), MEMBERS)],
     "password_change_done": [Case("get", lambda w: reverse("password_change_done"), MEMBERS)],

@@ -1294,3 +1294,58 @@ def test_accepted_payloads_are_plain_text_in_the_pdfs(bms7, chair, japan, open_r
         assert not found, f"{kind}: {found}"
         assert not foreign, f"{kind}: {foreign[:5]}"
         print(f"\nfuzz PDF {kind}: {len(expected)} payloads as text, {len(content):,} bytes")
+
+
+def test_invitations_accepting_them_and_password_resets(bms7, fast_hashing, settings):
+    """The invitation form (address, role, delegation), the invitee's form (username,
+    passwords, code), a token in the address, and the password-reset form: never a 500,
+    nothing echoed unescaped, no account made from hostile input."""
+    from django.contrib.auth import get_user_model
+
+    from drafting.models import Delegation, Invitation
+    from drafting.services.invitations import invitation_create
+    from tests.factories import secretariat
+
+    settings.PASSWORD_RESETS_PER_ADDRESS = 0  # every input reaches the form
+    clerk = secretariat(username="clerk")
+    sent = invitation_create(
+        actor=clerk, email="chair@example.org", role="chairs_office", meeting=bms7
+    )
+    invite = Fuzzer("invitation (email, role, delegation)", clerk)
+    accept = Fuzzer("accepting (username, passwords, code, token)")
+    reset = Fuzzer("password reset (email)")
+    create_url = reverse("invitation_create", args=["bms7"])
+    accept_url = reverse("invitation_accept", args=[sent.token])
+    kenya = str(Delegation.objects.get(code="ken").pk)
+    users_before = get_user_model().objects.count()
+    for value in SAMPLE:
+        invite.send(
+            "post",
+            create_url,
+            value,
+            data={"email": value, "role": "delegate", "delegation": kenya},
+        )
+        invite.send(
+            "post",
+            create_url,
+            value,
+            data={"email": "x@example.org", "role": value, "delegation": value},
+        )
+        invite.send(
+            "get", reverse("invitation_list", args=["bms7"]), value, data={"delegation": value}
+        )
+        accept.send(
+            "post",
+            accept_url,
+            value,
+            data={"username": value, "password1": value, "password2": value, "token": value},
+        )
+        accept.send("get", f"/accounts/invitation/{quote(value, safe='')[:2000]}/", value)
+        reset.send("post", reverse("password_reset"), value, data={"email": value})
+    for body in RAW_BODIES:
+        invite.raw(create_url, body)
+        accept.raw(accept_url, body)
+    assert get_user_model().objects.count() == users_before
+    assert Invitation.objects.get(pk=sent.invitation.pk).state == "pending"
+    for fuzz in (invite, accept, reset):
+        fuzz.finish()
