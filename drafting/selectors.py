@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 
 from drafting.models import (
@@ -16,6 +16,7 @@ from drafting.models import (
     Element,
     ElementStatus,
     Footnote,
+    InvitationStatus,
     Meeting,
     Proposal,
     ProposalMark,
@@ -23,6 +24,11 @@ from drafting.models import (
     Revision,
 )
 from drafting.text import snapshot as snapshots
+
+# Co-sponsors the proposing delegation sees named on its own proposals.
+_NAMED_STATUSES = (InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED)
+# What each row of attach_marks_and_named_co_sponsors's query is.
+_MARK_ROW, _INVITATION_ROW = "mark", "invitation"
 
 
 def meeting_with_document(slug: str) -> Meeting:
@@ -144,10 +150,10 @@ def proposals_queryset() -> QuerySet[Proposal]:
 
 def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
     """A delegation's proposals, newest first, with ``mark_summary`` and ``named_co_sponsors``
-    attached (three queries)."""
+    attached (two queries)."""
+    chosen = Proposal.objects.filter(document=document, delegation=delegation)
     found = list(
-        Proposal.objects.filter(document=document, delegation=delegation)
-        .select_related("on_behalf_of", "reflected_in")
+        chosen.select_related("on_behalf_of", "reflected_in")
         .only(
             "id",
             "public_id",
@@ -168,20 +174,69 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
         )
         .order_by("-updated_at", "-id")
     )
-    attach_mark_summaries(found)
-    attach_named_co_sponsors(found)
+    attach_marks_and_named_co_sponsors(found, chosen)
     return found
+
+
+def attach_marks_and_named_co_sponsors(
+    proposals: list[Proposal], chosen_by: "QuerySet[Proposal]"
+) -> None:
+    """What :func:`attach_mark_summaries` and :func:`attach_named_co_sponsors` attach, read in
+    one query (their two row sets, ``UNION ALL``): under load each round trip to the
+    database costs more than reading the rows. ``chosen_by`` is the query that chose
+    ``proposals``, sent as a subquery: a list of their ids costs more to send than to read."""
+    from drafting.models import CoSponsorInvitation
+    from drafting.presenters import MarkEntry, summarise_marks
+
+    ids = [proposal.pk for proposal in proposals]
+    chosen = chosen_by.order_by().values("id")
+    marks = (
+        ProposalMark.objects.filter(proposal_id__in=chosen)
+        .order_by()
+        .annotate(
+            row=Value(_MARK_ROW),
+            state=F("stance"),
+            name=F("delegation__short_name"),
+            mark_note=F("note"),
+            of_version=F("version"),
+        )
+        .values_list("proposal_id", "row", "state", "name", "mark_note", "of_version")
+    )
+    invitations = (
+        CoSponsorInvitation.objects.filter(proposal_id__in=chosen, status__in=_NAMED_STATUSES)
+        .order_by()
+        .annotate(
+            row=Value(_INVITATION_ROW),
+            state=F("status"),
+            name=F("delegation__short_name"),
+            mark_note=Value(""),
+            of_version=Value(0),
+        )
+        .values_list("proposal_id", "row", "state", "name", "mark_note", "of_version")
+    )
+    entries: dict[int, list[MarkEntry]] = {pk: [] for pk in ids}
+    named: dict[int, tuple[list[str], list[str]]] = {pk: ([], []) for pk in ids}
+    rows = marks.union(invitations, all=True).order_by()
+    for proposal_id, row, state, name, note, version in rows:
+        if row == _MARK_ROW:
+            entries[proposal_id].append(MarkEntry(name, state, note, version))
+        else:
+            accepted, awaiting = named[proposal_id]
+            (accepted if state == InvitationStatus.ACCEPTED else awaiting).append(name)
+    for proposal in proposals:
+        proposal.mark_summary = summarise_marks(entries[proposal.pk], proposal.version)
+        accepted, awaiting = named[proposal.pk]
+        proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
 
 
 def attach_named_co_sponsors(proposals: list[Proposal]) -> None:
     """Set ``proposal.named_co_sponsors`` to (accepted, awaiting an answer), short names
     sorted, for the proposing delegation's own view (one query)."""
-    from drafting.models import CoSponsorInvitation, InvitationStatus
+    from drafting.models import CoSponsorInvitation
 
     by_proposal: dict[int, tuple[list[str], list[str]]] = {p.pk: ([], []) for p in proposals}
     rows = CoSponsorInvitation.objects.filter(
-        proposal_id__in=list(by_proposal),
-        status__in=[InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED],
+        proposal_id__in=list(by_proposal), status__in=_NAMED_STATUSES
     ).values_list("proposal_id", "status", "delegation__short_name")
     for proposal_id, status, name in rows:
         accepted, awaiting = by_proposal[proposal_id]
@@ -365,11 +420,13 @@ def attach_mark_summaries(proposals: list[Proposal]) -> None:
 
 
 def notifications_of(delegation: Delegation, limit: int = 20) -> list:
+    """The delegation's newest notifications, each with its proposal's public id (one query)."""
     from drafting.models import Notification
 
     return list(
         Notification.objects.filter(delegation=delegation)
         .select_related("proposal")
+        .only("id", "delegation_id", "proposal_id", "message", "created_at", "proposal__public_id")
         .order_by("-created_at", "-id")[:limit]
     )
 
