@@ -151,9 +151,9 @@ def proposals_queryset() -> QuerySet[Proposal]:
 def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
     """A delegation's proposals, newest first, with ``mark_summary`` and ``named_co_sponsors``
     attached (two queries)."""
-    chosen = Proposal.objects.filter(document=document, delegation=delegation)
     found = list(
-        chosen.select_related("on_behalf_of", "reflected_in")
+        Proposal.objects.filter(document=document, delegation=delegation)
+        .select_related("on_behalf_of", "reflected_in")
         .only(
             "id",
             "public_id",
@@ -174,24 +174,21 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
         )
         .order_by("-updated_at", "-id")
     )
-    attach_marks_and_named_co_sponsors(found, chosen)
+    attach_marks_and_named_co_sponsors(found)
     return found
 
 
-def attach_marks_and_named_co_sponsors(
-    proposals: list[Proposal], chosen_by: "QuerySet[Proposal]"
-) -> None:
+def attach_marks_and_named_co_sponsors(proposals: list[Proposal]) -> None:
     """What :func:`attach_mark_summaries` and :func:`attach_named_co_sponsors` attach, read in
     one query (their two row sets, ``UNION ALL``): under load each round trip to the
-    database costs more than reading the rows. ``chosen_by`` is the query that chose
-    ``proposals``, sent as a subquery: a list of their ids costs more to send than to read."""
+    database costs more than reading the rows. By the proposals' ids: chosen by a join or an
+    ``IN`` subquery instead, PostgreSQL scans every mark (78 ms at scale 10)."""
     from drafting.models import CoSponsorInvitation
     from drafting.presenters import MarkEntry, summarise_marks
 
     ids = [proposal.pk for proposal in proposals]
-    chosen = chosen_by.order_by().values("id")
     marks = (
-        ProposalMark.objects.filter(proposal_id__in=chosen)
+        ProposalMark.objects.filter(proposal_id__in=ids)
         .order_by()
         .annotate(
             row=Value(_MARK_ROW),
@@ -203,7 +200,7 @@ def attach_marks_and_named_co_sponsors(
         .values_list("proposal_id", "row", "state", "name", "mark_note", "of_version")
     )
     invitations = (
-        CoSponsorInvitation.objects.filter(proposal_id__in=chosen, status__in=_NAMED_STATUSES)
+        CoSponsorInvitation.objects.filter(proposal_id__in=ids, status__in=_NAMED_STATUSES)
         .order_by()
         .annotate(
             row=Value(_INVITATION_ROW),
