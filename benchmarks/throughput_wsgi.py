@@ -12,8 +12,10 @@ from django.core.exceptions import ImproperlyConfigured
 if os.environ.get("BENCHMARK") != "1":
     raise ImproperlyConfigured("benchmarks.throughput_wsgi is served only with BENCHMARK=1")
 
+from bms7.wsgi import application as project  # sets Django up
+
+# isort: split
 from benchmarks.plain import PREFIX, PlainHandler
-from bms7.wsgi import application as project
 
 plain = PlainHandler()
 
