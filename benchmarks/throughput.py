@@ -313,7 +313,7 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen:
             "--log-level",
             "warning",
             "--timeout",
-            "120",
+            "300",
         ],
         cwd=ROOT,
         env=env,
@@ -374,7 +374,7 @@ def main() -> None:
     try:
         cookie, csrf = context["cookie"], context["csrf"]
         for case in cases:
-            if not case.body:
+            if not case.body and not (args.rss_only and case.name == "full compilation"):
                 status, case.bytes = fetch(args.port, case.path, cookie if case.signed_in else "")
                 if status != 200:
                     raise SystemExit(f"{case.path} answered {status}")
