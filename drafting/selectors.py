@@ -179,10 +179,11 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
 
 
 def attach_marks_and_named_co_sponsors(proposals: list[Proposal]) -> None:
-    """What :func:`attach_mark_summaries` and :func:`attach_named_co_sponsors` attach, read in
-    one query (their two row sets, ``UNION ALL``): under load each round trip to the
-    database costs more than reading the rows. By the proposals' ids: chosen by a join or an
-    ``IN`` subquery instead, PostgreSQL scans every mark (78 ms at scale 10)."""
+    """Set what :func:`attach_mark_summaries` sets, and ``proposal.named_co_sponsors`` to
+    (accepted, awaiting an answer), short names sorted, for the proposing delegation's own
+    view: one query (marks and invitations, ``UNION ALL``), for under load each round trip to
+    the database costs more than reading the rows. By the proposals' ids: chosen by a join
+    or an ``IN`` subquery instead, PostgreSQL scans every mark (78 ms at scale 10)."""
     from drafting.models import CoSponsorInvitation
     from drafting.presenters import MarkEntry, summarise_marks
 
@@ -223,23 +224,6 @@ def attach_marks_and_named_co_sponsors(proposals: list[Proposal]) -> None:
     for proposal in proposals:
         proposal.mark_summary = summarise_marks(entries[proposal.pk], proposal.version)
         accepted, awaiting = named[proposal.pk]
-        proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
-
-
-def attach_named_co_sponsors(proposals: list[Proposal]) -> None:
-    """Set ``proposal.named_co_sponsors`` to (accepted, awaiting an answer), short names
-    sorted, for the proposing delegation's own view (one query)."""
-    from drafting.models import CoSponsorInvitation
-
-    by_proposal: dict[int, tuple[list[str], list[str]]] = {p.pk: ([], []) for p in proposals}
-    rows = CoSponsorInvitation.objects.filter(
-        proposal_id__in=list(by_proposal), status__in=_NAMED_STATUSES
-    ).values_list("proposal_id", "status", "delegation__short_name")
-    for proposal_id, status, name in rows:
-        accepted, awaiting = by_proposal[proposal_id]
-        (accepted if status == InvitationStatus.ACCEPTED else awaiting).append(name)
-    for proposal in proposals:
-        accepted, awaiting = by_proposal[proposal.pk]
         proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
 
 
