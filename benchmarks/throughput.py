@@ -329,11 +329,15 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer in 60 s")
 
 
+def workers(master: int) -> list[str]:
+    """The process ids of the master's workers."""
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
 def workers_rss(master: int) -> list[float]:
     """Resident memory of the master's worker processes, in MB."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     sizes = []
-    for pid in children:
+    for pid in workers(master):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
@@ -378,6 +382,7 @@ def main() -> None:
                 status, case.bytes = fetch(args.port, case.path, cookie if case.signed_in else "")
                 if status != 200:
                     raise SystemExit(f"{case.path} answered {status}")
+        first_workers = set(workers(server.pid))
         if not args.rss_only:
             served += table(args, cases, context)
         # Every page read signed in but the full compilation, which takes seconds at scale
@@ -390,10 +395,13 @@ def main() -> None:
         while served < args.rss_requests:
             served += wrk(args, mix, cookie, csrf).requests
         sizes = workers_rss(server.pid)
+        # A worker killed (timed out) and replaced would read as new: say so.
+        replaced = len(set(workers(server.pid)) - first_workers)
         print(
             f"\nworker memory after {served:,} requests: "
             + ", ".join(f"{size:.0f}" for size in sizes)
             + f" MB RSS (largest {max(sizes):.0f} MB; target <= 300 MB at scale 10)"
+            + (f"; {replaced} workers were replaced during the run" if replaced else "")
         )
     finally:
         server.send_signal(signal.SIGTERM)
