@@ -18,7 +18,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template import Engine, RequestContext
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.http import require_POST, require_safe
 
 from drafting.models import Proposal, WriteReceipt
@@ -65,6 +65,9 @@ def plain_insert(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("__plain__/list/<int:rows>/", plain_list),
     path("__plain__/insert/", plain_insert),
+    # Only requests under PREFIX come here; the project's URLs are for reversing names (the
+    # sign-in page a signed-out request is sent to).
+    path("", include("bms7.urls")),
 ]
 
 
