@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 
 from drafting import time_zones
@@ -19,6 +19,7 @@ from drafting.models import (
     Element,
     ElementStatus,
     Footnote,
+    InvitationStatus,
     Meeting,
     Proposal,
     ProposalMark,
@@ -28,6 +29,11 @@ from drafting.models import (
 from drafting.text import snapshot as snapshots
 from drafting.text.kinds import Kind, Status
 from drafting.text.places import Place, places
+
+# Co-sponsors the proposing delegation sees named on its own proposals.
+_NAMED_STATUSES = (InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED)
+# What each row of attach_marks_and_named_co_sponsors's query is.
+_MARK_ROW, _INVITATION_ROW = "mark", "invitation"
 
 
 def meeting_with_document(slug: str) -> Meeting:
@@ -158,7 +164,7 @@ def proposals_queryset() -> QuerySet[Proposal]:
 
 def proposals_of_delegation(document: Document, delegation: Delegation) -> list[Proposal]:
     """A delegation's proposals, newest first, with ``mark_summary`` and ``named_co_sponsors``
-    attached (three queries)."""
+    attached (two queries)."""
     found = list(
         Proposal.objects.filter(document=document, delegation=delegation)
         .select_related("on_behalf_of", "reflected_in")
@@ -183,26 +189,56 @@ def proposals_of_delegation(document: Document, delegation: Delegation) -> list[
         )
         .order_by("-updated_at", "-id")
     )
-    attach_mark_summaries(found)
-    attach_named_co_sponsors(found)
+    attach_marks_and_named_co_sponsors(found)
     return found
 
 
-def attach_named_co_sponsors(proposals: list[Proposal]) -> None:
-    """Set ``proposal.named_co_sponsors`` to (accepted, awaiting an answer), short names
-    sorted, for the proposing delegation's own view (one query)."""
-    from drafting.models import CoSponsorInvitation, InvitationStatus
+def attach_marks_and_named_co_sponsors(proposals: list[Proposal]) -> None:
+    """Set what :func:`attach_mark_summaries` sets, and ``proposal.named_co_sponsors`` to
+    (accepted, awaiting an answer), short names sorted, for the proposing delegation's own
+    view: one query (marks and invitations, ``UNION ALL``), for under load each round trip to
+    the database costs more than reading the rows. By the proposals' ids: chosen by a join
+    or an ``IN`` subquery instead, PostgreSQL scans every mark (78 ms at scale 10)."""
+    from drafting.models import CoSponsorInvitation
+    from drafting.presenters import MarkEntry, summarise_marks
 
-    by_proposal: dict[int, tuple[list[str], list[str]]] = {p.pk: ([], []) for p in proposals}
-    rows = CoSponsorInvitation.objects.filter(
-        proposal_id__in=list(by_proposal),
-        status__in=[InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED],
-    ).values_list("proposal_id", "status", "delegation__short_name")
-    for proposal_id, status, name in rows:
-        accepted, awaiting = by_proposal[proposal_id]
-        (accepted if status == InvitationStatus.ACCEPTED else awaiting).append(name)
+    ids = [proposal.pk for proposal in proposals]
+    marks = (
+        ProposalMark.objects.filter(proposal_id__in=ids)
+        .order_by()
+        .annotate(
+            row=Value(_MARK_ROW),
+            state=F("stance"),
+            name=F("delegation__short_name"),
+            mark_note=F("note"),
+            of_version=F("version"),
+        )
+        .values_list("proposal_id", "row", "state", "name", "mark_note", "of_version")
+    )
+    invitations = (
+        CoSponsorInvitation.objects.filter(proposal_id__in=ids, status__in=_NAMED_STATUSES)
+        .order_by()
+        .annotate(
+            row=Value(_INVITATION_ROW),
+            state=F("status"),
+            name=F("delegation__short_name"),
+            mark_note=Value(""),
+            of_version=Value(0),
+        )
+        .values_list("proposal_id", "row", "state", "name", "mark_note", "of_version")
+    )
+    entries: dict[int, list[MarkEntry]] = {pk: [] for pk in ids}
+    named: dict[int, tuple[list[str], list[str]]] = {pk: ([], []) for pk in ids}
+    rows = marks.union(invitations, all=True).order_by()
+    for proposal_id, row, state, name, note, version in rows:
+        if row == _MARK_ROW:
+            entries[proposal_id].append(MarkEntry(name, state, note, version))
+        else:
+            accepted, awaiting = named[proposal_id]
+            (accepted if state == InvitationStatus.ACCEPTED else awaiting).append(name)
     for proposal in proposals:
-        accepted, awaiting = by_proposal[proposal.pk]
+        proposal.mark_summary = summarise_marks(entries[proposal.pk], proposal.version)
+        accepted, awaiting = named[proposal.pk]
         proposal.named_co_sponsors = (sorted(accepted), sorted(awaiting))
 
 
@@ -380,11 +416,13 @@ def attach_mark_summaries(proposals: list[Proposal]) -> None:
 
 
 def notifications_of(delegation: Delegation, limit: int = 20) -> list:
+    """The delegation's newest notifications, each with its proposal's public id (one query)."""
     from drafting.models import Notification
 
     return list(
         Notification.objects.filter(delegation=delegation)
         .select_related("proposal")
+        .only("id", "delegation_id", "proposal_id", "message", "created_at", "proposal__public_id")
         .order_by("-created_at", "-id")[:limit]
     )
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from drafting import roles
+from drafting import permissions, roles
 from drafting.models import AuditAction, AuditEvent
 from tests.factories import chairs_office, delegate_of, secretariat
 
@@ -179,8 +179,8 @@ def test_role_changes_are_recorded_with_who_made_them(bms7):
 def test_the_signed_in_user_comes_with_their_delegation_in_one_query(
     client, bms7, django_assert_num_queries
 ):
-    """Every page asks which delegation the reader acts for: the backend reads it with the
-    user. A deactivated account is signed out."""
+    """Every page asks which delegation the reader acts for, and in which role: the backend
+    reads both with the user. A deactivated account is signed out."""
     from drafting.backends import DelegationModelBackend
 
     japan, chair = delegate_of("jpn"), chairs_office()
@@ -188,8 +188,14 @@ def test_the_signed_in_user_comes_with_their_delegation_in_one_query(
     with django_assert_num_queries(1):
         user = backend.get_user(japan.pk)
         assert user.delegate_profile.delegation.code == "jpn"
+        assert permissions.role_names(user) == {roles.DELEGATES}
     with django_assert_num_queries(1):
-        assert getattr(backend.get_user(chair.pk), "delegate_profile", None) is None
+        signed_in = backend.get_user(chair.pk)
+        assert getattr(signed_in, "delegate_profile", None) is None
+        assert permissions.role_names(signed_in) == {roles.CHAIRS_OFFICE}
+    chair.groups.clear()
+    with django_assert_num_queries(1):
+        assert permissions.role_names(backend.get_user(chair.pk)) == frozenset()
     japan.is_active = False
     japan.save()
     assert backend.get_user(japan.pk) is None
