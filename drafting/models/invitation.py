@@ -1,12 +1,22 @@
 """Invitations: how people get an account (a one-time link sent by e-mail)."""
 
 import hashlib
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class InvitationState(StrEnum):
+    """Where an invitation stands, from its times (not stored)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 class InvitedRole(models.TextChoices):
@@ -110,12 +120,12 @@ class Invitation(models.Model):
         return self.role in SECOND_FACTOR_ROLES
 
     @property
-    def state(self) -> str:
-        """ "accepted", "revoked", "expired" or "pending"."""
+    def state(self) -> "InvitationState":
+        """Accepted, revoked, expired or pending (usable)."""
         if self.accepted_at is not None:
-            return "accepted"
+            return InvitationState.ACCEPTED
         if self.revoked_at is not None:
-            return "revoked"
+            return InvitationState.REVOKED
         if self.expires_at <= timezone.now():
-            return "expired"
-        return "pending"
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING

@@ -49,15 +49,16 @@ from drafting.services.working_draft import (
     write_text,
 )
 from drafting.text import diff, validation
+from drafting.text.diff import Operation
 
 
 def _changed_ranges(base: str, proposed: str) -> list[tuple[int, int]]:
     """Spans of ``base`` (start, end) that a change touches; an insertion is a point."""
     ranges, position = [], 0
     for segment in diff.word_diff(base, proposed):
-        if segment.op == "equal":
+        if segment.op == Operation.EQUAL:
             position += len(segment.text)
-        elif segment.op == "delete":
+        elif segment.op == Operation.DELETE:
             ranges.append((position, position + len(segment.text)))
             position += len(segment.text)
         else:
@@ -375,7 +376,12 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
                 ),
                 element=element,
                 current_text=element.text,
-                attempts=[(locked, change.before_text if change.action == "text" else None)],
+                attempts=[
+                    (
+                        locked,
+                        change.before_text if change.action == ElementChange.Action.TEXT else None,
+                    )
+                ],
             )
         if not unchanged and change.action == ElementChange.Action.INSERT:
             # Kept, the inserted element would stay while its proposal is open again, and

@@ -41,7 +41,7 @@ from drafting.models import (
     InvitedRole,
     Meeting,
 )
-from drafting.models.invitation import DELEGATION_ROLES, token_hash
+from drafting.models.invitation import DELEGATION_ROLES, InvitationState, token_hash
 
 ROLE_GROUP = {
     InvitedRole.FOCAL_POINT: roles.DELEGATES,
@@ -218,7 +218,7 @@ def _usable(invitation: Invitation | None) -> Invitation:
     if invitation is None:
         raise InvitationUnusable("unknown")
     state = invitation.state
-    if state != "pending":
+    if state != InvitationState.PENDING:
         raise InvitationUnusable(state, invitation)
     return invitation
 
@@ -341,7 +341,7 @@ def invitation_revoke(*, actor: Any, invitation_id: int) -> Invitation:
     )
     if invitation is None or not permissions.can_revoke_invitation(actor, invitation):
         raise NotAllowed(_("You may not revoke this invitation."))
-    if invitation.state != "pending":
+    if invitation.state != InvitationState.PENDING:
         raise DomainError(_("This invitation is no longer pending."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])

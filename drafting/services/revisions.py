@@ -1,6 +1,7 @@
 """Issuing numbered revisions, and carrying open proposals forward onto them."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from drafting.models import (
     Document,
     Element,
     ElementStatus,
+    FileKind,
     Notification,
     Proposal,
     ProposalKind,
@@ -29,6 +31,14 @@ from drafting.text import snapshot as snapshots
 
 CARRIED_FORWARD = (ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED, ProposalStatus.NEEDS_REBASE)
 DECIDED = (ProposalStatus.ACCEPTED, ProposalStatus.ACCEPTED_WITH_CHANGES, ProposalStatus.REJECTED)
+
+
+class Carried(StrEnum):
+    """What carrying an open proposal onto a new revision did to it."""
+
+    UNCHANGED = "unchanged"
+    REBASED = "rebased"  # its base text moved; its patch applied to the new one
+    STUCK = "stuck"  # its patch no longer applies: the delegation must rebase it
 
 
 def revision_label(number: int) -> str:
@@ -129,7 +139,7 @@ def revision_issue(
         from drafting.services.exports import export_job_request
 
         export_job_request(
-            user=issued_by, meeting=locked.meeting, revision=revision, kind="revision"
+            user=issued_by, meeting=locked.meeting, revision=revision, kind=FileKind.REVISION
         )
     return revision
 
@@ -224,23 +234,23 @@ def _carry_forward(open_proposals: list[Proposal], revision: Revision, user: Any
             outcome = "rebased"
         elif proposal.kind == ProposalKind.DELETE:
             proposal.set_texts(current, "")
-            outcome = "rebased"
+            outcome = Carried.REBASED
         else:
             result = diff.apply_patch(proposal.patch, current)
             if result.applied:
                 proposal.set_texts(current, result.text)
-                outcome = "rebased"
+                outcome = Carried.REBASED
             else:
-                outcome = "needs_rebase"
+                outcome = Carried.STUCK
         proposal.base_revision = revision
-        if outcome == "needs_rebase":
+        if outcome == Carried.STUCK:
             proposal.status = ProposalStatus.NEEDS_REBASE
             stuck.append(proposal)
         else:
             if proposal.status == ProposalStatus.NEEDS_REBASE:
                 proposal.status = ProposalStatus.SUBMITTED
-            (rebased if outcome == "rebased" else unchanged).append(proposal)
-        if outcome != "unchanged":
+            (rebased if outcome == Carried.REBASED else unchanged).append(proposal)
+        if outcome != Carried.UNCHANGED:
             notes.append(
                 Notification(
                     delegation_id=proposal.delegation_id,

@@ -36,6 +36,9 @@ from drafting.text import redline
 from drafting.text import snapshot as snapshots
 from drafting.text.snapshot import SnapshotElement
 
+# The comparison's "to" value naming the working draft rather than a revision number.
+WORKING_DRAFT = "draft"
+
 
 def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
     meeting = selectors.meeting_with_document(slug)
@@ -494,7 +497,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         revisions[-2] if len(revisions) > 1 else revisions[0]
     )
     shown_to: str | int  # "draft", or the revision's number
-    if new_number == "draft":
+    if new_number == WORKING_DRAFT:
         if not can_draft:
             raise PermissionDenied
         new_label, shown_to = _("Working draft"), "draft"

@@ -14,7 +14,7 @@ from drafting import akn_export, docx_export, page_cache, pdfs, permissions, sel
 from drafting.errors import DomainError, NotAllowed
 from drafting.http import AppRequest
 from drafting.middleware import reads_live
-from drafting.models import Document, ExportJob, Meeting, RevisionFile
+from drafting.models import Document, ExportJob, FileKind, Meeting, RevisionFile
 from drafting.rendering import fill_counts
 from drafting.services.exports import (
     EXPORT_KINDS,
@@ -150,7 +150,7 @@ def element_history(request: HttpRequest, slug: str, element_id: int) -> HttpRes
 
 @require_safe
 def revision_pdf(
-    request: HttpRequest, slug: str, number: int, kind: str = "revision"
+    request: HttpRequest, slug: str, number: int, kind: str = FileKind.REVISION
 ) -> HttpResponse:
     """The stored PDF of an issued revision (public), its redline (public) or the
     compilation of proposals made against it (delegations, chair, secretariat).
@@ -221,7 +221,9 @@ def compilation_file(request: HttpRequest, slug: str, number: int, file_id: int)
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
     revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
-    stored = get_object_or_404(RevisionFile, pk=file_id, revision=revision, kind="compilation")
+    stored = get_object_or_404(
+        RevisionFile, pk=file_id, revision=revision, kind=FileKind.COMPILATION
+    )
     return _pdf_response(request, revision, stored, "compilation")
 
 
@@ -258,7 +260,7 @@ def export_status(request: AppRequest, slug: str, job_id: int) -> HttpResponse:
         "drafting/export_status.html#progress" if request.htmx else "drafting/export_status.html"
     )
     made = None
-    if job.kind == "compilation" and job.status == ExportJob.Status.DONE:
+    if job.kind == FileKind.COMPILATION and job.status == ExportJob.Status.DONE:
         # The very compilation this job made (it says as of when), not whichever is newest.
         made = (
             RevisionFile.objects.filter(

@@ -33,7 +33,9 @@ from drafting.http import AppRequest
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
+    ElementKind,
     InvitationStatus,
+    MarkStance,
     ProposalKind,
     ProposalStatus,
 )
@@ -74,11 +76,11 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     element = selectors.element_in_document(meeting.document, element_id)
     initial = {
         "kind": ProposalKind.FILL_PLACEHOLDER
-        if element.kind == "placeholder"
+        if element.kind == ElementKind.PLACEHOLDER
         else ProposalKind.AMEND,
         "proposed_text": element.text,
         "base_text_seen": element.text,
-        "new_element_kind": "theme",
+        "new_element_kind": ElementKind.THEME,
     }
     if request.GET.get("kind") in ProposalKind.values:
         initial["kind"] = request.GET["kind"]
@@ -127,7 +129,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Your proposal was submitted.")
-                if proposal.status == "submitted"
+                if proposal.status == ProposalStatus.SUBMITTED
                 else _("Your proposal was saved as a draft of your delegation."),
             )
             return redirect(_proposal_url(meeting, proposal))
@@ -287,7 +289,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
         "mark_form": mark_form
         or MarkForm(
             initial={
-                "stance": own_mark.stance if own_mark else "support",
+                "stance": own_mark.stance if own_mark else MarkStance.SUPPORT,
                 "note": own_mark.note if own_mark else "",
             }
         ),
