@@ -50,7 +50,7 @@ def _best(function, rounds: int) -> float:
 
 
 def child_word(copies: int, rounds: int) -> dict:
-    from drafting import docx_export
+    from drafting.exports import docx_export
     from drafting.models import Revision
 
     meeting, previous = synthetic_revision(copies)
@@ -64,7 +64,7 @@ def child_word(copies: int, rounds: int) -> dict:
 
 
 def child_pdf(copies: int, rounds: int) -> dict:
-    from drafting import pdfs
+    from drafting.exports import pdfs
 
     meeting, previous = synthetic_revision(copies)
     revision = edited(previous, previous.number + 1)
@@ -82,7 +82,7 @@ def child_pdf(copies: int, rounds: int) -> dict:
 def _scale_1_compilation_rows(revision, proposals: int = 5000, marks_each: int = 4):
     """400 elements' rows with 5,000 proposals spread unevenly (a fifth on one element) and
     20,000 marks: plain objects with what the compilation reads of proposals."""
-    from drafting import presenters
+    from drafting.render import presenters
     from drafting.text import snapshot as snapshots
     from drafting.text.diff import word_diff
 
@@ -119,7 +119,7 @@ def _scale_1_compilation_rows(revision, proposals: int = 5000, marks_each: int =
 
 
 def child_memory(copies: int) -> dict:
-    from drafting import docx_export
+    from drafting.exports import docx_export
     from drafting.models import Revision
 
     meeting, previous = synthetic_revision(copies)

@@ -59,7 +59,7 @@ def sessions() -> dict:
     ).select_related("user"):
         store = SessionStore()
         store["_auth_user_id"] = str(profile.user.pk)
-        store["_auth_user_backend"] = "drafting.backends.DelegationModelBackend"
+        store["_auth_user_backend"] = "drafting.access.backends.DelegationModelBackend"
         store["_auth_user_hash"] = profile.user.get_session_auth_hash()
         store.create()
         delegates.append({"session": store.session_key})

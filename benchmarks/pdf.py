@@ -115,7 +115,7 @@ def child(copies: int, rounds: int) -> None:
     meeting, previous = synthetic_revision(copies)
     from weasyprint import HTML
 
-    from drafting import pdfs
+    from drafting.exports import pdfs
     from drafting.models import Revision
     from drafting.text.snapshot import iter_elements
 
@@ -182,7 +182,7 @@ def main() -> None:
         child(args.child, args.rounds)
         return
     sys.path.insert(0, str(ROOT))
-    from drafting.fonts import PDF_FONT_PACKAGES, missing_pdf_fonts
+    from drafting.exports.fonts import PDF_FONT_PACKAGES, missing_pdf_fonts
 
     missing = missing_pdf_fonts()
     if missing:

@@ -31,7 +31,7 @@ django.setup()
 from weasyprint import HTML
 
 from benchmarks.pdf import ensure_bms7, synthetic_revision
-from drafting import pdfs
+from drafting.exports import pdfs
 
 MARGIN_FONT = 'font: 9pt "Liberation Serif", "Noto Serif", serif;'
 FAMILIES = '"Liberation Serif", "Noto Serif", "Noto Naskh Arabic", "Noto Serif CJK SC", serif'

@@ -50,7 +50,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, path
 from weasyprint import HTML
 
-from drafting import pdfs
+from drafting.exports import pdfs
 from drafting.models import (
     DelegateProfile,
     Element,

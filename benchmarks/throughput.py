@@ -174,7 +174,7 @@ def build_cases(scale: float) -> tuple[list[Case], dict]:
         """The Cookie header of a new session of ``user`` (made directly: no password)."""
         store = import_module(settings.SESSION_ENGINE).SessionStore()
         store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "drafting.backends.DelegationModelBackend"
+        store["_auth_user_backend"] = "drafting.access.backends.DelegationModelBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
         store.create()
         return (

@@ -71,24 +71,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: every request gets an id, shown on error pages and written in every log line.
-    "drafting.request_log.RequestIdMiddleware",
+    "drafting.web.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A body or an address too large answers 413/414 before anything is read or loaded.
-    "drafting.bounds.InputBoundsMiddleware",
+    "drafting.web.bounds.InputBoundsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database connection answers 503 with the user's input, not a 500.
-    "drafting.outage.DatabaseUnavailableMiddleware",
+    "drafting.web.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "drafting.audit.AuditContextMiddleware",
+    "drafting.access.audit.AuditContextMiddleware",
     # Each request starts in the default zone; a meeting's pages switch to the meeting's.
-    "drafting.time_zones.MeetingTimeZoneMiddleware",
-    "drafting.middleware.SecondFactorRequiredMiddleware",
-    "drafting.middleware.ReadYourWritesMiddleware",
+    "drafting.web.time_zones.MeetingTimeZoneMiddleware",
+    "drafting.web.middleware.SecondFactorRequiredMiddleware",
+    "drafting.web.middleware.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -115,16 +115,16 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "drafting.context_processors.navigation",
+                "drafting.web.context_processors.navigation",
             ],
         },
     },
     {
-        # One template, the pages' hot loops (drafting/rendering.py says why); nothing else.
+        # One template, the pages' hot loops (drafting/render/rendering.py says why); nothing else.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "drafting.rendering.environment"},
+        "OPTIONS": {"environment": "drafting.render.rendering.environment"},
     },
 ]
 
@@ -155,22 +155,23 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses further attempts once an account is locked out (django-axes).
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, reading the delegation with the user (one query, not three).
-    "drafting.backends.DelegationModelBackend",
+    "drafting.access.backends.DelegationModelBackend",
 ]
 
 # Failed sign-ins (and wrong current passwords on the change-password form): after 5 wrong
 # passwords for one username from one address, that pair is locked out for 15 minutes (HTTP
 # 429 and a page saying so); after 10 for one username from anywhere, that username; after 20
 # from one address whatever the usernames (password spraying), that address. Each limit is
-# its parameter's (drafting.throttle.SignInFailureHandler). Every attempt is in the audit log.
+# its parameter's (drafting.access.throttle.SignInFailureHandler). Every attempt is in the
+# audit log.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGN_IN_FAILURES_PER_ACCOUNT", "10"))
 SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
-AXES_HANDLER = "drafting.throttle.SignInFailureHandler"
+AXES_HANDLER = "drafting.access.throttle.SignInFailureHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "drafting.audit.sign_in_username"
+AXES_USERNAME_CALLABLE = "drafting.access.audit.sign_in_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = 1 if env_flag("BEHIND_TLS_PROXY") else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -244,12 +245,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Delegates' views of the working draft and of the compilation may come from a copy at most
 # this many seconds old: in a deadline rush hundreds of submissions a second would otherwise
 # have every reader's page made again for each. The page says when its copy was made; whoever
-# has just written reads live for a few seconds (drafting.middleware.ReadYourWritesMiddleware),
+# has just written reads live for a few seconds (drafting.web.middleware.ReadYourWritesMiddleware),
 # and the chair's office and the secretariat always read live. 0: every view is live.
 READ_COPY_SECONDS = float(os.environ.get("READ_COPY_SECONDS", "2"))
 
-# The cache framework's store (rendered pages and trees are kept by drafting.page_cache, in
-# plain per-process dicts). "throttle" counts writes per delegation (drafting.throttle): in
+# The cache framework's store (rendered pages and trees are kept by drafting.render.page_cache, in
+# plain per-process dicts). "throttle" counts writes per delegation (drafting.access.throttle): in
 # this process's memory by default, so each gunicorn worker counts on its own;
 # THROTTLE_CACHE=database shares the counts between workers (after
 # `manage.py createcachetable`).
@@ -292,7 +293,7 @@ TASKS = {
 EXPORT_STALE_SECONDS = int(os.environ.get("EXPORT_STALE_SECONDS", "60"))
 
 # A server error is never silent: its traceback goes to stderr with the request's id
-# (drafting.request_log), and by mail to ADMINS when set (comma-separated addresses).
+# (drafting.web.request_log), and by mail to ADMINS when set (comma-separated addresses).
 ADMINS = env_list("ADMINS")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
 # Mail to people (invitations, password resets) is sent by the task worker (drafting.mail),
@@ -336,7 +337,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "drafting.request_log.RequestIdFilter"},
+        "request_id": {"()": "drafting.web.request_log.RequestIdFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -360,7 +361,7 @@ LOGGING = {
     },
     "loggers": {
         "drafting": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-        # Sign-ins, failures and lock-outs also go to the audit trail (drafting.audit).
+        # Sign-ins, failures and lock-outs also go to the audit trail (drafting.access.audit).
         "axes": {"handlers": ["console"], "level": "WARNING"},
         # Every 500, with its traceback; and what Django's security checks refuse.
         "django.request": {

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 
 from drafting.views import accounts, invitations
 
-handler500 = "drafting.outage.server_error"
+handler500 = "drafting.web.outage.server_error"
 
 urlpatterns = [
     # The admin signs in through the same two-step sign-in as everything else.

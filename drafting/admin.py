@@ -1,7 +1,7 @@
 """The Django admin serves the secretariat: meetings, delegations, users, with history.
 
 Roles are never raised from below: the secretariat manages delegates and accounts without a
-role (`drafting.roles.may_manage`); granting the chair's office, the secretariat, staff or
+role (`drafting.access.roles.may_manage`); granting the chair's office, the secretariat, staff or
 superuser status, and anything about those accounts, is for superusers.
 """
 
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from drafting import roles
+from drafting.access import roles
 from drafting.models import (
     AuditEvent,
     DelegateProfile,

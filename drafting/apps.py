@@ -8,7 +8,7 @@ class DraftingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from drafting import checks  # noqa: F401 - registers the deploy checks
-        from drafting.audit import connect_signals
+        from drafting.access.audit import connect_signals
+        from drafting.web import checks  # noqa: F401 - registers the deploy checks
 
         connect_signals()

@@ -8,13 +8,14 @@ from django.forms.utils import flatatt
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from drafting import bounds, rendering, time_zones
 from drafting.models import Delegation, ElementKind, MarkStance, ProposalKind, ProposalStatus
 from drafting.models.meeting import GROUP_KINDS
+from drafting.render import rendering
 from drafting.services.cosponsorship import coordinated_groups
 from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
 from drafting.text import search as search_words
 from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE
+from drafting.web import bounds, time_zones
 
 
 class QuickSelectMultiple(forms.SelectMultiple):
@@ -162,7 +163,7 @@ def _in_current_zone(form: forms.Form) -> None:
 
 class RoundForm(forms.Form):
     """A round opens from a year ago to five years ahead and closes within five years
-    (`drafting.bounds.round_date_problem`): a deadline of 9999-12-31 was stored as year 10000,
+    (`drafting.web.bounds.round_date_problem`): a deadline of 9999-12-31 was stored as year 10000,
     which PostgreSQL cannot give back, and every page reading rounds failed."""
 
     name = forms.CharField(label=_("Name"), max_length=120)

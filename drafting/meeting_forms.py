@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from drafting import bounds, time_zones
 from drafting.models import Delegation, DelegationKind, Meeting
 from drafting.services.meetings import MeetingSetup, dates_problem, slug_problem
+from drafting.web import bounds, time_zones
 
 
 class MeetingSetupForm(forms.Form):

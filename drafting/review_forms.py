@@ -8,8 +8,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from drafting.bounds import posted_number
 from drafting.models import Element, Proposal
+from drafting.web.bounds import posted_number
 
 
 def public_ids(values: list[str]) -> list[uuid.UUID]:

@@ -24,7 +24,7 @@ def _load_reference_data() -> None:
     """Role groups (a migration's data) and the BMS7 zero draft."""
     from django.contrib.auth.models import Group, Permission
 
-    from drafting.roles import ensure_role_groups
+    from drafting.access.roles import ensure_role_groups
 
     ensure_role_groups(Group, Permission)
     call_command("loaddata", "bms7", verbosity=0)

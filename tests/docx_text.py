@@ -12,7 +12,7 @@ import zipfile
 
 from lxml import etree
 
-from drafting.docx_export import ANNEX_STYLES, W_NS, style_id
+from drafting.exports.docx_export import ANNEX_STYLES, W_NS, style_id
 
 W = f"{{{W_NS}}}"
 ANNEX_STYLE_IDS = {style_id(name) for name in ANNEX_STYLES}

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from drafting import roles
+from drafting.access import roles
 from drafting.models import DelegateProfile, Delegation, Document, Element, Meeting
 
 PASSWORD = "correct horse battery staple"

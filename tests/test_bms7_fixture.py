@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from drafting.models import Delegation, DelegationKind, Element, Footnote, Revision
-from drafting.presenters import count_kinds
+from drafting.render.presenters import count_kinds
 from drafting.selectors import working_draft_snapshot
 from drafting.text.snapshot import content_hash, iter_elements
 

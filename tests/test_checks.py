@@ -2,7 +2,7 @@
 
 from django.core import checks
 
-from drafting import fonts
+from drafting.exports import fonts
 
 
 def test_missing_fonts_are_listed_in_the_stylesheets_order():

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import docx
 import pytest
 
-from drafting.docx_export import CHAIRS_OFFICE, redline_docx, revision_docx
+from drafting.exports.docx_export import CHAIRS_OFFICE, redline_docx, revision_docx
 from drafting.models import Revision
 from drafting.text.snapshot import clean_snapshot, iter_elements
 from tests import docx_text
@@ -162,7 +162,7 @@ def test_the_compilation_docx_makes_each_delegation_an_author(bms7, zero, open_r
     a draft is never listed."""
     import uuid
 
-    from drafting.docx_export import compilation_docx, compilation_rows
+    from drafting.exports.docx_export import compilation_docx, compilation_rows
     from drafting.models import Delegation, Element
     from drafting.services.marks import mark_set
     from drafting.services.proposals import ProposalContent, proposal_create

@@ -4,7 +4,7 @@ newer (older) revision's text."""
 
 import pytest
 
-from drafting.docx_export import redline_docx, revision_docx
+from drafting.exports.docx_export import redline_docx, revision_docx
 from drafting.models import Revision
 from drafting.text.snapshot import clean_snapshot, iter_elements
 from tests.libreoffice import libreoffice  # noqa: F401 - a fixture
@@ -77,7 +77,7 @@ def test_libreoffice_lays_out_the_redline_and_the_compilation(
     """Both convert to PDF; the compilation's text shows each delegation's proposal."""
     import uuid
 
-    from drafting.docx_export import compilation_docx, compilation_rows
+    from drafting.exports.docx_export import compilation_docx, compilation_rows
     from drafting.models import Element
     from drafting.services.proposals import ProposalContent, proposal_create
     from tests.factories import delegate_of

@@ -7,8 +7,8 @@ import io
 import docx
 import pytest
 
-from drafting.akn_export import revision_akn
-from drafting.docx_export import ELEMENT_STYLES, revision_docx
+from drafting.exports.akn_export import revision_akn
+from drafting.exports.docx_export import ELEMENT_STYLES, revision_docx
 from drafting.models import ElementKind
 from drafting.services.imports import document_import
 from drafting.text.importing import flatten, read_text

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from weasyprint import HTML
 
+from drafting.exports.pdfs import PDF_ASSETS, StaticOnlyFetcher, render_pdf
 from drafting.models import Element, Revision
-from drafting.pdfs import PDF_ASSETS, StaticOnlyFetcher, render_pdf
 from drafting.services.revisions import revision_issue
 from drafting.text.snapshot import iter_elements
 from tests.factories import chairs_office, delegate_of
@@ -274,8 +274,8 @@ def test_an_annex_element_is_its_label_a_tab_and_its_text_in_one_run():
     the template's line breaks are not written, and text is escaped."""
     from django.template.loader import render_to_string
 
-    from drafting.presenters import Block, ElementView, FootnoteView
-    from drafting.rendering import tree_steps
+    from drafting.render.presenters import Block, ElementView, FootnoteView
+    from drafting.render.rendering import tree_steps
 
     def annex_body(elements):
         return render_to_string("pdf/_annex.html", {"annex_steps": tree_steps(elements)})
@@ -345,7 +345,7 @@ def test_long_unbreakable_runs_wrap_in_every_pdf_and_no_character_is_lost(bms7, 
     from django.utils import timezone
     from django.utils.html import strip_tags
 
-    from drafting.pdfs import BUILDERS
+    from drafting.exports.pdfs import BUILDERS
     from drafting.services.proposals import ProposalContent, proposal_create
     from drafting.services.rounds import round_open
     from tests.factories import secretariat

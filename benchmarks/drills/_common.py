@@ -60,7 +60,7 @@ def prepare(delegates: int = 8) -> Prepared:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from drafting import roles
+    from drafting.access import roles
     from drafting.models import ConsultationRound, DelegateProfile, Delegation, Element, Meeting
 
     call_command("migrate", verbosity=0)
@@ -89,7 +89,7 @@ def prepare(delegates: int = 8) -> Prepared:
         DelegateProfile.objects.get_or_create(user=user, defaults={"delegation": delegation})
         store = SessionStore()
         store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "drafting.backends.DelegationModelBackend"
+        store["_auth_user_backend"] = "drafting.access.backends.DelegationModelBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from drafting.roles import ROLE_GROUPS, grant_role_permissions
+from drafting.access.roles import ROLE_GROUPS, grant_role_permissions
 
 
 def remove_role_groups(apps, schema_editor):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from drafting.roles import grant_role_permissions
+from drafting.access.roles import grant_role_permissions
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 
-from drafting.roles import grant_role_permissions
+from drafting.access.roles import grant_role_permissions
 
 
 def co_sponsors_become_invitations(apps, schema_editor):

@@ -1,6 +1,6 @@
 """Full-text indexes for search (PostgreSQL only: the SQLite demo searches without them).
 
-The expressions are exactly those `drafting.search` filters on (Django's SearchVector with
+The expressions are exactly those `drafting.selectors.search` filters on (Django's SearchVector with
 the English configuration), so that PostgreSQL uses the indexes.
 """
 

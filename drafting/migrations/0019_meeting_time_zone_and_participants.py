@@ -6,7 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from drafting.roles import grant_role_permissions
+from drafting.access.roles import grant_role_permissions
 
 
 def every_delegation_takes_part(apps, schema_editor):

@@ -5,7 +5,7 @@ PostgreSQL lock the referenced row (FOR KEY SHARE) on insert, and an audit write
 wait on, or deadlock with, the rows a workflow step has locked (two delegations submitting on
 one element did deadlock). Nothing deletes what they point to: PROTECT still refuses in Django.
 
-Rows are written by `drafting.audit` (services, sign-in signals, role changes)
+Rows are written by `drafting.access.audit` (services, sign-in signals, role changes)
 and never changed or deleted by anything in the product; the admin shows them read-only.
 """
 

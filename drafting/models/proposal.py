@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
-    from drafting.presenters import MarkSummary
+    from drafting.render.presenters import MarkSummary
     from drafting.text.places import Place
 
 

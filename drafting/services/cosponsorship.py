@@ -24,9 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import permissions
-from drafting.audit import record
-from drafting.errors import DomainError, NotAllowed
+from drafting.access import permissions
+from drafting.access.audit import record
 from drafting.models import (
     CoSponsorInvitation,
     Delegation,
@@ -39,6 +38,7 @@ from drafting.models import (
 )
 from drafting.models.audit import AuditAction
 from drafting.models.cosponsorship import NAMED_STATUSES
+from drafting.web.errors import DomainError, NotAllowed
 
 # A co-sponsor may accept, decline or withdraw while the chair has not decided the proposal
 # (a deferred proposal is carried forward and still open).

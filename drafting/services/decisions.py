@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import audit, messages
-from drafting.errors import DomainError, MergeConflict
+from drafting import messages
+from drafting.access import audit
 from drafting.models import (
     Element,
     ElementChange,
@@ -50,6 +50,7 @@ from drafting.services.working_draft import (
 )
 from drafting.text import diff, validation
 from drafting.text.diff import Operation
+from drafting.web.errors import DomainError, MergeConflict
 
 
 def _changed_ranges(base: str, proposed: str) -> list[tuple[int, int]]:

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from drafting import audit
-from drafting.errors import DomainError, MergeConflict, ProposalInvalid
+from drafting.access import audit
 from drafting.models import (
     Element,
     ElementChange,
@@ -39,6 +38,7 @@ from drafting.services.working_draft import (
     write_text,
 )
 from drafting.text import validation
+from drafting.web.errors import DomainError, MergeConflict, ProposalInvalid
 
 
 @idempotent("element_compose")

@@ -28,12 +28,14 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from drafting import akn_export, audit, docx_export, pdfs, permissions, selectors
-from drafting.errors import DomainError, NotAllowed
+from drafting import selectors
+from drafting.access import audit, permissions
+from drafting.exports import akn_export, docx_export, pdfs
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
 from drafting.text.kinds import Kind, Status
 from drafting.text.snapshot import SnapshotDocument, SnapshotElement, clean_tree
+from drafting.web.errors import DomainError, NotAllowed
 
 COMPILATION = "compilation"
 

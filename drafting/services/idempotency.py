@@ -17,8 +17,8 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from drafting.errors import AlreadyDone
 from drafting.models import WriteReceipt
+from drafting.web.errors import AlreadyDone
 
 FIELD = "idempotency_key"
 # Not part of what the user asked for: the CSRF token changes when the user signs in again.

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import audit, permissions, selectors
-from drafting.errors import DomainError, NotAllowed, ProposalInvalid
+from drafting import selectors
+from drafting.access import audit, permissions
 from drafting.models import Document, Element, Footnote, Meeting, Proposal, Revision
 from drafting.models.audit import AuditAction
 from drafting.services.gate import open_gate
@@ -16,6 +16,7 @@ from drafting.text import snapshot as snapshots
 from drafting.text import validation
 from drafting.text.importing import ImportRow, RowProblem, nest
 from drafting.text.outline import OutlineElement
+from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
 
 TITLE_MAX_LENGTH = 300
 PREAMBLE_MAX_LENGTH = 5_000

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from drafting import audit, mail, permissions, roles
-from drafting.errors import DomainError, NotAllowed
+from drafting import mail
+from drafting.access import audit, permissions, roles
 from drafting.models import (
     AuditAction,
     DelegateProfile,
@@ -42,6 +42,7 @@ from drafting.models import (
     Meeting,
 )
 from drafting.models.invitation import DELEGATION_ROLES, InvitationState, token_hash
+from drafting.web.errors import DomainError, NotAllowed
 
 ROLE_GROUP = {
     InvitedRole.FOCAL_POINT: roles.DELEGATES,

@@ -10,13 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import audit, messages, permissions
-from drafting.errors import DeadlinePassed, DomainError, NotAllowed, ProposalInvalid, StaleVersion
+from drafting import messages
+from drafting.access import audit, permissions
 from drafting.models import ConsultationRound, MarkStance, Proposal, ProposalMark
 from drafting.models.audit import AuditAction
 from drafting.models.proposal import VISIBLE_STATUSES
 from drafting.services.rounds import after_the_deadline, deadline_words
 from drafting.text import validation
+from drafting.web.errors import (
+    DeadlinePassed,
+    DomainError,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
 
 
 def _require_marks_open(user, proposal: Proposal) -> None:

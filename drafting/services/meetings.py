@@ -26,9 +26,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from drafting import permissions, time_zones
-from drafting.audit import record
-from drafting.errors import DomainError, NotAllowed
+from drafting.access import permissions
+from drafting.access.audit import record
 from drafting.models import (
     Delegation,
     DelegationKind,
@@ -38,6 +37,8 @@ from drafting.models import (
     Participation,
 )
 from drafting.models.audit import AuditAction
+from drafting.web import time_zones
+from drafting.web.errors import DomainError, NotAllowed
 
 # A meeting starts no earlier than this and within five years from today; it lasts a year at
 # most (a standing conference meets in sessions, each its own meeting).

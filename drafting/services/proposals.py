@@ -15,16 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import audit, messages, permissions
-from drafting.errors import (
-    BaseTextMoved,
-    DeadlinePassed,
-    DomainError,
-    FormAlreadyUsed,
-    NotAllowed,
-    ProposalInvalid,
-    StaleVersion,
-)
+from drafting import messages
+from drafting.access import audit, permissions
 from drafting.models import (
     ConsultationRound,
     Delegation,
@@ -46,6 +38,15 @@ from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
 from drafting.services.rounds import after_the_deadline, open_round, require_open_round
 from drafting.text import diff, validation
+from drafting.web.errors import (
+    BaseTextMoved,
+    DeadlinePassed,
+    DomainError,
+    FormAlreadyUsed,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
 
 INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from drafting import audit, messages, permissions, selectors
-from drafting.errors import DomainError, NotAllowed, ProposalInvalid
+from drafting import messages, selectors
+from drafting.access import audit, permissions
 from drafting.models import (
     Document,
     Element,
@@ -28,6 +28,7 @@ from drafting.services.gate import DocumentGate, open_gate
 from drafting.services.idempotency import idempotent
 from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
+from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
 
 CARRIED_FORWARD = (ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED, ProposalStatus.NEEDS_REBASE)
 DECIDED = (ProposalStatus.ACCEPTED, ProposalStatus.ACCEPTED_WITH_CHANGES, ProposalStatus.REJECTED)

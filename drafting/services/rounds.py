@@ -12,12 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import audit, bounds, permissions, time_zones
-from drafting.errors import DeadlinePassed, NotAllowed, ProposalInvalid
+from drafting.access import audit, permissions
 from drafting.models import ConsultationRound, Document, Proposal, ProposalStatus
 from drafting.models.audit import AuditAction
 from drafting.services.idempotency import idempotent
 from drafting.text import validation
+from drafting.web import bounds, time_zones
+from drafting.web.errors import DeadlinePassed, NotAllowed, ProposalInvalid
 
 
 def open_round(document: Document, at: datetime | None = None) -> ConsultationRound | None:
@@ -82,7 +83,7 @@ def after_the_deadline(document: Document) -> bool:
 
 
 def _check_round_dates(*, deadline: datetime, opens_at: datetime | None = None) -> None:
-    """Dates within the window of `drafting.bounds` (the database could not give back a
+    """Dates within the window of `drafting.web.bounds` (the database could not give back a
     deadline of year 10000: every page reading rounds failed)."""
     problems = {}
     if opens_at is not None:

@@ -11,8 +11,8 @@ from collections.abc import Collection, Sequence
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drafting import messages, permissions
-from drafting.errors import DomainError, NotAllowed, ProposalInvalid
+from drafting import messages
+from drafting.access import permissions
 from drafting.models import (
     Element,
     ElementChange,
@@ -24,6 +24,7 @@ from drafting.models import (
 )
 from drafting.services.gate import DocumentGate
 from drafting.text import validation
+from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
 
 DECIDABLE = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED})
 TEXT_KINDS = frozenset(

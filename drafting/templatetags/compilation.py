@@ -1,9 +1,9 @@
-"""Tags that put the pages' hot loops, rendered from Jinja2 macros (`drafting.rendering`),
+"""Tags that put the pages' hot loops, rendered from Jinja2 macros (`drafting.render.rendering`),
 into Django templates: the markup is in ``templates/jinja/drafting/fragments.html``."""
 
 from django import template
 
-from drafting import rendering
+from drafting.render import rendering
 
 register = template.Library()
 

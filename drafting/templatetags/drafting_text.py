@@ -149,6 +149,6 @@ def wrappable(segments) -> list[tuple[str, str, bool]]:
 @register.filter
 def in_words(place) -> str:
     """Where an element sits, in words (`rendering.place_words`); escaped by the template."""
-    from drafting.rendering import place_words
+    from drafting.render.rendering import place_words
 
     return place_words(place)

@@ -1,7 +1,7 @@
 """Signing in: password first, then a one-time code for accounts with a second factor.
 
 The chair's office and the secretariat must prove a second factor (TOTP, django-otp) before
-they can do anything else (`drafting.middleware.SecondFactorRequiredMiddleware`). They enrol it
+they can do anything else (`drafting.web.middleware.SecondFactorRequiredMiddleware`). They enrol it
 when accepting their invitation (`drafting.views.invitations`), never here on a password alone:
 whoever learnt the password would otherwise bind their own phone to the account. Delegates,
 for whom the password is the whole credential, may add one on the set-up page. Password resets
@@ -38,10 +38,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from drafting import audit, mail, permissions, throttle
-from drafting.http import second_factor_verified
+from drafting import mail
+from drafting.access import audit, permissions, throttle
 from drafting.models import AuditAction
 from drafting.models.invitation import token_hash
+from drafting.web.http import second_factor_verified
 
 PENDING_KEY = "drafting_pending_second_factor"
 PENDING_SECONDS = 300

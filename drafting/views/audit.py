@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from drafting import bounds, permissions, selectors, time_zones
+from drafting import selectors
+from drafting.access import permissions
 from drafting.models import AuditAction, AuditEvent, Delegation, Meeting
 from drafting.text.snapshot import iter_elements
+from drafting.web import bounds, time_zones
 
 PAGE_SIZE = 100
 

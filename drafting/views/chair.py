@@ -14,12 +14,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import page_cache, permissions, presenters, selectors
-from drafting.bounds import posted_number
-from drafting.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
-from drafting.middleware import reads_live
+from drafting import selectors
+from drafting.access import permissions
 from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
-from drafting.rendering import compiled_rows
+from drafting.render import page_cache, presenters
+from drafting.render.rendering import compiled_rows
 from drafting.review_forms import (
     ComposeForm,
     InsertForm,
@@ -35,6 +34,9 @@ from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue,
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
 from drafting.text.snapshot import SnapshotElement
+from drafting.web.bounds import posted_number
+from drafting.web.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
+from drafting.web.middleware import reads_live
 
 # The comparison's "to" value naming the working draft rather than a revision number.
 WORKING_DRAFT = "draft"

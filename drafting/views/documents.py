@@ -10,12 +10,12 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import akn_export, docx_export, page_cache, pdfs, permissions, selectors
-from drafting.errors import DomainError, NotAllowed
-from drafting.http import AppRequest
-from drafting.middleware import reads_live
+from drafting import selectors
+from drafting.access import permissions
+from drafting.exports import akn_export, docx_export, pdfs
 from drafting.models import Document, ExportJob, FileKind, Meeting, RevisionFile
-from drafting.rendering import fill_counts
+from drafting.render import page_cache
+from drafting.render.rendering import fill_counts
 from drafting.services.exports import (
     EXPORT_KINDS,
     compilation_files,
@@ -25,6 +25,9 @@ from drafting.services.exports import (
     live_export_job,
     stored_file,
 )
+from drafting.web.errors import DomainError, NotAllowed
+from drafting.web.http import AppRequest
+from drafting.web.middleware import reads_live
 
 
 @require_safe

@@ -18,9 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import permissions
-from drafting.bounds import posted_number
-from drafting.errors import NotAllowed, ProposalInvalid
+from drafting.access import permissions
 from drafting.models import ElementKind, Meeting
 from drafting.services.imports import (
     PREAMBLE_MAX_LENGTH,
@@ -44,6 +42,8 @@ from drafting.text.importing import (
     read_text,
     split_row,
 )
+from drafting.web.bounds import posted_number
+from drafting.web.errors import NotAllowed, ProposalInvalid
 
 MAX_SESSION_CHARS = 2_000_000
 MAX_PASTED_CHARS = 1_000_000

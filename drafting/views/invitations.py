@@ -28,11 +28,11 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.util import random_hex
 
-from drafting import audit, permissions, roles, throttle
-from drafting.errors import DomainError, NotAllowed
+from drafting.access import audit, permissions, roles, throttle
 from drafting.models import AuditAction, Delegation, Invitation, InvitedRole, Meeting
 from drafting.services import invitations as services
 from drafting.views.accounts import MAX_PASSWORD, TokenForm, _qr_svg_data_uri
+from drafting.web.errors import DomainError, NotAllowed
 
 LIST_SIZE = 200
 # Wrong second-factor codes or taken usernames per invitation a minute.
@@ -325,7 +325,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                         target.add_error(field if field in target.fields else None, problem)
             else:
                 request.session.pop(SESSION_KEY, None)  # the key now lives on the device only
-                auth_login(request, account, backend="drafting.backends.DelegationModelBackend")
+                auth_login(
+                    request, account, backend="drafting.access.backends.DelegationModelBackend"
+                )
                 if device is not None:
                     otp_login(request, device)
                 messages.success(request, _("Welcome. Your account is ready."))

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from drafting import permissions
-from drafting.errors import DomainError
+from drafting.access import permissions
 from drafting.meeting_forms import (
     CoordinatorsForm,
     CopyFromForm,
@@ -23,6 +22,7 @@ from drafting.meeting_forms import (
 from drafting.models import Delegation, Document, GroupCoordinator, Meeting, Participation
 from drafting.models.meeting import GROUP_KINDS
 from drafting.services import meetings as services
+from drafting.web.errors import DomainError
 
 # What a copied meeting takes from the earlier one into the form (the rest is new).
 COPIED_SETTINGS = ("venue", "chair", "symbol_prefix", "time_zone")

@@ -16,20 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from drafting import outage, permissions, presenters, selectors, throttle
-from drafting.bounds import posted_number
-from drafting.errors import (
-    AlreadyDone,
-    BaseTextMoved,
-    DeadlinePassed,
-    DomainError,
-    FormAlreadyUsed,
-    NotAllowed,
-    ProposalInvalid,
-    StaleVersion,
-)
+from drafting import selectors
+from drafting.access import permissions, throttle
 from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
-from drafting.http import AppRequest
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
@@ -39,6 +28,7 @@ from drafting.models import (
     ProposalKind,
     ProposalStatus,
 )
+from drafting.render import presenters
 from drafting.services import cosponsorship
 from drafting.services.idempotency import new_key, request_key
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
@@ -55,6 +45,19 @@ from drafting.services.proposals import (
 )
 from drafting.services.rounds import open_round, round_open, round_reopen
 from drafting.text import diff, validation
+from drafting.web import outage
+from drafting.web.bounds import posted_number
+from drafting.web.errors import (
+    AlreadyDone,
+    BaseTextMoved,
+    DeadlinePassed,
+    DomainError,
+    FormAlreadyUsed,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
+from drafting.web.http import AppRequest
 
 
 def _delegate_context(request: HttpRequest, slug: str):

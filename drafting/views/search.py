@@ -4,10 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from drafting import search, selectors
+from drafting import selectors
 from drafting.forms import SearchForm
 from drafting.models import Delegation, ElementStatus
-from drafting.rendering import place_words
+from drafting.render.rendering import place_words
+from drafting.selectors import search
 
 
 @require_safe

@@ -219,7 +219,7 @@ def test_undoing_an_insertion_does_not_orphan_what_was_built_inside_it(bms7, ope
     is not what it was before the decision, and no conflict is shown). Expected: a conflict,
     as for any change made on top of the decision, and nothing written.
     """
-    from drafting.errors import MergeConflict
+    from drafting.web.errors import MergeConflict
 
     kenya = delegate_of("ken")
     chair = chairs_office()
@@ -253,8 +253,8 @@ def test_a_deferral_carried_by_an_issued_revision_cannot_be_undone(bms7, open_ro
     undone after Rev.1 is issued, and review keeps offering "Undo" for it forever (issue
     #15.4: a decision can be undone until the next revision is issued). Expected: refused.
     """
-    from drafting.errors import DomainError
     from drafting.services.revisions import revision_issue
+    from drafting.web.errors import DomainError
 
     kenya = delegate_of("ken")
     chair = chairs_office()
@@ -356,7 +356,7 @@ def test_a_draft_submitted_after_a_revision_is_in_that_revisions_compilation(bms
     rev1 = revision_issue(
         issued_by=chair, document=bms7.document, cover_letter="Excellency,", export_pdf=False
     )
-    from drafting.errors import DomainError
+    from drafting.web.errors import DomainError
 
     try:
         proposal_submit(user=kenya, proposal=Proposal.objects.get(pk=draft.pk))

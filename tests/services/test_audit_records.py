@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from drafting.audit import PRIVATE_SUMMARY
+from drafting.access.audit import PRIVATE_SUMMARY
 from drafting.models import AuditAction, AuditEvent, Element, ElementKind, ElementStatus
 from drafting.models import MarkStance as Stance
 from drafting.services.decisions import (

@@ -23,7 +23,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from drafting import backup
+from drafting.access.roles import ensure_role_groups
+from drafting.exports import backup
 from drafting.models import (
     ConsultationRound,
     Delegation,
@@ -36,7 +37,6 @@ from drafting.models import (
     Revision,
     RevisionFile,
 )
-from drafting.roles import ensure_role_groups
 from drafting.selectors import working_draft_snapshot
 from drafting.services.cosponsorship import cosponsorship_accept
 from drafting.services.decisions import (

@@ -88,7 +88,7 @@ def test_one_key_sent_at_once_with_two_texts_stores_one_and_refuses_the_other(bm
     """Issue 15, point 7, racing: one form's key posted twice together with different
     texts. One proposal is stored with one of the two texts, whole; the other request is
     refused (FormAlreadyUsed naming that proposal), never reported as done, never merged in."""
-    from drafting.errors import FormAlreadyUsed
+    from drafting.web.errors import FormAlreadyUsed
 
     user = delegate_of("jpn")
     theme = Element.objects.get(text="Effective control over SALW")
@@ -117,8 +117,8 @@ def test_one_key_sent_at_once_with_two_texts_stores_one_and_refuses_the_other(bm
 def test_two_chairs_accepting_on_one_element_at_once_lose_neither_change(bms7, round_1):
     """Both accepts land in turn (the second fuzzily on the first's text), or the second is
     told of a conflict; the element never loses an accepted change."""
-    from drafting.errors import MergeConflict
     from drafting.services.decisions import proposal_accept
+    from drafting.web.errors import MergeConflict
     from tests.factories import chairs_office
 
     theme = Element.objects.get(text="Cooperation between exporting and importing states")
@@ -200,8 +200,8 @@ def test_two_people_issuing_at_once_get_two_numbers_never_two_rev_1(bms7):
 def test_the_same_chair_request_sent_twice_at_once_is_carried_out_once(bms7):
     """Two copies of one insertion in flight together: the second waits on the receipt's
     unique index, then finds the first committed."""
-    from drafting.errors import AlreadyDone
     from drafting.services.elements import element_insert
+    from drafting.web.errors import AlreadyDone
     from tests.factories import chairs_office
 
     chair = chairs_office()
@@ -232,9 +232,9 @@ def test_two_meetings_set_up_at_once_with_one_address_make_one_meeting(bms7):
     constraint decides, and the other is told the address is taken, with nothing written."""
     import datetime
 
-    from drafting.errors import DomainError
     from drafting.models import AuditAction, AuditEvent, Meeting
     from drafting.services.meetings import MeetingSetup, meeting_create
+    from drafting.web.errors import DomainError
     from tests.factories import secretariat
 
     clerks = [secretariat(), secretariat()]

@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from drafting.errors import DomainError, NotAllowed, ProposalInvalid
 from drafting.models import (
     AuditAction,
     AuditEvent,
@@ -29,6 +28,7 @@ from drafting.services.proposals import (
     proposal_revise,
     proposal_submit,
 )
+from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
 from tests.factories import (
     DocumentFactory,
     MeetingFactory,
@@ -278,7 +278,7 @@ def test_a_new_text_asks_accepted_co_sponsors_to_confirm_again(japan, kenya, the
 def test_the_demo_designates_its_coordinators_and_asks_consent(bms7):
     """The demo's Kenya speaks for the African Group as its designated coordinator; its
     co-sponsors are invited, India accepted and is shown, Kenya's invitation waits."""
-    from drafting.demo import demo_accounts_create, demo_round_and_proposals
+    from drafting.seeding.demo import demo_accounts_create, demo_round_and_proposals
 
     demo_accounts_create()
     assert demo_round_and_proposals() == 3

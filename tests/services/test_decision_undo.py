@@ -2,7 +2,6 @@
 
 import pytest
 
-from drafting.errors import DomainError, MergeConflict
 from drafting.models import (
     AuditEvent,
     Element,
@@ -20,6 +19,7 @@ from drafting.services.decisions import (
 )
 from drafting.services.elements import element_compose
 from drafting.services.revisions import revision_issue
+from drafting.web.errors import DomainError, MergeConflict
 from tests.factories import chairs_office
 from tests.services.test_merge import _submit
 

@@ -43,7 +43,7 @@ def test_an_export_runs_reports_pages_and_stores_the_file(
 
 
 def test_a_stored_file_without_a_finished_job_gets_one_done_job(bms7, zero):
-    from drafting import pdfs
+    from drafting.exports import pdfs
 
     rendered = pdfs.render_pdf(bms7, zero)
     RevisionFile.objects.create(
@@ -191,7 +191,7 @@ def test_an_anonymous_get_of_a_pdf_not_stored_starts_its_job_and_never_renders_i
     """Regression: the PDF view laid out a missing redline in the web worker, so anyone could
     tie up workers with GETs. With the production task backend a GET starts (or joins) the
     export job and goes to its progress page; WeasyPrint runs only in the worker."""
-    from drafting import pdfs
+    from drafting.exports import pdfs
     from drafting.models import AuditEvent
     from drafting.models.audit import AuditAction
 

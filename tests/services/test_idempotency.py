@@ -4,11 +4,11 @@ import uuid
 
 import pytest
 
-from drafting.errors import AlreadyDone
 from drafting.models import Element, Revision, WriteReceipt
 from drafting.services.elements import element_insert
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import revision_issue
+from drafting.web.errors import AlreadyDone
 from tests.factories import chairs_office
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_revision_issued_twice_with_one_key_is_issued_once_and_named(bms7):
 
 
 def test_a_refused_request_leaves_no_receipt_so_it_can_be_sent_again(bms7):
-    from drafting.errors import ProposalInvalid
+    from drafting.web.errors import ProposalInvalid
 
     chair = chairs_office()
     anchor = Element.objects.get(text=COOPERATION)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from drafting.errors import NotAllowed, ProposalInvalid
 from drafting.models import Document, Element, Revision
 from drafting.services.imports import ImportNotPossible, document_import
 from drafting.text.importing import ImportRow, flatten, read_text
+from drafting.web.errors import NotAllowed, ProposalInvalid
 from tests.factories import MeetingFactory, chairs_office, delegate_of, secretariat
 from tests.services.test_concurrency import _run_at_once
 

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 
-from drafting.errors import DomainError, NotAllowed
 from drafting.models import (
     AuditAction,
     AuditEvent,
@@ -22,6 +21,7 @@ from drafting.services.meetings import (
     meeting_participants_set,
     meeting_update,
 )
+from drafting.web.errors import DomainError, NotAllowed
 from tests.factories import chairs_office, delegate_of, secretariat
 
 TODAY = datetime.date(2026, 12, 1)
@@ -254,10 +254,10 @@ def test_a_delegation_not_taking_part_neither_proposes_nor_marks(bms7, open_roun
 def test_only_participants_are_offered_and_accepted_as_co_sponsors(bms7, open_round):
     import uuid
 
-    from drafting.errors import ProposalInvalid
     from drafting.forms import ProposalForm
     from drafting.models import Element
     from drafting.services.proposals import ProposalContent, proposal_create
+    from drafting.web.errors import ProposalInvalid
 
     _leave(bms7, "ken")
     japan = delegate_of("jpn")

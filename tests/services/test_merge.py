@@ -4,7 +4,6 @@ import uuid
 
 import pytest
 
-from drafting.errors import DomainError, MergeConflict, NotAllowed
 from drafting.models import (
     Element,
     ElementChange,
@@ -29,6 +28,7 @@ from drafting.services.elements import (
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
 from drafting.text.snapshot import iter_elements
+from drafting.web.errors import DomainError, MergeConflict, NotAllowed
 from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,8 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from drafting import permissions, presenters
-from drafting.audit import PRIVATE_SUMMARY
-from drafting.errors import DeadlinePassed, DomainError, NotAllowed
+from drafting.access import permissions
+from drafting.access.audit import PRIVATE_SUMMARY
 from drafting.models import (
     AuditAction,
     AuditEvent,
@@ -22,6 +21,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.render import presenters
 from drafting.services.decisions import proposal_accept
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
 from drafting.services.proposals import (
@@ -34,6 +34,7 @@ from drafting.services.proposals import (
 )
 from drafting.services.revisions import revision_issue
 from drafting.services.rounds import round_reopen
+from drafting.web.errors import DeadlinePassed, DomainError, NotAllowed
 from tests.factories import chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db

@@ -7,15 +7,6 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from drafting.errors import (
-    BaseTextMoved,
-    DeadlinePassed,
-    DomainError,
-    FormAlreadyUsed,
-    NotAllowed,
-    ProposalInvalid,
-    StaleVersion,
-)
 from drafting.models import Delegation, Element, Proposal, ProposalMark, ProposalStatus
 from drafting.services.marks import mark_clear, mark_set
 from drafting.services.proposals import (
@@ -27,6 +18,15 @@ from drafting.services.proposals import (
 )
 from drafting.services.rounds import round_open, round_reopen
 from drafting.text import diff
+from drafting.web.errors import (
+    BaseTextMoved,
+    DeadlinePassed,
+    DomainError,
+    FormAlreadyUsed,
+    NotAllowed,
+    ProposalInvalid,
+    StaleVersion,
+)
 from tests.factories import chairs_office, delegate_of, designate_coordinator, secretariat
 
 pytestmark = pytest.mark.django_db

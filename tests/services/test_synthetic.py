@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 
+from drafting.access.roles import ensure_role_groups
 from drafting.models import Delegation, Proposal, ProposalMark, Revision
-from drafting.roles import ensure_role_groups
-from drafting.synthetic import generate
+from drafting.seeding.synthetic import generate
 
 
 def _shape(slug: str) -> list[tuple]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import pytest
 from django.db import connection
 
-from drafting.errors import DomainError
 from drafting.models import Document, Element, ElementStatus, Proposal, Revision
 from drafting.services import decisions, elements
 from drafting.services.gate import LockOrderError, open_gate
@@ -26,6 +25,7 @@ from drafting.services.proposals import (
     proposal_withdraw,
 )
 from drafting.services.revisions import revision_issue
+from drafting.web.errors import DomainError
 from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from drafting import permissions, roles
+from drafting.access import permissions, roles
 from drafting.models import AuditAction, AuditEvent
 from tests.factories import chairs_office, delegate_of, secretariat
 
@@ -181,7 +181,7 @@ def test_the_signed_in_user_comes_with_their_delegation_in_one_query(
 ):
     """Every page asks which delegation the reader acts for, and in which role: the backend
     reads both with the user. A deactivated account is signed out."""
-    from drafting.backends import DelegationModelBackend
+    from drafting.access.backends import DelegationModelBackend
 
     japan, chair = delegate_of("jpn"), chairs_office()
     backend = DelegationModelBackend()

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.urls import NoReverseMatch, reverse
 
-from drafting import roles
+from drafting.access import roles
 from drafting.models import AuditAction, AuditEvent, DelegateProfile, Delegation
 from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
 

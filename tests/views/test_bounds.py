@@ -14,10 +14,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting import bounds
-from drafting.errors import ProposalInvalid
 from drafting.models import ConsultationRound, Element, Proposal
 from drafting.services.rounds import round_open, round_reopen
+from drafting.web import bounds
+from drafting.web.errors import ProposalInvalid
 from tests.factories import chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from drafting.exports.pdfs import render_pdf
 from drafting.models import Element, Revision
-from drafting.pdfs import render_pdf
 from drafting.services.elements import element_set_status
 from drafting.services.revisions import revision_issue
 from tests.factories import chairs_office

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from drafting import page_cache
 from drafting.models import Delegation, Element
+from drafting.render import page_cache
 from drafting.services.decisions import proposal_defer
 from drafting.services.marks import mark_clear, mark_set
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise

@@ -298,7 +298,7 @@ def test_a_page_read_while_the_database_is_away_is_a_503_with_a_way_back(client,
 
 @pytest.mark.django_db  # no connection is dropped: a rollback is enough
 def test_an_outage_outside_any_view_is_a_503_too(rf):
-    from drafting.outage import server_error
+    from drafting.web.outage import server_error
 
     request = rf.post("/anywhere/", {"note": "kept"})
     try:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from drafting import pdfs
+from drafting.exports import pdfs
 from drafting.models import (
     CoSponsorInvitation,
     Delegation,

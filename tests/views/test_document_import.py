@@ -351,7 +351,7 @@ def test_an_empty_document_made_beforehand_is_filled_through_the_gate(client, st
 def test_the_revision_pdf_shows_the_labels_of_a_resolution(client, staff, meeting):
     """The zero draft's PDF (its HTML, before WeasyPrint): the chapter as a heading "I.",
     operative paragraphs "1.", sub-paragraphs "(a)" and "(i)", preambular ones without."""
-    from drafting import pdfs
+    from drafting.exports import pdfs
 
     upload(client, meeting, resolution_docx())
     client.post(url(meeting), {"action": "save", "title": "Draft", "preamble": ""})

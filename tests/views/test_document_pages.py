@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from drafting import page_cache
 from drafting.models import Element, Revision
+from drafting.render import page_cache
 from drafting.services.elements import element_compose
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue

@@ -575,7 +575,7 @@ def test_the_live_diff_preview(japan, theme, open_round):
     fuzz.finish()
 
 
-# A round a month from now, for a week: within the window of drafting.bounds.
+# A round a month from now, for a week: within the window of drafting.web.bounds.
 OPENS = (timezone.localtime() + timedelta(days=30)).strftime("%Y-%m-%dT10:00")
 CLOSES = (timezone.localtime() + timedelta(days=37)).strftime("%Y-%m-%dT18:00")
 
@@ -1065,7 +1065,7 @@ def test_dates_at_and_over_every_window(chair, japan, theme, open_round):
     """Openings, deadlines and reopenings at the edges of their window and far beyond it, and
     the audit trail's dates: inside, stored; outside or malformed, refused with a message and
     nothing stored. Afterwards every page that reads rounds still answers."""
-    from drafting import bounds
+    from drafting.web import bounds
 
     fuzz = Fuzzer("dates of rounds and of the audit trail", secretariat())
     url = reverse("rounds", args=["bms7"])
@@ -1232,7 +1232,7 @@ def test_accepted_payloads_are_plain_text_in_the_pdfs(bms7, chair, japan, open_r
     """Every payload the forms accept, stored where the PDFs print it (element texts, the
     cover letter and its signatory, proposals and their rationales), rendered once per PDF:
     literal text in the text layer, and nothing in the PDF that acts."""
-    from drafting.pdfs import StaticOnlyFetcher, render_pdf
+    from drafting.exports.pdfs import StaticOnlyFetcher, render_pdf
     from drafting.services.elements import element_compose
     from drafting.services.revisions import revision_issue
 

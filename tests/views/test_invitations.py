@@ -157,7 +157,7 @@ def test_a_focal_point_invites_delegates_of_its_own_delegation_only(bms7):
 
 
 def test_the_service_refuses_a_focal_point_another_delegations_invitation(bms7):
-    from drafting.errors import NotAllowed
+    from drafting.web.errors import NotAllowed
 
     focal = focal_point_of("jpn", username="focal")
     with pytest.raises(NotAllowed, match="may not send"):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting import pdfs
+from drafting.exports import pdfs
 from drafting.models import AuditAction, AuditEvent, ConsultationRound, Element, Meeting
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.rounds import round_open

@@ -15,8 +15,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from drafting import page_cache
 from drafting.models import Element, Proposal
+from drafting.render import page_cache
 from drafting.services.proposals import ProposalContent, proposal_create
 from tests.factories import chairs_office, delegate_of
 

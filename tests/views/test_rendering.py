@@ -1,4 +1,4 @@
-"""The pages' hot loops come from Jinja2 macros (`drafting.rendering`) and escape as Django
+"""The pages' hot loops come from Jinja2 macros (`drafting.render.rendering`) and escape as Django
 does; markup is declared safe in one place, the text core's brackets and word diffs."""
 
 import re
@@ -12,8 +12,8 @@ from django.test import RequestFactory
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from drafting import rendering
-from drafting.presenters import CompiledElement, MarkEntry, summarise_marks
+from drafting.render import rendering
+from drafting.render.presenters import CompiledElement, MarkEntry, summarise_marks
 from drafting.templatetags.drafting_text import bracketed, render_diff
 
 HOSTILE = "<b onmouseover=\"x('y')\">&amp;</b>"
@@ -167,7 +167,7 @@ def test_bracket_markup_and_diffs_escape_text_and_are_the_one_mark_safe():
 
 
 def _element(id, kind, label, text, status="open", footnotes=0, blocks=()):
-    from drafting.presenters import ElementView, FootnoteView
+    from drafting.render.presenters import ElementView, FootnoteView
 
     return ElementView(
         id=id,
@@ -186,7 +186,7 @@ def test_document_body_escapes_every_value_and_takes_counts_per_view():
     """A document page's body escapes labels and text (in attributes too), nests bullets in
     their list, and leaves each element's proposal count to `fill_counts`: a link where
     there are open proposals, nothing where there are none."""
-    from drafting.presenters import Block
+    from drafting.render.presenters import Block
 
     bullets = [
         _element(3, "theme", HOSTILE, f"[{HOSTILE}]", status="deleted"),

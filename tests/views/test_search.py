@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from drafting import search
 from drafting.models import Delegation, Element
+from drafting.selectors import search
 from drafting.services.decisions import proposal_accept
 from drafting.services.proposals import ProposalContent
 from drafting.services.proposals import proposal_create as _create

@@ -32,10 +32,10 @@ def limited(monkeypatch):
     """The limit on, the counters empty, and the clock held at the start of a minute: the
     counters are fixed one-minute windows, and a test that straddled a window's edge on a
     slow machine saw its 31st write allowed (a flaky 302 instead of 429)."""
-    import drafting.throttle
+    import drafting.access.throttle
 
     clock = [60.0 * 29_000_000]
-    monkeypatch.setattr(drafting.throttle, "time", SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr(drafting.access.throttle, "time", SimpleNamespace(time=lambda: clock[0]))
     caches["throttle"].clear()
     with override_settings(PROPOSALS_PER_MINUTE=30):
         yield clock
@@ -85,7 +85,7 @@ def test_thirty_proposals_a_minute_then_429_with_the_text_kept(client, bms7, lim
     # A minute later, Japan writes again.
     client.force_login(japan)
     later = limited[0] + 61
-    with mock.patch("drafting.throttle.time.time", return_value=later):
+    with mock.patch("drafting.access.throttle.time.time", return_value=later):
         assert client.post(url, _proposal(f"{THEME}, a minute later")).status_code == 302
 
 

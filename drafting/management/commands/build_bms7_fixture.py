@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from drafting.fixture_builder import build_fixture, render_fixture
+from drafting.seeding.fixture_builder import build_fixture, render_fixture
 
 
 class Command(BaseCommand):

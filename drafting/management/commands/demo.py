@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from drafting.demo import DEMO_PASSWORD, demo_accounts_create, demo_round_and_proposals
 from drafting.models import Meeting
+from drafting.seeding.demo import DEMO_PASSWORD, demo_accounts_create, demo_round_and_proposals
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec

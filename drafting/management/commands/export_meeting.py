@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from drafting import backup
+from drafting.exports import backup
 
 
 class _Formatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):

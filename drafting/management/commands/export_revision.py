@@ -5,9 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
-from drafting import akn_export, docx_export
+from drafting.exports import akn_export, docx_export
+from drafting.exports.pdfs import file_name
 from drafting.models import FileKind, Meeting, Revision
-from drafting.pdfs import file_name
 from drafting.services.exports import revision_as_json, revision_file_get_or_create
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from drafting.models import Delegation, Meeting
-from drafting.synthetic import generate
+from drafting.seeding.synthetic import generate
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from drafting import backup
+from drafting.exports import backup
 from drafting.management.commands.export_meeting import _Formatter
 
 

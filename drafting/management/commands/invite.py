@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 
-from drafting.errors import DomainError
 from drafting.models import Delegation, InvitedRole
 from drafting.services import invitations
+from drafting.web.errors import DomainError
 
 
 class Command(BaseCommand):

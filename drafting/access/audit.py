@@ -83,7 +83,7 @@ class AuditContextMiddleware:
 
 
 def _delegation_id_of(user: Any) -> int | None:
-    from drafting.permissions import delegation_of
+    from drafting.access.permissions import delegation_of
 
     delegation = delegation_of(user) if user is not None else None
     return delegation.pk if delegation is not None else None

@@ -58,7 +58,7 @@ def sub(parent: Any, tag: str, text: str = "", **attributes: str) -> Any:
 
 
 def _xml_text(text: str) -> str:
-    from drafting.docx_export import xml_text
+    from drafting.exports.docx_export import xml_text
 
     return xml_text(text)
 

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
-from drafting.http import AppRequest
+from drafting.web.http import AppRequest
 
 HEADER = "X-Request-ID"
 SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}\Z")

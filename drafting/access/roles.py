@@ -65,7 +65,7 @@ def ensure_role_groups(group_model: Any, permission_model: Any) -> None:
     Takes the models as arguments so a data migration can pass its historical ones. Setting
     up is not anyone's act: nothing goes to the audit trail (as in a migration).
     """
-    from drafting import audit
+    from drafting.access import audit
 
     with audit.paused():
         _ensure_role_groups(group_model, permission_model)

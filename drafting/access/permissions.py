@@ -6,7 +6,7 @@ The anonymous public may read issued revisions and nothing else.
 
 from typing import Any
 
-from drafting import roles
+from drafting.access import roles
 from drafting.models import Delegation, Document, Revision
 
 

@@ -1,6 +1,6 @@
 """Word (.docx) files of issued revisions, in the UN layout, built with python-docx and lxml.
 
-Three files per revision, as for the PDFs (:mod:`drafting.pdfs`):
+Three files per revision, as for the PDFs (:mod:`drafting.exports.pdfs`):
 
 - the revision: masthead (symbol, distribution, date, "Original: English"), the cover letter,
   then the annex, each element one paragraph in a style named for its kind ("UN Agenda Item",
@@ -48,8 +48,8 @@ from docx.oxml.parser import parse_xml
 from docx.shared import Cm, Pt
 from lxml import etree
 
-from drafting import presenters
 from drafting.models import FileKind, ProposalKind
+from drafting.render import presenters
 from drafting.text import snapshot as snapshots
 from drafting.text.diff import Operation, word_diff
 from drafting.text.kinds import Status

@@ -8,7 +8,7 @@ from django_htmx.middleware import HtmxDetails
 
 class AppRequest(HttpRequest):
     """An ``HttpRequest`` once the middleware ran: django-htmx's ``htmx`` and our
-    ``request_id`` (:mod:`drafting.request_log`). It annotates views; nothing makes one."""
+    ``request_id`` (:mod:`drafting.web.request_log`). It annotates views; nothing makes one."""
 
     htmx: HtmxDetails
     request_id: str

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import OuterRef, StringAgg, Subquery, Value
 
-from drafting import roles
+from drafting.access import roles
 
-# Group names hold no line break (the role groups are fixed: drafting.roles).
+# Group names hold no line break (the role groups are fixed: drafting.access.roles).
 _SEPARATOR = "\n"
 
 
@@ -33,7 +33,7 @@ class DelegationModelBackend(ModelBackend):
             user = users.get(pk=user_id)
         except user_model.DoesNotExist:
             return None
-        # What drafting.permissions.role_names would otherwise ask the database for.
+        # What drafting.access.permissions.role_names would otherwise ask the database for.
         user._drafting_roles = frozenset(
             user.role_group_names.split(_SEPARATOR) if user.role_group_names else ()
         )

@@ -39,7 +39,7 @@ from django.utils.translation import ngettext
 from markupsafe import Markup
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
-from drafting.presenters import ElementView
+from drafting.render.presenters import ElementView
 from drafting.services.idempotency import new_key
 from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
 from drafting.text import numbering

@@ -2,7 +2,7 @@
 
 from django.core import checks
 
-from drafting import fonts
+from drafting.exports import fonts
 
 
 @checks.register(checks.Tags.compatibility, deploy=True)

@@ -32,11 +32,13 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from drafting import presenters, selectors, time_zones
+from drafting import selectors
 from drafting.models import PRIVATE_STATUSES, FileKind, Meeting, Revision
-from drafting.rendering import tree_steps
+from drafting.render import presenters
+from drafting.render.rendering import tree_steps
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
+from drafting.web import time_zones
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
 PDF_VARIANT = "pdf/ua-1"  # tagged, accessible; the title and language go in the metadata

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from drafting import roles
+from drafting.access import roles
 from drafting.models import (
     ConsultationRound,
     DelegateProfile,

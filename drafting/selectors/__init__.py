@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 
-from drafting import time_zones
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
@@ -29,6 +28,7 @@ from drafting.models import (
 from drafting.text import snapshot as snapshots
 from drafting.text.kinds import Kind, Status
 from drafting.text.places import Place, places
+from drafting.web import time_zones
 
 # Co-sponsors the proposing delegation sees named on its own proposals.
 _NAMED_STATUSES = (InvitationStatus.ACCEPTED, InvitationStatus.INVITED, InvitationStatus.NAMED)
@@ -200,7 +200,7 @@ def attach_marks_and_named_co_sponsors(proposals: list[Proposal]) -> None:
     the database costs more than reading the rows. By the proposals' ids: chosen by a join
     or an ``IN`` subquery instead, PostgreSQL scans every mark (78 ms at scale 10)."""
     from drafting.models import CoSponsorInvitation
-    from drafting.presenters import MarkEntry, summarise_marks
+    from drafting.render.presenters import MarkEntry, summarise_marks
 
     ids = [proposal.pk for proposal in proposals]
     marks = (
@@ -403,7 +403,7 @@ def delegations_version() -> int:
 def attach_mark_summaries(proposals: list[Proposal]) -> None:
     """Set ``proposal.mark_summary`` (supporters and opponents by name, with their notes; marks
     given to an earlier version apart) in one query. Proposals need their ``version``."""
-    from drafting.presenters import MarkEntry, summarise_marks
+    from drafting.render.presenters import MarkEntry, summarise_marks
 
     by_proposal: dict[int, list[MarkEntry]] = {p.pk: [] for p in proposals}
     rows = ProposalMark.objects.filter(proposal_id__in=list(by_proposal)).values_list(

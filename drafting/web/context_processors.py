@@ -3,7 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from drafting import permissions, time_zones
+from drafting.access import permissions
+from drafting.web import time_zones
 
 
 def _second_factor_pending(user: Any) -> bool:

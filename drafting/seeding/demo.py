@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from drafting import roles
+from drafting.access import roles
 from drafting.models import DelegateProfile, Delegation, MarkStance, ProposalKind
 
 DEMO_PASSWORD = "bms7-demo"  # noqa: S105 - printed on screen for the local demo only

@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from drafting import permissions
-from drafting.http import second_factor_verified
+from drafting.access import permissions
+from drafting.web.http import second_factor_verified
 
 
 class SecondFactorRequiredMiddleware:
@@ -51,7 +51,7 @@ class ReadYourWritesMiddleware:
     """Whoever has just written reads live pages for a few seconds.
 
     Delegates' views of the working draft and compilation may come from a copy up to
-    ``settings.READ_COPY_SECONDS`` old (`drafting.page_cache.recent_copy`). After a write
+    ``settings.READ_COPY_SECONDS`` old (`drafting.render.page_cache.recent_copy`). After a write
     that went through (any unsafe method answered below 400) the writer's browser gets a
     short-lived cookie, and the pages read live while it lasts: a delegate who has just
     submitted finds the proposal on the next page. The cookie only chooses live over a copy;

@@ -7,7 +7,7 @@
   :class:`MeetingTimeZoneMiddleware` puts the default zone (``settings.TIME_ZONE``) back
   after each request, so that no zone leaks into the next request served by the thread.
 - :func:`zone_label` names the zone for people ("Geneva time"); templates get it as
-  ``time_zone_label`` from :func:`drafting.context_processors.navigation`.
+  ``time_zone_label`` from :func:`drafting.web.context_processors.navigation`.
 """
 
 from collections.abc import Callable

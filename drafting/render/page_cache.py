@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from drafting import presenters, selectors
+from drafting import selectors
 from drafting.models import Meeting, Revision
-from drafting.presenters import DocumentView
-from drafting.rendering import Body, block_words, document_body, fill_counts, proposal_block
+from drafting.render import presenters
+from drafting.render.presenters import DocumentView
+from drafting.render.rendering import Body, block_words, document_body, fill_counts, proposal_block
 from drafting.text import snapshot as snapshots
 
 

@@ -18,7 +18,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 
-from drafting import permissions, selectors
+from drafting import selectors
+from drafting.access import permissions
 from drafting.models import (
     PRIVATE_STATUSES,
     Delegation,

@@ -41,7 +41,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Q
 from django.utils import timezone
 
-from drafting import audit
+from drafting.access import audit
 from drafting.models import (
     AuditEvent,
     ConsultationRound,
