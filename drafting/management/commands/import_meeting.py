@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from drafting import backup
+from drafting import backup, page_cache
 from drafting.management.commands.export_meeting import _Formatter
 
 
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             report = backup.import_meeting(backup.load(data))
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
+        # The meeting's rows come back with their ids and versions, which this database may
+        # have cached with other content (a meeting deleted, then restored): a new namespace.
+        page_cache.renew_namespace()
         kept = sum(report.kept.values())
         self.stderr.write(
             f"imported meeting {report.meeting}: {report.rows} rows"
