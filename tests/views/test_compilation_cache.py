@@ -139,4 +139,3 @@ def test_the_query_count_is_fixed_with_a_warm_or_a_cold_cache(client, theme, rou
     warm, cold = many
     # The proposals not yet rendered, their marks, and their (accepted) co-sponsors.
     assert cold == warm + 3
-
