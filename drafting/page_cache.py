@@ -27,7 +27,6 @@ from dataclasses import replace
 
 from django.core.cache import cache
 from django.db import IntegrityError
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from drafting import presenters, selectors
@@ -144,9 +143,9 @@ def revision_page(
 
 def revision_comparison(
     old: Revision, new: Revision, build: Callable[[], str], *, variant: str = ""
-) -> SafeString:
-    """The comparison of two issued revisions (``build`` renders its HTML from a template:
-    safe, and kept as it is): issued revisions never change, so it is kept by their content
+) -> str:
+    """The comparison of two issued revisions (``build`` renders its HTML from a template: a
+    SafeString, which pickles as one): issued revisions never change, so it is kept by their content
     hashes (and the language and ``variant``: the whole text or the changes only)."""
     return _cached(
         f"compare:{old.pk}:{old.content_hash}:{new.pk}:{new.content_hash}:{get_language()}:"

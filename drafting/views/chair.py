@@ -452,7 +452,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         new = by_number.get(posted_number(new_number)) or revisions[-1]
         new_label, shown_to = new.label, new.number
-        # Two issued revisions never change: their comparison is made once per process.
+        # Two issued revisions never change: their comparison is made once, in the shared cache.
         body_html = page_cache.revision_comparison(
             old,
             new,
