@@ -389,27 +389,6 @@ def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, 
     return counts
 
 
-def working_draft_version(document: Document) -> tuple:
-    """A marker that changes whenever the working draft's text, order, status, footnotes or
-    title may have changed: every such write adds a history row (services never write these
-    models without history). One query; each part is an index lookup (a global maximum, so a
-    change in another meeting also refreshes, which is safe)."""
-    from django.db.models import Subquery
-
-    from drafting.models import Footnote
-
-    def latest(model) -> Subquery:
-        history = model.history.model.objects.order_by("-history_id").values("history_id")
-        return Subquery(history[:1])
-
-    return tuple(
-        Document.objects.filter(pk=document.pk)
-        .annotate(e=latest(Element), f=latest(Footnote), d=latest(Document))
-        .values_list("pk", "e", "f", "d")
-        .get()
-    )
-
-
 def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list:
     """Invitations to co-sponsor sent to ``delegation`` on this document, newest first, with
     the proposal each concerns (one query). A draft's names are never sent, so never here."""
