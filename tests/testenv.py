@@ -27,7 +27,6 @@ os.environ.setdefault("OTP_REQUIRED", "0")
 # Redis never read each other's entries; tests/conftest.py empties the prefix when a session
 # starts (the Redis outlives the test database).
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ.setdefault(
-    "CACHE_KEY_PREFIX",
-    f"{os.environ['TEST_DATABASE_NAME']}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:",
-)
+# Set, not defaulted: xdist's workers inherit the controller's environment.
+_cache_base = os.environ.setdefault("TEST_CACHE_KEY_PREFIX", os.environ["TEST_DATABASE_NAME"])
+os.environ["CACHE_KEY_PREFIX"] = f"{_cache_base}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
