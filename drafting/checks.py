@@ -27,7 +27,8 @@ def shared_cache_configured(app_configs=None, **kwargs) -> list[checks.CheckMess
     """Production keeps pages and write counts in Redis, shared by every worker."""
     from django.conf import settings
 
-    if all("Redis" in settings.CACHES[alias]["BACKEND"] for alias in ("default", "throttle")):
+    backends = [str(settings.CACHES[alias]["BACKEND"]) for alias in ("default", "throttle")]
+    if all(backend.endswith(".RedisCache") for backend in backends):
         return []
     return [
         checks.Warning(
