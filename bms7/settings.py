@@ -242,10 +242,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # what they show (drafting.page_cache), and the write counts of drafting.throttle.
 # Production sets REDIS_URL (Django's RedisCache; the `redis` package): one cache shared by
 # every worker and machine, warm across deploys. Bound it in bytes in Redis itself, with
-#     maxmemory 1gb            (≈ 30 MB a scale-1 document's pages and blocks; 10x at scale 10)
+#     maxmemory 1gb            (a benchmark run at scale 1 leaves ≈ 8 MB: README, "Cache")
 #     maxmemory-policy allkeys-lru
 # (redis.conf or `redis-cli config set`): every entry here may be evicted and made again, so
-# Redis never refuses a write. CACHE_KEY_PREFIX separates deployments sharing one Redis (the
+# Redis never refuses a write (a write count evicted under pressure starts again from 0). CACHE_KEY_PREFIX separates deployments sharing one Redis (the
 # tests set it per test database). Without REDIS_URL (the demo, a development machine):
 # this process's memory, each worker on its own (write limits then count per worker).
 REDIS_URL = os.environ.get("REDIS_URL", "")
