@@ -14,9 +14,10 @@ One cache shared by every process (Redis in production and in the tests, see
   database (a test database made again, a backup restored), and the same document and
   version may then mean other content.
 
-What is kept is quick to read back: a page's HTML body (scale 1: 255 kB, 0.7 ms), the
-outline around it, and the presented tree (scale 1: 97 kB pickled, read back in 0.9 ms where
-presenting it again takes 50 ms). One tier stays in the process, measured: the compilation's
+What is kept is quick to read back (scale 1, measured on the shared 2-core host): a page's
+HTML body with the outline around it (255 kB; 0.7 ms read and unpickled, 2.8 ms within a
+page view at load average 8, of 49 ms) and the presented tree (97 kB; 0.9 ms, 4.5 ms within
+a compilation view of 137 ms, where presenting it again takes 50 ms). One tier stays in the process, measured: the compilation's
 proposal blocks (`_ProcessBlocks`: thousands a page, a dict lookup each, with the shared
 cache behind it).
 """
