@@ -32,8 +32,6 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 # The chair in these benchmarks signs in with force_login, without a second factor.
 os.environ.setdefault("OTP_REQUIRED", "0")
-# Pages are measured as made, live; the recent copies delegates may read are measured apart.
-os.environ.setdefault("READ_COPY_SECONDS", "0")
 
 import django
 
@@ -45,7 +43,7 @@ from django.db import connection
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template import Context, Template
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, path
 from weasyprint import HTML
@@ -226,20 +224,6 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
 
     if only:
         return
-
-    # In a rush delegates read these two from a copy at most READ_COPY_SECONDS old (the
-    # chair's office always reads live): what serving that copy costs.
-    with override_settings(READ_COPY_SECONDS=60):
-        for name, url, rows in (
-            ("working draft, from its recent copy", f"{base}/draft/", elements),
-            (
-                "item compilation, from its recent copy",
-                f"{base}/compilation/?item={item.pk}",
-                item_proposals,
-            ),
-        ):
-            median, p95, queries = _measure(page(as_delegate, url), runs)
-            print(_row(name, median, p95, queries, _floor(as_delegate, rows, runs)))
 
     target = Element.objects.filter(document=document, kind="theme").order_by("pk").first()
 

@@ -88,7 +88,6 @@ MIDDLEWARE = [
     # Each request starts in the default zone; a meeting's pages switch to the meeting's.
     "drafting.web.time_zones.MeetingTimeZoneMiddleware",
     "drafting.web.middleware.SecondFactorRequiredMiddleware",
-    "drafting.web.middleware.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -242,33 +241,43 @@ BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Delegates' views of the working draft and of the compilation may come from a copy at most
-# this many seconds old: in a deadline rush hundreds of submissions a second would otherwise
-# have every reader's page made again for each. The page says when its copy was made; whoever
-# has just written reads live for a few seconds (drafting.web.middleware.ReadYourWritesMiddleware),
-# and the chair's office and the secretariat always read live. 0: every view is live.
-READ_COPY_SECONDS = float(os.environ.get("READ_COPY_SECONDS", "2"))
-
-# The cache framework's store (rendered pages and trees are kept by drafting.render.page_cache, in
-# plain per-process dicts). "throttle" counts writes per delegation (drafting.access.throttle): in
-# this process's memory by default, so each gunicorn worker counts on its own;
-# THROTTLE_CACHE=database shares the counts between workers (after
-# `manage.py createcachetable`).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 200},
-    },
-    "throttle": (
-        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "drafting_throttle"}
-        if os.environ.get("THROTTLE_CACHE") == "database"
-        else {
+# The cache framework's store: rendered pages, compilation blocks and page outlines, keyed by
+# what they show (drafting.render.page_cache), and the write counts of drafting.access.throttle.
+# Production sets REDIS_URL (Django's RedisCache; the `redis` package): one cache shared by
+# every worker and machine, warm across deploys. Bound it in bytes in Redis itself, with
+#     maxmemory 1gb            (a benchmark run at scale 1 leaves ≈ 8 MB: README, "Cache")
+#     maxmemory-policy allkeys-lru
+# (redis.conf or `redis-cli config set`): every entry here may be evicted and made again, so
+# Redis never refuses a write (a write count evicted under pressure starts again from 0).
+# CACHE_KEY_PREFIX separates deployments sharing one Redis (the tests set it per test
+# database). Without REDIS_URL (the demo, a development machine):
+# this process's memory, each worker on its own (write limits then count per worker).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "")
+if REDIS_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}{alias}",
+            # Keys carry the version of what they show: never stale, only unused. A day bounds
+            # how long an unused entry waits for the LRU.
+            "TIMEOUT": 24 * 3600,
+        }
+        for alias in ("default", "throttle")
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2_000},
+        },
+        "throttle": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "throttle",
             "OPTIONS": {"MAX_ENTRIES": 10_000},
-        }
-    ),
-}
+        },
+    }
 # Writes a delegation may make in a minute (proposals made or revised); 0: no limit.
 PROPOSALS_PER_MINUTE = int(os.environ.get("PROPOSALS_PER_MINUTE", "30"))
 

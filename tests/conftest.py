@@ -30,6 +30,25 @@ def _load_reference_data() -> None:
     call_command("loaddata", "bms7", verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_shared_cache():
+    """The Redis outlives the test database: what a previous session left under this
+    session's prefix (the same document ids and versions, other content) is deleted first."""
+    from tests.shared_cache import empty_cache
+
+    empty_cache("default")
+    empty_cache("throttle")
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_afresh():
+    """Each test reads the page cache under a namespace of its own: a test's writes roll
+    back, and the next test may make the same version of the document with other content."""
+    from drafting.render import page_cache
+
+    page_cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the BMS7 zero draft once into the test database; each test rolls back to it."""

@@ -1,4 +1,4 @@
-"""The deploy check for the PDFs' fonts (`manage.py check --deploy`)."""
+"""The deploy checks (`manage.py check --deploy`): the PDFs' fonts, the shared cache."""
 
 from django.core import checks
 
@@ -37,3 +37,14 @@ def test_deploy_check_is_quiet_when_the_fonts_are_there(monkeypatch):
     monkeypatch.setattr(fonts, "installed_families", lambda: set(fonts.PDF_FONT_FAMILIES))
     deploy = checks.run_checks(include_deployment_checks=True)
     assert not [message for message in deploy if message.id == "drafting.W001"]
+
+
+def test_deploy_check_warns_when_the_cache_is_not_redis(settings):
+    deploy = checks.run_checks(include_deployment_checks=True)
+    assert not [message for message in deploy if message.id == "drafting.W002"]
+    settings.CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        for alias in ("default", "throttle")
+    }
+    deploy = checks.run_checks(include_deployment_checks=True)
+    assert [message.id for message in deploy if message.id == "drafting.W002"] == ["drafting.W002"]

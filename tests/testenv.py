@@ -22,5 +22,11 @@ os.environ.setdefault("TASKS_BACKEND", "immediate")
 # Most tests sign in with force_login; the second-factor requirement is tested on its own
 # (tests/views/test_accounts.py turns it on with override_settings).
 os.environ.setdefault("OTP_REQUIRED", "0")
-# Every view live: copies of recent pages are tested on their own (tests/views/test_read_copies.py).
-os.environ.setdefault("READ_COPY_SECONDS", "0")
+# The cache is a real Redis, as in production (`.ci/run` starts it). Its keys begin with this
+# checkout's test database and the xdist worker, so two checkouts or two workers sharing the
+# Redis never read each other's entries; tests/conftest.py empties the prefix when a session
+# starts (the Redis outlives the test database).
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Set, not defaulted: xdist's workers inherit the controller's environment.
+_cache_base = os.environ.setdefault("TEST_CACHE_KEY_PREFIX", os.environ["TEST_DATABASE_NAME"])
+os.environ["CACHE_KEY_PREFIX"] = f"{_cache_base}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"

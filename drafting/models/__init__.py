@@ -1,4 +1,5 @@
 from drafting.models.audit import AuditAction, AuditEvent
+from drafting.models.cache import CacheNamespace
 from drafting.models.cosponsorship import (
     CoSponsorInvitation,
     InvitationStatus,
@@ -41,6 +42,7 @@ __all__ = [
     "VISIBLE_STATUSES",
     "AuditAction",
     "AuditEvent",
+    "CacheNamespace",
     "CoSponsorInvitation",
     "ConsultationRound",
     "DelegateProfile",

@@ -216,7 +216,7 @@ class Proposal(models.Model):
     # Attached by the selectors that list proposals (drafting.selectors), not stored.
     mark_summary: "MarkSummary"
     named_co_sponsors: tuple[list[str], list[str]]  # (accepted, awaiting) short names
-    place: "Place | None"  # where its element sits (selectors.attach_places)
+    place: "Place | None"  # where its element sits (render.page_cache.attach_places)
 
     class Meta:
         verbose_name = _("proposal")

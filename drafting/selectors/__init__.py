@@ -1,12 +1,10 @@
 """Reads: each function does a fixed number of queries, whatever the document's size."""
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from django.core.cache import cache
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 
@@ -27,7 +25,6 @@ from drafting.models import (
 )
 from drafting.text import snapshot as snapshots
 from drafting.text.kinds import Kind, Status
-from drafting.text.places import Place, places
 from drafting.web import time_zones
 
 # Co-sponsors the proposing delegation sees named on its own proposals.
@@ -442,27 +439,6 @@ def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, 
     return counts
 
 
-def working_draft_version(document: Document) -> tuple:
-    """A marker that changes whenever the working draft's text, order, status, footnotes or
-    title may have changed: every such write adds a history row (services never write these
-    models without history). One query; each part is an index lookup (a global maximum, so a
-    change in another meeting also refreshes, which is safe)."""
-    from django.db.models import Subquery
-
-    from drafting.models import Footnote
-
-    def latest(model) -> Subquery:
-        history = model.history.model.objects.order_by("-history_id").values("history_id")
-        return Subquery(history[:1])
-
-    return tuple(
-        Document.objects.filter(pk=document.pk)
-        .annotate(e=latest(Element), f=latest(Footnote), d=latest(Document))
-        .values_list("pk", "e", "f", "d")
-        .get()
-    )
-
-
 def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list:
     """Invitations to co-sponsor sent to ``delegation`` on this document, newest first, with
     the proposal each concerns (one query). A draft's names are never sent, so never here."""
@@ -536,24 +512,3 @@ def compilation_content_key(revision: Revision) -> str:
         .values_list("id", "own", "marks_version")
     )
     return snapshots.content_hash([delegations_version(), [list(row) for row in rows]])
-
-
-def draft_places(document: Document) -> dict[int, Place]:
-    """Where each element of the working draft sits (agenda item, section, label, opening
-    words), by element id, in reading order; kept per version of the draft, as its pages
-    are (one query when kept)."""
-    version = ":".join(map(str, working_draft_version(document)))
-    key = f"places:draft:{document.pk}:{version}"
-    found = cache.get(key)
-    if found is None:
-        found = places(working_draft_snapshot(document)["elements"])
-        cache.set(key, found, timeout=3600)
-    return found
-
-
-def attach_places(document: Document, proposals: Iterable[Proposal]) -> None:
-    """Set ``proposal.place`` to where its element sits in the working draft (None for an
-    element a revision left out)."""
-    where = draft_places(document)
-    for proposal in proposals:
-        proposal.place = where.get(proposal.element_id)

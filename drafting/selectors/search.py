@@ -28,6 +28,7 @@ from drafting.models import (
     Proposal,
     Revision,
 )
+from drafting.render import page_cache
 from drafting.text import search as words
 from drafting.text import snapshot as snapshots
 from drafting.text.kinds import Kind, Status
@@ -298,7 +299,7 @@ def scope(meeting: Meeting, user: Any) -> Scope:
     reads_drafts = permissions.can_read_working_draft(user, meeting.document)
     document = meeting.document
     if reads_drafts:
-        where = selectors.draft_places(document)
+        where = page_cache.draft_places(document)
     else:
         latest = selectors.revisions_of(document).last()
         where = _published_places([latest])[latest.pk] if latest is not None else {}

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import selectors
@@ -36,7 +36,6 @@ from drafting.text import snapshot as snapshots
 from drafting.text.snapshot import SnapshotElement
 from drafting.web.bounds import posted_number
 from drafting.web.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
-from drafting.web.middleware import reads_live
 
 # The comparison's "to" value naming the working draft rather than a revision number.
 WORKING_DRAFT = "draft"
@@ -68,55 +67,43 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     }
     can_decide = permissions.can_decide(request.user, document)
 
-    def build() -> dict:
-        document_view = page_cache.working_draft_view(meeting)
-        item_id = posted_number(filters["item"])
-        entries = selectors.compilation_entries(
-            document,
-            # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
-            delegation_code=filters["delegation"].replace("\x00", ""),
-            kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
-            status=filters["status"] if filters["status"] in ProposalStatus.values else "",
-            element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
-        )
-        blocks = page_cache.compilation_blocks(meeting, entries)
-        rows, _counted = presenters.compile_rows(
-            document_view,
-            entries,
-            agenda_item_id=item_id,
-            card=lambda entry: (entry, blocks[entry.id]),
-        )
-        per_item = selectors.open_counts_per_agenda_item(document, document_view)
-        if not (filters["delegation"] or filters["kind"] or filters["status"]):
-            shown = rows
-        else:
-            shown = [row for row in rows if row.proposals]
-        return {
-            # The chair's decision forms (with this request's CSRF token) only when live.
+    document_view = page_cache.working_draft_view(meeting)
+    item_id = posted_number(filters["item"])
+    entries = selectors.compilation_entries(
+        document,
+        # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
+        delegation_code=filters["delegation"].replace("\x00", ""),
+        kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
+        status=filters["status"] if filters["status"] in ProposalStatus.values else "",
+        element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
+    )
+    blocks = page_cache.compilation_blocks(meeting, entries)
+    rows, _counted = presenters.compile_rows(
+        document_view,
+        entries,
+        agenda_item_id=item_id,
+        card=lambda entry: (entry, blocks[entry.id]),
+    )
+    per_item = selectors.open_counts_per_agenda_item(document, document_view)
+    if not (filters["delegation"] or filters["kind"] or filters["status"]):
+        shown = rows
+    else:
+        shown = [row for row in rows if row.proposals]
+    return render(
+        request,
+        "drafting/compilation.html",
+        {
             "rows_html": compiled_rows(request, shown, meeting, can_decide),
             "agenda_items": [
                 (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
             ],
             "delegations": selectors.proposing_delegations(document),
             "total": len(entries),
-        }
-
-    page, as_of = page_cache.recent_copy(
-        f"compilation:{meeting.slug}:{get_language()}:{urlencode(filters)}",
-        build,
-        live=can_decide or reads_live(request),
-    )
-    return render(
-        request,
-        "drafting/compilation.html",
-        {
-            **page,
             "meeting": meeting,
             "filters": filters,
             "kinds": ProposalKind.choices,
             "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
             "can_decide": can_decide,
-            "as_of": as_of,
         },
     )
 
@@ -513,7 +500,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         new = by_number.get(posted_number(new_number)) or revisions[-1]
         new_label, shown_to = new.label, new.number
-        # Two issued revisions never change: their comparison is made once per process.
+        # Two issued revisions never change: their comparison is made once, in the shared cache.
         body_html = page_cache.revision_comparison(
             old,
             new,

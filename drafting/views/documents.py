@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -27,7 +26,6 @@ from drafting.services.exports import (
 )
 from drafting.web.errors import DomainError, NotAllowed
 from drafting.web.http import AppRequest
-from drafting.web.middleware import reads_live
 
 
 @require_safe
@@ -47,29 +45,19 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     can_propose = permissions.can_propose(request.user, document)
 
-    def build() -> dict:
-        document_view, body = page_cache.working_draft_page(meeting, can_propose=can_propose)
-        return {
-            "document_view": document_view,
-            "body_html": fill_counts(body, selectors.open_proposal_counts(document), meeting.slug),
-            "latest_revision": selectors.revisions_of(document).last(),
-        }
-
-    page, as_of = page_cache.recent_copy(
-        f"draft:{meeting.slug}:{int(can_propose)}:{get_language()}",
-        build,
-        live=reads_live(request),
-    )
+    document_view, body = page_cache.working_draft_page(meeting, can_propose=can_propose)
     return render(
         request,
         "drafting/document.html",
         {
-            **page,
+            "document_view": document_view,
+            # The counts are read live: a delegation's proposal shows on its next page.
+            "body_html": fill_counts(body, selectors.open_proposal_counts(document), meeting.slug),
+            "latest_revision": selectors.revisions_of(document).last(),
             "meeting": meeting,
             "revision": None,
             "show_history_links": True,
             "can_propose": can_propose,
-            "as_of": as_of,
         },
     )
 

@@ -28,7 +28,7 @@ from drafting.models import (
     ProposalKind,
     ProposalStatus,
 )
-from drafting.render import presenters
+from drafting.render import page_cache, presenters
 from drafting.services import cosponsorship
 from drafting.services.idempotency import new_key, request_key
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
@@ -142,7 +142,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
         {
             "meeting": meeting,
             "element": element,
-            "place": selectors.draft_places(meeting.document).get(element.pk),
+            "place": page_cache.draft_places(meeting.document).get(element.pk),
             "delegation": delegation,
             "form": form,
             "notice": notice,
@@ -277,7 +277,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
     return {
         "meeting": meeting,
         "proposal": proposal,
-        "place": selectors.draft_places(meeting.document).get(proposal.element_id),
+        "place": page_cache.draft_places(meeting.document).get(proposal.element_id),
         "segments": proposal.diff_segments,
         "marks": presenters.mark_summary(list(proposal.marks.all()), proposal.version),
         "can_edit": permissions.can_edit_proposal(request.user, proposal),
@@ -387,7 +387,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         {
             "meeting": meeting,
             "element": proposal.element,
-            "place": selectors.draft_places(meeting.document).get(proposal.element_id),
+            "place": page_cache.draft_places(meeting.document).get(proposal.element_id),
             "delegation": delegation,
             "form": form,
             "notice": notice,
@@ -492,10 +492,10 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
 def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     proposals = selectors.proposals_of_delegation(meeting.document, delegation)
-    selectors.attach_places(meeting.document, proposals)
+    page_cache.attach_places(meeting.document, proposals)
     notifications = selectors.notifications_of(delegation)
     # Each notice names the proposal it is about by its place, as the table below does.
-    selectors.attach_places(
+    page_cache.attach_places(
         meeting.document,
         [
             note.proposal

@@ -20,3 +20,21 @@ def pdf_fonts_installed(app_configs=None, **kwargs) -> list[checks.CheckMessage]
             id="drafting.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def shared_cache_configured(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Production keeps pages and write counts in Redis, shared by every worker."""
+    from django.conf import settings
+
+    backends = [str(settings.CACHES[alias]["BACKEND"]) for alias in ("default", "throttle")]
+    if all(backend.endswith(".RedisCache") for backend in backends):
+        return []
+    return [
+        checks.Warning(
+            "The cache is each process's own memory, not Redis.",
+            hint="Set REDIS_URL (README, 'Cache'): without it every worker renders and keeps "
+            "its own pages, and counts a delegation's writes on its own.",
+            id="drafting.W002",
+        )
+    ]

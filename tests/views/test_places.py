@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from drafting import selectors
 from drafting.models import Element
+from drafting.render import page_cache
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.text.places import opening_words
 from tests.factories import delegate_of
@@ -50,7 +50,7 @@ def test_the_proposal_form_page_and_delegation_page_say_where(proposal):
         "proposal page": reverse("proposal_detail", args=[meeting.slug, made.public_id]),
         "delegation page": reverse("delegation_page", args=[meeting.slug]),
     }
-    place = selectors.draft_places(meeting.document)[theme.pk]
+    place = page_cache.draft_places(meeting.document)[theme.pk]
     item, section = place.agenda_item_label.rstrip("."), place.section_label
     first_words = " ".join(opening.split()[:2])
     for name, url in pages.items():

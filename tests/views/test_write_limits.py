@@ -10,12 +10,12 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
 from drafting.models import AuditAction, AuditEvent, Element, Proposal
 from tests.factories import UserFactory, delegate_of
+from tests.shared_cache import empty_cache
 
 pytestmark = pytest.mark.django_db
 THEME = "Cooperation between exporting and importing states"
@@ -36,10 +36,10 @@ def limited(monkeypatch):
 
     clock = [60.0 * 29_000_000]
     monkeypatch.setattr(drafting.access.throttle, "time", SimpleNamespace(time=lambda: clock[0]))
-    caches["throttle"].clear()
+    empty_cache("throttle")
     with override_settings(PROPOSALS_PER_MINUTE=30):
         yield clock
-    caches["throttle"].clear()
+    empty_cache("throttle")
 
 
 def _proposal(text: str) -> dict:

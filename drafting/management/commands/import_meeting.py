@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from drafting.exports import backup
 from drafting.management.commands.export_meeting import _Formatter
+from drafting.render import page_cache
 
 
 class Command(BaseCommand):
@@ -31,6 +32,9 @@ class Command(BaseCommand):
             report = backup.import_meeting(backup.load(data))
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
+        # The meeting's rows come back with their ids and versions, which this database may
+        # have cached with other content (a meeting deleted, then restored): a new namespace.
+        page_cache.renew_namespace()
         kept = sum(report.kept.values())
         self.stderr.write(
             f"imported meeting {report.meeting}: {report.rows} rows"

@@ -76,7 +76,6 @@ class Command(BaseCommand):
                 "DEBUG": "1",
                 "TASKS_BACKEND": "immediate",
                 "OTP_REQUIRED": "0",
-                "READ_COPY_SECONDS": "0",
                 "STATIC_MANIFEST": "0",
                 "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
             }
