@@ -207,7 +207,7 @@ def test_chair_merges_proposals_resolves_a_conflict_and_issues_rev1(page, live_s
     expect(row).to_have_count(1)
     expect(row).to_contain_text(PROPOSED["jpn"])
     expect(row.locator(".status")).to_have_text("accepted")
-    expect(row.locator(".reflection")).to_have_text("reflected in Rev.1")
+    expect(row.locator(".reflection")).to_have_text("Reflected in Rev.1")
     expect(page.locator(".notifications")).to_contain_text(
         "Rev.1 is issued: your proposal is reflected in it."
     )

@@ -1005,7 +1005,9 @@ def test_lengths_at_and_just_over_every_limit(japan, theme, open_round, fast_has
                 fuzz.fail(value, f"{url}: {response.status_code}, expected {expected}")
             if index and _counts() != before:
                 fuzz.fail(value, f"{url}: refused, yet something was stored")
-            if seconds > 1:
+            # Not a benchmark (the host may be loaded): a guard against work that grows
+            # without bound with the input (a regex gone quadratic, an uncapped field).
+            if seconds > 10:
                 fuzz.fail(value, f"{url}: took {seconds:.2f} s")
             if "_auth_user_id" in fuzz.client.session and user is None:
                 fuzz.fail(value, "signed in")
