@@ -112,9 +112,22 @@ def invitation_create(
     earlier = Invitation.objects.select_for_update().filter(
         email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now
     )
+    earlier = list(earlier)
+    if any(not permissions.can_revoke_invitation(actor, old) for old in earlier):
+        # Not someone else's invitation (the secretariat's, another delegation's) revoked
+        # unseen by sending one's own.
+        raise DomainError(
+            _("This address is already invited by someone else; only they may revoke it.")
+        )
     for old in earlier:
         old.revoked_at = now
         old.save(update_fields=["revoked_at"])
+        audit.record(
+            action=AuditAction.INVITATION_REVOKED,
+            user=actor,
+            delegation_id=old.delegation_id,
+            summary=old.email,
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email,

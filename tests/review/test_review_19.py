@@ -1,0 +1,77 @@
+"""Findings of a hostile review of the work merged for issues #16 to #19 (search, import,
+invitations, meeting setup, Word and AKN exports, the services split).
+
+Each test reproduces one bug found in review; its docstring says what it reproduces.
+"""
+
+import pytest
+from django.core.cache import caches
+
+from drafting.models import AuditAction, AuditEvent, DelegateProfile, Delegation, Invitation
+from drafting.services.invitations import invitation_create
+from drafting.web.errors import DomainError
+from tests.factories import delegate_of, secretariat
+
+
+@pytest.fixture
+def _throttle():
+    caches["throttle"].clear()
+    yield
+    caches["throttle"].clear()
+
+
+def _focal_point_of(code: str, **kwargs):
+    user = delegate_of(code, **kwargs)
+    DelegateProfile.objects.filter(user=user).update(is_focal_point=True)
+    user.refresh_from_db()
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_throttle")
+def test_a_focal_point_cannot_revoke_an_invitation_it_may_not_revoke_by_inviting_its_address(
+    bms7, settings
+):
+    """Reproduces: ``invitation_create`` revoked every pending invitation to the address
+    before sending its own, whoever had sent them. A focal point of Japan, inviting the
+    address the secretariat had just invited to the secretariat (or Mexico's focal point had
+    invited as a Mexican delegate), silently revoked that invitation, and the invitee got a
+    link to join Japan instead. Expected: refused, the earlier invitation still pending."""
+    settings.SITE_URL = "https://drafting.example.org"
+    clerk = secretariat(username="clerk")
+    mexico_focal = _focal_point_of("mex", username="mexfocal")
+    japan_focal = _focal_point_of("jpn", username="jpnfocal")
+    japan = Delegation.objects.get(code="jpn")
+    staff = invitation_create(actor=clerk, email="new.officer@un.example", role="secretariat")
+    mexican = invitation_create(
+        actor=mexico_focal,
+        email="delegate@mx.example",
+        role="delegate",
+        delegation=Delegation.objects.get(code="mex"),
+    )
+    for earlier in (staff, mexican):
+        with pytest.raises(DomainError, match="already invited by someone else"):
+            invitation_create(
+                actor=japan_focal,
+                email=earlier.invitation.email.upper(),
+                role="delegate",
+                delegation=japan,
+            )
+        earlier.invitation.refresh_from_db()
+        assert earlier.invitation.state == "pending"
+    assert not Invitation.objects.filter(delegation=japan).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_throttle")
+def test_an_invitation_replaced_by_a_newer_one_is_revoked_in_the_audit_trail(bms7, settings):
+    """Reproduces: an invitation revoked because a newer one went to the same address left
+    no audit row (only the new invitation's 'sent'): the trail could not say why the first
+    link stopped working. Expected: an 'invitation revoked' row for it."""
+    settings.SITE_URL = "https://drafting.example.org"
+    clerk = secretariat(username="clerk")
+    invitation_create(actor=clerk, email="twice@example.org", role="chairs_office")
+    invitation_create(actor=clerk, email="twice@example.org", role="chairs_office")
+    revoked = AuditEvent.objects.filter(action=AuditAction.INVITATION_REVOKED)
+    assert [event.summary for event in revoked] == ["twice@example.org"]
+    assert revoked.get().user == clerk
