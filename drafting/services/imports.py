@@ -84,6 +84,11 @@ def document_import(
         problems["title"] = [_("The title is at most 300 characters long.")]
     if len(preamble) > PREAMBLE_MAX_LENGTH:
         problems["preamble"] = [_("The note above the document is at most 5,000 characters.")]
+    for name, text, newlines in (("title", title, False), ("preamble", preamble, True)):
+        if name not in problems and validation.forbidden_character(text, allow_newlines=newlines):
+            problems[name] = [
+                _("It holds a control character or a direction override, which no text may hold.")
+            ]
     try:
         elements = nest(rows)
     except RowProblem as problem:

@@ -75,3 +75,30 @@ def test_an_invitation_replaced_by_a_newer_one_is_revoked_in_the_audit_trail(bms
     revoked = AuditEvent.objects.filter(action=AuditAction.INVITATION_REVOKED)
     assert [event.summary for event in revoked] == ["twice@example.org"]
     assert revoked.get().user == clerk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [("title", "Zero\x00 draft"), ("preamble", "Note\x00"), ("title", "Zero \u202edraft")],
+)
+def test_the_imports_title_and_preamble_refuse_what_no_text_may_hold(client, field, text):
+    """Reproduces: the import's Save checked the elements' characters but not the title's or
+    the preamble's: a NUL (PostgreSQL refuses it) answered 500, and a bidi override went into
+    Revision 0, an official record never changed. Expected: 400 beside the field, nothing
+    written."""
+    from django.urls import reverse
+
+    from drafting.models import Document, Revision
+    from tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(slug="bms8", short_title="BMS8")
+    client.force_login(secretariat())
+    url = reverse("document_import", args=[meeting.slug])
+    client.post(url, {"action": "read", "pasted": "Zero draft\n1. One paragraph."})
+    data = {"action": "save", "title": "Zero draft", "preamble": ""}
+    data[field] = text
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert not Revision.objects.filter(document__meeting=meeting).exists()
+    assert not Document.objects.filter(meeting=meeting).exists()
