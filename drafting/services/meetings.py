@@ -37,6 +37,7 @@ from drafting.models import (
     Participation,
 )
 from drafting.models.audit import AuditAction
+from drafting.text import validation
 from drafting.web import time_zones
 from drafting.web.errors import DomainError, NotAllowed
 
@@ -99,6 +100,12 @@ def _problems(setup: MeetingSetup, *, today: date, meeting: Meeting | None) -> l
         slug_problem(setup.slug, today=today, meeting=meeting),
         dates_problem(setup.start_date, setup.end_date, today=today),
         None if time_zones.is_offered(setup.time_zone) else _("Choose a time zone from the list."),
+        *(
+            _("The %(field)s holds a control character or a direction override.")
+            % {"field": Meeting._meta.get_field(name).verbose_name}
+            for name in ("title", "short_title", "symbol_prefix", "venue", "chair")
+            if validation.forbidden_character(getattr(setup, name), allow_newlines=False)
+        ),
     ]
     return [problem for problem in problems if problem]
 

@@ -102,3 +102,33 @@ def test_the_imports_title_and_preamble_refuse_what_no_text_may_hold(client, fie
     assert response.status_code == 400
     assert not Revision.objects.filter(document__meeting=meeting).exists()
     assert not Document.objects.filter(meeting=meeting).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["title", "short_title", "symbol_prefix", "venue", "chair"])
+def test_a_meetings_details_refuse_control_characters(client, bms7, field):
+    """Reproduces: the meeting's setup took any character but NUL in its title, symbol prefix,
+    venue and chair (a vertical tab pasted from Word, a bidi override); they go into every
+    revision's masthead and symbol, and the Akoma Ntoso export, writing the title and the
+    symbol as XML attributes, failed on the first ("All strings must be XML compatible").
+    Expected: refused, as every other text is; no meeting made."""
+    from django.urls import reverse
+
+    from drafting.models import Meeting
+
+    client.force_login(secretariat(username="clerk"))
+    details = {
+        "title": "Eighth Biennial Meeting of States",
+        "short_title": "BMS8",
+        "slug": "bms8",
+        "symbol_prefix": "A/CONF.192/BMS/2026/WP.1",
+        "venue": "Geneva",
+        "start_date": "2026-06-08",
+        "end_date": "2026-06-12",
+        "chair": "Ambassador X",
+        "time_zone": "Europe/Zurich",
+    }
+    details[field] = details[field][:3] + "\x0b" + details[field][3:]
+    response = client.post(reverse("meeting_create"), details)
+    assert response.status_code == 400
+    assert not Meeting.objects.filter(slug="bms8").exists()
