@@ -132,3 +132,36 @@ def test_a_meetings_details_refuse_control_characters(client, bms7, field):
     response = client.post(reverse("meeting_create"), details)
     assert response.status_code == 400
     assert not Meeting.objects.filter(slug="bms8").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_throttle")
+def test_a_deactivated_focal_points_pending_invitations_stop_working(bms7, settings):
+    """Reproduces: deactivating a focal point left the invitations it had sent pending. A
+    focal point leaving could invite an address of its own first and, once deactivated,
+    accept it and be a delegate of its delegation again. Expected: its pending links are
+    revoked (each in the audit trail); invitations sent by others stay."""
+    from drafting.services.invitations import (
+        InvitationUnusable,
+        delegate_deactivate,
+        invitation_accept,
+    )
+
+    settings.SITE_URL = "https://drafting.example.org"
+    clerk = secretariat(username="clerk")
+    japan = Delegation.objects.get(code="jpn")
+    leaving = _focal_point_of("jpn", username="leaving")
+    own = invitation_create(
+        actor=leaving, email="private@mail.example", role="delegate", delegation=japan
+    )
+    others = invitation_create(
+        actor=clerk, email="colleague@jp.example", role="delegate", delegation=japan
+    )
+    delegate_deactivate(actor=clerk, account_id=leaving.pk)
+    with pytest.raises(InvitationUnusable):
+        invitation_accept(token=own.token, username="back", password="a-long-passphrase-1")
+    others.invitation.refresh_from_db()
+    assert others.invitation.state == "pending"
+    assert AuditEvent.objects.filter(
+        action=AuditAction.INVITATION_REVOKED, summary="private@mail.example"
+    ).exists()
