@@ -165,3 +165,33 @@ def test_a_deactivated_focal_points_pending_invitations_stop_working(bms7, setti
     assert AuditEvent.objects.filter(
         action=AuditAction.INVITATION_REVOKED, summary="private@mail.example"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_discarding_a_draft_does_not_make_a_new_compilation(bms7):
+    """Reproduces: the compilation's content key left out drafts but not discarded drafts,
+    so a delegation discarding its draft changed the key: the next request made a new
+    compilation, listed beside the earlier ones 'as of' that moment, which told every other
+    delegation that someone had just given up a private draft on this revision. Expected:
+    a private proposal changes nothing the compilation is keyed by."""
+    import uuid
+
+    from drafting import selectors
+    from drafting.models import Element, Revision
+    from drafting.services.proposals import ProposalContent, proposal_create, proposal_discard
+
+    japan = delegate_of("jpn")
+    element = Element.objects.filter(document=bms7.document, text__gt="").first()
+    revision = Revision.objects.filter(document=bms7.document).order_by("-number").first()
+    before = selectors.compilation_content_key(revision)
+    draft = proposal_create(
+        user=japan,
+        element=element,
+        content=ProposalContent(kind="amend", proposed_text=element.text + " [private words]"),
+        idempotency_key=uuid.uuid4(),
+        submit=False,
+    )
+    assert draft.base_revision == revision
+    assert selectors.compilation_content_key(revision) == before
+    proposal_discard(user=japan, proposal=draft)
+    assert selectors.compilation_content_key(revision) == before
