@@ -109,10 +109,11 @@ def invitation_create(
     if get_user_model().objects.filter(email__iexact=email, is_active=True).exists():
         raise DomainError(_("Someone with this e-mail address already has an account."))
     now = timezone.now()
-    earlier = Invitation.objects.select_for_update().filter(
-        email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now
+    earlier = list(
+        Invitation.objects.select_for_update().filter(
+            email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now
+        )
     )
-    earlier = list(earlier)
     if any(not permissions.can_revoke_invitation(actor, old) for old in earlier):
         # Not someone else's invitation (the secretariat's, another delegation's) revoked
         # unseen by sending one's own.

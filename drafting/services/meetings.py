@@ -101,9 +101,14 @@ def _problems(setup: MeetingSetup, *, today: date, meeting: Meeting | None) -> l
         dates_problem(setup.start_date, setup.end_date, today=today),
         None if time_zones.is_offered(setup.time_zone) else _("Choose a time zone from the list."),
         *(
-            _("The %(field)s holds a control character or a direction override.")
-            % {"field": Meeting._meta.get_field(name).verbose_name}
-            for name in ("title", "short_title", "symbol_prefix", "venue", "chair")
+            _("The %(field)s holds a control character or a direction override.") % {"field": label}
+            for name, label in (
+                ("title", _("full title")),
+                ("short_title", _("short title")),
+                ("symbol_prefix", _("document symbol prefix")),
+                ("venue", _("venue")),
+                ("chair", _("chair")),
+            )
             if validation.forbidden_character(getattr(setup, name), allow_newlines=False)
         ),
     ]
