@@ -195,3 +195,50 @@ def test_discarding_a_draft_does_not_make_a_new_compilation(bms7):
     assert selectors.compilation_content_key(revision) == before
     proposal_discard(user=japan, proposal=draft)
     assert selectors.compilation_content_key(revision) == before
+
+
+def _docx_with_paragraphs(count: int) -> bytes:
+    import io
+    import random
+    import string
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("1. First paragraph")
+    template = io.BytesIO()
+    document.save(template)
+    source = zipfile.ZipFile(io.BytesIO(template.getvalue()))
+    rng = random.Random(1)
+    paragraphs = "".join(
+        f"<w:p><w:r><w:t>{''.join(rng.choices(string.ascii_letters, k=6))}</w:t></w:r></w:p>"
+        for _ in range(count)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + paragraphs.encode(), 1)
+            archive.writestr(member.filename, data)
+    return out.getvalue()
+
+
+def test_a_word_file_of_many_short_paragraphs_is_refused_before_each_is_read():
+    """Reproduces: a 1.8 MB .docx (well under the 10 MB limit, no zip bomb) of 300,000
+    six-letter paragraphs kept the import's request busy for over ten minutes: every
+    paragraph was read (python-docx looks its style up by reading every style of the file,
+    twice a paragraph) before the outline counted more than 3,000 elements. Expected:
+    refused at once for having too many elements."""
+    import time
+
+    from drafting.text import docx_reader
+    from drafting.text.importing import ImportRefused
+
+    content = _docx_with_paragraphs(60_000)
+    started = time.monotonic()
+    with pytest.raises(ImportRefused) as refused:
+        docx_reader.read_docx(content)
+    assert refused.value.code == "too_many_elements"
+    assert time.monotonic() - started < 5
