@@ -109,6 +109,11 @@ def document_import(
         document = Document(meeting=locked_meeting, title=title, preamble=preamble)
     else:
         document = open_gate(document.pk).document
+        # Asked again holding the document: its writers (issuing Revision 0 of the empty
+        # document, say) take its lock, not the meeting's.
+        refusal = import_refusal(locked_meeting)
+        if refusal:
+            raise ImportNotPossible(refusal)
         document.title, document.preamble = title, preamble
     document._history_user = user
     document._change_reason = reason

@@ -242,3 +242,64 @@ def test_a_word_file_of_many_short_paragraphs_is_refused_before_each_is_read():
         docx_reader.read_docx(content)
     assert refused.value.code == "too_many_elements"
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waiting_on_the_document_finds_the_zero_draft_issued_meanwhile():
+    """Reproduces: the import asked whether the meeting could take a zero draft under the
+    meeting's lock, before taking the document's (the lock every writer of the draft takes).
+    The chair's office issuing Revision 0 of the meeting's empty document at that moment
+    was waited for, then the import wrote a second Revision 0: the unique constraint
+    refused it and the secretariat got a server error. Expected: the import, once it holds
+    the document, is told the zero draft was issued; nothing of it is written."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from drafting.models import Element, Revision
+    from drafting.services.imports import ImportNotPossible, document_import
+    from drafting.services.revisions import revision_issue
+    from drafting.text.importing import ImportRow
+    from tests.factories import DocumentFactory, chairs_office
+
+    document = DocumentFactory(meeting__slug="bms8")
+    chair, clerk = chairs_office(), secretariat()
+    issued, outcome = threading.Event(), {}
+
+    def chair_issues() -> None:
+        try:
+            with transaction.atomic():
+                revision_issue(
+                    issued_by=chair, document=document, cover_letter="", export_pdf=False
+                )
+                issued.set()
+                time.sleep(1.0)  # the import arrives meanwhile
+        finally:
+            issued.set()
+            connection.close()
+
+    def secretariat_imports() -> None:
+        issued.wait(10)
+        try:
+            document_import(
+                user=clerk,
+                meeting=document.meeting,
+                title="Zero draft",
+                preamble="",
+                rows=[ImportRow(kind="paragraph", text="One paragraph.", level=0)],
+            )
+            outcome["import"] = "imported"
+        except Exception as error:  # what it raised is the point
+            outcome["import"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=chair_issues), threading.Thread(target=secretariat_imports)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert isinstance(outcome["import"], ImportNotPossible), outcome
+    assert Revision.objects.filter(document=document).count() == 1
+    assert not Element.objects.filter(document=document).exists()
