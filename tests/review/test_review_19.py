@@ -303,3 +303,31 @@ def test_an_import_waiting_on_the_document_finds_the_zero_draft_issued_meanwhile
     assert isinstance(outcome["import"], ImportNotPossible), outcome
     assert Revision.objects.filter(document=document).count() == 1
     assert not Element.objects.filter(document=document).exists()
+
+
+@pytest.mark.django_db
+def test_a_delegation_name_with_a_control_character_does_not_break_the_word_compilation(
+    bms7, open_round
+):
+    """Reproduces: the Word compilation wrote each delegation's name as the author of its
+    tracked changes without leaving out what XML cannot hold (its comments did): a name
+    with a vertical tab, saved in the admin (which refuses only NUL), made every compilation
+    of the meeting fail. Expected: the file is made, the character left out."""
+    import uuid
+
+    from drafting.exports.docx_export import compilation_docx, compilation_rows
+    from drafting.models import Element, Revision
+    from drafting.services.proposals import ProposalContent, proposal_create
+    from tests import docx_text
+
+    Delegation.objects.filter(code="jpn").update(name="Ja\x0bpan")
+    zero = Revision.objects.get(document=bms7.document, number=0)
+    proposal_create(
+        user=delegate_of("jpn"),
+        element=Element.objects.get(text="Effective control over SALW"),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(kind="amend", proposed_text="Effective national control over SALW"),
+    )
+    content = compilation_docx(bms7, zero, compilation_rows(zero), zero.issued_at)
+    assert docx_text.change_authors(content) == {"Japan"}
