@@ -134,7 +134,7 @@ class Story:
         ``parent``, with its id, author and date."""
         wrapper = etree.SubElement(parent, w(kind))
         wrapper.set(w("id"), self.change_id())
-        wrapper.set(w("author"), change.author)
+        wrapper.set(w("author"), xml_text(change.author))
         wrapper.set(w("date"), change.stamp)
         return wrapper
 

@@ -503,7 +503,7 @@ def compilation_content_key(revision: Revision) -> str:
     key means the same compilation."""
     rows = (
         Proposal.objects.filter(document_id=revision.document_id, base_revision=revision)
-        .exclude(status=ProposalStatus.DRAFT)
+        .exclude(status__in=PRIVATE_STATUSES)
         .annotate(
             own=_latest_history(Proposal, "id"),
             marks_version=_latest_history(ProposalMark, "proposal_id"),

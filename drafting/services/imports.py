@@ -84,6 +84,11 @@ def document_import(
         problems["title"] = [_("The title is at most 300 characters long.")]
     if len(preamble) > PREAMBLE_MAX_LENGTH:
         problems["preamble"] = [_("The note above the document is at most 5,000 characters.")]
+    for name, text, newlines in (("title", title, False), ("preamble", preamble, True)):
+        if name not in problems and validation.forbidden_character(text, allow_newlines=newlines):
+            problems[name] = [
+                _("It holds a control character or a direction override, which no text may hold.")
+            ]
     try:
         elements = nest(rows)
     except RowProblem as problem:
@@ -104,6 +109,11 @@ def document_import(
         document = Document(meeting=locked_meeting, title=title, preamble=preamble)
     else:
         document = open_gate(document.pk).document
+        # Asked again holding the document: its writers (issuing Revision 0 of the empty
+        # document, say) take its lock, not the meeting's.
+        refusal = import_refusal(locked_meeting)
+        if refusal:
+            raise ImportNotPossible(refusal)
         document.title, document.preamble = title, preamble
     document._history_user = user
     document._change_reason = reason

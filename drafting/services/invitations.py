@@ -109,12 +109,26 @@ def invitation_create(
     if get_user_model().objects.filter(email__iexact=email, is_active=True).exists():
         raise DomainError(_("Someone with this e-mail address already has an account."))
     now = timezone.now()
-    earlier = Invitation.objects.select_for_update().filter(
-        email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now
+    earlier = list(
+        Invitation.objects.select_for_update().filter(
+            email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now
+        )
     )
+    if any(not permissions.can_revoke_invitation(actor, old) for old in earlier):
+        # Not someone else's invitation (the secretariat's, another delegation's) revoked
+        # unseen by sending one's own.
+        raise DomainError(
+            _("This address is already invited by someone else; only they may revoke it.")
+        )
     for old in earlier:
         old.revoked_at = now
         old.save(update_fields=["revoked_at"])
+        audit.record(
+            action=AuditAction.INVITATION_REVOKED,
+            user=actor,
+            delegation_id=old.delegation_id,
+            summary=old.email,
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email,
@@ -357,13 +371,22 @@ def invitation_revoke(*, actor: Any, invitation_id: int) -> Invitation:
 
 @transaction.atomic
 def delegate_deactivate(*, actor: Any, account_id: int) -> Any:
-    """Deactivate a delegate's account and end its sessions. Its proposals, marks and history
-    stay as they are, attributed to its delegation (nothing is deleted).
+    """Deactivate a delegate's account and end its sessions, and revoke the invitations it
+    sent that are still pending. Its proposals, marks and history stay as they are,
+    attributed to its delegation (nothing is deleted).
 
     Raises NotAllowed unless ``actor`` is the secretariat or a focal point of the delegate's
     delegation (see ``permissions.can_deactivate``), DomainError if already inactive.
     """
     users = get_user_model()
+    now = timezone.now()
+    # Its pending invitations go with it (else it could invite itself back first); locked
+    # before the account, in the module's order.
+    sent = list(
+        Invitation.objects.select_for_update(of=("self",)).filter(
+            invited_by_id=account_id, accepted_at=None, revoked_at=None, expires_at__gt=now
+        )
+    )
     account = (
         users.objects.select_for_update(of=("self",))
         .select_related("delegate_profile__delegation")
@@ -377,6 +400,15 @@ def delegate_deactivate(*, actor: Any, account_id: int) -> Any:
     account.is_active = False
     account.save(update_fields=["is_active"])
     _end_sessions(account.pk)
+    for invitation in sent:
+        invitation.revoked_at = now
+        invitation.save(update_fields=["revoked_at"])
+        audit.record(
+            action=AuditAction.INVITATION_REVOKED,
+            user=actor,
+            delegation_id=invitation.delegation_id,
+            summary=invitation.email,
+        )
     audit.record(
         action=AuditAction.ACCOUNT_DEACTIVATED,
         user=actor,

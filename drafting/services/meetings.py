@@ -37,6 +37,7 @@ from drafting.models import (
     Participation,
 )
 from drafting.models.audit import AuditAction
+from drafting.text import validation
 from drafting.web import time_zones
 from drafting.web.errors import DomainError, NotAllowed
 
@@ -99,6 +100,17 @@ def _problems(setup: MeetingSetup, *, today: date, meeting: Meeting | None) -> l
         slug_problem(setup.slug, today=today, meeting=meeting),
         dates_problem(setup.start_date, setup.end_date, today=today),
         None if time_zones.is_offered(setup.time_zone) else _("Choose a time zone from the list."),
+        *(
+            _("The %(field)s holds a control character or a direction override.") % {"field": label}
+            for name, label in (
+                ("title", _("full title")),
+                ("short_title", _("short title")),
+                ("symbol_prefix", _("document symbol prefix")),
+                ("venue", _("venue")),
+                ("chair", _("chair")),
+            )
+            if validation.forbidden_character(getattr(setup, name), allow_newlines=False)
+        ),
     ]
     return [problem for problem in problems if problem]
 

@@ -26,6 +26,7 @@ from drafting.text.importing import (
     LETTER_PAREN,
     LETTER_PARENS,
     LETTER_UPPER,
+    MAX_ELEMENTS,
     ROMAN_PARENS,
     ROMAN_UPPER,
     SUB_BULLET,
@@ -43,6 +44,9 @@ MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
 MAX_MEMBER_BYTES = 30 * 1024 * 1024
 MAX_RATIO = 200
 MAX_MEMBERS = 2_000
+# Paragraphs a body may have (blank ones and the title block included): past it, the text
+# has more elements than an import may hold, and reading each would take minutes.
+MAX_PARAGRAPHS = 2 * MAX_ELEMENTS
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The stream name an encrypted (password-protected) Office file keeps its package in, as
 # the compound file's directory spells it (UTF-16).
@@ -104,6 +108,8 @@ def _blocks(document: Any) -> Any:
     """
     if document.element.body.xpath(".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"):
         raise ImportRefused("tracked_changes")
+    if len(document.element.body.xpath(".//w:p")) > MAX_PARAGRAPHS:
+        raise ImportRefused("too_many_elements", str(MAX_ELEMENTS))
     numbering = _Numbering(document)
     footnotes = _footnotes(document)
     for item in document.iter_inner_content():
@@ -118,7 +124,7 @@ def _blocks(document: Any) -> Any:
 
 def _block(paragraph: Paragraph, numbering: "_Numbering", footnotes: dict[str, str]) -> Block:
     text = " ".join(paragraph.text.split())
-    style = paragraph.style
+    style = numbering.style_of(paragraph)
     style_name = (style.name or "") if style is not None else ""
     runs = [run for run in paragraph.runs if run.text.strip()]
     bold_style = bool(style is not None and style.font is not None and style.font.bold)
@@ -173,6 +179,8 @@ class _Numbering:
 
     def __init__(self, document: Any) -> None:
         self.formats: dict[tuple[str, int], tuple[str, str]] = {}
+        # Each paragraph style once: python-docx reads every style of the file to find one.
+        self.styles: dict[str | None, Any] = {}
         part = next(
             (rel.target_part for rel in document.part.rels.values() if rel.reltype == RT.NUMBERING),
             None,
@@ -196,8 +204,14 @@ class _Numbering:
                     text.get(qn("w:val"), "") if text is not None else "",
                 )
 
+    def style_of(self, paragraph: Paragraph) -> Any:
+        key = paragraph._p.style
+        if key not in self.styles:
+            self.styles[key] = paragraph.style
+        return self.styles[key]
+
     def marker_of(self, paragraph: Paragraph) -> tuple[str, int]:
-        num_id, list_level, level = _num_pr(paragraph)
+        num_id, list_level, level = _num_pr(paragraph, self.style_of(paragraph))
         if num_id is None or num_id == "0":
             return "", 0
         fmt, level_text = self.formats.get((num_id, list_level), ("", ""))
@@ -211,7 +225,7 @@ class _Numbering:
         return self.FORMATS.get(fmt, ""), level
 
 
-def _num_pr(paragraph: Paragraph) -> tuple[str | None, int, int]:
+def _num_pr(paragraph: Paragraph, style: Any) -> tuple[str | None, int, int]:
     """The paragraph's list (numId, level in it, depth in the outline): its own, else its
     style's (following basedOn)."""
     num_pr = paragraph._p.xpath("./w:pPr/w:numPr")
@@ -222,7 +236,6 @@ def _num_pr(paragraph: Paragraph) -> tuple[str | None, int, int]:
         level = int(ilvl[0]) if ilvl else 0
         if num_id:
             return num_id[0], level, level
-    style = paragraph.style
     # Word's "List Bullet 2", "List Number 3" are lists of their own at level 0, indented
     # further: the number in the name is the level.
     named = LIST_STYLE_LEVEL.match((style.name or "") if style is not None else "")
