@@ -199,9 +199,13 @@ def _undoable(meeting) -> Callable[[Any], bool]:
     )
 
 
-def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
+def compiled_rows(
+    request: HttpRequest, rows, meeting, can_decide: bool, *, card_only: bool = False, message=""
+) -> str:
     """The compilation's rows (safe): each element of the draft with its proposals under it,
-    and the chair's decision forms when ``can_decide``."""
+    and the chair's decision forms when ``can_decide``; a decided proposal folded in a
+    ``<details>``. With ``card_only``, only the ``<li>`` of each proposal (a decision's
+    in-place answer), ``message`` (plain text) beside it."""
     labels = {
         "element_kinds": {value: str(label) for value, label in ElementKind.choices},
         # Bullets name nothing: a region is named by its element's opening words instead.
@@ -210,8 +214,13 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
         "deleted": _("deleted"),
         "review": _("review and compose"),
         "no_match": _("No proposal matches these filters."),
+        "statuses": {value: str(label) for value, label in ProposalStatus.choices},
     }
-    plain: dict[str, Any] = {"open_count": _open_count}
+    plain: dict[str, Any] = {
+        "open_count": _open_count,
+        "open_statuses": OPEN,
+        "decided": _("%(delegation)s's proposal, %(status)s (decided; open to read)"),
+    }
     if can_decide:
         labels.update(
             note=_("Note to the delegation"),
@@ -226,10 +235,9 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
         )
         plain.update(
             review_url=reverse("element_review", args=[meeting.slug, ANY_ID]),
-            open_statuses=OPEN,
             undoable=_undoable(meeting),
         )
-    return _macros().rows(rows, can_decide, _words(plain, **labels))
+    return _macros().rows(rows, can_decide, _words(plain, **labels), card_only, message)
 
 
 def _open_count(count: int) -> str:

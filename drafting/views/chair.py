@@ -16,7 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from drafting import selectors
 from drafting.access import permissions
-from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
+from drafting.models import (
+    PRIVATE_STATUSES,
+    MarkStance,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Revision,
+)
 from drafting.render import page_cache, presenters
 from drafting.render.rendering import compiled_rows
 from drafting.review_forms import (
@@ -60,52 +67,9 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     """The working draft with every submitted proposal under its element, filterable."""
     meeting = _meeting_for(request, slug)
     document = meeting.document
-    filters = {
-        "item": request.GET.get("item", ""),
-        "delegation": request.GET.get("delegation", ""),
-        "kind": request.GET.get("kind", ""),
-        "status": request.GET.get("status", ""),
-    }
+    filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}
     can_decide = permissions.can_decide(request.user, document)
-
-    def build() -> dict:
-        document_view = page_cache.working_draft_view(meeting)
-        item_id = posted_number(filters["item"])
-        entries = selectors.compilation_entries(
-            document,
-            # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
-            delegation_code=filters["delegation"].replace("\x00", ""),
-            kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
-            status=filters["status"] if filters["status"] in ProposalStatus.values else "",
-            element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
-        )
-        blocks = page_cache.compilation_blocks(meeting, entries)
-        rows, _counted = presenters.compile_rows(
-            document_view,
-            entries,
-            agenda_item_id=item_id,
-            card=lambda entry: (entry, blocks[entry.id]),
-        )
-        per_item = selectors.open_counts_per_agenda_item(document, document_view)
-        if not (filters["delegation"] or filters["kind"] or filters["status"]):
-            shown = rows
-        else:
-            shown = [row for row in rows if row.proposals]
-        return {
-            # The chair's decision forms (with this request's CSRF token) only when live.
-            "rows_html": compiled_rows(request, shown, meeting, can_decide),
-            "agenda_items": [
-                (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
-            ],
-            "delegations": selectors.proposing_delegations(document),
-            "total": len(entries),
-        }
-
-    page, as_of = page_cache.recent_copy(
-        f"compilation:{meeting.slug}:{get_language()}:{urlencode(filters)}",
-        build,
-        live=can_decide or reads_live(request),
-    )
+    page = _compilation_page(request, meeting, filters, can_decide)
     return render(
         request,
         "drafting/compilation.html",
@@ -115,10 +79,82 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
             "filters": filters,
             "kinds": ProposalKind.choices,
             "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
+            "stances": MarkStance.choices,
             "can_decide": can_decide,
-            "as_of": as_of,
         },
     )
+
+
+# The compilation's filters (GET parameters); ``show=all`` lists elements without proposals too.
+COMPILATION_FILTERS = (
+    "item",
+    "delegation",
+    "kind",
+    "status",
+    "stance",
+    "round",
+    "revision",
+    "show",
+)
+
+
+def _compilation_entries(document, document_view, filters: dict[str, str], **narrower):
+    item_id = posted_number(filters["item"])
+    return selectors.compilation_entries(
+        document,
+        # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
+        delegation_code=filters["delegation"].replace("\x00", ""),
+        kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
+        status=filters["status"] if filters["status"] in ProposalStatus.values else "",
+        stance=filters["stance"] if filters["stance"] in MarkStance.values else "",
+        round_id=posted_number(filters["round"]),
+        base_revision_number=posted_number(filters["revision"]),
+        element_ids=(
+            narrower.get("element_ids")
+            or (presenters.subtree_ids(document_view, item_id) if item_id else None)
+        ),
+    )
+
+
+def _compilation_page(request: HttpRequest, meeting, filters: dict[str, str], can_decide: bool):
+    document = meeting.document
+    item_id = posted_number(filters["item"])
+
+    def build() -> dict:
+        document_view = page_cache.working_draft_view(meeting)
+        entries = _compilation_entries(document, document_view, filters)
+        blocks = page_cache.compilation_blocks(meeting, entries)
+        rows, _counted = presenters.compile_rows(
+            document_view,
+            entries,
+            agenda_item_id=item_id,
+            card=lambda entry: (entry, blocks[entry.id]),
+        )
+        per_item = selectors.open_counts_per_agenda_item(document, document_view)
+        # By default only the elements with a proposal; ``show=all`` the whole draft, unless
+        # a filter on proposals narrows it (then an element without one matches nothing).
+        narrowed = any(filters[key] for key in COMPILATION_FILTERS if key not in {"item", "show"})
+        shown = (
+            rows if filters["show"] == "all" and not narrowed else [r for r in rows if r.proposals]
+        )
+        return {
+            # The chair's decision forms (with this request's CSRF token) only when live.
+            "rows_html": compiled_rows(request, shown, meeting, can_decide),
+            "agenda_items": [
+                (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
+            ],
+            "delegations": selectors.proposing_delegations(document),
+            **selectors.compilation_choices(document),
+            "total": len(entries),
+            "open_total": sum(per_item.values()),
+        }
+
+    page, as_of = page_cache.recent_copy(
+        f"compilation:{meeting.slug}:{get_language()}:{urlencode(filters)}",
+        build,
+        live=can_decide or reads_live(request),
+    )
+    return {**page, "as_of": as_of}
 
 
 UNDO_OFFER = "drafting_undo_offer"
