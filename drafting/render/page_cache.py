@@ -117,17 +117,25 @@ def _outline(document_view: DocumentView) -> DocumentView:
     )
 
 
-def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, Body]:
+def working_draft_page(
+    meeting: Meeting, *, can_propose: bool, chair: bool = False
+) -> tuple[DocumentView, Body]:
     """The page's outline (a DocumentView without its element tree) and the HTML body cut
-    where its proposal counts go (see `rendering.fill_counts`)."""
+    where its proposal counts go (see `rendering.fill_counts`). The chair's office has a
+    variant of its own, with its tools beside each element (no reader's token in it)."""
     version = _version(meeting)
     key = f"draft-page:{meeting.document.pk}:{meeting.slug}:{version}:{int(can_propose)}:"
+    key += f"{int(chair)}:"
     key += get_language()
     cached = pages.get(key)
     if cached is None:
         document_view = working_draft_view(meeting, version)
         body = document_body(
-            document_view.elements, slug=meeting.slug, can_propose=can_propose, history=True
+            document_view.elements,
+            slug=meeting.slug,
+            can_propose=can_propose,
+            history=True,
+            chair=chair,
         )
         cached = (_outline(document_view), body)
         pages.set(key, cached)

@@ -200,7 +200,14 @@ def _undoable(meeting) -> Callable[[Any], bool]:
 
 
 def compiled_rows(
-    request: HttpRequest, rows, meeting, can_decide: bool, *, card_only: bool = False, message=""
+    request: HttpRequest,
+    rows,
+    meeting,
+    can_decide: bool,
+    *,
+    card_only: bool = False,
+    message: str = "",
+    path: str = "",
 ) -> str:
     """The compilation's rows (safe): each element of the draft with its proposals under it,
     and the chair's decision forms when ``can_decide``; a decided proposal folded in a
@@ -231,7 +238,7 @@ def compiled_rows(
             undo=_("Undo the decision"),
             decide_url=reverse("quick_decision", args=[meeting.slug]),
             csrf_token=get_token(request),
-            path=request.get_full_path(),
+            path=path or request.get_full_path(),
         )
         plain.update(
             review_url=reverse("element_review", args=[meeting.slug, ANY_ID]),
@@ -321,12 +328,19 @@ class Body:
 
 
 def document_body(
-    elements: list[ElementView], *, slug: str, can_propose: bool, history: bool
+    elements: list[ElementView],
+    *,
+    slug: str,
+    can_propose: bool,
+    history: bool,
+    chair: bool = False,
 ) -> Body:
     """A document page's body, the element tree, without its proposal counts (see `Body`;
-    `fill_counts` puts them in)."""
+    `fill_counts` puts them in); with ``chair``, the chair's office's tools beside each
+    element (links to review and compose, where its forms are)."""
     words = _words(
         {
+            "review_url": reverse("element_review", args=[slug, ANY_ID]) if chair else "",
             "propose_url": reverse("propose", args=[slug, ANY_ID]),
             "history_url": reverse("element_history", args=[slug, ANY_ID]),
             "footnote": _("Footnote %(n)s"),
@@ -344,8 +358,13 @@ def document_body(
         history=_("history"),
         of_empty=_("of this empty bullet"),
         empty=_("Empty bullet: open for proposals"),
+        chair_tools=_("Chair's tools"),
+        review=_("review"),
+        edit=_("edit"),
+        insert=_("insert after"),
+        move=_("move"),
     )
-    body = _macros(DOCUMENT).body(tree_steps(elements), can_propose, history, words)
+    body = _macros(DOCUMENT).body(tree_steps(elements), can_propose, history, words, chair)
     # Markup's own split and partition keep it markup: nothing here is declared safe.
     head, *rest = body.split(_MARKER)
     pieces = []

@@ -1,6 +1,8 @@
 """Thin views for the chair's office: compilation, decisions, composing, issuing, comparing."""
 
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -375,7 +377,9 @@ def _review_page(
 @login_required
 @require_POST
 def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
-    """One-click accept, reject or defer from the compilation (the easy cases)."""
+    """One-click accept, reject, defer or undo from the compilation (the easy cases). Sent by
+    htmx, the answer is the proposal's card as it now is, the message beside it; a plain POST
+    is redirected back to the compilation, the message at the top."""
     meeting = _meeting_for(request, slug, decide=True)
     proposal = (
         Proposal.objects.filter(
@@ -391,34 +395,45 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     action = request.POST.get("action")
     note = request.POST.get("note", "")
     key = request_key(request)
+    in_place = bool(request.headers.get("HX-Request"))
+    said, done = messages.success, ""
     try:
         if action == "accept":
             decisions.proposal_accept(
                 user=request.user, proposals=[proposal], note=note, idempotency_key=key
             )
-            _offer_undo(request, meeting, [proposal], _("Accepted."))
+            done = _("Accepted.")
         elif action == "reject":
             decisions.proposal_reject(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
-            _offer_undo(request, meeting, [proposal], _("Rejected."))
+            done = _("Rejected.")
         elif action == "defer":
             decisions.proposal_defer(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
-            _offer_undo(request, meeting, [proposal], _("Deferred."))
+            done = _("Deferred.")
         elif action == "undo":
             decisions.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
-            messages.success(request, UNDONE)
+            done = str(UNDONE)
         else:
             raise DomainError(_("Unknown action."))
-    except AlreadyDone as done:
-        messages.info(request, str(done))
+    except AlreadyDone as already:
+        said, done = messages.info, str(already)
     except MergeConflict as clash:
         messages.error(request, str(clash) + " " + _("Resolve it here by writing the text."))
-        return redirect("element_review", meeting.slug, proposal.element_id)
+        review = reverse("element_review", args=[meeting.slug, proposal.element_id])
+        if in_place:  # htmx follows this header with a full page
+            return HttpResponse(status=204, headers={"HX-Redirect": review})
+        return HttpResponseRedirect(review)
     except DomainError as refused:
-        messages.error(request, str(refused))
+        said, done = messages.error, str(refused)
+    if in_place:
+        return _decided_card(request, meeting, proposal, done)
+    if action in {"accept", "reject", "defer"} and said is messages.success:
+        _offer_undo(request, meeting, [proposal], done)
+    else:
+        said(request, done)
     back = request.POST.get("back", "")
     if url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -426,6 +441,33 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
         # Not ``redirect``: it would first look ``back`` up as the name of a view.
         return HttpResponseRedirect(back)
     return redirect(reverse("compilation", args=[meeting.slug]) + f"#e-{proposal.element_id}")
+
+
+def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: str) -> HttpResponse:
+    """The proposal's card in the compilation as it is now, ``message`` beside it and in the
+    page's polite live region (htmx puts that copy there: ``hx-swap-oob``)."""
+    entries = [
+        entry
+        for entry in selectors.compilation_entries(
+            meeting.document, element_ids={proposal.element_id}
+        )
+        if entry.id == proposal.pk
+    ]
+    blocks = page_cache.compilation_blocks(meeting, entries)
+    row = presenters.CompiledElement(
+        element=cast(Any, SimpleNamespace(id=proposal.element_id)),
+        depth=0,
+        proposals=[(entry, blocks[entry.id]) for entry in entries],
+        open_count=0,
+    )
+    # The card's own forms go back to the compilation as it was filtered, not to this view.
+    back = request.POST.get("back", "").partition("#")[0]
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("compilation", args=[meeting.slug])
+    card = compiled_rows(request, [row], meeting, True, card_only=True, message=message, path=back)
+    return render(request, "drafting/compilation.html#decided", {"card": card, "message": message})
 
 
 @login_required

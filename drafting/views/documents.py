@@ -46,17 +46,23 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_read_working_draft(request.user, document):
         raise PermissionDenied
     can_propose = permissions.can_propose(request.user, document)
+    # The chair's office sees its tools beside each element: a body of its own (cached too).
+    chair = permissions.can_decide(request.user, document)
 
     def build() -> dict:
-        document_view, body = page_cache.working_draft_page(meeting, can_propose=can_propose)
+        document_view, body = page_cache.working_draft_page(
+            meeting, can_propose=can_propose, chair=chair
+        )
+        counts = selectors.open_proposal_counts(document)
         return {
             "document_view": document_view,
-            "body_html": fill_counts(body, selectors.open_proposal_counts(document), meeting.slug),
+            "body_html": fill_counts(body, counts, meeting.slug),
             "latest_revision": selectors.revisions_of(document).last(),
+            "open_total": sum(counts.values()),
         }
 
     page, as_of = page_cache.recent_copy(
-        f"draft:{meeting.slug}:{int(can_propose)}:{get_language()}",
+        f"draft:{meeting.slug}:{int(can_propose)}:{int(chair)}:{get_language()}",
         build,
         live=reads_live(request),
     )
