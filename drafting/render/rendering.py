@@ -242,6 +242,7 @@ def compiled_rows(
         )
         plain.update(
             review_url=reverse("element_review", args=[meeting.slug, ANY_ID]),
+            undo_whose=_("on the proposal of %(delegation)s"),
             undoable=_undoable(meeting),
         )
     return _macros().rows(rows, can_decide, _words(plain, **labels), card_only, message)

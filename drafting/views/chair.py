@@ -454,11 +454,14 @@ def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: st
         if entry.id == proposal.pk
     ]
     blocks = page_cache.compilation_blocks(meeting, entries)
+    # The element's line above the cards changes too (an accepted text, its open count): it
+    # comes along, swapped by its id (hx-swap-oob).
+    element = presenters.find_element(page_cache.working_draft_view(meeting), proposal.element_id)
     row = presenters.CompiledElement(
-        element=cast(Any, SimpleNamespace(id=proposal.element_id)),
+        element=element or cast(Any, SimpleNamespace(id=proposal.element_id)),
         depth=0,
         proposals=[(entry, blocks[entry.id]) for entry in entries],
-        open_count=0,
+        open_count=selectors.open_proposal_counts(meeting.document).get(proposal.element_id, 0),
     )
     # The card's own forms go back to the compilation as it was filtered, not to this view.
     back = request.POST.get("back", "").partition("#")[0]

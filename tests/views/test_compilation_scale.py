@@ -119,7 +119,16 @@ def test_a_decision_by_htmx_answers_with_its_card_and_message(client, theme, rou
     )
     assert response.status_code == 200
     html = response.text
-    assert html.startswith(f'<li class="compiled-proposal" id="p-{proposal.public_id}">')
+    assert f'<li class="compiled-proposal" id="p-{proposal.public_id}">' in html
+    # The element's line above comes along with its accepted text and no open count.
+    line = re.search(
+        rf'<p class="compiled-text" id="t-{theme.pk}" data-hx-swap-oob="true">.*?</p>', html
+    )
+    assert line and f"Enhanced {THEME.lower()}" in line.group(0)
+    assert "open-count" not in line.group(0)
+    assert (
+        'Undo the decision<span class="visually-hidden"> on the proposal of Mexico</span>' in html
+    )
     assert '<p class="decision-message" tabindex="-1">Accepted.</p>' in html
     assert '<div id="decision-status" data-hx-swap-oob="innerHTML">Accepted.</div>' in html
     # The card now offers to undo, and its form goes back to the filtered compilation.
