@@ -226,7 +226,7 @@ def compiled_rows(
     plain: dict[str, Any] = {
         "open_count": _open_count,
         "open_statuses": OPEN,
-        "decided": _("%(delegation)s's proposal, %(status)s (decided; open to read)"),
+        "decided": _("%(delegation)s's proposal, %(status)s"),
     }
     if can_decide:
         labels.update(
