@@ -98,10 +98,11 @@ def _alone(proposal: Proposal, text: str) -> str | None:
 def proposer_name(proposal: Proposal) -> str:
     """Who made a proposal, as a conflict names it: "Kenya on behalf of the African Group"."""
     name = proposal.delegation.short_name
-    if proposal.on_behalf_of_id:
+    group = proposal.on_behalf_of if proposal.on_behalf_of_id else None
+    if group is not None:
         return _("%(delegation)s on behalf of %(group)s") % {
             "delegation": name,
-            "group": proposal.on_behalf_of.short_name,
+            "group": group.short_name,
         }
     return name
 

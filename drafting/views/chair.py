@@ -460,7 +460,8 @@ def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: st
     row = presenters.CompiledElement(
         element=element or cast(Any, SimpleNamespace(id=proposal.element_id)),
         depth=0,
-        proposals=[(entry, blocks[entry.id]) for entry in entries],
+        # What the compilation's rows list: (entry, its cached block), as `compilation` makes.
+        proposals=cast(Any, [(entry, blocks[entry.id]) for entry in entries]),
         open_count=selectors.open_proposal_counts(meeting.document).get(proposal.element_id, 0),
     )
     # The card's own forms go back to the compilation as it was filtered, not to this view.
