@@ -207,12 +207,14 @@ def compiled_rows(
     *,
     card_only: bool = False,
     message: str = "",
+    message_for: str = "",
     path: str = "",
 ) -> str:
     """The compilation's rows (safe): each element of the draft with its proposals under it,
     and the chair's decision forms when ``can_decide``; a decided proposal folded in a
     ``<details>``. With ``card_only``, only the ``<li>`` of each proposal (a decision's
-    in-place answer), ``message`` (plain text) beside it."""
+    in-place answer), ``message`` (plain text) beside it; otherwise ``message`` goes beside
+    the card of the proposal whose public id is ``message_for``."""
     labels = {
         "element_kinds": {value: str(label) for value, label in ElementKind.choices},
         # Bullets name nothing: a region is named by its element's opening words instead.
@@ -245,7 +247,9 @@ def compiled_rows(
             undo_whose=_("on the proposal of %(delegation)s"),
             undoable=_undoable(meeting),
         )
-    return _macros().rows(rows, can_decide, _words(plain, **labels), card_only, message)
+    return _macros().rows(
+        rows, can_decide, _words(plain, **labels), card_only, message, message_for
+    )
 
 
 def _open_count(count: int) -> str:

@@ -71,7 +71,8 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     document = meeting.document
     filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}
     can_decide = permissions.can_decide(request.user, document)
-    page = _compilation_page(request, meeting, filters, can_decide)
+    decided = request.session.pop(DECIDED, None) if can_decide else None
+    page = _compilation_page(request, meeting, filters, can_decide, decided=decided)
     return render(
         request,
         "drafting/compilation.html",
@@ -118,7 +119,17 @@ def _compilation_entries(document, document_view, filters: dict[str, str], **nar
     )
 
 
-def _compilation_page(request: HttpRequest, meeting, filters: dict[str, str], can_decide: bool):
+def _compilation_page(
+    request: HttpRequest,
+    meeting,
+    filters: dict[str, str],
+    can_decide: bool,
+    *,
+    decided: dict[str, str] | None = None,
+):
+    """The compilation's rows and filters; ``decided`` (a proposal's public id and a
+    message) puts the message of a decision just made beside its card, or at the top when
+    the filters leave the card out."""
     document = meeting.document
     item_id = posted_number(filters["item"])
 
@@ -139,9 +150,22 @@ def _compilation_page(request: HttpRequest, meeting, filters: dict[str, str], ca
         shown = (
             rows if filters["show"] == "all" and not narrowed else [r for r in rows if r.proposals]
         )
+        if decided and not any(
+            entry.public_id == decided["proposal"]
+            for row in shown
+            for entry, _html in row.proposals
+        ):
+            messages.info(request, decided["message"])
         return {
             # The chair's decision forms (with this request's CSRF token) only when live.
-            "rows_html": compiled_rows(request, shown, meeting, can_decide),
+            "rows_html": compiled_rows(
+                request,
+                shown,
+                meeting,
+                can_decide,
+                message=decided["message"] if decided else "",
+                message_for=decided["proposal"] if decided else "",
+            ),
             "agenda_items": [
                 (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
             ],
@@ -430,17 +454,27 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
         said, done = messages.error, str(refused)
     if in_place:
         return _decided_card(request, meeting, proposal, done)
-    if action in {"accept", "reject", "defer"} and said is messages.success:
+    back = request.POST.get("back", "")
+    compilation_url = reverse("compilation", args=[meeting.slug])
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = f"{compilation_url}#e-{proposal.element_id}"
+    if back.startswith(compilation_url):
+        # Back on the compilation, the message is beside the card (not at the top of a long
+        # page, off-screen), and the page opens at the card; its own Undo button is there.
+        request.session[DECIDED] = {"proposal": str(proposal.public_id), "message": done}
+        back = back.partition("#")[0] + f"#p-{proposal.public_id}"
+    elif action in {"accept", "reject", "defer"} and said is messages.success:
         _offer_undo(request, meeting, [proposal], done)
     else:
         said(request, done)
-    back = request.POST.get("back", "")
-    if url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        # Not ``redirect``: it would first look ``back`` up as the name of a view.
-        return HttpResponseRedirect(back)
-    return redirect(reverse("compilation", args=[meeting.slug]) + f"#e-{proposal.element_id}")
+    # Not ``redirect``: it would first look ``back`` up as the name of a view.
+    return HttpResponseRedirect(back)
+
+
+# The session's note of a decision made without JavaScript, shown beside its card once.
+DECIDED = "drafting_decided"
 
 
 def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: str) -> HttpResponse:

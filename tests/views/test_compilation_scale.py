@@ -162,8 +162,30 @@ def test_a_decision_without_javascript_still_redirects_with_its_message(client, 
         },
         follow=True,
     )
-    assert response.redirect_chain[-1][0].endswith(f"#e-{theme.pk}")
-    assert "Rejected." in response.text
+    # The page opens at the card, the message beside it (not at the top, off-screen).
+    assert response.redirect_chain[-1][0].endswith(f"#p-{proposal.public_id}")
+    card = re.search(
+        rf'<li class="compiled-proposal" id="p-{proposal.public_id}">.*?</li>', response.text, re.S
+    )
+    assert (
+        card
+        and '<p class="decision-message" tabindex="-1" role="status">Rejected.</p>' in card.group(0)
+    )
+    assert response.text.count("Rejected.") == 1
+    # Said once: the next view has no message.
+    assert "decision-message" not in _page(client)
+
+
+def test_a_message_for_a_card_the_filters_hide_goes_to_the_top(client, theme, round_1):
+    proposal = _submit("mex", theme, f"Enhanced {THEME.lower()}")
+    client.force_login(chairs_office())
+    back = reverse("compilation", args=["bms7"]) + "?status=submitted"
+    response = client.post(
+        reverse("quick_decision", args=["bms7"]),
+        {"proposal": proposal.public_id, "version": 1, "action": "reject", "back": back},
+        follow=True,
+    )
+    assert "decision-message" not in response.text and "Rejected." in response.text
 
 
 def test_a_conflict_by_htmx_sends_the_chair_to_review_and_compose(client, theme, round_1):
