@@ -98,8 +98,9 @@
   // What a reader is in the middle of inside ``area``: typing in a field, a note typed and
   // not sent, or a <details> opened. A live refresh never replaces that.
   function busy(area) {
+    // Whatever has the focus there (a field, a button, a decision's message) keeps it.
     var active = document.activeElement;
-    if (active && area.contains(active) && active.matches("input, textarea, select")) return true;
+    if (active && active !== document.body && area.contains(active)) return true;
     var typed = Array.prototype.some.call(
       area.querySelectorAll("input[type=text], textarea"),
       function (field) { return field.value.trim() !== ""; }

@@ -5,7 +5,8 @@ refresh (run here at once through htmx, as the poller would) shows the new card 
 in the polite live region. With a note typed in a decision form, the next refresh announces
 the newer proposal but leaves the typed note and the cards as they are. On the working draft
 the chair's tools sit beside each element and lead to review and compose. axe finds nothing
-serious on either page.
+serious on either page, nor after the chair rejects a proposal in place, the note typed
+going with it, the message beside the card taking the focus.
 """
 
 import re
@@ -78,6 +79,19 @@ def test_the_compilation_refreshes_without_losing_what_is_typed(page, live_serve
     page.wait_for_timeout(300)
     expect(cards).to_have_count(2)  # not replaced while a note is being written
     expect(note).to_have_value("Half a thought")
+
+    # The note goes with a decision made in place: the card changes, the page stays.
+    page.evaluate("window.notReloaded = true")
+    first = cards.first
+    first.get_by_role("button", name="Reject", exact=True).click()
+    message = first.locator(".decision-message")
+    expect(message).to_have_text("Rejected.")
+    expect(message).to_be_focused()
+    expect(message).to_be_in_viewport()
+    expect(page.locator("#decision-status")).to_have_text("Rejected.")
+    expect(first.locator("details.decided")).to_contain_text("Half a thought")
+    assert page.evaluate("window.notReloaded") is True
+    accessibility["compilation after a decision in place"] = axe_violations(page)
 
     page.goto(f"{live_server.url}/m/bms7/draft/")
     tools = page.locator(f"#e-{theme.pk} > .chair-tools")
