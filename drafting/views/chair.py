@@ -150,11 +150,10 @@ def _compilation_page(
         shown = (
             rows if filters["show"] == "all" and not narrowed else [r for r in rows if r.proposals]
         )
-        if decided and not any(
-            entry.public_id == decided["proposal"]
-            for row in shown
-            for entry, _html in row.proposals
-        ):
+        # Each row lists (entry, its cached block), as ``card`` above makes them.
+        if decided and decided["proposal"] not in {
+            cast(Any, card)[0].public_id for row in shown for card in row.proposals
+        }:
             messages.info(request, decided["message"])
         return {
             # The chair's decision forms (with this request's CSRF token) only when live.
