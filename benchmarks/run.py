@@ -195,6 +195,15 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
             item_proposals,
         ),
         ("full compilation", as_delegate, f"{base}/compilation/", proposals),
+        # Every element, with or without proposals (the page's default before #18.5).
+        (
+            "full compilation, every element",
+            as_delegate,
+            f"{base}/compilation/?show=all",
+            proposals,
+        ),
+        ("full compilation, the chair's", as_chair, f"{base}/compilation/", proposals),
+        ("working draft, the chair's (with its tools)", as_chair, f"{base}/draft/", elements),
         ("delegation page", as_delegate, f"{base}/delegation/", busiest["n"]),
         (
             f"review and compose ({hottest['n']} proposals)",

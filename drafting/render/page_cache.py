@@ -103,21 +103,28 @@ def _outline(document_view: DocumentView) -> DocumentView:
     )
 
 
-def working_draft_page(meeting: Meeting, *, can_propose: bool) -> tuple[DocumentView, Body]:
+def working_draft_page(
+    meeting: Meeting, *, can_propose: bool, chair: bool = False
+) -> tuple[DocumentView, Body]:
     """The page's outline (a DocumentView without its element tree) and the HTML body cut
-    where its proposal counts go (see `rendering.fill_counts`)."""
+    where its proposal counts go (see `rendering.fill_counts`). The chair's office has a
+    variant of its own, with its tools beside each element (no reader's token in it)."""
     document = meeting.document
 
     def build() -> tuple[DocumentView, Body]:
         document_view = working_draft_view(meeting)
         body = document_body(
-            document_view.elements, slug=meeting.slug, can_propose=can_propose, history=True
+            document_view.elements,
+            slug=meeting.slug,
+            can_propose=can_propose,
+            history=True,
+            chair=chair,
         )
         return _outline(document_view), body
 
     return _cached(
         f"draft-page:{document.pk}:{document.version}:{meeting.slug}:{int(can_propose)}:"
-        f"{get_language()}",
+        f"{int(chair)}:{get_language()}",
         build,
     )
 

@@ -263,6 +263,17 @@ def compile_rows(
     return rows, per_item
 
 
+def find_element(document_view: DocumentView, element_id: int) -> ElementView | None:
+    """The element of the tree with id ``element_id``, or None."""
+    stack = list(document_view.elements)
+    while stack:
+        element = stack.pop()
+        if element.id == element_id:
+            return element
+        stack.extend(child for block in element.blocks for child in block.items)
+    return None
+
+
 def subtree_ids(document_view: DocumentView, element_id: int) -> set[int]:
     """Ids of an element and everything under it (for filtering by agenda item)."""
     found: set[int] = set()

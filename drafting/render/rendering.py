@@ -199,9 +199,22 @@ def _undoable(meeting) -> Callable[[Any], bool]:
     )
 
 
-def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
+def compiled_rows(
+    request: HttpRequest,
+    rows,
+    meeting,
+    can_decide: bool,
+    *,
+    card_only: bool = False,
+    message: str = "",
+    message_for: str = "",
+    path: str = "",
+) -> str:
     """The compilation's rows (safe): each element of the draft with its proposals under it,
-    and the chair's decision forms when ``can_decide``."""
+    and the chair's decision forms when ``can_decide``; a decided proposal folded in a
+    ``<details>``. With ``card_only``, only the ``<li>`` of each proposal (a decision's
+    in-place answer), ``message`` (plain text) beside it; otherwise ``message`` goes beside
+    the card of the proposal whose public id is ``message_for``."""
     labels = {
         "element_kinds": {value: str(label) for value, label in ElementKind.choices},
         # Bullets name nothing: a region is named by its element's opening words instead.
@@ -210,8 +223,13 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
         "deleted": _("deleted"),
         "review": _("review and compose"),
         "no_match": _("No proposal matches these filters."),
+        "statuses": {value: str(label) for value, label in ProposalStatus.choices},
     }
-    plain: dict[str, Any] = {"open_count": _open_count}
+    plain: dict[str, Any] = {
+        "open_count": _open_count,
+        "open_statuses": OPEN,
+        "decided": _("%(delegation)s's proposal, %(status)s"),
+    }
     if can_decide:
         labels.update(
             note=_("Note to the delegation"),
@@ -222,14 +240,16 @@ def compiled_rows(request: HttpRequest, rows, meeting, can_decide: bool) -> str:
             undo=_("Undo the decision"),
             decide_url=reverse("quick_decision", args=[meeting.slug]),
             csrf_token=get_token(request),
-            path=request.get_full_path(),
+            path=path or request.get_full_path(),
         )
         plain.update(
             review_url=reverse("element_review", args=[meeting.slug, ANY_ID]),
-            open_statuses=OPEN,
+            undo_whose=_("on the proposal of %(delegation)s"),
             undoable=_undoable(meeting),
         )
-    return _macros().rows(rows, can_decide, _words(plain, **labels))
+    return _macros().rows(
+        rows, can_decide, _words(plain, **labels), card_only, message, message_for
+    )
 
 
 def _open_count(count: int) -> str:
@@ -313,12 +333,19 @@ class Body:
 
 
 def document_body(
-    elements: list[ElementView], *, slug: str, can_propose: bool, history: bool
+    elements: list[ElementView],
+    *,
+    slug: str,
+    can_propose: bool,
+    history: bool,
+    chair: bool = False,
 ) -> Body:
     """A document page's body, the element tree, without its proposal counts (see `Body`;
-    `fill_counts` puts them in)."""
+    `fill_counts` puts them in); with ``chair``, the chair's office's tools beside each
+    element (links to review and compose, where its forms are)."""
     words = _words(
         {
+            "review_url": reverse("element_review", args=[slug, ANY_ID]) if chair else "",
             "propose_url": reverse("propose", args=[slug, ANY_ID]),
             "history_url": reverse("element_history", args=[slug, ANY_ID]),
             "footnote": _("Footnote %(n)s"),
@@ -336,8 +363,13 @@ def document_body(
         history=_("history"),
         of_empty=_("of this empty bullet"),
         empty=_("Empty bullet: open for proposals"),
+        chair_tools=_("Chair's tools"),
+        review=_("review"),
+        edit=_("edit"),
+        insert=_("insert after"),
+        move=_("move"),
     )
-    body = _macros(DOCUMENT).body(tree_steps(elements), can_propose, history, words)
+    body = _macros(DOCUMENT).body(tree_steps(elements), can_propose, history, words, chair)
     # Markup's own split and partition keep it markup: nothing here is declared safe.
     head, *rest = body.split(_MARKER)
     pieces = []

@@ -293,6 +293,8 @@ class CompilationEntry:
     # Whether a revision already carries the chair's decision (then it cannot be undone).
     reflected: bool = False
     decided_at: datetime | None = None
+    # The proposing delegation's short name (a decided proposal's folded summary names it).
+    delegation: str = ""
 
 
 def _latest_history(model, field: str) -> Subquery:
@@ -313,8 +315,14 @@ def compilation_entries(
     kind: str = "",
     status: str = "",
     element_ids: set[int] | None = None,
+    round_id: int | None = None,
+    base_revision_number: int | None = None,
+    stance: str = "",
 ) -> list[CompilationEntry]:
     """Visible proposals for the compilation, filtered, as light rows in one query.
+
+    ``stance`` keeps the proposals with at least one mark of that stance given to their
+    current version (an earlier version's mark no longer counts).
 
     Each row carries the newest history ids of the proposal and of its marks: every write to
     either (submission, revision, decision, reflection in a revision, a mark set, changed or
@@ -329,6 +337,15 @@ def compilation_entries(
         proposals = proposals.filter(kind=kind)
     if status:
         proposals = proposals.filter(status=status)
+    if round_id is not None:
+        proposals = proposals.filter(round_id=round_id)
+    if base_revision_number is not None:
+        proposals = proposals.filter(base_revision__number=base_revision_number)
+    if stance:
+        marked = ProposalMark.objects.filter(
+            proposal=OuterRef("pk"), stance=stance, version=OuterRef("version")
+        )
+        proposals = proposals.filter(Exists(marked))
     rows = (
         proposals.annotate(
             own=_latest_history(Proposal, "id"),
@@ -345,6 +362,7 @@ def compilation_entries(
             "version",
             "reflected_in_id",
             "decided_at",
+            "delegation__short_name",
         )
     )
     return [
@@ -357,8 +375,20 @@ def compilation_entries(
             version,
             reflected_in is not None,
             decided_at,
+            delegation,
         )
-        for pk, public_id, element_id, state, own, marks, version, reflected_in, decided_at in rows
+        for (
+            pk,
+            public_id,
+            element_id,
+            state,
+            own,
+            marks,
+            version,
+            reflected_in,
+            decided_at,
+            delegation,
+        ) in rows
     ]
 
 
@@ -390,6 +420,19 @@ def proposing_delegations(document: Document) -> list[tuple[str, str]]:
     return list(
         Delegation.objects.filter(Exists(made)).order_by("name").values_list("code", "name")
     )
+
+
+def compilation_choices(document: Document) -> dict[str, list[tuple[str, str]]]:
+    """The compilation's round and base-revision filters: (value, label) pairs, oldest first
+    (two small queries)."""
+    rounds = ConsultationRound.objects.filter(document=document).order_by("opens_at", "pk")
+    revisions = Revision.objects.filter(document=document).order_by("number")
+    return {
+        "rounds": [(str(pk), name) for pk, name in rounds.values_list("pk", "name")],
+        "revisions": [
+            (str(number), label) for number, label in revisions.values_list("number", "label")
+        ],
+    }
 
 
 def delegations_version() -> int:

@@ -71,6 +71,42 @@ def _overlap(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> boo
     return any(a0 <= b1 and b0 <= a1 for a0, a1 in first for b0, b1 in second)
 
 
+def _overlap_words(
+    base: str, first: list[tuple[int, int]], second: list[tuple[int, int]]
+) -> str | None:
+    """The words of ``base`` that both changes touch (widened to whole words; the word at an
+    insertion point), or None when they touch none in common."""
+    spans = [
+        (max(a0, b0), min(a1, b1)) for a0, a1 in first for b0, b1 in second if a0 <= b1 and b0 <= a1
+    ]
+    if not spans:
+        return None
+    start, end = min(s for s, _e in spans), max(e for _s, e in spans)
+    while start > 0 and not base[start - 1].isspace():
+        start -= 1
+    while end < len(base) and not base[end].isspace():
+        end += 1
+    return base[start:end].strip() or base.strip()[:60]
+
+
+def _alone(proposal: Proposal, text: str) -> str | None:
+    """The text ``proposal`` alone would give from ``text``, or None when it does not apply."""
+    result = diff.apply_patch(proposal.patch, text)
+    return result.text if result.applied else None
+
+
+def proposer_name(proposal: Proposal) -> str:
+    """Who made a proposal, as a conflict names it: "Kenya on behalf of the African Group"."""
+    name = proposal.delegation.short_name
+    group = proposal.on_behalf_of if proposal.on_behalf_of_id else None
+    if group is not None:
+        return _("%(delegation)s on behalf of %(group)s") % {
+            "delegation": name,
+            "group": group.short_name,
+        }
+    return name
+
+
 @idempotent("proposal_accept")
 @transaction.atomic
 def proposal_accept(*, user, proposals: list[Proposal], note: str = "") -> list[Element]:
@@ -124,24 +160,39 @@ def _accept_on_element(
             _("A deletion and an amendment of the same element cannot both be accepted."),
             element=element,
             current_text=element.text,
-            attempts=[(p, None) for p in deletions + text_batch],
+            attempts=[(p, None) for p in deletions]
+            + [(p, _alone(p, element.text)) for p in text_batch],
         )
     for first_index, first in enumerate(text_batch):
         for second in text_batch[first_index + 1 :]:
-            if first.base_text == second.base_text and _overlap(
+            if first.base_text != second.base_text:
+                continue
+            shared = _overlap_words(
+                first.base_text,
                 _changed_ranges(first.base_text, first.proposed_text),
                 _changed_ranges(second.base_text, second.proposed_text),
-            ):
-                raise MergeConflict(
-                    _("The proposals of %(first)s and %(second)s change the same words.")
-                    % {
-                        "first": first.delegation.short_name,
-                        "second": second.delegation.short_name,
-                    },
-                    element=element,
-                    current_text=element.text,
-                    attempts=[(first, None), (second, None)],
+            )
+            if shared is None:
+                continue
+            first_name, second_name = proposer_name(first), proposer_name(second)
+            values = {"first": first_name, "second": second_name, "words": shared}
+            if first_name == second_name:
+                message = _(
+                    "Two proposals of %(first)s change the same words (“%(words)s”): each "
+                    "applies alone, not both together."
                 )
+            else:
+                message = _(
+                    "The proposals of %(first)s and %(second)s change the same words "
+                    "(“%(words)s”): each applies alone, not both together."
+                )
+            raise MergeConflict(
+                message % values,
+                element=element,
+                current_text=element.text,
+                attempts=[(p, _alone(p, element.text)) for p in (first, second)],
+                overlap=shared,
+            )
     changed: list[Element] = []
     if text_batch:
         text, attempts = element.text, []

@@ -1,6 +1,8 @@
 """Thin views for the chair's office: compilation, decisions, composing, issuing, comparing."""
 
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from drafting import selectors
 from drafting.access import permissions
-from drafting.models import PRIVATE_STATUSES, Proposal, ProposalKind, ProposalStatus, Revision
+from drafting.models import (
+    PRIVATE_STATUSES,
+    MarkStance,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Revision,
+)
 from drafting.render import page_cache, presenters
 from drafting.render.rendering import compiled_rows
 from drafting.review_forms import (
@@ -59,53 +68,112 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     """The working draft with every submitted proposal under its element, filterable."""
     meeting = _meeting_for(request, slug)
     document = meeting.document
-    filters = {
-        "item": request.GET.get("item", ""),
-        "delegation": request.GET.get("delegation", ""),
-        "kind": request.GET.get("kind", ""),
-        "status": request.GET.get("status", ""),
-    }
+    filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}
     can_decide = permissions.can_decide(request.user, document)
+    decided = request.session.pop(DECIDED, None) if can_decide else None
+    page = _compilation_page(request, meeting, filters, can_decide, decided=decided)
+    return render(
+        request,
+        "drafting/compilation.html",
+        {
+            **page,
+            "meeting": meeting,
+            "filters": filters,
+            "kinds": ProposalKind.choices,
+            "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
+            "stances": MarkStance.choices,
+            "can_decide": can_decide,
+        },
+    )
 
-    document_view = page_cache.working_draft_view(meeting)
+
+# The compilation's filters (GET parameters); ``show=all`` lists elements without proposals too.
+COMPILATION_FILTERS = (
+    "item",
+    "delegation",
+    "kind",
+    "status",
+    "stance",
+    "round",
+    "revision",
+    "show",
+)
+
+
+def _compilation_entries(document, document_view, filters: dict[str, str], **narrower):
     item_id = posted_number(filters["item"])
-    entries = selectors.compilation_entries(
+    return selectors.compilation_entries(
         document,
         # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
         delegation_code=filters["delegation"].replace("\x00", ""),
         kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
         status=filters["status"] if filters["status"] in ProposalStatus.values else "",
-        element_ids=presenters.subtree_ids(document_view, item_id) if item_id else None,
+        stance=filters["stance"] if filters["stance"] in MarkStance.values else "",
+        round_id=posted_number(filters["round"]),
+        base_revision_number=posted_number(filters["revision"]),
+        element_ids=(
+            narrower.get("element_ids")
+            or (presenters.subtree_ids(document_view, item_id) if item_id else None)
+        ),
     )
-    blocks = page_cache.compilation_blocks(meeting, entries)
-    rows, _counted = presenters.compile_rows(
-        document_view,
-        entries,
-        agenda_item_id=item_id,
-        card=lambda entry: (entry, blocks[entry.id]),
-    )
-    per_item = selectors.open_counts_per_agenda_item(document, document_view)
-    if not (filters["delegation"] or filters["kind"] or filters["status"]):
-        shown = rows
-    else:
-        shown = [row for row in rows if row.proposals]
-    return render(
-        request,
-        "drafting/compilation.html",
-        {
-            "rows_html": compiled_rows(request, shown, meeting, can_decide),
+
+
+def _compilation_page(
+    request: HttpRequest,
+    meeting,
+    filters: dict[str, str],
+    can_decide: bool,
+    *,
+    decided: dict[str, str] | None = None,
+):
+    """The compilation's rows and filters; ``decided`` (a proposal's public id and a
+    message) puts the message of a decision just made beside its card, or at the top when
+    the filters leave the card out."""
+    document = meeting.document
+    item_id = posted_number(filters["item"])
+
+    def build() -> dict:
+        document_view = page_cache.working_draft_view(meeting)
+        entries = _compilation_entries(document, document_view, filters)
+        blocks = page_cache.compilation_blocks(meeting, entries)
+        rows, _counted = presenters.compile_rows(
+            document_view,
+            entries,
+            agenda_item_id=item_id,
+            card=lambda entry: (entry, blocks[entry.id]),
+        )
+        per_item = selectors.open_counts_per_agenda_item(document, document_view)
+        # By default only the elements with a proposal; ``show=all`` the whole draft, unless
+        # a filter on proposals narrows it (then an element without one matches nothing).
+        narrowed = any(filters[key] for key in COMPILATION_FILTERS if key not in {"item", "show"})
+        shown = (
+            rows if filters["show"] == "all" and not narrowed else [r for r in rows if r.proposals]
+        )
+        # Each row lists (entry, its cached block), as ``card`` above makes them.
+        if decided and decided["proposal"] not in {
+            cast(Any, card)[0].public_id for row in shown for card in row.proposals
+        }:
+            messages.info(request, decided["message"])
+        return {
+            # The chair's decision forms (with this request's CSRF token) only when live.
+            "rows_html": compiled_rows(
+                request,
+                shown,
+                meeting,
+                can_decide,
+                message=decided["message"] if decided else "",
+                message_for=decided["proposal"] if decided else "",
+            ),
             "agenda_items": [
                 (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
             ],
             "delegations": selectors.proposing_delegations(document),
+            **selectors.compilation_choices(document),
             "total": len(entries),
-            "meeting": meeting,
-            "filters": filters,
-            "kinds": ProposalKind.choices,
-            "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
-            "can_decide": can_decide,
-        },
-    )
+            "open_total": sum(per_item.values()),
+        }
+
+    return build()
 
 
 UNDO_OFFER = "drafting_undo_offer"
@@ -326,7 +394,9 @@ def _review_page(
 @login_required
 @require_POST
 def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
-    """One-click accept, reject or defer from the compilation (the easy cases)."""
+    """One-click accept, reject, defer or undo from the compilation (the easy cases). Sent by
+    htmx, the answer is the proposal's card as it now is, the message beside it; a plain POST
+    is redirected back to the compilation, the message at the top."""
     meeting = _meeting_for(request, slug, decide=True)
     proposal = (
         Proposal.objects.filter(
@@ -342,41 +412,93 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     action = request.POST.get("action")
     note = request.POST.get("note", "")
     key = request_key(request)
+    in_place = bool(request.headers.get("HX-Request"))
+    said, done = messages.success, ""
     try:
         if action == "accept":
             decisions.proposal_accept(
                 user=request.user, proposals=[proposal], note=note, idempotency_key=key
             )
-            _offer_undo(request, meeting, [proposal], _("Accepted."))
+            done = _("Accepted.")
         elif action == "reject":
             decisions.proposal_reject(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
-            _offer_undo(request, meeting, [proposal], _("Rejected."))
+            done = _("Rejected.")
         elif action == "defer":
             decisions.proposal_defer(
                 user=request.user, proposal=proposal, note=note, idempotency_key=key
             )
-            _offer_undo(request, meeting, [proposal], _("Deferred."))
+            done = _("Deferred.")
         elif action == "undo":
             decisions.decision_undo(user=request.user, proposal=proposal, idempotency_key=key)
-            messages.success(request, UNDONE)
+            done = str(UNDONE)
         else:
             raise DomainError(_("Unknown action."))
-    except AlreadyDone as done:
-        messages.info(request, str(done))
+    except AlreadyDone as already:
+        said, done = messages.info, str(already)
     except MergeConflict as clash:
         messages.error(request, str(clash) + " " + _("Resolve it here by writing the text."))
-        return redirect("element_review", meeting.slug, proposal.element_id)
+        review = reverse("element_review", args=[meeting.slug, proposal.element_id])
+        if in_place:  # htmx follows this header with a full page
+            return HttpResponse(status=204, headers={"HX-Redirect": review})
+        return HttpResponseRedirect(review)
     except DomainError as refused:
-        messages.error(request, str(refused))
+        said, done = messages.error, str(refused)
+    if in_place:
+        return _decided_card(request, meeting, proposal, done)
     back = request.POST.get("back", "")
-    if url_has_allowed_host_and_scheme(
+    compilation_url = reverse("compilation", args=[meeting.slug])
+    if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        # Not ``redirect``: it would first look ``back`` up as the name of a view.
-        return HttpResponseRedirect(back)
-    return redirect(reverse("compilation", args=[meeting.slug]) + f"#e-{proposal.element_id}")
+        back = f"{compilation_url}#e-{proposal.element_id}"
+    if back.startswith(compilation_url):
+        # Back on the compilation, the message is beside the card (not at the top of a long
+        # page, off-screen), and the page opens at the card; its own Undo button is there.
+        request.session[DECIDED] = {"proposal": str(proposal.public_id), "message": done}
+        back = back.partition("#")[0] + f"#p-{proposal.public_id}"
+    elif action in {"accept", "reject", "defer"} and said is messages.success:
+        _offer_undo(request, meeting, [proposal], done)
+    else:
+        said(request, done)
+    # Not ``redirect``: it would first look ``back`` up as the name of a view.
+    return HttpResponseRedirect(back)
+
+
+# The session's note of a decision made without JavaScript, shown beside its card once.
+DECIDED = "drafting_decided"
+
+
+def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: str) -> HttpResponse:
+    """The proposal's card in the compilation as it is now, ``message`` beside it and in the
+    page's polite live region (htmx puts that copy there: ``hx-swap-oob``)."""
+    entries = [
+        entry
+        for entry in selectors.compilation_entries(
+            meeting.document, element_ids={proposal.element_id}
+        )
+        if entry.id == proposal.pk
+    ]
+    blocks = page_cache.compilation_blocks(meeting, entries)
+    # The element's line above the cards changes too (an accepted text, its open count): it
+    # comes along, swapped by its id (hx-swap-oob).
+    element = presenters.find_element(page_cache.working_draft_view(meeting), proposal.element_id)
+    row = presenters.CompiledElement(
+        element=element or cast(Any, SimpleNamespace(id=proposal.element_id)),
+        depth=0,
+        # What the compilation's rows list: (entry, its cached block), as `compilation` makes.
+        proposals=cast(Any, [(entry, blocks[entry.id]) for entry in entries]),
+        open_count=selectors.open_proposal_counts(meeting.document).get(proposal.element_id, 0),
+    )
+    # The card's own forms go back to the compilation as it was filtered, not to this view.
+    back = request.POST.get("back", "").partition("#")[0]
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("compilation", args=[meeting.slug])
+    card = compiled_rows(request, [row], meeting, True, card_only=True, message=message, path=back)
+    return render(request, "drafting/compilation.html#decided", {"card": card, "message": message})
 
 
 @login_required

@@ -44,15 +44,21 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_read_working_draft(request.user, document):
         raise PermissionDenied
     can_propose = permissions.can_propose(request.user, document)
+    # The chair's office sees its tools beside each element: a body of its own (cached too).
+    chair = permissions.can_decide(request.user, document)
 
-    document_view, body = page_cache.working_draft_page(meeting, can_propose=can_propose)
+    document_view, body = page_cache.working_draft_page(
+        meeting, can_propose=can_propose, chair=chair
+    )
+    # The counts are read live: a delegation's proposal shows on its next page.
+    counts = selectors.open_proposal_counts(document)
     return render(
         request,
         "drafting/document.html",
         {
             "document_view": document_view,
-            # The counts are read live: a delegation's proposal shows on its next page.
-            "body_html": fill_counts(body, selectors.open_proposal_counts(document), meeting.slug),
+            "body_html": fill_counts(body, counts, meeting.slug),
+            "open_total": sum(counts.values()),
             "latest_revision": selectors.revisions_of(document).last(),
             "meeting": meeting,
             "revision": None,

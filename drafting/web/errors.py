@@ -46,14 +46,17 @@ class MergeConflict(DomainError):
     """Proposals cannot be applied as they stand; a person must write the text.
 
     ``element`` is the element, ``current_text`` its text now, and ``attempts`` a list of
-    (proposal, text after applying it or None when it did not apply).
+    (proposal, text after applying it or None when it did not apply). ``overlap``, when two
+    proposals change the same words, is those words (then each attempt is the proposal
+    applied alone to the current text).
     """
 
-    def __init__(self, message: str, *, element, current_text: str, attempts):
+    def __init__(self, message: str, *, element, current_text: str, attempts, overlap=None):
         super().__init__(message)
         self.element = element
         self.current_text = current_text
         self.attempts = attempts
+        self.overlap = overlap
 
 
 class FormAlreadyUsed(DomainError):

@@ -35,6 +35,8 @@
 
   // One submission per form: a double click sends one request (the server is idempotent too).
   function submitOnce(form) {
+    if (form.dataset.onceBound === "yes") return;
+    form.dataset.onceBound = "yes";
     form.addEventListener("submit", function (event) {
       if (form.dataset.submitting === "yes") {
         event.preventDefault();
@@ -92,6 +94,51 @@
       }
     });
   }
+
+  // What a reader is in the middle of inside ``area``: typing in a field, a note typed and
+  // not sent, or a <details> opened. A live refresh never replaces that.
+  function busy(area) {
+    // Whatever has the focus there (a field, a button, a decision's message) keeps it.
+    var active = document.activeElement;
+    if (active && active !== document.body && area.contains(active)) return true;
+    var typed = Array.prototype.some.call(
+      area.querySelectorAll("input[type=text], textarea"),
+      function (field) { return field.value.trim() !== ""; }
+    );
+    return typed || area.querySelector("details[open]") !== null;
+  }
+
+  // Live pages (data-live-rows: the compilation's rows, the working draft's body) are fetched
+  // again every 30 s by a poller (data-hx-trigger="every 30s"). The new copy says what it holds
+  // (data-live-total, data-live-summary: the page's own words, this script has no catalogue);
+  // when that changed, the summary goes to the page's polite live region (#live-news). The
+  // swap waits while the reader is busy there (see busy), until a later poll.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.hasAttribute("data-live-rows")) return;
+    var fresh = new DOMParser()
+      .parseFromString(event.detail.serverResponse || "", "text/html")
+      .getElementById(target.id);
+    if (!fresh) { event.detail.shouldSwap = false; return; }
+    var news = document.getElementById("live-news");
+    if (news && fresh.dataset.liveTotal !== target.dataset.liveTotal) {
+      news.textContent = fresh.dataset.liveSummary || "";
+    }
+    if (busy(target)) event.detail.shouldSwap = false;
+  });
+
+  // New content from htmx: its forms are sent once; a decision made in place on the
+  // compilation brings back the card with its message, which takes the focus (the button
+  // pressed is gone) and is beside the card, on screen.
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.detail.elt;
+    if (!(elt instanceof Element)) return;
+    elt.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
+    if (elt.matches("li.compiled-proposal")) {
+      var message = elt.querySelector(".decision-message");
+      if (message) message.focus();
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-delegation-filter]").forEach(delegationFilter);

@@ -104,7 +104,10 @@ def test_chair_merges_proposals_resolves_a_conflict_and_issues_rev1(page, live_s
     expect(cards).to_have_count(4)
 
     def card(name):
-        return cards.filter(has=page.get_by_role("link", name=name, exact=True))
+        # A decided proposal is folded (<details>): its link is there, hidden until opened.
+        return cards.filter(
+            has=page.get_by_role("link", name=name, exact=True, include_hidden=True)
+        )
 
     expect(card("Japan").locator(".diff-text ins")).to_have_text("Enhanced cooperation")
     expect(card("Japan").locator(".diff-text del")).to_have_text("Cooperation")
@@ -116,15 +119,25 @@ def test_chair_merges_proposals_resolves_a_conflict_and_issues_rev1(page, live_s
     accessibility["compilation"] = axe_violations(page)
 
     # One click accepts Japan's proposal; Mexico's then applies to the text Japan's left.
+    # The card changes in place (htmx): the message beside it takes the focus, on screen, and
+    # is said in the page's polite live region; the page is not loaded again.
+    page.evaluate("window.notReloaded = true")
     for name in ("Japan", "Mexico"):
         card(name).get_by_role("button", name="Accept", exact=True).click()
-        expect(page.get_by_text("Accepted.", exact=True)).to_be_visible()
+        message = card(name).locator(".decision-message")
+        expect(message).to_have_text("Accepted.")
+        expect(message).to_be_focused()
+        expect(message).to_be_in_viewport()
+        expect(page.locator("#decision-status")).to_have_text("Accepted.")
         # No dialog before a decision: an Undo after it.
         expect(
             page.get_by_role("button", name=f"Undo the decision on the proposal of {name}")
         ).to_be_visible()
         expect(card(name).locator(".status")).to_have_text("accepted")
+        expect(card(name).locator("details.decided")).not_to_have_attribute("open", "")
         expect(card(name).get_by_role("button", name="Accept", exact=True)).to_have_count(0)
+    assert page.evaluate("window.notReloaded") is True
+    accessibility["compilation after decisions in place"] = axe_violations(page)
     expect(section.locator(".compiled-text")).to_contain_text(BOTH_ACCEPTED)
     expect(section.locator(".open-count")).to_have_text("2 open proposals")
 

@@ -295,3 +295,35 @@ def test_the_signatory_is_checked_and_normalised_like_the_cover_letter(client, p
     )
     assert response.status_code == 302
     assert Revision.objects.get(number=1).signatory == "Martin Kimani\nChair"
+
+
+def test_a_conflict_says_which_pair_and_why_and_that_each_applies_alone(
+    client, people, theme, round_1
+):
+    first = _submit("bra", theme, "Cooperation between producing and importing states")
+    second = _submit("fra", theme, "Cooperation between supplying and importing states")
+    client.force_login(people["chair"])
+    response = client.post(
+        reverse("element_review", args=["bms7", theme.pk]),
+        {"action": "accept", "proposal": [first.public_id, second.public_id]},
+    )
+    assert response.status_code == 409
+    html = response.text
+    assert "The proposals of Brazil and France change the same words (“exporting”)" in html
+    assert "Does not apply to the current text" not in html
+    assert html.count("Applies alone; it would give:") == 2
+    assert "Cooperation between producing and importing states" in html
+
+
+def test_two_proposals_of_one_delegation_in_conflict_are_named_as_such(
+    client, people, theme, round_1
+):
+    first = _submit("bra", theme, "Cooperation between producing and importing states")
+    second = _submit("bra", theme, "Cooperation between supplying and importing states")
+    client.force_login(people["chair"])
+    response = client.post(
+        reverse("element_review", args=["bms7", theme.pk]),
+        {"action": "accept", "proposal": [first.public_id, second.public_id]},
+    )
+    assert "Two proposals of Brazil change the same words" in response.text
+    assert "Brazil and Brazil" not in response.text

@@ -40,7 +40,8 @@ def _block(client, proposal) -> str:
     """The proposal's block as the compilation shows it now."""
     html = client.get(reverse("compilation", args=["bms7"])).text
     found = re.search(
-        rf'<li class="compiled-proposal">(?:(?!</li>).)*{proposal.public_id}(?:(?!</li>).)*</li>',
+        rf'<li class="compiled-proposal"[^>]*>(?:(?!</li>).)*{proposal.public_id}'
+        r"(?:(?!</li>).)*</li>",
         html,
         re.S,
     )
