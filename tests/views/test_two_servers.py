@@ -157,7 +157,8 @@ def test_a_write_through_one_server_shows_on_the_next_page_of_the_other(two_serv
     namespace = CacheNamespace.objects.get().token
     assert (
         cache.get(
-            f"{namespace}:draft-page:{document.pk}:{document.version}:bms7:1:{settings.LANGUAGE_CODE}"
+            f"{namespace}:draft-page:{document.pk}:{document.version}:bms7:1:0:"
+            f"{settings.LANGUAGE_CODE}"
         )
         is not None
     )
