@@ -181,7 +181,7 @@ def test_a_reused_key_on_another_element_is_refused(japan, theme, bms7, open_rou
                 kind="insert_after", proposed_text="New theme", new_element_kind="chapter"
             ),
             "new_element_kind",
-            "theme, sub-theme or paragraph",
+            r"new element is \(here: theme, sub-theme\)",
         ),
         (ProposalContent(kind="comment", proposed_text=""), "rationale", "Write your comment"),
         (ProposalContent(kind="nonsense"), "kind", "Choose what you propose"),
