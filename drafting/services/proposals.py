@@ -113,7 +113,8 @@ def new_element_kinds_for(element: Element, proposal_kind: str) -> tuple[Element
     if proposal_kind == ProposalKind.INSERT_AFTER:
         return _INSERTED_AFTER.get(element.kind, ())
     if proposal_kind == ProposalKind.FILL_PLACEHOLDER and element.kind == ElementKind.PLACEHOLDER:
-        parent_kind = element.parent.kind if element.parent_id else None
+        parent = element.parent  # None, without a query, at the top of the document
+        parent_kind = parent.kind if parent is not None else None
         return _FILLED_UNDER.get(parent_kind, (ElementKind.THEME, ElementKind.PARAGRAPH))
     return ()
 
