@@ -5,7 +5,7 @@ from typing import cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from drafting import messages
@@ -103,6 +103,8 @@ class ProposalForm(forms.Form):
 
     # What the delegate typed, shown when the element's text moved under it (views.proposals).
     typed_text = ""
+    # Whom the delegation may name as co-sponsor (set for the meeting and delegation).
+    co_sponsor_candidates: "QuerySet[Delegation]"
 
     kind = forms.ChoiceField(
         label=_("What do you propose?"), choices=ProposalKind.choices, widget=forms.RadioSelect
@@ -166,7 +168,12 @@ class ProposalForm(forms.Form):
     )
 
     def __init__(
-        self, *args, delegation: Delegation, meeting_id: int, element: Element | None = None, **kwargs
+        self,
+        *args,
+        delegation: Delegation,
+        meeting_id: int,
+        element: Element | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.meeting_id = meeting_id
@@ -211,7 +218,7 @@ class ProposalForm(forms.Form):
         typed = [name.strip() for name in (cleaned.get("co_sponsor_search") or "").split(",")]
         typed = [name for name in typed if name]
         if typed:
-            candidates = cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"]).queryset
+            candidates = self.co_sponsor_candidates
             by_name = {
                 spelling.casefold(): delegation
                 for delegation in candidates.filter(_any_iexact(typed))
@@ -237,15 +244,12 @@ class ProposalForm(forms.Form):
     def chosen_co_sponsors(self) -> list[Delegation]:
         """The co-sponsors named so far, by name, for the combobox's chips: as sent (unknown
         ids dropped), else as given initially."""
-        if self.is_bound:
-            ids = [bounds.posted_number(str(item)) for item in self.data.getlist("co_sponsors")]
-        else:
-            ids = [getattr(item, "pk", item) for item in self.initial.get("co_sponsors") or []]
+        values = self["co_sponsors"].value() or []  # as sent, else as given initially
+        ids = [bounds.posted_number(str(getattr(item, "pk", item))) for item in values]
         wanted = [pk for pk in ids if pk is not None][:CO_SPONSORS_MAX]
         if not wanted:
             return []
-        queryset = cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"]).queryset
-        return list(queryset.filter(pk__in=wanted))
+        return list(self.co_sponsor_candidates.filter(pk__in=wanted))
 
     def content(self) -> ProposalContent:
         data = self.cleaned_data
