@@ -197,9 +197,11 @@ class ProposalForm(forms.Form):
         self.fields["on_behalf_of"].help_text = _(
             "Offered for the groups your delegation coordinates at this meeting."
         )
-        cast(
-            forms.ModelMultipleChoiceField, self.fields["co_sponsors"]
-        ).queryset = co_sponsor_candidates(meeting_id=meeting_id, delegation=delegation)
+        self.co_sponsor_candidates = co_sponsor_candidates(
+            meeting_id=meeting_id, delegation=delegation
+        )
+        sponsors_field = cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"])
+        sponsors_field.queryset = self.co_sponsor_candidates
         if not self.is_bound and "idempotency_key" not in self.initial:
             self.initial["idempotency_key"] = uuid.uuid4()
 
