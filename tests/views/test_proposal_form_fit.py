@@ -170,7 +170,7 @@ def test_a_deletion_shows_the_text_read_only_and_the_box_only_for_text_kinds(cli
     assert 'name="rationale"' not in text_part
     assert (
         '<div class="for-delete" id="text-to-delete">\n    <p><strong>The text your delegation '
-        'proposes to delete:</strong></p>\n    <p class="current-text"><del>Effective control '
+        'proposes to delete:</strong></p>\n    <p class="deleted-text"><del>Effective control '
         "over SALW</del></p>"
     ) in html
     css = (
