@@ -4,31 +4,64 @@ import uuid
 from typing import cast
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.safestring import SafeString
+from django.core.validators import MaxLengthValidator
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from drafting.models import Delegation, ElementKind, MarkStance, ProposalKind, ProposalStatus
+from drafting import messages
+from drafting.models import (
+    Delegation,
+    Element,
+    ElementKind,
+    MarkStance,
+    ProposalKind,
+    ProposalStatus,
+)
 from drafting.models.meeting import GROUP_KINDS
-from drafting.render import rendering
 from drafting.services.cosponsorship import coordinated_groups
-from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
+from drafting.services.proposals import (
+    INSERT_KINDS,
+    INSERTABLE_KINDS,
+    ProposalContent,
+    new_element_kinds_for,
+    proposal_kinds_for,
+)
 from drafting.text import search as search_words
-from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE
+from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE, TextProblem
 from drafting.web import bounds, time_zones
 
 
-class QuickSelectMultiple(forms.SelectMultiple):
-    """A multiple select rendered by a Jinja2 macro (`rendering.select_multiple`): through
-    Django's option templates, 200 delegations cost about 100 ms on every proposal form."""
+class UncutTextField(forms.CharField):
+    """A text bounded on the server only: a ``maxlength`` on the text box made the browser cut
+    a longer paste without a word (at twice the limit, which the service then refused at
+    the limit). Past ``max_length`` the form says by how much, and the text comes back whole
+    (the page counts as the delegate types: ``data-char-count``)."""
 
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = {str(item) for item in self.format_value(value)}
-        # Jinja2's Markup, which Django's templates treat as safe through its __html__.
-        return cast(
-            SafeString, rendering.select_multiple(flatatt(final_attrs), self.choices, chosen)
-        )
+    def __init__(self, *args, limit: int, **kwargs) -> None:
+        self.limit = limit
+        super().__init__(*args, max_length=limit * 2, **kwargs)
+        # Said as the service says it, against the real limit, not the field's bound.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
+    def widget_attrs(self, widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and len(value) > (self.max_length or 0):
+            raise forms.ValidationError(
+                messages.text_problems(
+                    [TextProblem("too_long", {"length": len(value), "limit": self.limit})]
+                ),
+                code="max_length",
+            )
+
+
+class ChosenDelegations(forms.MultipleHiddenInput):
+    """The co-sponsors chosen: their ids only (the combobox in the template names them; the
+    form's :meth:`ProposalForm.chosen_co_sponsors` reads their names)."""
 
 
 class CoSponsorsField(forms.ModelMultipleChoiceField):
@@ -56,33 +89,50 @@ class CoSponsorsField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+# The co-sponsors' search box: what one name needs (the longest State's name is 56 characters),
+# and for typing names without the list, separated by commas, a few dozen of them.
+CO_SPONSOR_QUERY_MAX = 60
+CO_SPONSOR_NAMES_MAX = 1_000
+# The most co-sponsors one form names (a few dozen in practice; every State at most).
+CO_SPONSORS_MAX = 200
+
+
 class ProposalForm(forms.Form):
+    """A proposal on one element: the kinds offered, and the kinds a new element may take,
+    are the element's (``proposal_kinds_for``, ``new_element_kinds_for``)."""
+
     # What the delegate typed, shown when the element's text moved under it (views.proposals).
     typed_text = ""
+    # Whom the delegation may name as co-sponsor (set for the meeting and delegation).
+    co_sponsor_candidates: "QuerySet[Delegation]"
 
     kind = forms.ChoiceField(
         label=_("What do you propose?"), choices=ProposalKind.choices, widget=forms.RadioSelect
     )
-    proposed_text = forms.CharField(
+    proposed_text = UncutTextField(
         label=_("Proposed text"),
+        limit=MAX_ELEMENT_TEXT,
         required=False,
         strip=False,
-        # A little above the limit, so the service can say how much too long it is.
-        max_length=MAX_ELEMENT_TEXT * 2,
         widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}),
-        help_text=_("Put language that is not agreed in [square brackets]."),
+        help_text=_(
+            "Up to %(limit)s characters. Put language that is not agreed in [square brackets]."
+        )
+        % {"limit": f"{MAX_ELEMENT_TEXT:,}"},
     )
     new_element_kind = forms.ChoiceField(
         label=_("The new element is a"),
         required=False,
-        choices=[("", "—")] + [(kind.value, kind.label) for kind in INSERTABLE_KINDS],
+        choices=[(kind.value, kind.label) for kind in INSERTABLE_KINDS],
     )
-    rationale = forms.CharField(
-        label=_("Rationale or comment (optional)"),
+    rationale = UncutTextField(
+        label=_("Rationale or comment"),
+        limit=MAX_RATIONALE,
         required=False,
         strip=False,
-        max_length=MAX_RATIONALE * 2,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Up to %(limit)s characters; optional, except for a comment.")
+        % {"limit": f"{MAX_RATIONALE:,}"},
     )
     on_behalf_of = forms.ModelChoiceField(
         label=_("On behalf of"),
@@ -94,10 +144,17 @@ class ProposalForm(forms.Form):
         label=_("Co-sponsors"),
         queryset=Delegation.objects.none(),
         required=False,
-        widget=QuickSelectMultiple(attrs={"size": 6}),
+        widget=ChosenDelegations,
+    )
+    # The combobox's text box; without the script, names typed here separated by commas.
+    co_sponsor_search = forms.CharField(
+        label=_("Co-sponsors"),
+        required=False,
+        max_length=CO_SPONSOR_NAMES_MAX,
         help_text=_(
-            "Each is invited, and shown as co-sponsor only once it accepts. Hold Ctrl (or ⌘) "
-            "to choose several."
+            "Each is invited, and shown as co-sponsor only once it accepts. Type part of a "
+            "State's name and choose it from the list (or type whole names, separated by "
+            "commas)."
         ),
     )
     # The element's text as the delegate saw it: compared and diffed against the text now, so
@@ -110,9 +167,29 @@ class ProposalForm(forms.Form):
         required=False, min_value=0, max_value=2_147_483_647, widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, delegation: Delegation, meeting_id: int, **kwargs):
+    def __init__(
+        self,
+        *args,
+        delegation: Delegation,
+        meeting_id: int,
+        element: Element | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.meeting_id = meeting_id
+        self.element = element
+        if element is not None:
+            kinds = proposal_kinds_for(element)
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [
+                (kind.value, kind.label) for kind in kinds
+            ]
+            inserted = new_element_kinds_for(
+                element, kinds[0] if kinds[0] in INSERT_KINDS else ProposalKind.INSERT_AFTER
+            )
+            cast(forms.ChoiceField, self.fields["new_element_kind"]).choices = [
+                (kind.value, kind.label) for kind in inserted
+            ]
+            self.inserts = bool(inserted)
         # Only the groups the secretariat designated this delegation to speak for.
         cast(forms.ModelChoiceField, self.fields["on_behalf_of"]).queryset = coordinated_groups(
             meeting_id=meeting_id, delegation=delegation
@@ -120,14 +197,61 @@ class ProposalForm(forms.Form):
         self.fields["on_behalf_of"].help_text = _(
             "Offered for the groups your delegation coordinates at this meeting."
         )
-        cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"]).queryset = (
-            Delegation.objects.filter(participations__meeting_id=meeting_id)
-            .exclude(pk=delegation.pk)
-            .exclude(kind__in=GROUP_KINDS)
-            .order_by("name")
+        self.co_sponsor_candidates = co_sponsor_candidates(
+            meeting_id=meeting_id, delegation=delegation
         )
+        sponsors_field = cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"])
+        sponsors_field.queryset = self.co_sponsor_candidates
         if not self.is_bound and "idempotency_key" not in self.initial:
             self.initial["idempotency_key"] = uuid.uuid4()
+
+    inserts = True
+
+    def clean_co_sponsors(self):
+        chosen = list(self.cleaned_data.get("co_sponsors") or [])
+        if len(chosen) > CO_SPONSORS_MAX:
+            raise forms.ValidationError(
+                _("Name at most %(count)s co-sponsors.") % {"count": CO_SPONSORS_MAX}
+            )
+        return chosen
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = [name.strip() for name in (cleaned.get("co_sponsor_search") or "").split(",")]
+        typed = [name for name in typed if name]
+        if typed:
+            candidates = self.co_sponsor_candidates
+            by_name = {
+                spelling.casefold(): delegation
+                for delegation in candidates.filter(_any_iexact(typed))
+                for spelling in (delegation.name, delegation.short_name, delegation.code)
+            }
+            unknown = [name for name in typed if name.casefold() not in by_name]
+            if unknown:
+                self.add_error(
+                    "co_sponsor_search",
+                    _(
+                        "%(names)s: not a State taking part in this meeting. Choose names from "
+                        "the list (groups and organizations cannot co-sponsor)."
+                    )
+                    % {"names": ", ".join(f"“{name}”" for name in unknown)},
+                )
+            else:
+                found = [by_name[name.casefold()] for name in typed]
+                cleaned["co_sponsors"] = list(
+                    dict.fromkeys([*cleaned.get("co_sponsors", []), *found])
+                )
+        return cleaned
+
+    def chosen_co_sponsors(self) -> list[Delegation]:
+        """The co-sponsors named so far, by name, for the combobox's chips: as sent (unknown
+        ids dropped), else as given initially."""
+        values = self["co_sponsors"].value() or []  # as sent, else as given initially
+        ids = [bounds.posted_number(str(getattr(item, "pk", item))) for item in values]
+        wanted = [pk for pk in ids if pk is not None][:CO_SPONSORS_MAX]
+        if not wanted:
+            return []
+        return list(self.co_sponsor_candidates.filter(pk__in=wanted))
 
     def content(self) -> ProposalContent:
         data = self.cleaned_data
@@ -142,9 +266,28 @@ class ProposalForm(forms.Form):
         )
 
     def add_problems(self, problems: dict[str, list[str]]) -> None:
-        for field_name, messages in problems.items():
-            for message in messages:
+        for field_name, found in problems.items():
+            for message in found:
                 self.add_error(None if field_name not in self.fields else field_name, message)
+
+
+def _any_iexact(names: list[str]) -> Q:
+    """Names typed in any case ("kenya"); a few dozen at most (the field's bound)."""
+    query = Q(pk__in=[])
+    for name in names[:CO_SPONSORS_MAX]:
+        query |= Q(name__iexact=name) | Q(short_name__iexact=name) | Q(code__iexact=name)
+    return query
+
+
+def co_sponsor_candidates(*, meeting_id: int, delegation: Delegation):
+    """Who ``delegation`` may name as co-sponsor at the meeting: the other States taking part
+    (groups and organizations cannot co-sponsor), by name."""
+    return (
+        Delegation.objects.filter(participations__meeting_id=meeting_id)
+        .exclude(pk=delegation.pk)
+        .exclude(kind__in=GROUP_KINDS)
+        .order_by("name")
+    )
 
 
 class MarkForm(forms.Form):

@@ -62,6 +62,11 @@ urlpatterns = [
         name="diff_preview",
     ),
     path(
+        "m/<slug:slug>/co-sponsors/",
+        proposals.co_sponsor_options,
+        name="co_sponsor_options",
+    ),
+    path(
         "m/<slug:slug>/proposals/<uuid:public_id>/",
         proposals.proposal_detail,
         name="proposal_detail",

@@ -295,13 +295,6 @@ def options(choices, selected: str) -> str:
     return _macros().options(choices, selected)
 
 
-def select_multiple(attrs: str, choices, chosen: set[str]) -> str:
-    """A ``<select multiple>`` with the HTML attributes ``attrs`` (safe, from ``flatatt``) and
-    an ``<option>`` for each (value, label) pair, those whose value is in ``chosen`` selected
-    (safe)."""
-    return _macros().select_multiple(attrs, choices, chosen)
-
-
 def tree_steps(elements: list[ElementView]) -> Iterator[tuple[str, Any]]:
     """The element tree in document order, flat, for a template's one loop: ``("open",
     element)`` and ``("close", element)`` around each element's children, ``("ul", block)``

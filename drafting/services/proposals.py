@@ -48,7 +48,75 @@ from drafting.web.errors import (
     StaleVersion,
 )
 
-INSERTABLE_KINDS = (ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH)
+# What a delegation may propose to insert (headings, chapters and empty bullets are the chair's).
+INSERTABLE_KINDS = (
+    ElementKind.THEME,
+    ElementKind.SUBTHEME,
+    ElementKind.PARAGRAPH,
+    ElementKind.PREAMBULAR,
+    ElementKind.SUBPARAGRAPH,
+)
+INSERT_KINDS = frozenset({ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER})
+# Headings are amended, bracketed or commented on; inserting beside them or deleting them (and
+# all below) is the chair's to do.
+HEADING_KINDS = frozenset({ElementKind.AGENDA_ITEM, ElementKind.SECTION, ElementKind.CHAPTER})
+_HEADING_PROPOSALS = (
+    ProposalKind.AMEND,
+    ProposalKind.ADD_BRACKETS,
+    ProposalKind.REMOVE_BRACKETS,
+    ProposalKind.COMMENT,
+)
+_TEXT_PROPOSALS = (
+    ProposalKind.AMEND,
+    ProposalKind.INSERT_AFTER,
+    ProposalKind.DELETE,
+    ProposalKind.ADD_BRACKETS,
+    ProposalKind.REMOVE_BRACKETS,
+    ProposalKind.COMMENT,
+)
+# What may follow an element of each kind (a sub-theme after a theme goes inside it:
+# ``working_draft.insert_element``).
+_INSERTED_AFTER: dict[str, tuple[ElementKind, ...]] = {
+    ElementKind.THEME: (ElementKind.THEME, ElementKind.SUBTHEME),
+    ElementKind.SUBTHEME: (ElementKind.SUBTHEME,),
+    ElementKind.PARAGRAPH: (ElementKind.PARAGRAPH,),
+    ElementKind.PREAMBULAR: (ElementKind.PREAMBULAR, ElementKind.PARAGRAPH),
+    ElementKind.SUBPARAGRAPH: (ElementKind.SUBPARAGRAPH,),
+}
+# What fills an empty bullet, by what the bullet sits in (the new element is its sibling).
+_FILLED_UNDER: dict[str | None, tuple[ElementKind, ...]] = {
+    ElementKind.THEME: (ElementKind.SUBTHEME,),
+    ElementKind.SUBTHEME: (ElementKind.SUBTHEME,),
+    ElementKind.PARAGRAPH: (ElementKind.SUBPARAGRAPH,),
+    ElementKind.SUBPARAGRAPH: (ElementKind.SUBPARAGRAPH,),
+    ElementKind.CHAPTER: (ElementKind.PARAGRAPH, ElementKind.PREAMBULAR),
+}
+
+
+def proposal_kinds_for(element: Element) -> tuple[ProposalKind, ...]:
+    """What a delegation may propose on this element, the usual first: an empty bullet is
+    filled (or commented on); a heading is amended, bracketed or commented on; any other
+    element also takes an insertion after it and a deletion."""
+    if element.kind == ElementKind.PLACEHOLDER:
+        return (ProposalKind.FILL_PLACEHOLDER, ProposalKind.COMMENT)
+    if element.kind in HEADING_KINDS:
+        return _HEADING_PROPOSALS
+    return _TEXT_PROPOSALS
+
+
+def new_element_kinds_for(element: Element, proposal_kind: str) -> tuple[ElementKind, ...]:
+    """The kinds the new element of an insertion may take, the usual first (none for other
+    proposals): after a theme a theme or a sub-theme, after a paragraph a paragraph, ...; in
+    an empty bullet what its siblings are (a sub-theme under a theme, a theme or paragraph
+    under a section). Reads the element's parent for an empty bullet (the selectors load it
+    with the element)."""
+    if proposal_kind == ProposalKind.INSERT_AFTER:
+        return _INSERTED_AFTER.get(element.kind, ())
+    if proposal_kind == ProposalKind.FILL_PLACEHOLDER and element.kind == ElementKind.PLACEHOLDER:
+        parent = element.parent  # None, without a query, at the top of the document
+        parent_kind = parent.kind if parent is not None else None
+        return _FILLED_UNDER.get(parent_kind, (ElementKind.THEME, ElementKind.PARAGRAPH))
+    return ()
 
 
 @dataclass
@@ -79,7 +147,8 @@ def proposal_text_check(
     """The rules of a proposal's text for its kind and element: the one validator, used when
     a proposal is created or revised and by the form's live preview. ``base_text`` is the
     text the proposal is made against: the element's current text unless given (the preview
-    gives the text the delegate started from). Reads nothing from the database."""
+    gives the text the delegate started from). Reads nothing from the database but, for an
+    empty bullet filled, its parent (loaded with the element by the selectors)."""
     problems: dict[str, list[str]] = {}
     base = element.text if base_text is None else base_text
     kind = content.kind
@@ -92,7 +161,10 @@ def proposal_text_check(
     if kind not in ProposalKind.values:
         problems["kind"] = [_("Choose what you propose.")]
         return ProposalText(base, proposed, problems)
-    if kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
+    if kind not in proposal_kinds_for(element):
+        problems["kind"] = [_kind_refusal(element, kind)]
+        return ProposalText(base, proposed, problems)
+    if kind in INSERT_KINDS:
         base = ""  # new language: all of it is inserted
     if kind == ProposalKind.DELETE:
         proposed = ""
@@ -104,11 +176,21 @@ def proposal_text_check(
         text_problems = messages.text_problems(validation.check_element_text(proposed))
         if text_problems:
             problems["proposed_text"] = text_problems
-        elif kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}:
-            if content.new_element_kind not in INSERTABLE_KINDS:
-                problems["new_element_kind"] = [_("Choose a theme, sub-theme or paragraph.")]
-            if kind == ProposalKind.FILL_PLACEHOLDER and element.kind != ElementKind.PLACEHOLDER:
-                problems["kind"] = [_("Only an empty bullet can be filled.")]
+        elif kind in INSERT_KINDS:
+            allowed = new_element_kinds_for(element, kind)
+            if content.new_element_kind not in allowed:
+                problems["new_element_kind"] = [
+                    _("Choose what the new element is (here: %(kinds)s).")
+                    % {"kinds": ", ".join(str(choice.label) for choice in allowed)}
+                ]
+            if kind == ProposalKind.INSERT_AFTER and proposed == element.text:
+                problems["proposed_text"] = [
+                    _(
+                        "Your new element repeats the text of this one word for word: write "
+                        "the language to insert (the current text is shown above the box for "
+                        "reference)."
+                    )
+                ]
         elif proposed == base:
             problems["proposed_text"] = [
                 _("Your text is the same as the current text: change it, or choose “comment”.")
@@ -123,11 +205,20 @@ def proposal_text_check(
             problems["proposed_text"] = [
                 _("Only remove brackets here; to change words, choose “amend the text”.")
             ]
-        if kind == ProposalKind.AMEND and element.kind == ElementKind.PLACEHOLDER:
-            problems["kind"] = [
-                _("An empty bullet has no text to amend: choose “fill the empty bullet”.")
-            ]
     return ProposalText(base, proposed, problems)
+
+
+def _kind_refusal(element: Element, kind: str) -> str:
+    if kind == ProposalKind.FILL_PLACEHOLDER:
+        return _("Only an empty bullet can be filled.")
+    if element.kind == ElementKind.PLACEHOLDER:
+        return _(
+            "An empty bullet has no text to change: choose “fill the empty bullet”, or comment."
+        )
+    return _(
+        "A heading is amended, bracketed or commented on; inserting beside it or deleting it "
+        "is for the chair's office."
+    )
 
 
 def _validated(

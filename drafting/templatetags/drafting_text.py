@@ -9,10 +9,23 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from drafting.models import MarkStance
-from drafting.text import brackets
+from drafting.text import brackets, validation
 from drafting.text.diff import Operation
 
 register = template.Library()
+
+
+@register.filter
+def characters(text) -> int:
+    """How many characters ``text`` counts against its limit, as the services count them
+    (line breaks as one, outer spaces trimmed): the form's count before the script runs."""
+    return len(validation.normalise(str(text or "")))
+
+
+@register.filter
+def over_by(count: int, limit: int) -> int:
+    """How far ``count`` is past ``limit`` (0 within it)."""
+    return max(0, count - limit)
 
 
 @register.filter

@@ -9,23 +9,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from drafting import selectors
 from drafting.access import permissions, throttle
-from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
+from drafting.forms import (
+    CO_SPONSOR_NAMES_MAX,
+    CO_SPONSOR_QUERY_MAX,
+    CO_SPONSORS_MAX,
+    MarkForm,
+    ProposalForm,
+    ReopenForm,
+    RoundForm,
+    co_sponsor_candidates,
+)
+from drafting.messages import text_problems
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
-    ElementKind,
     InvitationStatus,
     MarkStance,
-    ProposalKind,
     ProposalStatus,
 )
 from drafting.render import page_cache, presenters
@@ -33,10 +42,13 @@ from drafting.services import cosponsorship
 from drafting.services.idempotency import new_key, request_key
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
 from drafting.services.proposals import (
+    INSERT_KINDS,
     ProposalContent,
     can_undo_withdrawal,
+    new_element_kinds_for,
     proposal_create,
     proposal_discard,
+    proposal_kinds_for,
     proposal_revise,
     proposal_submit,
     proposal_text_check,
@@ -77,18 +89,24 @@ def _proposal_url(meeting, proposal) -> str:
 def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     element = selectors.element_in_document(meeting.document, element_id)
+    kinds = proposal_kinds_for(element)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else kinds[0]
+    inserted = new_element_kinds_for(element, kind)
     initial = {
-        "kind": ProposalKind.FILL_PLACEHOLDER
-        if element.kind == ElementKind.PLACEHOLDER
-        else ProposalKind.AMEND,
-        "proposed_text": element.text,
+        "kind": kind,
+        # New language starts empty (the current text is shown above it for reference):
+        # pre-filled, an insertion sent unedited repeated the element.
+        "proposed_text": "" if kind in INSERT_KINDS else element.text,
         "base_text_seen": element.text,
-        "new_element_kind": ElementKind.THEME,
+        "new_element_kind": inserted[0] if inserted else "",
     }
-    if request.GET.get("kind") in ProposalKind.values:
-        initial["kind"] = request.GET["kind"]
     form = ProposalForm(
-        request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
+        request.POST or None,
+        initial=initial,
+        delegation=delegation,
+        meeting_id=meeting.pk,
+        element=element,
     )
     notice, unavailable, already_used, limited = None, False, None, None
     if request.method == "POST" and form.is_valid():
@@ -113,7 +131,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             # typed in a fresh form (a new key), so sending it makes a proposal of its own.
             data = request.POST.copy()
             data["idempotency_key"] = str(new_key())
-            form = ProposalForm(data, delegation=delegation, meeting_id=meeting.pk)
+            form = ProposalForm(data, delegation=delegation, meeting_id=meeting.pk, element=element)
             form.is_valid()
             already_used = _proposal_url(meeting, used.proposal)
         except DeadlinePassed as refused:
@@ -146,7 +164,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
             "delegation": delegation,
             "form": form,
             "notice": notice,
-            "preview": _preview(form, element.text),
+            "preview": _preview(form, element),
             "editing": None,
             "already_used": already_used,
         },
@@ -207,22 +225,31 @@ def _rebased_form(request, form, moved: BaseTextMoved, delegation):
             "The text of this element changed while you were writing, and your change no "
             "longer applies to it. Your text is kept below; compare it with the current text."
         )
-    new_form = ProposalForm(data, delegation=delegation, meeting_id=form.meeting_id)
+    new_form = ProposalForm(
+        data, delegation=delegation, meeting_id=form.meeting_id, element=form.element
+    )
     new_form.is_valid()
     new_form.typed_text = typed
     return new_form, notice
 
 
-def _preview(form: ProposalForm, base_text: str) -> list[diff.DiffSegment]:
-    if form.is_bound:
-        # As the live preview does: a longer text is refused by the form anyway, and a word
-        # diff of a megabyte posted to the form took seconds.
-        typed = form.data.get("proposed_text", "")[: validation.MAX_ELEMENT_TEXT * 2]
-        proposed = validation.normalise(typed)
-        base = form.data.get("base_text_seen", base_text)[: validation.MAX_ELEMENT_TEXT * 2]
-    else:
-        proposed, base = base_text, base_text
-    return diff.word_diff(validation.normalise(base), proposed)
+def _preview(form: ProposalForm, element) -> list[diff.DiffSegment]:
+    """The change the form holds, as the live preview shows it: what was sent, else what the
+    form starts with (a proposal being revised shows its change, not "no change")."""
+    values = form.data if form.is_bound else form.initial
+    # As the live preview does: a longer text is refused by the form anyway, and a word
+    # diff of a megabyte posted to the form took seconds.
+    longest = validation.MAX_ELEMENT_TEXT * 2
+    checked = proposal_text_check(
+        element=element,
+        content=ProposalContent(
+            kind=str(values.get("kind", "")),
+            proposed_text=str(values.get("proposed_text", ""))[:longest],
+            rationale=str(values.get("rationale", ""))[:longest],
+        ),
+        base_text=validation.normalise(str(values.get("base_text_seen", element.text))[:longest]),
+    )
+    return diff.word_diff(checked.base_text, checked.proposed_text)
 
 
 @login_required
@@ -234,11 +261,24 @@ def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpRespon
     element = selectors.element_in_document(meeting.document, element_id)
     # Bounded before any work: twice the longest text is enough to show what is wrong.
     longest = validation.MAX_ELEMENT_TEXT * 2
+    typed = request.POST.get("proposed_text", "")
+    if len(typed) > longest:
+        # Said with its real length (cut first, it was said to have 8,000 characters); no
+        # diff of a text that long.
+        too_long = validation.TextProblem(
+            "too_long", {"length": len(typed), "limit": validation.MAX_ELEMENT_TEXT}
+        )
+        return render(
+            request,
+            "drafting/_diff_preview.html",
+            {"segments": [], "problems": text_problems([too_long])},
+        )
     checked = proposal_text_check(
         element=element,
         content=ProposalContent(
             kind=request.POST.get("kind", ""),
-            proposed_text=request.POST.get("proposed_text", "")[:longest],
+            proposed_text=typed,
+            rationale=request.POST.get("rationale", "")[:longest],
         ),
         base_text=validation.normalise(request.POST.get("base_text_seen", element.text)[:longest]),
     )
@@ -249,6 +289,54 @@ def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpRespon
             "segments": diff.word_diff(checked.base_text, checked.proposed_text),
             # Nothing typed yet is not a problem worth saying while the delegate types.
             "problems": checked.problems.get("proposed_text", []) if checked.proposed_text else [],
+        },
+    )
+
+
+# The combobox lists this many matches at most; typing more narrows them.
+CO_SPONSOR_OPTIONS = 10
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def co_sponsor_options(request: HttpRequest, slug: str) -> HttpResponse:
+    """The co-sponsors combobox's list (htmx asks as the delegate types): the States taking
+    part in the meeting whose name contains the last name typed, at most
+    ``CO_SPONSOR_OPTIONS``, leaving out the delegate's own and those already chosen. Only for
+    a delegate of a delegation taking part (403 otherwise); a query longer than the search
+    box allows is a 400, before any query."""
+    meeting, delegation = _delegate_context(request, slug)
+    typed = request.GET.get("co_sponsor_search", "")
+    if len(typed) > CO_SPONSOR_NAMES_MAX:
+        return HttpResponseBadRequest(_("Too long to search for."))
+    query = typed.rsplit(",", 1)[-1].strip()
+    if len(query) > CO_SPONSOR_QUERY_MAX:
+        return HttpResponseBadRequest(_("Too long to search for."))
+    chosen = [
+        number
+        for number in (
+            posted_number(item) for item in request.GET.getlist("co_sponsors")[:CO_SPONSORS_MAX]
+        )
+        if number is not None
+    ]
+    matches = []
+    if query:
+        matches = list(
+            co_sponsor_candidates(meeting_id=meeting.pk, delegation=delegation)
+            .filter(
+                Q(name__icontains=query) | Q(short_name__icontains=query) | Q(code__iexact=query)
+            )
+            .exclude(pk__in=chosen)
+            .only("pk", "name", "short_name")[: CO_SPONSOR_OPTIONS + 1]
+        )
+    return render(
+        request,
+        "drafting/_co_sponsor_options.html",
+        {
+            "matches": matches[:CO_SPONSOR_OPTIONS],
+            "more": len(matches) > CO_SPONSOR_OPTIONS,
+            "query": query,
         },
     )
 
@@ -349,7 +437,11 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
         "version": proposal.version,
     }
     form = ProposalForm(
-        request.POST or None, initial=initial, delegation=delegation, meeting_id=meeting.pk
+        request.POST or None,
+        initial=initial,
+        delegation=delegation,
+        meeting_id=meeting.pk,
+        element=proposal.element,
     )
     notice, limited = None, None
     if request.method == "POST" and form.is_valid():
@@ -391,7 +483,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
             "delegation": delegation,
             "form": form,
             "notice": notice,
-            "preview": _preview(form, initial["base_text_seen"]),
+            "preview": _preview(form, proposal.element),
             "editing": proposal,
         },
         status=429 if limited else 200 if not form.errors else 422,

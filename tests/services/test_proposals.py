@@ -10,8 +10,11 @@ from django.utils import timezone
 from drafting.models import Delegation, Element, Proposal, ProposalMark, ProposalStatus
 from drafting.services.marks import mark_clear, mark_set
 from drafting.services.proposals import (
+    INSERT_KINDS,
     ProposalContent,
+    new_element_kinds_for,
     proposal_create,
+    proposal_kinds_for,
     proposal_revise,
     proposal_submit,
     proposal_withdraw,
@@ -181,7 +184,7 @@ def test_a_reused_key_on_another_element_is_refused(japan, theme, bms7, open_rou
                 kind="insert_after", proposed_text="New theme", new_element_kind="chapter"
             ),
             "new_element_kind",
-            "theme, sub-theme or paragraph",
+            r"new element is \(here: theme, sub-theme\)",
         ),
         (ProposalContent(kind="comment", proposed_text=""), "rationale", "Write your comment"),
         (ProposalContent(kind="nonsense"), "kind", "Choose what you propose"),
@@ -422,3 +425,89 @@ def test_marks_are_refused_on_own_drafts_and_bad_stances(japan, mexico, theme, o
         mark_set(user=mexico, proposal=draft, stance="maybe")
     with pytest.raises(ProposalInvalid, match="control character"):
         mark_set(user=mexico, proposal=draft, stance="support", note="bad\x00")
+
+
+@pytest.mark.parametrize(
+    ("element_kind", "parent_kind", "proposals", "inserted"),
+    [
+        (
+            "theme",
+            "section",
+            "amend insert_after delete add_brackets remove_brackets comment",
+            "theme subtheme",
+        ),
+        (
+            "subtheme",
+            "theme",
+            "amend insert_after delete add_brackets remove_brackets comment",
+            "subtheme",
+        ),
+        (
+            "paragraph",
+            "chapter",
+            "amend insert_after delete add_brackets remove_brackets comment",
+            "paragraph",
+        ),
+        (
+            "preambular",
+            "chapter",
+            "amend insert_after delete add_brackets remove_brackets comment",
+            "preambular paragraph",
+        ),
+        (
+            "subparagraph",
+            "paragraph",
+            "amend insert_after delete add_brackets remove_brackets comment",
+            "subparagraph",
+        ),
+        ("agenda_item", None, "amend add_brackets remove_brackets comment", ""),
+        ("section", "agenda_item", "amend add_brackets remove_brackets comment", ""),
+        ("chapter", None, "amend add_brackets remove_brackets comment", ""),
+        ("placeholder", "section", "fill_placeholder comment", "theme paragraph"),
+        ("placeholder", "theme", "fill_placeholder comment", "subtheme"),
+        ("placeholder", "chapter", "fill_placeholder comment", "paragraph preambular"),
+        ("placeholder", "paragraph", "fill_placeholder comment", "subparagraph"),
+    ],
+)
+def test_what_is_offered_follows_the_elements_kind(element_kind, parent_kind, proposals, inserted):
+    """Every kind of element, the new ones of resolutions too (chapter, preambular,
+    sub-paragraph): what may be proposed on it, the usual first, and what a new element
+    beside it may be."""
+    parent = Element(kind=parent_kind) if parent_kind else None
+    element = Element(kind=element_kind, parent=parent)
+    kinds = proposal_kinds_for(element)
+    assert " ".join(kinds) == proposals
+    insertion = next((kind for kind in kinds if kind in INSERT_KINDS), None)
+    new_kinds = new_element_kinds_for(element, insertion) if insertion else ()
+    assert " ".join(new_kinds) == inserted
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        ("National", "delete", "A heading is amended, bracketed or commented on"),
+        ("National", "insert_after", "A heading is amended, bracketed or commented on"),
+        (THEME, "fill_placeholder", "Only an empty bullet can be filled"),
+    ],
+)
+def test_a_kind_the_element_does_not_take_is_refused(japan, bms7, text, kind, message):
+    element = Element.objects.get(text=text)
+    content = ProposalContent(kind=kind, proposed_text="New words", new_element_kind="theme")
+    with pytest.raises(ProposalInvalid, match=message):
+        _create(japan, element, content)
+
+
+def test_an_empty_bullet_takes_no_change_of_text(japan, bms7):
+    placeholder = Element.objects.filter(kind="placeholder").first()
+    for kind in ("amend", "delete", "add_brackets", "insert_after"):
+        with pytest.raises(ProposalInvalid, match="An empty bullet has no text to change"):
+            _create(japan, placeholder, ProposalContent(kind=kind, proposed_text="Words"))
+
+
+def test_an_insertion_repeating_the_element_is_refused(japan, theme):
+    with pytest.raises(ProposalInvalid, match="repeats the text of this one word for word"):
+        _create(
+            japan,
+            theme,
+            ProposalContent(kind="insert_after", proposed_text=THEME, new_element_kind="theme"),
+        )

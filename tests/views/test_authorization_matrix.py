@@ -223,6 +223,15 @@ MATRIX: dict[str, list[Case]] = {
             lambda w: {"kind": "amend", "proposed_text": "New words"},
         )
     ],
+    "co_sponsor_options": [
+        Case(
+            "get",
+            _url("co_sponsor_options"),
+            DELEGATES,
+            lambda w: {"co_sponsor_search": "a"},
+            headers={"HX-Request": "true"},
+        )
+    ],
     "proposal_detail": [
         Case("get", _url("proposal_detail", lambda w: w.draft.public_id), OWNER),
         Case("get", _url("proposal_detail", lambda w: w.discarded.public_id), OWNER),

@@ -397,7 +397,7 @@ def _kind_data(kind: str, value: str, element) -> dict:
             "delete": element.text,
         }[kind],
         "rationale": value if kind in {"comment", "delete"} else "",
-        "new_element_kind": "subtheme",
+        "new_element_kind": "theme",
         "base_text_seen": element.text,
         "action": "submit",
     }
@@ -1267,11 +1267,13 @@ def test_accepted_payloads_are_plain_text_in_the_pdfs(bms7, chair, japan, open_r
         export_pdf=False,
     )
     assert revision.cover_letter == validation.normalise(cover[:20_000])
-    # Proposals against it, for the compilation.
+    # Proposals against it, for the compilation (new themes after a theme: a heading takes
+    # no insertion beside it).
+    first_theme = next(element for element in elements if element.kind == "theme")
     for value in texts[:150]:
         proposal_create(
             user=japan,
-            element=elements[0],
+            element=first_theme,
             idempotency_key=uuid.uuid4(),
             submit=True,
             content=ProposalContent(

@@ -220,17 +220,20 @@ def test_document_body_escapes_every_value_and_takes_counts_per_view():
     assert "proposals-link" not in revision and "<!--" not in revision
 
 
-def test_co_sponsor_select_escapes_and_marks_the_chosen():
-    """The proposal form's co-sponsor select escapes values and names and selects those
-    chosen."""
-    from drafting.forms import QuickSelectMultiple
+def test_co_sponsor_options_escape_names_and_what_was_typed():
+    """The co-sponsors combobox's list escapes the delegations' names and the query it
+    repeats."""
+    import types
 
-    widget = QuickSelectMultiple(attrs={"size": 6})
-    widget.choices = [(1, "Peru"), (HOSTILE, HOSTILE), (3, "Chile")]
-    html = str(widget.render("co_sponsors", ["1", HOSTILE], {"id": "id_co"}))
-    assert html == (
-        '<select id="id_co" name="co_sponsors" size="6" multiple>'
-        '<option value="1" selected>Peru</option>'
-        f'<option value="{ESCAPED}" selected>{ESCAPED}</option>'
-        '<option value="3">Chile</option></select>'
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "drafting/_co_sponsor_options.html",
+        {"matches": [types.SimpleNamespace(pk=7, name=HOSTILE)], "more": False, "query": HOSTILE},
     )
+    assert (
+        f'<li role="option" id="co-sponsor-option-7" data-id="7" data-name="{ESCAPED}" '
+        f'aria-selected="false">{ESCAPED}</li>'
+    ) in html
+    assert f"1 State matches “{ESCAPED}”" in html
+    assert HOSTILE not in html
