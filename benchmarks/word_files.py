@@ -1,6 +1,6 @@
 """Word file speed and memory, as ratios to their targets, in one run.
 
-    .ci/uv run --frozen python benchmarks/docx.py [--copies 110] [--rounds 3]
+    .ci/uv run --frozen python benchmarks/word_files.py [--copies 110] [--rounds 3]
 
 - The redline .docx of a ~400-page revision (the BMS7 zero draft's annex ``--copies`` times,
   edited in three elements of four: benchmarks/pdf.py's synthetic revisions) against the PDF
