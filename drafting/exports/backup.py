@@ -194,7 +194,7 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         _through(ElementChange, "proposals")._default_manager.filter(
             elementchange_id__in=ElementChange.objects.filter(in_document).values("pk")
         ),
-        Notification.objects.filter(proposal_id__in=proposal_ids),
+        Notification.objects.filter(Q(proposal_id__in=proposal_ids) | in_document),
         RevisionFile.objects.filter(revision_id__in=revision_ids),
         ExportJob.objects.filter(revision_id__in=revision_ids, status__in=FINISHED_EXPORT_STATUSES),
         # The audit trail of the meeting, and the events tied to no meeting (sign-ins, roles).
