@@ -430,7 +430,13 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("document"),
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    # Rows written before kinds (and by old migrations' data steps) are "earlier": not mailed.
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=NotificationKind.choices,
+        default=NotificationKind.EARLIER,
+    )
     message = models.CharField(_("message"), max_length=500)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
