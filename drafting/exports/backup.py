@@ -49,12 +49,12 @@ from drafting.models import (
     DelegateProfile,
     Delegation,
     Document,
+    DraftVisit,
     Element,
     ElementChange,
     ExportJob,
     Footnote,
     GroupCoordinator,
-    DraftVisit,
     Invitation,
     MailPreference,
     Meeting,
@@ -219,9 +219,9 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
 
 def _people(meeting: Meeting) -> models.QuerySet:
     """The ids of the delegates of the meeting's participating delegations."""
-    return DelegateProfile.objects.filter(
-        delegation__participations__meeting_id=meeting.pk
-    ).values("user_id")
+    return DelegateProfile.objects.filter(delegation__participations__meeting_id=meeting.pk).values(
+        "user_id"
+    )
 
 
 def _user_fields(model: type[models.Model]) -> list[models.Field]:

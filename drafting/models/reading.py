@@ -1,5 +1,7 @@
 """What each person wants e-mailed, and what they have already read or seen."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,7 +18,7 @@ class MailFrequency(models.TextChoices):
 MAIL_KINDS = ("round", "decision", "revision", "cosponsorship", "mark")
 
 
-def _frequency(label: str) -> models.CharField:
+def _frequency(label: Any) -> models.CharField:
     return models.CharField(
         label, max_length=12, choices=MailFrequency.choices, default=MailFrequency.DIGEST
     )

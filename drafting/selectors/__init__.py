@@ -427,6 +427,21 @@ def notifications_of(delegation: Delegation, limit: int = 20) -> list:
     )
 
 
+def elements_changed_since(document: Document, since, limit: int = 50) -> list[int]:
+    """The ids of the working draft's elements the chair's office changed after ``since``
+    (text, status, insertion, move, deletion), most recently changed first, at most ``limit``
+    (one query)."""
+    from drafting.models import ElementChange
+
+    return list(
+        ElementChange.objects.filter(element__document=document, made_at__gt=since)
+        .values("element_id")
+        .annotate(last=Max("made_at"))
+        .order_by("-last", "element_id")
+        .values_list("element_id", flat=True)[:limit]
+    )
+
+
 def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, int]:
     """Submitted proposals per agenda item id: one aggregate query, summed over subtrees."""
     per_element = open_proposal_counts(document)

@@ -11,6 +11,7 @@ choice for every meeting, else the default: at once for a focal point, a daily d
 delegates. Only delegates receive notices (the chair's office and the secretariat act on them).
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from drafting.models import (
     MAIL_KINDS,
     DelegateProfile,
     Document,
+    DraftVisit,
     MailFrequency,
     MailPreference,
     Notification,
@@ -50,14 +52,15 @@ def notify(notes: Iterable[Notification]) -> list[Notification]:
     created = Notification.objects.bulk_create(list(notes), batch_size=1000)
     ids = [note.pk for note in created if note.kind != NotificationKind.EARLIER]
     if ids:
-        from drafting.tasks import mail_notifications
-
         for start in range(0, len(ids), 1000):
-            batch = ids[start : start + 1000]
-            transaction.on_commit(
-                lambda batch=batch: mail_notifications.enqueue(notification_ids=batch)
-            )
+            transaction.on_commit(functools.partial(_enqueue, ids[start : start + 1000]))
     return created
+
+
+def _enqueue(notification_ids: list[int]) -> None:
+    from drafting.tasks import mail_notifications
+
+    mail_notifications.enqueue(notification_ids=notification_ids)
 
 
 def notify_participants(*, document: Document, kind: str, message: str) -> None:
@@ -328,8 +331,35 @@ def unread_count(user) -> int:
     )
 
 
-def notifications_read(*, user) -> None:
-    """The user has seen their delegation's notices (the list on *My delegation*)."""
-    ReaderState.objects.update_or_create(
-        user=user, defaults={"notifications_read_at": timezone.now()}
+def notifications_read(*, user) -> datetime | None:
+    """The user has seen their delegation's notices (the list on *My delegation*): record it,
+    and return when they had last read them before (None: never). Two queries."""
+    previous = (
+        ReaderState.objects.filter(user_id=user.pk)
+        .values_list("notifications_read_at", flat=True)
+        .first()
     )
+    ReaderState.objects.bulk_create(
+        [ReaderState(user_id=user.pk, notifications_read_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["notifications_read_at"],
+    )
+    return previous
+
+
+def draft_seen(*, user, document: Document) -> datetime | None:
+    """The user sees the working draft now: record it, and return when they had last seen
+    it before (None: never). Two queries."""
+    previous = (
+        DraftVisit.objects.filter(user_id=user.pk, document_id=document.pk)
+        .values_list("seen_at", flat=True)
+        .first()
+    )
+    DraftVisit.objects.bulk_create(
+        [DraftVisit(user_id=user.pk, document_id=document.pk, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "document"],
+        update_fields=["seen_at"],
+    )
+    return previous
