@@ -348,18 +348,12 @@ def notifications_read(*, user) -> datetime | None:
     return previous
 
 
-def draft_seen(*, user, document: Document) -> datetime | None:
-    """The user sees the working draft now: record it, and return when they had last seen
-    it before (None: never). Two queries."""
-    previous = (
-        DraftVisit.objects.filter(user_id=user.pk, document_id=document.pk)
-        .values_list("seen_at", flat=True)
-        .first()
-    )
+def draft_seen(*, user, document: Document) -> None:
+    """The user sees the working draft now (one query; what changed since their previous
+    visit is ``selectors.elements_changed_since_last_visit``, asked before this)."""
     DraftVisit.objects.bulk_create(
         [DraftVisit(user_id=user.pk, document_id=document.pk, seen_at=timezone.now())],
         update_conflicts=True,
         unique_fields=["user", "document"],
         update_fields=["seen_at"],
     )
-    return previous

@@ -519,6 +519,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "open_round": open_round(meeting.document),
             "notifications": notifications,
             "read_before": read_before,
+            "nav_unread": 0,  # all read now: no need to count
             "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
             "open_statuses": cosponsorship.OPEN_STATUSES,
         },
