@@ -180,7 +180,7 @@ def _recipients(delegation_ids: Iterable[int]) -> dict[int, list[DelegateProfile
     profiles = (
         DelegateProfile.objects.filter(delegation_id__in=list(delegation_ids), user__is_active=True)
         .exclude(user__email="")
-        .select_related("user")
+        .select_related("user", "delegation")
     )
     for profile in profiles:
         by_delegation[profile.delegation_id].append(profile)
