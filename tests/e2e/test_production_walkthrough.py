@@ -200,5 +200,5 @@ def test_a_negotiation_from_an_empty_installation_to_rev_1(page, live_server, tm
     assert f"/m/bms8/proposals/{proposal.public_id}/" in bodies
     assert any("Rev.1" in m.subject for m in to_focal)
     assert all(m.alternatives for m in to_focal)
-    assert {v: k for k, v in seen.items() if v} == {}, seen
+    assert {name: found for name, found in seen.items() if found} == {}
     assert time.monotonic() - started < 60  # 46 s measured on 2 shared cores
