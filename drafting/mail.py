@@ -19,7 +19,7 @@ from django.utils import timezone
 logger = logging.getLogger("drafting.mail")
 
 # The templates a task may be asked to render (a queued task names one by its name).
-TEMPLATES = frozenset({"invitation", "password_reset"})
+TEMPLATES = frozenset({"invitation", "password_reset", "notices"})
 
 
 def absolute_url(path: str) -> str:

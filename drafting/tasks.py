@@ -52,3 +52,12 @@ def send_email(*, to: str, subject: str, template: str, context: dict) -> int:
     from drafting.mail import deliver
 
     return deliver(to=to, subject=subject, template=template, context=context)
+
+
+@task()
+def mail_notifications(*, notification_ids: list[int]) -> int:
+    """E-mail new notices to the people who want them at once
+    (``drafting.services.notifications``)."""
+    from drafting.services.notifications import mail_notifications as send
+
+    return send(notification_ids=notification_ids)

@@ -7,6 +7,7 @@ from drafting.views import (
     imports,
     invitations,
     meetings,
+    notices,
     proposals,
     search,
 )
@@ -92,6 +93,8 @@ urlpatterns = [
         name="proposal_action",
     ),
     path("m/<slug:slug>/delegation/", proposals.delegation_page, name="delegation_page"),
+    path("m/<slug:slug>/mail/", notices.mail_preferences, name="meeting_mail_preferences"),
+    path("mail/", notices.mail_preferences, name="mail_preferences"),
     path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
     path("m/<slug:slug>/compilation/", chair.compilation, name="compilation"),
     path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),

@@ -49,17 +49,20 @@ from drafting.models import (
     DelegateProfile,
     Delegation,
     Document,
+    DraftVisit,
     Element,
     ElementChange,
     ExportJob,
     Footnote,
     GroupCoordinator,
     Invitation,
+    MailPreference,
     Meeting,
     Notification,
     Participation,
     Proposal,
     ProposalMark,
+    ReaderState,
     Revision,
     RevisionFile,
     WriteReceipt,
@@ -95,7 +98,9 @@ delegate profile, and every user the meeting's records name), delegations, their
 delegate profiles with their history, then the meeting, its participating delegations, its
 group coordinators, its document, revisions, elements, footnotes, consultation rounds,
 proposals (with every version: the django-simple-history rows, co-sponsors included), marks,
-co-sponsorship invitations, element changes, notifications, revision PDFs and
+co-sponsorship invitations, element changes, notifications, people's e-mail preferences
+(this meeting's and their general ones), when they last read notices and saw the working
+draft, revision PDFs and
 finished PDF export jobs. Import refuses a file of another format or version, a checksum
 that does not match, a database whose drafting migrations differ from the file's, and a
 database that already holds the meeting; it writes all or nothing."""
@@ -194,7 +199,14 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         _through(ElementChange, "proposals")._default_manager.filter(
             elementchange_id__in=ElementChange.objects.filter(in_document).values("pk")
         ),
-        Notification.objects.filter(proposal_id__in=proposal_ids),
+        Notification.objects.filter(Q(proposal_id__in=proposal_ids) | in_document),
+        # Who wants what e-mailed, what they read and when they last saw the draft: the
+        # meeting's people only (their general preferences too).
+        MailPreference.objects.filter(
+            Q(meeting_id=meeting.pk) | Q(meeting__isnull=True, user_id__in=_people(meeting))
+        ),
+        ReaderState.objects.filter(user_id__in=_people(meeting)),
+        DraftVisit.objects.filter(document_id__in=live_documents),
         RevisionFile.objects.filter(revision_id__in=revision_ids),
         ExportJob.objects.filter(revision_id__in=revision_ids, status__in=FINISHED_EXPORT_STATUSES),
         # The audit trail of the meeting, and the events tied to no meeting (sign-ins, roles).
@@ -203,6 +215,13 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         # recognised as done (they belong to users, not to one meeting: all of them).
         WriteReceipt.objects.all(),
     ]
+
+
+def _people(meeting: Meeting) -> models.QuerySet:
+    """The ids of the delegates of the meeting's participating delegations."""
+    return DelegateProfile.objects.filter(delegation__participations__meeting_id=meeting.pk).values(
+        "user_id"
+    )
 
 
 def _user_fields(model: type[models.Model]) -> list[models.Field]:

@@ -22,10 +22,18 @@ from drafting.models.proposal import (
     ElementChangeAction,
     MarkStance,
     Notification,
+    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalMark,
     ProposalStatus,
+)
+from drafting.models.reading import (
+    MAIL_KINDS,
+    DraftVisit,
+    MailFrequency,
+    MailPreference,
+    ReaderState,
 )
 from drafting.models.receipt import WriteReceipt
 from drafting.models.revision import (
@@ -38,6 +46,7 @@ from drafting.models.revision import (
 )
 
 __all__ = [
+    "MAIL_KINDS",
     "PRIVATE_STATUSES",
     "VISIBLE_STATUSES",
     "AuditAction",
@@ -49,6 +58,7 @@ __all__ = [
     "Delegation",
     "DelegationKind",
     "Document",
+    "DraftVisit",
     "Element",
     "ElementChange",
     "ElementChangeAction",
@@ -62,14 +72,18 @@ __all__ = [
     "Invitation",
     "InvitationStatus",
     "InvitedRole",
+    "MailFrequency",
+    "MailPreference",
     "MarkStance",
     "Meeting",
     "Notification",
+    "NotificationKind",
     "Participation",
     "Proposal",
     "ProposalKind",
     "ProposalMark",
     "ProposalStatus",
+    "ReaderState",
     "Revision",
     "RevisionFile",
     "RevisionImmutableError",

@@ -389,8 +389,23 @@ class ElementChange(models.Model):
         return f"{self.get_action_display()} {self.element_id}"
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about: each person chooses, per kind, how it is e-mailed."""
+
+    ROUND = "round", _("rounds opened and deadlines changed")
+    DECISION = "decision", _("decisions on our proposals, and corrections")
+    REVISION = "revision", _("revisions issued")
+    COSPONSORSHIP = "cosponsorship", _("co-sponsorship invitations and answers")
+    MARK = "mark", _("our support or opposition to a revised text")
+    # Notices written before kinds were recorded: listed, never e-mailed.
+    EARLIER = "earlier", _("earlier notices")
+
+
 class Notification(models.Model):
-    """A message to a delegation, e.g. that its proposal was carried forward or needs a rebase."""
+    """A message to a delegation, e.g. that its proposal was carried forward or needs a rebase.
+
+    Created only through ``drafting.services.notifications.notify``, which also has the
+    worker e-mail it to the delegation's people who want it at once."""
 
     delegation = models.ForeignKey(
         "drafting.Delegation",
@@ -406,6 +421,22 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("proposal"),
     )
+    # The meeting's document, for a notice about no proposal (a round, a revision).
+    document = models.ForeignKey(
+        "drafting.Document",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    # Rows written before kinds (and by old migrations' data steps) are "earlier": not mailed.
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=NotificationKind.choices,
+        default=NotificationKind.EARLIER,
+    )
     message = models.CharField(_("message"), max_length=500)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -414,6 +445,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["delegation", "-created_at"], name="notification_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.message

@@ -246,7 +246,10 @@ def draft_places(document: Document) -> dict[int, Place]:
 
 def attach_places(document: Document, proposals: Iterable[Proposal]) -> None:
     """Set ``proposal.place`` to where its element sits in the working draft (None for an
-    element a revision left out)."""
+    element a revision left out). No query for no proposals."""
+    proposals = list(proposals)
+    if not proposals:
+        return
     where = draft_places(document)
     for proposal in proposals:
         proposal.place = where.get(proposal.element_id)

@@ -467,6 +467,26 @@ def notifications_of(delegation: Delegation, limit: int = 20) -> list:
     )
 
 
+def elements_changed_since_last_visit(
+    document: Document, user_id: int, limit: int = 50
+) -> list[int]:
+    """The ids of the working draft's elements the chair's office changed (text, status,
+    insertion, move, deletion) since the user last saw the draft (``DraftVisit``), most
+    recently changed first, at most ``limit``; none on a first visit. One query."""
+    from drafting.models import DraftVisit, ElementChange
+
+    seen_at = DraftVisit.objects.filter(user_id=user_id, document_id=document.pk).values("seen_at")[
+        :1
+    ]
+    return list(
+        ElementChange.objects.filter(element__document=document, made_at__gt=Subquery(seen_at))
+        .values("element_id")
+        .annotate(last=Max("made_at"))
+        .order_by("-last", "element_id")
+        .values_list("element_id", flat=True)[:limit]
+    )
+
+
 def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, int]:
     """Submitted proposals per agenda item id: one aggregate query, summed over subtrees."""
     per_element = open_proposal_counts(document)

@@ -32,12 +32,14 @@ from drafting.models import (
     GroupCoordinator,
     InvitationStatus,
     Notification,
+    NotificationKind,
     Participation,
     Proposal,
     ProposalStatus,
 )
 from drafting.models.audit import AuditAction
 from drafting.models.cosponsorship import NAMED_STATUSES
+from drafting.services.notifications import notify
 from drafting.web.errors import DomainError, NotAllowed
 
 # A co-sponsor may accept, decline or withdraw while the chair has not decided the proposal
@@ -128,7 +130,16 @@ def _audit(action: str, user, invitation: CoSponsorInvitation, proposal: Proposa
 
 
 def _tell(delegation_id: int, proposal: Proposal, message: str) -> None:
-    Notification.objects.create(delegation_id=delegation_id, proposal=proposal, message=message)
+    notify(
+        [
+            Notification(
+                delegation_id=delegation_id,
+                proposal=proposal,
+                kind=NotificationKind.COSPONSORSHIP,
+                message=message,
+            )
+        ]
+    )
 
 
 def _send(invitation: CoSponsorInvitation, user, proposal: Proposal, message: str) -> None:

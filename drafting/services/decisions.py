@@ -26,6 +26,7 @@ from drafting.models import (
     ElementChange,
     ElementStatus,
     Notification,
+    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalStatus,
@@ -34,6 +35,7 @@ from drafting.models import (
 from drafting.models.audit import AuditAction
 from drafting.services.gate import DocumentGate, open_gate
 from drafting.services.idempotency import idempotent
+from drafting.services.notifications import notify
 from drafting.services.working_draft import (
     INSERT_KINDS,
     TEXT_KINDS,
@@ -490,14 +492,19 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
     locked._history_user = user
     locked._change_reason = f"Decision undone (was {undone})"
     locked.save()
-    Notification.objects.create(
-        delegation_id=locked.delegation_id,
-        proposal=locked,
-        message=_(
-            "The chair's office corrected its decision on your proposal (it was %(status)s): "
-            "the proposal is open again."
-        )
-        % {"status": undone},
+    notify(
+        [
+            Notification(
+                delegation_id=locked.delegation_id,
+                proposal=locked,
+                kind=NotificationKind.DECISION,
+                message=_(
+                    "The chair's office corrected its decision on your proposal (it was "
+                    "%(status)s): the proposal is open again."
+                )
+                % {"status": undone},
+            )
+        ]
     )
     audit.record(
         action=AuditAction.DECISION_UNDONE,

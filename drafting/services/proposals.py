@@ -27,6 +27,7 @@ from drafting.models import (
     InvitationStatus,
     MarkStance,
     Notification,
+    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalMark,
@@ -36,6 +37,7 @@ from drafting.models import (
 from drafting.models.audit import AuditAction
 from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
+from drafting.services.notifications import notify
 from drafting.services.rounds import after_the_deadline, open_round, require_open_round
 from drafting.text import diff, validation
 from drafting.web.errors import (
@@ -602,6 +604,7 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
             Notification(
                 delegation_id=mark.delegation_id,
                 proposal=proposal,
+                kind=NotificationKind.MARK,
                 message=message
                 % {
                     "delegation": proposer,
@@ -610,7 +613,7 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
                 },
             )
         )
-    Notification.objects.bulk_create(notes)
+    notify(notes)
 
 
 @idempotent("proposal_withdraw")

@@ -18,6 +18,7 @@ from drafting.models import (
     ElementStatus,
     FileKind,
     Notification,
+    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalStatus,
@@ -26,6 +27,7 @@ from drafting.models import (
 from drafting.models.audit import AuditAction
 from drafting.services.gate import DocumentGate, open_gate
 from drafting.services.idempotency import idempotent
+from drafting.services.notifications import notify, notify_participants
 from drafting.text import diff, validation
 from drafting.text import snapshot as snapshots
 from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
@@ -134,6 +136,13 @@ def revision_issue(
     )
     _mark_decided(decided, revision, issued_by)
     _carry_forward(open_proposals, revision, issued_by)
+    # Every delegation taking part is told (and e-mailed, as each person chose).
+    notify_participants(
+        document=locked,
+        kind=NotificationKind.REVISION,
+        message=_("%(revision)s (%(symbol)s) is issued.")
+        % {"revision": revision.label, "symbol": revision.symbol},
+    )
     audit.record_revision_act(action=AuditAction.REVISION_ISSUED, user=issued_by, revision=revision)
     # The revision PDF is made once, in the background, when the revision is issued.
     if export_pdf:
@@ -202,6 +211,7 @@ def _mark_decided(decided: list[Proposal], revision: Revision, user: Any) -> Non
             Notification(
                 delegation_id=proposal.delegation_id,
                 proposal=proposal,
+                kind=NotificationKind.REVISION,
                 message=_("%(revision)s is issued: your proposal is %(reflection)s in it.")
                 % {"revision": revision.label, "reflection": proposal.reflection},
             )
@@ -215,7 +225,7 @@ def _mark_decided(decided: list[Proposal], revision: Revision, user: Any) -> Non
             default_user=user,
             default_change_reason=f"Decision carried by {revision.label}",
         )
-    Notification.objects.bulk_create(notes, batch_size=1000)
+    notify(notes)
 
 
 def _carry_forward(open_proposals: list[Proposal], revision: Revision, user: Any) -> None:
@@ -256,6 +266,7 @@ def _carry_forward(open_proposals: list[Proposal], revision: Revision, user: Any
                 Notification(
                     delegation_id=proposal.delegation_id,
                     proposal=proposal,
+                    kind=NotificationKind.REVISION,
                     message=(
                         _("%(revision)s is issued: your open proposal was re-applied to its text.")
                         if outcome == "rebased"
@@ -282,4 +293,4 @@ def _carry_forward(open_proposals: list[Proposal], revision: Revision, user: Any
                 default_user=user,
                 default_change_reason=reason,
             )
-    Notification.objects.bulk_create(notes, batch_size=1000)
+    notify(notes)

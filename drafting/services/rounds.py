@@ -13,9 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drafting.access import audit, permissions
-from drafting.models import ConsultationRound, Document, Proposal, ProposalStatus
+from drafting.models import (
+    ConsultationRound,
+    Document,
+    NotificationKind,
+    Proposal,
+    ProposalStatus,
+)
 from drafting.models.audit import AuditAction
 from drafting.services.idempotency import idempotent
+from drafting.services.notifications import notify_participants
 from drafting.text import validation
 from drafting.web import bounds, time_zones
 from drafting.web.errors import DeadlinePassed, NotAllowed, ProposalInvalid
@@ -133,6 +140,23 @@ def round_open(
     round_._change_reason = "Round opened"
     round_.save()
     audit.record_round_act(action=AuditAction.ROUND_OPENED, user=user, round_=round_)
+    notify_participants(
+        document=document,
+        kind=NotificationKind.ROUND,
+        message=(
+            _("The consultation round %(round)s is open until %(deadline)s (%(zone)s).")
+            if opens_at <= timezone.now()
+            else _(
+                "The consultation round %(round)s opens on %(opens)s and closes on "
+                "%(deadline)s (%(zone)s)."
+            )
+        )
+        % {
+            "round": name,
+            "opens": timezone.localtime(opens_at).strftime("%d %B %Y, %H:%M"),
+            **deadline_words(deadline),
+        },
+    )
     return round_
 
 
@@ -153,4 +177,10 @@ def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> Cons
     locked._change_reason = "Round reopened"
     locked.save(update_fields=["deadline"])
     audit.record_round_act(action=AuditAction.ROUND_REOPENED, user=user, round_=locked)
+    notify_participants(
+        document=locked.document,
+        kind=NotificationKind.ROUND,
+        message=_("The consultation round %(round)s is open again until %(deadline)s (%(zone)s).")
+        % {"round": locked.name, **deadline_words(deadline)},
+    )
     return locked

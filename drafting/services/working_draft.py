@@ -18,11 +18,13 @@ from drafting.models import (
     ElementChange,
     ElementKind,
     Notification,
+    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalStatus,
 )
 from drafting.services.gate import DocumentGate
+from drafting.services.notifications import notify
 from drafting.text import validation
 from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
 
@@ -141,8 +143,15 @@ def decide(proposal: Proposal, user, status: str, note: str) -> None:
     limit = Notification._meta.get_field("message").max_length
     if limit is not None and len(message) > limit:
         message = message[: limit - 1] + "…"
-    Notification.objects.create(
-        delegation_id=proposal.delegation_id, proposal=proposal, message=message
+    notify(
+        [
+            Notification(
+                delegation_id=proposal.delegation_id,
+                proposal=proposal,
+                kind=NotificationKind.DECISION,
+                message=message,
+            )
+        ]
     )
 
 

@@ -14,7 +14,8 @@ from drafting.access import permissions
 from drafting.exports import akn_export, docx_export, pdfs
 from drafting.models import Document, ExportJob, FileKind, Meeting, RevisionFile
 from drafting.render import page_cache
-from drafting.render.rendering import fill_counts
+from drafting.render.rendering import fill_counts, place_words
+from drafting.services import notifications
 from drafting.services.exports import (
     EXPORT_KINDS,
     compilation_files,
@@ -64,8 +65,27 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
             "revision": None,
             "show_history_links": True,
             "can_propose": can_propose,
+            **_changes_since_last_visit(request, document),
         },
     )
+
+
+def _changes_since_last_visit(request: HttpRequest, document: Document) -> dict:
+    """What changed in the working draft since this reader last saw it: a list of its own,
+    above the body every reader shares (the cached body is left as it is); then records the
+    visit. Two queries (three when something changed and the places are not kept)."""
+    if not request.user.is_authenticated:
+        return {}
+    changed = selectors.elements_changed_since_last_visit(document, request.user.pk)
+    notifications.draft_seen(user=request.user, document=document)
+    where = page_cache.draft_places(document) if changed else {}
+    return {
+        "changes_since": [
+            (element_id, place_words(where.get(element_id)))
+            for element_id in changed
+            if element_id in where
+        ]
+    }
 
 
 @require_safe

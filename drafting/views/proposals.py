@@ -39,6 +39,7 @@ from drafting.models import (
 )
 from drafting.render import page_cache, presenters
 from drafting.services import cosponsorship
+from drafting.services import notifications as notification_services
 from drafting.services.idempotency import new_key, request_key
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
 from drafting.services.proposals import (
@@ -596,6 +597,8 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
         ],
     )
     rows = [(p, p.mark_summary) for p in proposals]
+    # The list is seen: the navigation's unread count starts again from now.
+    read_before = notification_services.notifications_read(user=request.user)
     return render(
         request,
         "drafting/delegation_page.html",
@@ -607,6 +610,8 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
             "open_round": open_round(meeting.document),
             "notifications": notifications,
+            "read_before": read_before,
+            "nav_unread": 0,  # all read now: no need to count
             "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
             "open_statuses": cosponsorship.OPEN_STATUSES,
         },

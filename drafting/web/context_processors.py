@@ -1,3 +1,4 @@
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -40,9 +41,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "time_zone_label": time_zones.current_label(),
         "nav_can_invite": (permissions.can_administer(user) and not pending)
         or permissions.is_focal_point(user),
+        # The delegation's notices since the user last read them: counted (one query) only
+        # where a page shows the count, once.
+        "nav_unread": _unread(user) if permissions.is_delegate(user) else 0,
         # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
         "undo_offer": _undo_offer(request),
     }
+
+
+def _unread(user: Any) -> Any:
+    from drafting.services.notifications import unread_count
+
+    return functools.cache(lambda: unread_count(user))
 
 
 def _undo_offer(request: HttpRequest) -> dict[str, Any] | None:

@@ -26,12 +26,15 @@ from django.utils import timezone
 from drafting.access.roles import ensure_role_groups
 from drafting.exports import backup
 from drafting.models import (
+    MAIL_KINDS,
     CacheNamespace,
     ConsultationRound,
     Delegation,
+    DraftVisit,
     Element,
     ExportJob,
     Footnote,
+    MailFrequency,
     Meeting,
     Proposal,
     ProposalStatus,
@@ -55,6 +58,7 @@ from drafting.services.elements import (
 )
 from drafting.services.invitations import invitation_create
 from drafting.services.marks import mark_clear, mark_set
+from drafting.services.notifications import mail_preference_set, notifications_read
 from drafting.services.proposals import (
     ProposalContent,
     proposal_create,
@@ -331,6 +335,15 @@ def _negotiate(bms7) -> None:
     former.is_active = False
     former.save()
     element_insert(user=chair, after=online, kind="paragraph", text="[Provisional paragraph]")
+    # People's e-mail choices, notices read and the draft seen.
+    mail_preference_set(
+        user=japan, meeting=bms7, choices=dict.fromkeys(MAIL_KINDS, MailFrequency.OFF)
+    )
+    mail_preference_set(
+        user=japan, meeting=None, choices=dict.fromkeys(MAIL_KINDS, MailFrequency.DIGEST)
+    )
+    notifications_read(user=japan)
+    DraftVisit.objects.create(user=japan, document=document, seen_at=now)
 
     # The state is as rich as it should be.
     assert Proposal.objects.values("status").distinct().count() >= 6

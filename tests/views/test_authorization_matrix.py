@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from drafting.models import (
+    MAIL_KINDS,
     AuditEvent,
     Delegation,
     Element,
@@ -300,6 +301,25 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     "delegation_page": [Case("get", _url("delegation_page"), DELEGATES)],
+    # Only delegates receive notices, so only they choose how they are e-mailed.
+    "mail_preferences": [
+        Case("get", lambda w: reverse("mail_preferences"), DELEGATES),
+        Case(
+            "post",
+            lambda w: reverse("mail_preferences"),
+            DELEGATES,
+            lambda w: dict.fromkeys(MAIL_KINDS, "off"),
+        ),
+    ],
+    "meeting_mail_preferences": [
+        Case("get", _url("meeting_mail_preferences"), DELEGATES),
+        Case(
+            "post",
+            _url("meeting_mail_preferences"),
+            DELEGATES,
+            lambda w: dict.fromkeys(MAIL_KINDS, "digest"),
+        ),
+    ],
     "rounds": [
         Case("get", _url("rounds"), MEMBERS),
         Case(

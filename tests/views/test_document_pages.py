@@ -157,7 +157,8 @@ def test_working_draft_does_a_fixed_number_of_queries_whatever_its_size(client, 
     small_count = _queries_for(client, _draft_url(small.meeting.slug))
     large_count = _queries_for(client, _draft_url(large.meeting.slug))
     assert small_count == large_count
-    assert large_count <= 11
+    # Two of them are the reader's own: what changed since their last visit, and this visit.
+    assert large_count <= 13
     warm_count = _queries_for(client, _draft_url(large.meeting.slug))
     assert warm_count < large_count  # warm: the cached tree, only counts and the version
 

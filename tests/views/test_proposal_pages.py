@@ -384,10 +384,11 @@ def test_delegation_page_lists_drafts_and_submitted_with_marks_in_fixed_queries(
             mark_set(user=people["other"], proposal=proposal, stance="support")
     client.force_login(own)
     url = reverse("delegation_page", args=["bms7"])
-    # Session, user (with delegation and roles), meeting, proposals, their marks and
+    # Session, user (with delegation and roles), meeting, taking part, proposals, their marks and
     # co-sponsors (one query), the open round, notifications, invitations; where each
-    # proposal sits: the draft's version, and on a cold cache the draft's rows (two).
-    with django_assert_max_num_queries(11):
+    # proposal sits: the draft's version, and on a cold cache the draft's rows (two); when
+    # the user last read the notices, and that they read them now (two).
+    with django_assert_max_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.text.count("status-draft") == 4
