@@ -8,8 +8,9 @@ from django.forms.utils import flatatt
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from drafting.models import Delegation, ElementKind, MarkStance, ProposalKind, ProposalStatus
+from drafting.models import Delegation, ElementKind, ProposalKind, ProposalStatus
 from drafting.models.meeting import GROUP_KINDS
+from drafting.models.proposal import STANCE_CHOICES
 from drafting.render import rendering
 from drafting.services.cosponsorship import coordinated_groups
 from drafting.services.proposals import INSERTABLE_KINDS, ProposalContent
@@ -148,7 +149,7 @@ class ProposalForm(forms.Form):
 
 
 class MarkForm(forms.Form):
-    stance = forms.ChoiceField(label=_("Your delegation"), choices=MarkStance.choices)
+    stance = forms.ChoiceField(label=_("Your delegation's position"), choices=STANCE_CHOICES)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=600)
 
 
