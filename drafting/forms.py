@@ -8,7 +8,7 @@ from django.forms.utils import flatatt
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from drafting.models import Delegation, ElementKind, ProposalKind, ProposalStatus
+from drafting.models import DecisionReply, Delegation, ElementKind, ProposalKind, ProposalStatus
 from drafting.models.meeting import GROUP_KINDS
 from drafting.models.proposal import STANCE_CHOICES
 from drafting.render import rendering
@@ -290,3 +290,12 @@ class SearchForm(forms.Form):
 
     def _choose(self, name: str, choices: list) -> None:
         cast(forms.ChoiceField, self.fields[name]).choices = choices
+
+
+class DecisionReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your delegation's reply"),
+        max_length=DecisionReply.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("At most 1,000 characters."),
+    )

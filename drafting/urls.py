@@ -8,6 +8,7 @@ from drafting.views import (
     invitations,
     meetings,
     proposals,
+    replies,
     search,
 )
 
@@ -80,6 +81,11 @@ urlpatterns = [
         "m/<slug:slug>/proposals/<uuid:public_id>/cosponsorship/",
         proposals.proposal_cosponsorship,
         name="proposal_cosponsorship",
+    ),
+    path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/reply/",
+        replies.proposal_reply,
+        name="decision_reply",
     ),
     path(
         "m/<slug:slug>/proposals/<uuid:public_id>/<str:action>/",

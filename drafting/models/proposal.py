@@ -90,6 +90,15 @@ class ProposalStatus(models.TextChoices):
 PRIVATE_STATUSES = frozenset({ProposalStatus.DRAFT, ProposalStatus.DISCARDED})
 # Statuses in which a proposal is visible beyond its own delegation.
 VISIBLE_STATUSES = frozenset(ProposalStatus.values) - PRIVATE_STATUSES
+# Statuses in which the chair's office has decided on it (and may have left a note).
+DECIDED_STATUSES = frozenset(
+    {
+        ProposalStatus.ACCEPTED,
+        ProposalStatus.ACCEPTED_WITH_CHANGES,
+        ProposalStatus.REJECTED,
+        ProposalStatus.DEFERRED,
+    }
+)
 # Statuses in which the proposing delegation may still change it.
 REVISABLE_STATUSES = frozenset(
     {ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}

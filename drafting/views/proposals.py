@@ -45,6 +45,7 @@ from drafting.services.proposals import (
 )
 from drafting.services.rounds import open_round, round_open, round_reopen
 from drafting.text import diff, validation
+from drafting.views.replies import reply_context
 from drafting.web import outage
 from drafting.web.bounds import posted_number
 from drafting.web.errors import (
@@ -298,6 +299,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
         ),
         "versions": versions[:20],
         **_cosponsorship_context(proposal, delegation),
+        **reply_context(request.user, proposal),
     }
 
 
