@@ -3,6 +3,7 @@ from django.urls import path
 from drafting.views import (
     audit,
     chair,
+    desk,
     documents,
     imports,
     invitations,
@@ -14,6 +15,7 @@ from drafting.views import (
 
 urlpatterns = [
     path("", documents.home, name="home"),
+    path("start/", desk.landing, name="landing"),
     path("audit/", audit.audit_trail, name="audit_trail"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("m/<slug:slug>/setup/", meetings.meeting_setup, name="meeting_setup"),
@@ -93,6 +95,7 @@ urlpatterns = [
         name="proposal_action",
     ),
     path("m/<slug:slug>/delegation/", proposals.delegation_page, name="delegation_page"),
+    path("m/<slug:slug>/desk/", desk.desk, name="desk"),
     path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
     path("m/<slug:slug>/compilation/", chair.compilation, name="compilation"),
     path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),

@@ -149,13 +149,13 @@ STANCE_ORDER = (
     MarkStance.OPPOSE,
 )
 # How a list of delegations taking a stance starts, and a stance's name beside its count.
-STANCE_HEADINGS = {
+STANCE_HEADINGS: dict[str, Any] = {
     MarkStance.SUPPORT: _("Supported by:"),
     MarkStance.CAN_ACCEPT: _("Can accept:"),
     MarkStance.RESERVATION: _("Reservation:"),
     MarkStance.OPPOSE: _("Opposed by:"),
 }
-STANCE_NAMES = {
+STANCE_NAMES: dict[str, Any] = {
     MarkStance.SUPPORT: _("Support"),
     MarkStance.CAN_ACCEPT: _("Can accept"),
     MarkStance.RESERVATION: _("Reservation"),

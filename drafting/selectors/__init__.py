@@ -463,9 +463,12 @@ def working_draft_version(document: Document) -> tuple:
     )
 
 
-def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list:
+def cosponsor_invitations_to(
+    document: Document, delegation: Delegation, limit: int | None = None
+) -> list:
     """Invitations to co-sponsor sent to ``delegation`` on this document, newest first, with
-    the proposal each concerns (one query). A draft's names are never sent, so never here."""
+    the proposal each concerns (one query; the newest ``limit`` when given). A draft's names
+    are never sent, so never here."""
     from drafting.models import CoSponsorInvitation
     from drafting.models.cosponsorship import SENT_STATUSES
 
@@ -489,7 +492,7 @@ def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list
             "proposal__element__text",
             "proposal__element__kind",
         )
-        .order_by("-updated_at", "-id")
+        .order_by("-updated_at", "-id")[:limit]
     )
 
 

@@ -494,7 +494,7 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
     proposer = Delegation.objects.only("short_name").get(pk=proposal.delegation_id).short_name
     notes = []
     for mark in marks:
-        message = {
+        by_stance: dict[str, str] = {
             MarkStance.SUPPORT: _(
                 "%(delegation)s revised its proposal (now version %(version)s). Your "
                 "delegation's support was given to version %(earlier)s and no longer counts: "
@@ -510,7 +510,8 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
                 "delegation's reservation was given to version %(earlier)s and no longer "
                 "counts: confirm it on the proposal if it still holds."
             ),
-        }.get(
+        }
+        message = by_stance.get(
             mark.stance,
             _(
                 "%(delegation)s revised its proposal (now version %(version)s). Your "
