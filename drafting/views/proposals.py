@@ -557,6 +557,8 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
                 "withdraw": _("Your delegation no longer co-sponsors this proposal."),
             }[action],
         )
+    if request.POST.get("next") == "desk":
+        return redirect("desk", meeting.slug)
     if request.POST.get("next") == "delegation":
         return redirect("delegation_page", meeting.slug)
     return redirect(_proposal_url(meeting, proposal))

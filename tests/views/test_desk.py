@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting.models import Element, MeetingVisit
+from drafting.models import Delegation, Element, MeetingVisit
 from drafting.selectors.desk import delegation_desk
 from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
@@ -183,3 +183,26 @@ def test_the_chairs_desk_reads_a_bounded_number_of_queries(
     _desk(client)
     with django_assert_max_num_queries(7):
         _desk(client)
+
+
+def test_an_invitation_answered_on_the_desk_comes_back_to_the_desk(open_round):
+    mexico = Delegation.objects.get(code="mex")
+    proposal = proposal_create(
+        user=delegate_of("jpn"),
+        element=Element.objects.get(text=THEME),
+        content=ProposalContent(
+            kind="amend", proposed_text="Effective control over [all] SALW", co_sponsors=[mexico]
+        ),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+    )
+    client = _client(delegate_of("mex"))
+    page = _desk(client)
+    invitations = page.split('id="invitations-title"')[1].split("</section>")[0]
+    assert 'name="next" value="desk"' in invitations
+    response = client.post(
+        reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
+        {"action": "accept", "next": "desk", "version": proposal.version},
+    )
+    assert response["Location"] == reverse("desk", args=["bms7"])
+    assert proposal.co_sponsors.filter(pk=mexico.pk).exists()
