@@ -185,7 +185,7 @@ OTP_REQUIRED = env_flag("OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "BMS7 drafting"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "landing"  # one meeting: its desk; else the meetings list
 LOGOUT_REDIRECT_URL = "home"
 
 # UN meetings in New York run on New York time; datetimes are stored aware, in UTC.

@@ -10,14 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from drafting import messages
 from drafting.models import (
+    DecisionReply,
     Delegation,
     Element,
     ElementKind,
-    MarkStance,
     ProposalKind,
     ProposalStatus,
 )
 from drafting.models.meeting import GROUP_KINDS
+from drafting.models.proposal import STANCE_CHOICES
 from drafting.services.cosponsorship import coordinated_groups
 from drafting.services.proposals import (
     INSERT_KINDS,
@@ -291,7 +292,7 @@ def co_sponsor_candidates(*, meeting_id: int, delegation: Delegation):
 
 
 class MarkForm(forms.Form):
-    stance = forms.ChoiceField(label=_("Your delegation"), choices=MarkStance.choices)
+    stance = forms.ChoiceField(label=_("Your delegation's position"), choices=STANCE_CHOICES)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=600)
 
 
@@ -432,3 +433,12 @@ class SearchForm(forms.Form):
 
     def _choose(self, name: str, choices: list) -> None:
         cast(forms.ChoiceField, self.fields[name]).choices = choices
+
+
+class DecisionReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your delegation's reply"),
+        max_length=DecisionReply.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("At most 1,000 characters."),
+    )

@@ -3,17 +3,20 @@ from django.urls import path
 from drafting.views import (
     audit,
     chair,
+    desk,
     documents,
     imports,
     invitations,
     meetings,
     notices,
     proposals,
+    replies,
     search,
 )
 
 urlpatterns = [
     path("", documents.home, name="home"),
+    path("start/", desk.landing, name="landing"),
     path("audit/", audit.audit_trail, name="audit_trail"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("m/<slug:slug>/setup/", meetings.meeting_setup, name="meeting_setup"),
@@ -88,6 +91,11 @@ urlpatterns = [
         name="proposal_cosponsorship",
     ),
     path(
+        "m/<slug:slug>/proposals/<uuid:public_id>/reply/",
+        replies.proposal_reply,
+        name="decision_reply",
+    ),
+    path(
         "m/<slug:slug>/proposals/<uuid:public_id>/<str:action>/",
         proposals.proposal_action,
         name="proposal_action",
@@ -95,6 +103,7 @@ urlpatterns = [
     path("m/<slug:slug>/delegation/", proposals.delegation_page, name="delegation_page"),
     path("m/<slug:slug>/mail/", notices.mail_preferences, name="meeting_mail_preferences"),
     path("mail/", notices.mail_preferences, name="mail_preferences"),
+    path("m/<slug:slug>/desk/", desk.desk, name="desk"),
     path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
     path("m/<slug:slug>/compilation/", chair.compilation, name="compilation"),
     path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),

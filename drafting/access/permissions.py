@@ -165,6 +165,20 @@ def can_mark(user: Any, proposal: Any) -> bool:
     )
 
 
+def can_reply_to_decision(user: Any, proposal: Any, *, replied: bool) -> bool:
+    """The proposing delegation may reply once to the chair's note on the decision on its
+    proposal: while the proposal stands decided, and only when the chair left a note
+    (``replied``: a reply exists already)."""
+    from drafting.models.proposal import DECIDED_STATUSES
+
+    return (
+        is_own_proposal(user, proposal)
+        and proposal.status in DECIDED_STATUSES
+        and bool(proposal.decision_note.strip())
+        and not replied
+    )
+
+
 def can_open_round(user: Any, document: Document) -> bool:
     return is_secretariat(user)
 

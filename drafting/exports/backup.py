@@ -46,6 +46,7 @@ from drafting.models import (
     AuditEvent,
     ConsultationRound,
     CoSponsorInvitation,
+    DecisionReply,
     DelegateProfile,
     Delegation,
     Document,
@@ -58,6 +59,7 @@ from drafting.models import (
     Invitation,
     MailPreference,
     Meeting,
+    MeetingVisit,
     Notification,
     Participation,
     Proposal,
@@ -167,6 +169,8 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         _history(Meeting)._default_manager.filter(id=meeting.pk),
         Participation.objects.filter(meeting_id=meeting.pk),
         _history(Participation)._default_manager.filter(meeting_id=meeting.pk),
+        # When each user last opened the meeting's desk (what is new is counted from it).
+        MeetingVisit.objects.filter(meeting_id=meeting.pk),
         # Invitations sent from the meeting's pages (links stay hashed; accepted ones name
         # their account).
         Invitation.objects.filter(meeting_id=meeting.pk),
@@ -193,6 +197,7 @@ def _meeting_querysets(meeting: Meeting) -> list[models.QuerySet]:
         ),
         ProposalMark.objects.filter(of_marked),
         _history(ProposalMark)._default_manager.filter(of_marked),
+        DecisionReply.objects.filter(proposal_id__in=proposal_ids),
         CoSponsorInvitation.objects.filter(of_marked),
         _history(CoSponsorInvitation)._default_manager.filter(of_marked),
         ElementChange.objects.filter(in_document),

@@ -48,7 +48,7 @@ from docx.oxml.parser import parse_xml
 from docx.shared import Cm, Pt
 from lxml import etree
 
-from drafting.models import FileKind, ProposalKind
+from drafting.models import FileKind, MarkStance, ProposalKind
 from drafting.render import presenters
 from drafting.text import snapshot as snapshots
 from drafting.text.diff import Operation, word_diff
@@ -500,6 +500,11 @@ def proposal_comment(proposal: Any, marks: presenters.MarkSummary) -> str:
     if proposal.rationale:
         lines.append(f"Rationale: {proposal.rationale}")
     lines.append(f"Supported by: {_names(marks.supporting)}.")
+    lines.extend(
+        f"{group.heading} {_names(group.entries)}."
+        for group in marks.stated
+        if group.stance in {MarkStance.CAN_ACCEPT, MarkStance.RESERVATION}
+    )
     lines.append(f"Opposed by: {_names(marks.opposing)}.")
     if marks.earlier:
         earlier = ", ".join(f"{m.name} ({m.stance}, version {m.version})" for m in marks.earlier)

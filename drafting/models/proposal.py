@@ -90,6 +90,15 @@ class ProposalStatus(models.TextChoices):
 PRIVATE_STATUSES = frozenset({ProposalStatus.DRAFT, ProposalStatus.DISCARDED})
 # Statuses in which a proposal is visible beyond its own delegation.
 VISIBLE_STATUSES = frozenset(ProposalStatus.values) - PRIVATE_STATUSES
+# Statuses in which the chair's office has decided on it (and may have left a note).
+DECIDED_STATUSES = frozenset(
+    {
+        ProposalStatus.ACCEPTED,
+        ProposalStatus.ACCEPTED_WITH_CHANGES,
+        ProposalStatus.REJECTED,
+        ProposalStatus.DEFERRED,
+    }
+)
 # Statuses in which the proposing delegation may still change it.
 REVISABLE_STATUSES = frozenset(
     {ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NEEDS_REBASE}
@@ -456,12 +465,27 @@ class Notification(models.Model):
 
 
 class MarkStance(models.TextChoices):
+    """A delegation's position on another's proposal, in the words delegations use, from the
+    warmest to the coldest. The labels complete "Your delegation … this proposal"."""
+
     SUPPORT = "support", _("supports")
+    CAN_ACCEPT = "can_accept", _("can accept")
+    RESERVATION = "reservation", _("has a reservation on")
     OPPOSE = "oppose", _("opposes")
 
 
+# The positions as offered in the form and named in lists ("Supported by:", ...).
+STANCE_CHOICES = [
+    (MarkStance.SUPPORT, _("support")),
+    (MarkStance.CAN_ACCEPT, _("can accept")),
+    (MarkStance.RESERVATION, _("reservation")),
+    (MarkStance.OPPOSE, _("oppose")),
+]
+
+
 class ProposalMark(models.Model):
-    """One delegation's support for or opposition to a submitted proposal (one per delegation).
+    """One delegation's position on a submitted proposal (one per delegation): support, can
+    accept, reservation or oppose, with an optional note.
 
     A mark is given to a text: ``version`` is the proposal's version it was given to. When the
     proposing delegation revises the proposal, the mark stays "given to version N" and no
@@ -477,7 +501,7 @@ class ProposalMark(models.Model):
         related_name="marks",
         verbose_name=_("delegation"),
     )
-    stance = models.CharField(_("stance"), max_length=10, choices=MarkStance.choices)
+    stance = models.CharField(_("stance"), max_length=16, choices=MarkStance.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
     version = models.PositiveIntegerField(
         _("given to version"), default=1, help_text=_("The proposal's version it was given to.")
@@ -513,3 +537,74 @@ class ProposalMark(models.Model):
     @property
     def supports(self) -> bool:
         return self.stance == MarkStance.SUPPORT
+
+
+class DecisionReply(models.Model):
+    """The proposing delegation's one reply to the chair's note on the decision on its
+    proposal, shown under the decision. Written once, never edited (one per proposal)."""
+
+    MAX_LENGTH = 1000
+
+    proposal = models.OneToOneField(
+        Proposal,
+        on_delete=models.CASCADE,
+        related_name="decision_reply",
+        verbose_name=_("proposal"),
+    )
+    delegation = models.ForeignKey(
+        "drafting.Delegation",
+        on_delete=models.PROTECT,
+        related_name="decision_replies",
+        verbose_name=_("delegation"),
+    )
+    decision_note = models.TextField(
+        _("note replied to"), help_text=_("The chair's note as it read when the reply was made.")
+    )
+    text = models.CharField(_("reply"), max_length=MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("replied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reply to a decision")
+        verbose_name_plural = _("replies to decisions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="decision_reply_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegation} · {self.proposal_id}"
+
+
+class MeetingVisit(models.Model):
+    """When a user last opened a meeting's desk, so that the desk can say what is new since
+    the visit before: one row per user and meeting, moved forward on each visit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="meeting_visits",
+        verbose_name=_("user"),
+    )
+    meeting = models.ForeignKey(
+        "drafting.Meeting",
+        on_delete=models.CASCADE,
+        related_name="visits",
+        verbose_name=_("meeting"),
+    )
+    previous_visit_at = models.DateTimeField(_("visit before"), null=True, blank=True)
+    last_visit_at = models.DateTimeField(_("last visit"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit to a desk")
+        verbose_name_plural = _("visits to desks")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "meeting"], name="meeting_visit_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.meeting_id}"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from drafting.models import MarkStance, ProposalStatus
 from drafting.text import brackets
 from drafting.text.kinds import Kind, Status
@@ -140,6 +142,27 @@ def count_kinds(snapshot: Snapshot) -> dict[str, int]:
     return counts
 
 
+STANCE_ORDER = (
+    MarkStance.SUPPORT,
+    MarkStance.CAN_ACCEPT,
+    MarkStance.RESERVATION,
+    MarkStance.OPPOSE,
+)
+# How a list of delegations taking a stance starts, and a stance's name beside its count.
+STANCE_HEADINGS: dict[str, Any] = {
+    MarkStance.SUPPORT: _("Supported by:"),
+    MarkStance.CAN_ACCEPT: _("Can accept:"),
+    MarkStance.RESERVATION: _("Reservation:"),
+    MarkStance.OPPOSE: _("Opposed by:"),
+}
+STANCE_NAMES: dict[str, Any] = {
+    MarkStance.SUPPORT: _("Support"),
+    MarkStance.CAN_ACCEPT: _("Can accept"),
+    MarkStance.RESERVATION: _("Reservation"),
+    MarkStance.OPPOSE: _("Oppose"),
+}
+
+
 @dataclass(frozen=True)
 class MarkEntry:
     """One delegation's mark: its name, stance, note, and the proposal version it was given to."""
@@ -161,6 +184,19 @@ class MarkSummary:
     earlier: list[MarkEntry] = field(default_factory=list)
 
     @property
+    def positions(self) -> list["StanceGroup"]:
+        """Every stance, warmest first, with the delegations that took it (the counts)."""
+        return [
+            StanceGroup(stance, [m for m in self.current if m.stance == stance])
+            for stance in STANCE_ORDER
+        ]
+
+    @property
+    def stated(self) -> list["StanceGroup"]:
+        """The stances some delegation took, warmest first."""
+        return [group for group in self.positions if group.entries]
+
+    @property
     def support_count(self) -> int:
         return len(self.supporters)
 
@@ -175,6 +211,26 @@ class MarkSummary:
     @property
     def opposing(self) -> list[MarkEntry]:
         return [m for m in self.current if m.stance == MarkStance.OPPOSE]
+
+
+@dataclass(frozen=True)
+class StanceGroup:
+    """One stance and the marks (current version) that take it."""
+
+    stance: str
+    entries: list[MarkEntry]
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+    @property
+    def heading(self) -> str:
+        return str(STANCE_HEADINGS[self.stance])
+
+    @property
+    def name(self) -> str:
+        return str(STANCE_NAMES[self.stance])
 
 
 def _summary(proposal: Any) -> MarkSummary:

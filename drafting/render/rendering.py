@@ -39,7 +39,7 @@ from django.utils.translation import ngettext
 from markupsafe import Markup
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
-from drafting.render.presenters import ElementView
+from drafting.render.presenters import STANCE_HEADINGS, STANCE_NAMES, ElementView
 from drafting.services.idempotency import new_key
 from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
 from drafting.text import numbering
@@ -157,6 +157,8 @@ def _proposal_labels() -> dict[str, Any]:
         "kinds": {value: str(label) for value, label in ProposalKind.choices},
         "statuses": {value: str(label) for value, label in ProposalStatus.choices},
         "co_sponsored": _("co-sponsored by"),
+        "stance_headings": {k: str(v) for k, v in STANCE_HEADINGS.items()},
+        "stance_names": {k: str(v) for k, v in STANCE_NAMES.items()},
     }
 
 

@@ -502,9 +502,12 @@ def open_counts_per_agenda_item(document: Document, document_view) -> dict[int, 
     return counts
 
 
-def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list:
+def cosponsor_invitations_to(
+    document: Document, delegation: Delegation, limit: int | None = None
+) -> list:
     """Invitations to co-sponsor sent to ``delegation`` on this document, newest first, with
-    the proposal each concerns (one query). A draft's names are never sent, so never here."""
+    the proposal each concerns (one query; the newest ``limit`` when given). A draft's names
+    are never sent, so never here."""
     from drafting.models import CoSponsorInvitation
     from drafting.models.cosponsorship import SENT_STATUSES
 
@@ -528,7 +531,7 @@ def cosponsor_invitations_to(document: Document, delegation: Delegation) -> list
             "proposal__element__text",
             "proposal__element__kind",
         )
-        .order_by("-updated_at", "-id")
+        .order_by("-updated_at", "-id")[:limit]
     )
 
 

@@ -105,7 +105,7 @@ def mark_set(
     _require_marks_open(user, locked)
     _require_version_read(locked, expected_version)
     if stance not in MarkStance.values:
-        raise ProposalInvalid({"stance": [_("Choose support or opposition.")]})
+        raise ProposalInvalid({"stance": [_("Choose support, can accept, reservation or oppose.")]})
     note = validation.normalise(note)
     problems = messages.text_problems(validation.check_note(note, max_length=300))
     if problems:

@@ -587,18 +587,30 @@ def _tell_markers_of_new_version(proposal: Proposal, *, earlier_version: int) ->
     proposer = Delegation.objects.only("short_name").get(pk=proposal.delegation_id).short_name
     notes = []
     for mark in marks:
-        message = (
-            _(
+        by_stance: dict[str, str] = {
+            MarkStance.SUPPORT: _(
                 "%(delegation)s revised its proposal (now version %(version)s). Your "
                 "delegation's support was given to version %(earlier)s and no longer counts: "
                 "confirm it on the proposal if it still holds."
-            )
-            if mark.stance == MarkStance.SUPPORT
-            else _(
+            ),
+            MarkStance.CAN_ACCEPT: _(
+                "%(delegation)s revised its proposal (now version %(version)s). Your "
+                "delegation's “can accept” was given to version %(earlier)s and no longer "
+                "counts: confirm it on the proposal if it still holds."
+            ),
+            MarkStance.RESERVATION: _(
+                "%(delegation)s revised its proposal (now version %(version)s). Your "
+                "delegation's reservation was given to version %(earlier)s and no longer "
+                "counts: confirm it on the proposal if it still holds."
+            ),
+        }
+        message = by_stance.get(
+            mark.stance,
+            _(
                 "%(delegation)s revised its proposal (now version %(version)s). Your "
                 "delegation's opposition was given to version %(earlier)s and no longer "
                 "counts: confirm it on the proposal if it still holds."
-            )
+            ),
         )
         notes.append(
             Notification(

@@ -118,11 +118,14 @@ def earlier_marks(marks) -> str:
     support, given to version 1 (“note”)”. Plain text, like `with_notes`."""
     parts = []
     for mark in marks:
-        part = (
-            _("%(name)s: support, given to version %(version)s")
-            if mark.stance == MarkStance.SUPPORT
-            else _("%(name)s: opposition, given to version %(version)s")
-        ) % {"name": mark.name, "version": mark.version}
+        part = {
+            MarkStance.SUPPORT: _("%(name)s: support, given to version %(version)s"),
+            MarkStance.CAN_ACCEPT: _("%(name)s: can accept, given to version %(version)s"),
+            MarkStance.RESERVATION: _("%(name)s: reservation, given to version %(version)s"),
+        }.get(mark.stance, _("%(name)s: opposition, given to version %(version)s")) % {
+            "name": mark.name,
+            "version": mark.version,
+        }
         if mark.note:
             part += f" (“{mark.note}”)"
         parts.append(part)

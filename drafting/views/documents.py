@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +15,7 @@ from drafting.exports import akn_export, docx_export, pdfs
 from drafting.models import Document, ExportJob, FileKind, Meeting, RevisionFile
 from drafting.render import page_cache
 from drafting.render.rendering import fill_counts, place_words
+from drafting.selectors import desk
 from drafting.services import notifications
 from drafting.services.exports import (
     EXPORT_KINDS,
@@ -31,8 +32,13 @@ from drafting.web.http import AppRequest
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    with_desk = permissions.is_chairs_office(user) or permissions.is_delegate(user)
     meetings = Meeting.objects.annotate(
-        has_document=Exists(Document.objects.filter(meeting=OuterRef("pk")))
+        has_document=Exists(Document.objects.filter(meeting=OuterRef("pk"))),
+        has_desk=Exists(desk.desk_meetings(user).filter(pk=OuterRef("pk")))
+        if with_desk
+        else Value(False),
     ).order_by("-start_date")
     return render(request, "drafting/home.html", {"meetings": meetings})
 

@@ -58,6 +58,7 @@ from drafting.services.proposals import (
 )
 from drafting.services.rounds import open_round, round_open, round_reopen
 from drafting.text import diff, validation
+from drafting.views.replies import reply_context
 from drafting.web import outage
 from drafting.web.bounds import posted_number
 from drafting.web.errors import (
@@ -387,6 +388,7 @@ def _detail_context(request, meeting, proposal, mark_form=None):
         ),
         "versions": versions[:20],
         **_cosponsorship_context(proposal, delegation),
+        **reply_context(request.user, proposal),
     }
 
 
@@ -652,6 +654,8 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
                 "withdraw": _("Your delegation no longer co-sponsors this proposal."),
             }[action],
         )
+    if request.POST.get("next") == "desk":
+        return redirect("desk", meeting.slug)
     if request.POST.get("next") == "delegation":
         return redirect("delegation_page", meeting.slug)
     return redirect(_proposal_url(meeting, proposal))

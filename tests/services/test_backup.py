@@ -65,8 +65,10 @@ from drafting.services.proposals import (
     proposal_revise,
     proposal_withdraw,
 )
+from drafting.services.replies import decision_reply
 from drafting.services.revisions import revision_issue
 from drafting.services.rounds import round_open, round_reopen
+from drafting.services.visits import desk_visit
 from drafting.text.snapshot import content_hash
 from tests.factories import (
     UserFactory,
@@ -249,7 +251,7 @@ def _negotiate(bms7) -> None:
     mark_set(user=mexico, proposal=accepted, stance="support", note="Fully agree")
     mark_set(user=kenya, proposal=accepted, stance="oppose")
     mark_set(user=kenya, proposal=accepted, stance="support", note="After consultations")
-    mark_set(user=india, proposal=deletion, stance="oppose")
+    mark_set(user=india, proposal=deletion, stance="reservation", note="The scope")
     mark_set(user=brazil, proposal=deletion, stance="support")
     mark_clear(user=brazil, proposal=deletion)
 
@@ -264,6 +266,8 @@ def _negotiate(bms7) -> None:
         idempotency_key=uuid.uuid4(),  # leaves a write receipt, which is backed up too
     )
     proposal_defer(user=chair, proposal=deferred, note="Next round")
+    decision_reply(user=kenya, proposal=deletion, text="We will raise it in plenary")
+    desk_visit(user=kenya, meeting=bms7)
     element_compose(
         user=chair,
         element=regional,

@@ -320,6 +320,14 @@ MATRIX: dict[str, list[Case]] = {
             lambda w: dict.fromkeys(MAIL_KINDS, "digest"),
         ),
     ],
+    # The secretariat is sent back to its meetings list (a redirect, not a refusal).
+    "desk": [Case("get", _url("desk"), MEMBERS)],
+    "landing": [Case("get", lambda w: reverse("landing"), MEMBERS)],
+    # Not decided: the owner's empty reply is judged (422); nobody else may reply.
+    "decision_reply": [
+        Case("post", _url("decision_reply", lambda w: w.submitted.public_id), OWNER),
+        Case("post", _url("decision_reply", lambda w: w.draft.public_id), OWNER),
+    ],
     "rounds": [
         Case("get", _url("rounds"), MEMBERS),
         Case(

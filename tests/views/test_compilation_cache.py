@@ -62,7 +62,7 @@ def test_every_write_to_a_proposal_or_its_marks_shows_on_the_next_view(client, t
     assert "Supported by: Canada" in _block(client, proposal)
     mark_set(user=canada, proposal=proposal, stance="oppose")
     block = _block(client, proposal)
-    assert "opposed by: Canada" in block and "Supported by" not in block
+    assert "Opposed by: Canada" in block and "Supported by" not in block
     mark_clear(user=canada, proposal=proposal)
     assert "Canada" not in _block(client, proposal)
 

@@ -437,7 +437,7 @@ def test_working_draft_counts_proposals_and_element_page_lists_them(
         response = client.get(reverse("element_proposals", args=["bms7", theme.pk]))
     assert response.status_code == 200
     assert response.text.count('class="proposal-card"') == 4
-    assert "1 opposes (Mexico)" in response.text
+    assert "Oppose: 1 (Mexico)" in response.text
 
 
 # --- regressions found by tests/views/test_fuzz.py ---------------------------------------

@@ -54,6 +54,8 @@ def _marks():
             MarkEntry(HOSTILE, "support", HOSTILE, 3),
             MarkEntry("Peru", "oppose", "", 3),
             MarkEntry("Chile", "support", HOSTILE, 2),
+            MarkEntry(HOSTILE, "can_accept", HOSTILE, 3),
+            MarkEntry(HOSTILE, "reservation", HOSTILE, 3),
         ],
         3,
     )
@@ -130,9 +132,9 @@ def test_review_cards_and_table_rows_escape_every_value():
     assert '<input type="hidden" name="version-' in cards
     rows = str(rendering.proposal_rows([(proposal, _marks())], "bms7", HOSTILE))
     _no_raw_markup(rows)
-    assert rows.count(ESCAPED) >= 7
+    assert rows.count(ESCAPED) >= 11  # the new stances' names and notes too
     assert str(rendering.proposal_rows([], "bms7", HOSTILE)) == (
-        f'<tr><td colspan="5">{ESCAPED}</td></tr>'
+        f'<tr><td colspan="6">{ESCAPED}</td></tr>'
     )
 
 

@@ -116,14 +116,14 @@ def test_a_draft_shows_no_support_and_opposition(bms7, open_round):
     )
     client = _client(kenya)
     url = reverse("proposal_detail", args=[bms7.slug, draft.public_id])
-    assert "Support and opposition" not in client.get(url).content.decode()
+    assert "Positions of delegations" not in client.get(url).content.decode()
     client.post(
         reverse("proposal_action", args=[bms7.slug, draft.public_id, "discard"]),
         {"idempotency_key": uuid.uuid4()},
     )
     draft.refresh_from_db()
     assert draft.status == "discarded"
-    assert "Support and opposition" not in client.get(url).content.decode()
+    assert "Positions of delegations" not in client.get(url).content.decode()
     submitted = _submitted(kenya)
     page = client.get(reverse("proposal_detail", args=[bms7.slug, submitted.public_id]))
     assert "0 delegations support" in page.content.decode()
