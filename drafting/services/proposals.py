@@ -4,8 +4,9 @@ take a withdrawal back, discard a draft.
 Every writer is keyword-only and atomic. A delegate's write takes its own rows only through
 ``select_for_update`` (the proposal's row alone, or the element's row while creating or
 revising, which orders proposals on one element), never the document's row after them (the
-write gate's order, :mod:`drafting.services.gate`). Rows are saved through the model, so the
-history records each version with its author and a reason.
+write gate's order, :mod:`drafting.services.gate`), and last the delegation's page version
+(`models.cache.delegation_changed`: its delegation page is cached under it). Rows are saved
+through the model, so the history records each version with its author and a reason.
 """
 
 import uuid
@@ -34,6 +35,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
+from drafting.models.cache import delegation_changed
 from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
 from drafting.services.rounds import after_the_deadline, open_round, require_open_round
@@ -241,6 +243,7 @@ def proposal_create(
                 audit.record_proposal_act(
                     action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked
                 )
+                delegation_changed(locked.delegation_id)
                 proposal = locked
         except DeadlinePassed as refused:
             refused.proposal = proposal
@@ -321,6 +324,7 @@ def _draft_create(
     audit.record_proposal_act(action=action, user=user, proposal=proposal)
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
+    delegation_changed(delegation.pk)
     return proposal, True
 
 
@@ -468,6 +472,7 @@ def proposal_revise(
         if text_changed:
             # Consent was given to the text: co-sponsors confirm the new one again.
             cosponsorship.acceptances_reopen(user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -482,6 +487,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
         raise DomainError(_("This proposal has already been submitted."))
     _submit(locked, user)
     audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -546,6 +552,7 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
         "Withdrawn after the deadline" if locked.withdrawn_after_deadline else "Withdrawn",
     )
     audit.record_proposal_act(action=AuditAction.PROPOSAL_WITHDRAWN, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -585,6 +592,7 @@ def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
     locked.status = ProposalStatus.SUBMITTED
     _save(locked, user, "Withdrawal undone")
     audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -604,4 +612,5 @@ def proposal_discard(*, user, proposal: Proposal) -> Proposal:
     locked.status = ProposalStatus.DISCARDED
     _save(locked, user, "Draft discarded")
     audit.record_proposal_act(action=AuditAction.PROPOSAL_DISCARDED, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked

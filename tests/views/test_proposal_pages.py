@@ -1,5 +1,6 @@
 """Proposal pages and actions through the test client: who may do what, and what users see."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -384,15 +385,21 @@ def test_delegation_page_lists_drafts_and_submitted_with_marks_in_fixed_queries(
             mark_set(user=people["other"], proposal=proposal, stance="support")
     client.force_login(own)
     url = reverse("delegation_page", args=["bms7"])
-    # Session, user (with delegation and roles), meeting, proposals, their marks and
-    # co-sponsors (one query), the open round, notifications, invitations; where each
-    # proposal sits: the draft's version, and on a cold cache the draft's rows (two).
-    with django_assert_max_num_queries(11):
+    # Session, user (with delegation and roles), meeting, the delegation's page versions,
+    # proposals, their marks and co-sponsors (one query), the open round, notifications,
+    # invitations; where each proposal sits: the draft's version, and on a cold cache the
+    # draft's rows (two).
+    with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
     assert response.text.count("status-draft") == 4
     assert response.text.count("status-submitted") == 8
     assert "(Mexico)" in response.text
+    # Again: the tables come from the cache, read under the versions (one query).
+    with django_assert_max_num_queries(8):
+        again = client.get(url)
+    masked = re.compile(r'name="csrfmiddlewaretoken" value="\w+"')  # masked anew each time
+    assert masked.sub("", again.text) == masked.sub("", response.text)
 
 
 def test_rounds_page_opens_and_reopens(client, people, bms7):
