@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,7 +217,7 @@ def proposal_create(
     proposal = None
     if round_ is not None:
         try:
-            proposal, _created = _draft_create(
+            proposal = _draft_create_once(
                 user=user,
                 element=element,
                 content=content,
@@ -226,7 +227,7 @@ def proposal_create(
         except DeadlinePassed:
             proposal = None  # the deadline passed meanwhile: keep a draft (below)
     if proposal is None:
-        proposal, _created = _draft_create(
+        proposal = _draft_create_once(
             user=user, element=element, content=content, idempotency_key=idempotency_key
         )
     if submit and proposal.status == ProposalStatus.DRAFT:
@@ -251,6 +252,37 @@ def proposal_create(
     return proposal
 
 
+def _draft_create_once(
+    *,
+    user,
+    element: Element,
+    content: ProposalContent,
+    idempotency_key: uuid.UUID,
+    round_: ConsultationRound | None = None,
+) -> Proposal:
+    """:func:`_draft_create`, once for its key: when the same key raced past its check (two
+    copies of one request at once), the unique constraint on (delegation, key) refuses the
+    second insert and its whole transaction rolls back; the proposal the first one made is
+    then returned, as for any repeated request. (Caught here, out of the transaction, rather
+    than in a savepoint around the insert: one round trip less for every proposal.)"""
+    try:
+        proposal = _draft_create(
+            user=user,
+            element=element,
+            content=content,
+            idempotency_key=idempotency_key,
+            round_=round_,
+        )
+    except IntegrityError:
+        existing = Proposal.objects.filter(
+            delegation=permissions.delegation_of(user), idempotency_key=idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return _made_by_this_request(existing, element, content)
+    return proposal
+
+
 @transaction.atomic
 def _draft_create(
     *,
@@ -259,40 +291,44 @@ def _draft_create(
     content: ProposalContent,
     idempotency_key: uuid.UUID,
     round_: ConsultationRound | None = None,
-) -> tuple[Proposal, bool]:
-    """The new proposal, and whether this call created it (False: the same request came
-    before). A draft; or, given the open round, submitted in it (DeadlinePassed, and nothing
-    written, when that round has closed by the time it is saved)."""
+) -> Proposal:
+    """The new proposal, or the one this key made before (the same request came again). A
+    draft; or, given the open round, submitted in it (DeadlinePassed, and nothing written,
+    when that round has closed by the time it is saved)."""
     delegation = permissions.delegation_of(user)
     if delegation is None:
         raise NotAllowed(_("Only delegates propose language."))
     if not permissions.can_propose(user, element.document):
         raise NotAllowed(_("Your delegation does not take part in this meeting."))
-    # The element lock orders proposals on one element; the key is checked under it.
-    element = Element.objects.select_for_update().get(pk=element.pk)
-    existing = Proposal.objects.filter(
-        delegation=delegation, idempotency_key=idempotency_key
-    ).first()
-    if existing is not None:
-        return _made_by_this_request(existing, element, content), False
+    # The element lock orders proposals on one element. The key, and the revision proposed
+    # against, are read in the same statement (a copy of this request committed while it
+    # waited for the lock is not seen by it: the insert then fails on the unique key, see
+    # _draft_create_once).
+    made = Proposal.objects.filter(delegation=delegation, idempotency_key=idempotency_key)
+    latest = Revision.objects.filter(document_id=OuterRef("document_id")).order_by("-number")
+    element = (
+        Element.objects.select_for_update(of=("self",))
+        .annotate(
+            made_by_key=Subquery(made.values("pk")[:1]),
+            base_revision_id=Subquery(latest.values("pk")[:1]),
+        )
+        .get(pk=element.pk)
+    )
+    if element.made_by_key is not None:
+        existing = Proposal.objects.get(pk=element.made_by_key)
+        return _made_by_this_request(existing, element, content)
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
     )
     if problems:
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
-    base_revision = (
-        Revision.objects.filter(document_id=element.document_id)
-        .only("id", "number")  # not its snapshot: a large JSON document
-        .order_by("-number")
-        .first()
-    )
-    if base_revision is None:
+    if element.base_revision_id is None:
         raise DomainError(_("The document has no issued revision to propose against."))
     is_insert = content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
     proposal = Proposal(
         document_id=element.document_id,
-        base_revision=base_revision,
+        base_revision_id=element.base_revision_id,
         element=element,
         kind=content.kind,
         new_element_kind=content.new_element_kind if is_insert else "",
@@ -314,18 +350,12 @@ def _draft_create(
             now,
         )
         reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
-    try:
-        with transaction.atomic():
-            _save(proposal, user, reason)
-    except IntegrityError:
-        # The same key raced past the check (another element's lock): the first one won.
-        existing = Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
-        return _made_by_this_request(existing, element, content), False
+    _save(proposal, user, reason)  # a copy of this request made it meanwhile: IntegrityError
     audit.record_proposal_act(action=action, user=user, proposal=proposal)
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     delegation_changed(delegation.pk)
-    return proposal, True
+    return proposal
 
 
 def _made_by_this_request(existing: Proposal, element: Element, content: ProposalContent):

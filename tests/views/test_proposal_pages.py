@@ -226,6 +226,24 @@ def test_submitting_through_the_form_creates_one_proposal_even_when_sent_twice(
     assert "<ins>[and transparent] </ins>" in page.text
 
 
+def test_submitting_through_the_form_takes_few_statements(
+    client, people, theme, round_1, django_assert_max_num_queries
+):
+    """Issue 19: a submission is to reach half the throughput of a plain idempotent insert.
+    Session, user, meeting, participation, the element, the open round; then in one
+    transaction: the element's lock read with the key's proposal and the revision proposed
+    against, the proposal and its history row (its co-sponsors not read: it has none yet),
+    the audit row, the delegation's page version, and no savepoint (17 statements before)."""
+    client.force_login(people["own"])
+    url = reverse("propose", args=["bms7", theme.pk])
+    with django_assert_max_num_queries(13):
+        response = client.post(url, _form_data(theme))
+    assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert proposal.base_revision.number == 0 and proposal.history.count() == 1
+
+
 def test_the_same_form_sent_again_with_other_text_is_refused_and_offers_a_fresh_form(
     client, people, theme, round_1
 ):
