@@ -40,9 +40,11 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, its own folder comes first on the path, and its docx.py (the Word
+# benchmark) would shadow python-docx when the URLs are imported (`size_to_rows`).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
 LUA = ROOT / "benchmarks" / "throughput.lua"
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "bms7.settings",

@@ -1,5 +1,5 @@
 from drafting.models.audit import AuditAction, AuditEvent
-from drafting.models.cache import CacheNamespace
+from drafting.models.cache import CacheNamespace, DelegationVersion
 from drafting.models.cosponsorship import (
     CoSponsorInvitation,
     InvitationStatus,
@@ -60,6 +60,7 @@ __all__ = [
     "DelegateProfile",
     "Delegation",
     "DelegationKind",
+    "DelegationVersion",
     "Document",
     "DraftVisit",
     "Element",

@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,3 +27,46 @@ class CacheNamespace(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class DelegationVersion(models.Model):
+    """Counts the writes that change a delegation's own proposals as its delegation page
+    shows them: the page's tables are cached under it (`drafting.render.page_cache`).
+
+    Bumped by :func:`delegation_changed` in the transaction of every write that does not
+    pass the write gate (which bumps ``Document.version``, also in the key): a delegate's
+    draft, submission, revision, withdrawal, discard, the marks other delegations give to
+    the delegation's proposals, and their answers to its invitations to co-sponsor. Not a
+    tracked model: a counter, not content.
+    """
+
+    delegation = models.OneToOneField(
+        "drafting.Delegation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("delegation"),
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("delegation page version")
+
+    def __str__(self) -> str:
+        return f"{self.delegation_id}: {self.version}"
+
+
+def delegation_changed(delegation_id: int) -> None:
+    """Bump the delegation's page version (one statement, an upsert): call it inside the
+    write's transaction, after the write's other locks, so that the page is never read in
+    its new version before the write is visible, and the counter's row lock, held until
+    commit, is the last lock the transaction takes (one row a transaction: no deadlock)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("delegation_changed must be called inside the write's transaction")
+    table = DelegationVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (delegation_id, version) VALUES (%s, 1) "  # noqa: S608 - the model's own table
+            f"ON CONFLICT (delegation_id) DO UPDATE SET version = {table}.version + 1",
+            [delegation_id],
+        )

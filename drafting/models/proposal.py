@@ -105,6 +105,18 @@ REVISABLE_STATUSES = frozenset(
 )
 
 
+class _ProposalHistory(HistoricalRecords):
+    """The proposal's history, with its co-sponsors copied into each row: as
+    django-simple-history does, but without reading them for the row of a proposal just
+    created, which has none yet (they are added once it has an id; each addition writes a
+    history row of its own, with them)."""
+
+    def create_historical_record_m2ms(self, history_instance, instance) -> None:
+        if history_instance.history_type == "+":
+            return
+        super().create_historical_record_m2ms(history_instance, instance)
+
+
 class Proposal(models.Model):
     """One delegation's change against one element of one base revision.
 
@@ -218,7 +230,7 @@ class Proposal(models.Model):
         verbose_name=_("decided for revision"),
         help_text=_("The revision that first carried the chair's decision on it."),
     )
-    history = HistoricalRecords(m2m_fields=[co_sponsors])
+    history = _ProposalHistory(m2m_fields=[co_sponsors])
     # The history row's author and reason, set before save() (simple_history has no types).
     _history_user: "AbstractBaseUser | None"
     _change_reason: str

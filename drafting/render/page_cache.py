@@ -9,6 +9,9 @@ One cache shared by every process (Redis in production and in the tests, see
   writes change is not in those entries: a page's open proposal counts are read live, and
   the compilation's list of proposals too, each block under its proposal's own version
   (the newest history ids of the proposal and of its marks);
+- a delegation page's tables by ``Document.version`` and the delegation's own version
+  (`models.DelegationVersion`), which its delegates' writes, and other delegations' marks
+  and answers to its invitations, bump in their transactions;
 - an issued revision by its content hash (it never changes);
 - everything under the database's namespace (`models.CacheNamespace`): the cache outlives a
   database (a test database made again, a backup restored), and the same document and
@@ -24,18 +27,34 @@ dict lookup each, with the shared cache behind it).
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.db import IntegrityError
 from django.utils.translation import get_language
 
 from drafting import selectors
-from drafting.models import CacheNamespace, Document, Meeting, Proposal, Revision
+from drafting.models import (
+    PRIVATE_STATUSES,
+    CacheNamespace,
+    Delegation,
+    Document,
+    Meeting,
+    Proposal,
+    ProposalStatus,
+    Revision,
+)
 from drafting.models.cache import new_token
 from drafting.render import presenters
 from drafting.render.presenters import DocumentView
-from drafting.render.rendering import Body, block_words, document_body, fill_counts, proposal_block
+from drafting.render.rendering import (
+    Body,
+    block_words,
+    document_body,
+    fill_counts,
+    proposal_block,
+    proposal_rows,
+)
 from drafting.text import snapshot as snapshots
 from drafting.text.places import Place, places
 
@@ -253,3 +272,44 @@ def attach_places(document: Document, proposals: Iterable[Proposal]) -> None:
     where = draft_places(document)
     for proposal in proposals:
         proposal.place = where.get(proposal.element_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationTables:
+    """The rows (``<tr>`` elements, safe markup; empty when there is none) of a delegation
+    page's three tables: drafts, discarded drafts, proposals submitted and decided."""
+
+    drafts: str
+    discarded: str
+    others: str
+
+
+def delegation_tables(meeting: Meeting, delegation: Delegation) -> DelegationTables:
+    """The delegation's proposals on the meeting's document as its own page shows them.
+
+    Kept per version of the working draft (decisions, revisions, places: every write
+    through the gate), of the delegation's page (its proposals, marks and co-sponsors:
+    `models.DelegationVersion`) and of delegations' names: one query to read the versions,
+    then the cache; three queries more to build them again."""
+    document = meeting.document
+    page_version, names_version = selectors.delegation_page_versions(delegation)
+
+    def build() -> DelegationTables:
+        proposals = selectors.proposals_of_delegation(document, delegation)
+        attach_places(document, proposals)
+        rows = [(proposal, proposal.mark_summary) for proposal in proposals]
+
+        def markup(selected: list) -> str:
+            return proposal_rows(selected, meeting.slug, "") if selected else ""
+
+        return DelegationTables(
+            drafts=markup([r for r in rows if r[0].status == ProposalStatus.DRAFT]),
+            discarded=markup([r for r in rows if r[0].status == ProposalStatus.DISCARDED]),
+            others=markup([r for r in rows if r[0].status not in PRIVATE_STATUSES]),
+        )
+
+    return _cached(
+        f"delegation-tables:{document.pk}:{document.version}:{delegation.pk}:{page_version}:"
+        f"{names_version}:{meeting.slug}:{get_language()}",
+        build,
+    )

@@ -440,6 +440,23 @@ def delegations_version() -> int:
     return Delegation.history.model.objects.aggregate(latest=Max("history_id"))["latest"] or 0
 
 
+def delegation_page_versions(delegation: Delegation) -> tuple[int, int]:
+    """What a delegation page's cached tables are kept under, besides the document's
+    version: the delegation's own page version (`models.DelegationVersion`, 0 before its
+    first write) and :func:`delegations_version` (the names its marks show), in one query."""
+    from drafting.models import DelegationVersion
+
+    own = DelegationVersion.objects.filter(delegation_id=OuterRef("pk")).values("version")[:1]
+    names = Delegation.history.model.objects.order_by("-history_id").values("history_id")[:1]
+    found = (
+        Delegation.objects.filter(pk=delegation.pk)
+        .annotate(page_version=Subquery(own), names_version=Subquery(names))
+        .values_list("page_version", "names_version")
+        .get()
+    )
+    return found[0] or 0, found[1] or 0
+
+
 def attach_mark_summaries(proposals: list[Proposal]) -> None:
     """Set ``proposal.mark_summary`` (supporters and opponents by name, with their notes; marks
     given to an earlier version apart) in one query. Proposals need their ``version``."""

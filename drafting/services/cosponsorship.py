@@ -15,7 +15,9 @@ a :class:`CoSponsorInvitation` history row (who, when, why) and an audit event.
 
 Lock order: the proposal row first, then its invitations (as :mod:`proposals` does); the rows
 themselves only (``of``), never the delegations they join: two delegations inviting or
-answering each other at once would otherwise deadlock on each other's delegation row.
+answering each other at once would otherwise deadlock on each other's delegation row. An
+answer takes last the proposing delegation's page version (`models.cache.delegation_changed`:
+its page shows its co-sponsors).
 """
 
 from collections.abc import Iterable
@@ -38,6 +40,7 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.models.audit import AuditAction
+from drafting.models.cache import delegation_changed
 from drafting.models.cosponsorship import NAMED_STATUSES
 from drafting.services.notifications import notify
 from drafting.web.errors import DomainError, NotAllowed
@@ -328,6 +331,7 @@ def cosponsorship_accept(
         % {"delegation": invitation.delegation.short_name},
     )
     _audit(AuditAction.COSPONSOR_ACCEPTED, user, invitation, locked)
+    delegation_changed(locked.delegation_id)
     return invitation
 
 
@@ -350,6 +354,7 @@ def cosponsorship_decline(*, user, proposal: Proposal) -> CoSponsorInvitation:
         % {"delegation": invitation.delegation.short_name},
     )
     _audit(AuditAction.COSPONSOR_DECLINED, user, invitation, locked)
+    delegation_changed(locked.delegation_id)
     return invitation
 
 
@@ -372,4 +377,5 @@ def cosponsorship_withdraw(*, user, proposal: Proposal) -> CoSponsorInvitation:
         % {"delegation": invitation.delegation.short_name},
     )
     _audit(AuditAction.COSPONSOR_WITHDRAWN, user, invitation, locked)
+    delegation_changed(locked.delegation_id)
     return invitation

@@ -4,14 +4,16 @@ take a withdrawal back, discard a draft.
 Every writer is keyword-only and atomic. A delegate's write takes its own rows only through
 ``select_for_update`` (the proposal's row alone, or the element's row while creating or
 revising, which orders proposals on one element), never the document's row after them (the
-write gate's order, :mod:`drafting.services.gate`). Rows are saved through the model, so the
-history records each version with its author and a reason.
+write gate's order, :mod:`drafting.services.gate`), and last the delegation's page version
+(`models.cache.delegation_changed`: its delegation page is cached under it). Rows are saved
+through the model, so the history records each version with its author and a reason.
 """
 
 import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
+from drafting.models.cache import delegation_changed
 from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
 from drafting.services.notifications import notify
@@ -307,7 +310,7 @@ def proposal_create(
     proposal = None
     if round_ is not None:
         try:
-            proposal, _created = _draft_create(
+            proposal = _draft_create_once(
                 user=user,
                 element=element,
                 content=content,
@@ -317,7 +320,7 @@ def proposal_create(
         except DeadlinePassed:
             proposal = None  # the deadline passed meanwhile: keep a draft (below)
     if proposal is None:
-        proposal, _created = _draft_create(
+        proposal = _draft_create_once(
             user=user, element=element, content=content, idempotency_key=idempotency_key
         )
     if submit and proposal.status == ProposalStatus.DRAFT:
@@ -334,10 +337,42 @@ def proposal_create(
                 audit.record_proposal_act(
                     action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked
                 )
+                delegation_changed(locked.delegation_id)
                 proposal = locked
         except DeadlinePassed as refused:
             refused.proposal = proposal
             raise
+    return proposal
+
+
+def _draft_create_once(
+    *,
+    user,
+    element: Element,
+    content: ProposalContent,
+    idempotency_key: uuid.UUID,
+    round_: ConsultationRound | None = None,
+) -> Proposal:
+    """:func:`_draft_create`, once for its key: when the same key raced past its check (two
+    copies of one request at once), the unique constraint on (delegation, key) refuses the
+    second insert and its whole transaction rolls back; the proposal the first one made is
+    then returned, as for any repeated request. (Caught here, out of the transaction, rather
+    than in a savepoint around the insert: one round trip less for every proposal.)"""
+    try:
+        proposal = _draft_create(
+            user=user,
+            element=element,
+            content=content,
+            idempotency_key=idempotency_key,
+            round_=round_,
+        )
+    except IntegrityError:
+        existing = Proposal.objects.filter(
+            delegation=permissions.delegation_of(user), idempotency_key=idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return _made_by_this_request(existing, element, content)
     return proposal
 
 
@@ -349,40 +384,44 @@ def _draft_create(
     content: ProposalContent,
     idempotency_key: uuid.UUID,
     round_: ConsultationRound | None = None,
-) -> tuple[Proposal, bool]:
-    """The new proposal, and whether this call created it (False: the same request came
-    before). A draft; or, given the open round, submitted in it (DeadlinePassed, and nothing
-    written, when that round has closed by the time it is saved)."""
+) -> Proposal:
+    """The new proposal, or the one this key made before (the same request came again). A
+    draft; or, given the open round, submitted in it (DeadlinePassed, and nothing written,
+    when that round has closed by the time it is saved)."""
     delegation = permissions.delegation_of(user)
     if delegation is None:
         raise NotAllowed(_("Only delegates propose language."))
     if not permissions.can_propose(user, element.document):
         raise NotAllowed(_("Your delegation does not take part in this meeting."))
-    # The element lock orders proposals on one element; the key is checked under it.
-    element = Element.objects.select_for_update().get(pk=element.pk)
-    existing = Proposal.objects.filter(
-        delegation=delegation, idempotency_key=idempotency_key
-    ).first()
-    if existing is not None:
-        return _made_by_this_request(existing, element, content), False
+    # The element lock orders proposals on one element. The key, and the revision proposed
+    # against, are read in the same statement (a copy of this request committed while it
+    # waited for the lock is not seen by it: the insert then fails on the unique key, see
+    # _draft_create_once).
+    made = Proposal.objects.filter(delegation=delegation, idempotency_key=idempotency_key)
+    latest = Revision.objects.filter(document_id=OuterRef("document_id")).order_by("-number")
+    element = (
+        Element.objects.select_for_update(of=("self",))
+        .annotate(
+            made_by_key=Subquery(made.values("pk")[:1]),
+            base_revision_id=Subquery(latest.values("pk")[:1]),
+        )
+        .get(pk=element.pk)
+    )
+    if element.made_by_key is not None:
+        existing = Proposal.objects.get(pk=element.made_by_key)
+        return _made_by_this_request(existing, element, content)
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
     )
     if problems:
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
-    base_revision = (
-        Revision.objects.filter(document_id=element.document_id)
-        .only("id", "number")  # not its snapshot: a large JSON document
-        .order_by("-number")
-        .first()
-    )
-    if base_revision is None:
+    if element.base_revision_id is None:
         raise DomainError(_("The document has no issued revision to propose against."))
     is_insert = content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
     proposal = Proposal(
         document_id=element.document_id,
-        base_revision=base_revision,
+        base_revision_id=element.base_revision_id,
         element=element,
         kind=content.kind,
         new_element_kind=content.new_element_kind if is_insert else "",
@@ -404,17 +443,12 @@ def _draft_create(
             now,
         )
         reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
-    try:
-        with transaction.atomic():
-            _save(proposal, user, reason)
-    except IntegrityError:
-        # The same key raced past the check (another element's lock): the first one won.
-        existing = Proposal.objects.get(delegation=delegation, idempotency_key=idempotency_key)
-        return _made_by_this_request(existing, element, content), False
+    _save(proposal, user, reason)  # a copy of this request made it meanwhile: IntegrityError
     audit.record_proposal_act(action=action, user=user, proposal=proposal)
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
-    return proposal, True
+    delegation_changed(delegation.pk)
+    return proposal
 
 
 def _made_by_this_request(existing: Proposal, element: Element, content: ProposalContent):
@@ -561,6 +595,7 @@ def proposal_revise(
         if text_changed:
             # Consent was given to the text: co-sponsors confirm the new one again.
             cosponsorship.acceptances_reopen(user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -575,6 +610,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
         raise DomainError(_("This proposal has already been submitted."))
     _submit(locked, user)
     audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -652,6 +688,7 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
         "Withdrawn after the deadline" if locked.withdrawn_after_deadline else "Withdrawn",
     )
     audit.record_proposal_act(action=AuditAction.PROPOSAL_WITHDRAWN, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -691,6 +728,7 @@ def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
     locked.status = ProposalStatus.SUBMITTED
     _save(locked, user, "Withdrawal undone")
     audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked
 
 
@@ -710,4 +748,5 @@ def proposal_discard(*, user, proposal: Proposal) -> Proposal:
     locked.status = ProposalStatus.DISCARDED
     _save(locked, user, "Draft discarded")
     audit.record_proposal_act(action=AuditAction.PROPOSAL_DISCARDED, user=user, proposal=locked)
+    delegation_changed(locked.delegation_id)
     return locked

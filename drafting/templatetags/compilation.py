@@ -15,12 +15,6 @@ def review_cards(cards, chosen_ids) -> str:
 
 
 @register.simple_tag
-def proposal_rows(rows, meeting, empty_text: str) -> str:
-    """A delegation's table rows (`rendering.proposal_rows`)."""
-    return rendering.proposal_rows(rows, meeting.slug, empty_text)
-
-
-@register.simple_tag
 def select_options(choices, selected: str) -> str:
     """``<option>`` elements, ``selected`` marked (`rendering.options`)."""
     return rendering.options(choices, selected)

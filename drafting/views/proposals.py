@@ -586,8 +586,7 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
 @login_required
 def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
-    proposals = selectors.proposals_of_delegation(meeting.document, delegation)
-    page_cache.attach_places(meeting.document, proposals)
+    tables = page_cache.delegation_tables(meeting, delegation)
     notifications = selectors.notifications_of(delegation)
     # Each notice names the proposal it is about by its place, as the table below does.
     page_cache.attach_places(
@@ -598,7 +597,6 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             if note.proposal is not None and note.proposal.document_id == meeting.document.pk
         ],
     )
-    rows = [(p, p.mark_summary) for p in proposals]
     # The list is seen: the navigation's unread count starts again from now.
     read_before = notification_services.notifications_read(user=request.user)
     return render(
@@ -607,9 +605,9 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "meeting": meeting,
             "delegation": delegation,
-            "drafts": [r for r in rows if r[0].status == ProposalStatus.DRAFT],
-            "discarded": [r for r in rows if r[0].status == ProposalStatus.DISCARDED],
-            "others": [r for r in rows if r[0].status not in PRIVATE_STATUSES],
+            "drafts": tables.drafts,
+            "discarded": tables.discarded,
+            "others": tables.others,
             "open_round": open_round(meeting.document),
             "notifications": notifications,
             "read_before": read_before,

@@ -30,6 +30,7 @@ from drafting.models import (
     CacheNamespace,
     ConsultationRound,
     Delegation,
+    DelegationVersion,
     DraftVisit,
     Element,
     ExportJob,
@@ -93,11 +94,12 @@ def _everything() -> dict:
     """Every row of every model of the app (history and link tables too), users and groups.
 
     Groups and permissions are compared by name: a fresh database numbers them its own way.
-    The cache's namespace is the database's, not the meeting's: an import renews it.
+    The cache's namespace is the database's, not the meeting's: an import renews it; the
+    delegation pages' versions are counters under it, not content, and start again.
     """
     state = {}
     for model in apps.get_app_config("drafting").get_models(include_auto_created=True):
-        if model is CacheNamespace:
+        if model in (CacheNamespace, DelegationVersion):
             continue
         state[model._meta.label_lower] = [
             {key: _plain(value) for key, value in row.items()}
