@@ -7,6 +7,7 @@ their own rows only (the round being reopened), not through the write gate.
 """
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -140,23 +141,21 @@ def round_open(
     round_._change_reason = "Round opened"
     round_.save()
     audit.record_round_act(action=AuditAction.ROUND_OPENED, user=user, round_=round_)
-    notify_participants(
-        document=document,
-        kind=NotificationKind.ROUND,
-        message=(
+    # The notice is read by every delegation: in the meeting's zone, wherever it was opened.
+    with timezone.override(ZoneInfo(document.meeting.time_zone)):
+        message = (
             _("The consultation round %(round)s is open until %(deadline)s (%(zone)s).")
             if opens_at <= timezone.now()
             else _(
                 "The consultation round %(round)s opens on %(opens)s and closes on "
                 "%(deadline)s (%(zone)s)."
             )
-        )
-        % {
+        ) % {
             "round": name,
             "opens": timezone.localtime(opens_at).strftime("%d %B %Y, %H:%M"),
             **deadline_words(deadline),
-        },
-    )
+        }
+    notify_participants(document=document, kind=NotificationKind.ROUND, message=message)
     return round_
 
 
@@ -177,10 +176,9 @@ def round_reopen(*, user, round_: ConsultationRound, deadline: datetime) -> Cons
     locked._change_reason = "Round reopened"
     locked.save(update_fields=["deadline"])
     audit.record_round_act(action=AuditAction.ROUND_REOPENED, user=user, round_=locked)
-    notify_participants(
-        document=locked.document,
-        kind=NotificationKind.ROUND,
-        message=_("The consultation round %(round)s is open again until %(deadline)s (%(zone)s).")
-        % {"round": locked.name, **deadline_words(deadline)},
-    )
+    with timezone.override(ZoneInfo(locked.document.meeting.time_zone)):
+        message = _(
+            "The consultation round %(round)s is open again until %(deadline)s (%(zone)s)."
+        ) % {"round": locked.name, **deadline_words(deadline)}
+    notify_participants(document=locked.document, kind=NotificationKind.ROUND, message=message)
     return locked

@@ -246,7 +246,8 @@ def test_second_factor_sign_in_and_the_audit_trail(page, live_server, bms7):
 
     # A delegate needs no code, and reads on "Security" that a second factor is optional.
     sign_in(page, live_server, "aiko", PASSWORD)
-    expect(page).to_have_url(f"{live_server.url}/")
+    # With one meeting, a delegate lands on its desk.
+    expect(page).to_have_url(f"{live_server.url}/m/bms7/desk/")
     expect(page.locator(".site-nav .who")).to_contain_text("Aiko Tanaka")
     expect(page.get_by_role("link", name="Audit trail")).to_have_count(0)
     page.get_by_role("link", name="Security").click()
