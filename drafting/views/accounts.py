@@ -195,7 +195,7 @@ def _code_accepted(form: TokenForm, device: TOTPDevice, user: Any) -> bool:
     return False
 
 
-def _qr_svg_data_uri(url: str) -> str:
+def qr_svg_data_uri(url: str) -> str:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
@@ -249,7 +249,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
             "enrolled": False,
             "required": permissions.requires_second_factor(user),
             "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
-            "qr_code": _qr_svg_data_uri(device.config_url),
+            "qr_code": qr_svg_data_uri(device.config_url),
             "next": next_url,
         },
         status=status,

@@ -31,7 +31,7 @@ from django_otp.util import random_hex
 from drafting.access import audit, permissions, roles, throttle
 from drafting.models import AuditAction, Delegation, Invitation, InvitedRole, Meeting
 from drafting.services import invitations as services
-from drafting.views.accounts import MAX_PASSWORD, TokenForm, _qr_svg_data_uri
+from drafting.views.accounts import MAX_PASSWORD, TokenForm, qr_svg_data_uri
 from drafting.web.errors import DomainError, NotAllowed
 
 LIST_SIZE = 200
@@ -345,7 +345,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         device = TOTPDevice(user=get_user_model()(username=invitation.email), key=key)
         shown = base64.b32encode(bytes.fromhex(key)).decode()
         context["key_groups"] = [shown[i : i + 4] for i in range(0, len(shown), 4)]
-        context["qr_code"] = _qr_svg_data_uri(device.config_url)
+        context["qr_code"] = qr_svg_data_uri(device.config_url)
         if request.method != "POST":
             code_form.fields["token"].widget.attrs.pop("autofocus", None)  # type: ignore[union-attr]
     return render(request, "registration/invitation_accept.html", context, status=status)
