@@ -257,8 +257,11 @@ CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "")
 if REDIS_URL:
     CACHES = {
         alias: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering as an empty cache while Redis is unreachable
+            # (drafting.web.resilient_cache): pages get slower, not broken.
+            "BACKEND": "drafting.web.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             "KEY_PREFIX": f"{CACHE_KEY_PREFIX}{alias}",
             # Keys carry the version of what they show: never stale, only unused. A day bounds
             # how long an unused entry waits for the LRU.
