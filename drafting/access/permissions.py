@@ -66,8 +66,9 @@ def can_set_up_meetings(user: Any) -> bool:
 
 
 def can_read_working_draft(user: Any, document: Document) -> bool:
-    """Delegates, the chair's office and the secretariat read the working draft."""
-    return is_delegate(user) or is_chairs_office(user) or is_secretariat(user)
+    """The chair's office, the secretariat and the delegates of delegations taking part in
+    the document's meeting read the working draft (and the proposals submitted on it)."""
+    return is_chairs_office(user) or is_secretariat(user) or takes_part(user, document.pk)
 
 
 def can_read_element_history(user: Any, document: Document) -> bool:
