@@ -170,6 +170,8 @@ def block_words(slug: str) -> SimpleNamespace:
         {
             "detail_url": reverse("proposal_detail", args=[slug, ANY_PROPOSAL]),
             "on_behalf": _("on behalf of %(group)s"),
+            "replied": _("The reply of %(delegation)s:"),
+            "earlier_note": _("(to the earlier note “%(note)s”)"),
         },
         **_proposal_labels(),
         supported=_("Supported by:"),

@@ -346,6 +346,8 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     proposals = list(selectors.submitted_proposals_on(element))
+    # Where the element and so each proposal sits (the working draft's places, cached).
+    page_cache.attach_places(meeting.document, proposals)
     last = selectors.revisions_of(meeting.document).last()
     last_issued_at = last.issued_at if last is not None else None
     cards = [presenters.CompiledProposal(p, p.diff_segments, p.mark_summary) for p in proposals]
@@ -355,6 +357,7 @@ def _review_page(
         {
             "meeting": meeting,
             "element": element,
+            "place": page_cache.draft_places(meeting.document).get(element.pk),
             "cards": cards,
             "open_cards": [
                 c

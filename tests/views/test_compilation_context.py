@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from drafting.models import Element
-from drafting.services.proposals import ProposalContent, proposal_create
+from drafting.services.decisions import decision_undo, proposal_reject
+from drafting.services.proposals import ProposalContent, proposal_create, proposal_withdraw
+from drafting.services.replies import decision_reply
 from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +126,81 @@ def test_the_headings_cost_no_query(client, round_1):
     html = _page(client)
     assert len(_headings(html)) >= 4
     assert queries() == few
+
+
+# A delegation's reply to the chair's note, under the decision (#18.3)
+
+HOSTILE = 'We <script>alert("x")</script> <b>object</b> & "disagree".'
+
+
+def _rejected_with_reply(theme, text=HOSTILE):
+    proposal = _submit("jpn", theme, f"{THEME} [and transit states]")
+    proposal_reject(user=chairs_office(), proposal=proposal, note="Overlaps <e>.")
+    proposal.refresh_from_db()
+    decision_reply(user=delegate_of("jpn"), proposal=proposal, text=text)
+    return proposal
+
+
+def test_the_reply_shows_under_the_decision_attributed_and_escaped(client, round_1):
+    proposal = _rejected_with_reply(_element(THEME))
+    for user in (delegate_of("ind"), chairs_office()):
+        client.force_login(user)
+        html = _page(client)
+        card = re.search(rf'id="p-{proposal.public_id}">(.*?)</li>', html, re.S).group(1)
+        assert "The chair&#x27;s note: Overlaps &lt;e&gt;." in card
+        assert (
+            '<p class="reply-to-note">The reply of Japan: We &lt;script&gt;alert(&quot;x&quot;)'
+            "&lt;/script&gt; &lt;b&gt;object&lt;/b&gt; &amp; &quot;disagree&quot;.</p>"
+        ) in card
+        assert "<script>alert" not in html and "<b>object" not in html
+
+
+def test_the_reply_versions_the_cached_card(client, round_1):
+    """A card cached before the reply is not shown without it."""
+    theme = _element(THEME)
+    proposal = _submit("jpn", theme, f"{THEME} [and transit states]")
+    proposal_reject(user=chairs_office(), proposal=proposal, note="See paragraph 3.")
+    proposal.refresh_from_db()
+    client.force_login(delegate_of("ind"))
+    assert "reply-to-note" not in _page(client)
+    decision_reply(user=delegate_of("jpn"), proposal=proposal, text="Paragraph 3 is narrower.")
+    assert "The reply of Japan: Paragraph 3 is narrower." in _page(client)
+
+
+def test_an_undone_then_withdrawn_proposal_shows_no_reply(client, round_1):
+    proposal = _rejected_with_reply(_element(THEME), text="Our instructions say otherwise.")
+    decision_undo(user=chairs_office(), proposal=proposal)
+    proposal.refresh_from_db()
+    client.force_login(delegate_of("ind"))
+    html = _page(client)
+    assert str(proposal.public_id) in html and "Our instructions" not in html
+    proposal_withdraw(user=delegate_of("jpn"), proposal=proposal)
+    html = _page(client)
+    assert str(proposal.public_id) in html and "Our instructions" not in html
+    assert "Our instructions" not in _page(client, status="withdrawn")
+    # A draft of another delegation on the element is not in the compilation at all.
+    draft = proposal_create(
+        user=delegate_of("mex"),
+        element=_element(THEME),
+        idempotency_key=uuid.uuid4(),
+        submit=False,
+        content=ProposalContent(kind="amend", proposed_text="Secret wording of Mexico"),
+    )
+    html = _page(client, show="all")
+    assert str(draft.public_id) not in html and "Secret wording" not in html
+
+
+# Places on review and compose (#18.1)
+
+
+def test_review_and_compose_says_where_the_element_and_each_proposal_sit(client, round_1):
+    theme = _element(THEME)
+    first = _submit("mex", theme, f"Enhanced {THEME.lower()}")
+    _submit("jpn", theme, f"{THEME} and transit states")
+    client.force_login(chairs_office())
+    html = client.get(reverse("element_review", args=["bms7", theme.pk])).text
+    where = "Agenda item 1, section e), theme: Cooperation between exporting and importing states"
+    # Once for the page, once on each card.
+    assert html.count(f'<p class="place">{where}</p>') == 3
+    card = re.search(rf'id="card-{first.public_id}">.*?</article>', html, re.S).group(0)
+    assert where in card
