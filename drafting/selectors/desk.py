@@ -78,7 +78,12 @@ def round_state(document: Document) -> RoundState:
 
     now = timezone.now()
     rounds = list(ConsultationRound.objects.filter(document=document).order_by("opens_at")[:50])
-    current = next((r for r in rounds if r.opens_at <= now < r.deadline), None)
+    # The one closing first, as `services.rounds.open_round` has it, should two overlap.
+    current = min(
+        (r for r in rounds if r.opens_at <= now < r.deadline),
+        key=lambda r: r.deadline,
+        default=None,
+    )
     closed = [r for r in rounds if r.deadline <= now]
     coming = [r for r in rounds if r.opens_at > now]
     return RoundState(
@@ -102,10 +107,13 @@ class DelegationDesk:
 
 
 def delegation_desk(
-    document: Document, delegation: Delegation, since: datetime | None
+    document: Document,
+    delegation: Delegation,
+    since: datetime | None,
+    rounds: RoundState | None = None,
 ) -> DelegationDesk:
     """The delegation's desk; ``since`` is the visit before (None: the first visit, when
-    the newest decisions and revisions are shown)."""
+    the newest decisions and revisions are shown); ``rounds`` read here when not given."""
     ours = Proposal.objects.filter(document=document, delegation=delegation)
     drafts = _bounded(
         ours.filter(status=ProposalStatus.DRAFT)
@@ -140,7 +148,7 @@ def delegation_desk(
         [*drafts.rows, *decisions.rows, *waiting.rows, *(m.proposal for m in positions.rows)],
     )
     return DelegationDesk(
-        round=open_round(document),
+        round=rounds.open if rounds is not None else open_round(document),
         since=since,
         drafts=drafts,
         decisions=decisions,

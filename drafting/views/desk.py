@@ -87,7 +87,7 @@ def _desk(
     else:
         context.update(
             delegation=delegation,
-            desk=desks.delegation_desk(document, delegation, key.since),
+            desk=desks.delegation_desk(document, delegation, key.since, key.rounds),
             open_statuses=cosponsorship.OPEN_STATUSES,
             stances=MarkForm.base_fields["stance"].choices,
         )
