@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from drafting import selectors
 from drafting.access import permissions
-from drafting.forms import MarkForm
+from drafting.models.proposal import STANCE_CHOICES
 from drafting.selectors import desk as desks
 from drafting.services import cosponsorship
 from drafting.services.visits import desk_visit
@@ -89,6 +89,6 @@ def _desk(
             delegation=delegation,
             desk=desks.delegation_desk(document, delegation, key.since, key.rounds),
             open_statuses=cosponsorship.OPEN_STATUSES,
-            stances=MarkForm.base_fields["stance"].choices,
+            stances=STANCE_CHOICES,
         )
     return template, context
