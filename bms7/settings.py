@@ -303,6 +303,8 @@ TASKS = {
 }
 # An export whose heartbeat is older than this is stale (its worker died): re-queue it.
 EXPORT_STALE_SECONDS = int(os.environ.get("EXPORT_STALE_SECONDS", "60"))
+# How often an open desk asks whether anything changed (a cheap question: 204 when not).
+LIVE_POLL_SECONDS = int(os.environ.get("LIVE_POLL_SECONDS", "30"))
 
 # A server error is never silent: its traceback goes to stderr with the request's id
 # (drafting.web.request_log), and by mail to ADMINS when set (comma-separated addresses).

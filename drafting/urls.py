@@ -104,6 +104,7 @@ urlpatterns = [
     path("m/<slug:slug>/mail/", notices.mail_preferences, name="meeting_mail_preferences"),
     path("mail/", notices.mail_preferences, name="mail_preferences"),
     path("m/<slug:slug>/desk/", desk.desk, name="desk"),
+    path("m/<slug:slug>/desk/live/", desk.desk_live, name="desk_live"),
     path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
     path("m/<slug:slug>/compilation/", chair.compilation, name="compilation"),
     path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),

@@ -38,6 +38,7 @@ from drafting.render import presenters
 from drafting.render.rendering import tree_steps
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
+from drafting.text.places import places
 from drafting.web import time_zones
 
 PDF_ASSETS = Path(settings.BASE_DIR) / "static" / "pdf"
@@ -160,11 +161,18 @@ def compilation_html(meeting: Meeting, revision: Revision, as_of: datetime | Non
         for p in selectors.proposals_queryset()
         .filter(document_id=revision.document_id, base_revision=revision)
         .exclude(status__in=PRIVATE_STATUSES)  # a draft's words are its delegation's alone
+        .select_related("decision_reply__delegation")
         .order_by("submitted_at", "id")
     ]
+    selectors.attach_replies(proposals)
     context = _context(meeting, revision)
+    # Where each proposal sits in the revision it was made against, as the PDF prints it.
+    where = places(snapshots.clean_snapshot(revision.snapshot)["elements"])
+    for proposal in proposals:
+        proposal.place = where.get(proposal.element_id)
     rows, _per_item = presenters.compile_rows(context["document_view"], proposals)
-    context["rows"] = [row for row in rows if row.proposals]
+    # The rows with proposals, under the headings of what they sit in.
+    context["rows"] = presenters.rows_in_context(rows)
     # What it lists: a proposal on an element the revision left out (deleted) has no row.
     context["total"] = sum(len(row.proposals) for row in context["rows"])
     context["as_of"] = as_of or timezone.now()

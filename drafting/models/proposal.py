@@ -238,6 +238,7 @@ class Proposal(models.Model):
     mark_summary: "MarkSummary"
     named_co_sponsors: tuple[list[str], list[str]]  # (accepted, awaiting) short names
     place: "Place | None"  # where its element sits (render.page_cache.attach_places)
+    reply: "DecisionReply | None"  # shown under the decision (selectors.attach_replies)
 
     class Meta:
         verbose_name = _("proposal")

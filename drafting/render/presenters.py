@@ -5,7 +5,7 @@ The working draft and every issued revision are shown from the same shape (see
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -275,6 +275,11 @@ class CompiledElement:
     depth: int
     proposals: list[CompiledProposal]
     open_count: int
+    # Ids of the elements it sits in, outermost first (agenda item or chapter, section,
+    # the paragraph of a sub-paragraph).
+    ancestors: tuple[int, ...] = ()
+    # Shown only to say where the rows under it sit: its heading, not its proposals.
+    context_only: bool = False
 
 
 def compile_rows(
@@ -297,7 +302,7 @@ def compile_rows(
     rows: list[CompiledElement] = []
     per_item: dict[int, int] = {}
 
-    def walk(element: ElementView, depth: int, item_id: int) -> None:
+    def walk(element: ElementView, depth: int, item_id: int, ancestors: tuple[int, ...]) -> None:
         own = by_element.get(element.id, [])
         open_count = sum(1 for p in own if p.status == ProposalStatus.SUBMITTED)
         per_item[item_id] = per_item.get(item_id, 0) + open_count
@@ -308,15 +313,41 @@ def compile_rows(
                     depth=depth,
                     proposals=[card(p) for p in own],
                     open_count=open_count,
+                    ancestors=ancestors,
                 )
             )
+        inside = (*ancestors, element.id)
         for block in element.blocks:
             for child in block.items:
-                walk(child, depth + 1, item_id)
+                walk(child, depth + 1, item_id, inside)
 
     for element in document_view.elements:
-        walk(element, 0, element.id)
+        walk(element, 0, element.id, ())
     return rows, per_item
+
+
+def rows_in_context(rows: list[CompiledElement]) -> list[CompiledElement]:
+    """The rows with proposals, each preceded by the elements it sits in (agenda item or
+    chapter, section, parent paragraph) that are not shown already: once each, in reading
+    order, marked ``context_only`` (a heading, not the element's proposals or whole text).
+
+    ``rows`` are `compile_rows`' rows, in reading order (an element before those inside it).
+    """
+    by_id = {row.element.id: row for row in rows}
+    shown: list[CompiledElement] = []
+    seen: set[int] = set()
+    for row in rows:
+        if not row.proposals:
+            continue
+        for ancestor_id in row.ancestors:
+            ancestor = by_id.get(ancestor_id)
+            if ancestor_id in seen or ancestor is None:
+                continue
+            seen.add(ancestor_id)
+            shown.append(replace(ancestor, proposals=[], context_only=True))
+        seen.add(row.element.id)
+        shown.append(row)
+    return shown
 
 
 def find_element(document_view: DocumentView, element_id: int) -> ElementView | None:

@@ -99,6 +99,8 @@ def _words(plain: dict[str, Any] | None = None, **labels: Any) -> SimpleNamespac
 
 
 BULLETS = frozenset({numbering.THEME_BULLET, numbering.SUBTHEME_BULLET, ""})
+# The elements whose text is a heading (the compilation shows it above the rows inside).
+HEADING_KINDS = frozenset({ElementKind.AGENDA_ITEM, ElementKind.CHAPTER, ElementKind.SECTION})
 
 
 def place_words(place: Place | None) -> str:
@@ -168,6 +170,8 @@ def block_words(slug: str) -> SimpleNamespace:
         {
             "detail_url": reverse("proposal_detail", args=[slug, ANY_PROPOSAL]),
             "on_behalf": _("on behalf of %(group)s"),
+            "replied": _("The reply of %(delegation)s:"),
+            "earlier_note": _("(to the earlier note “%(note)s”)"),
         },
         **_proposal_labels(),
         supported=_("Supported by:"),
@@ -230,6 +234,8 @@ def compiled_rows(
     plain: dict[str, Any] = {
         "open_count": _open_count,
         "open_statuses": OPEN,
+        # Shown whole when they head rows below them; other elements by their opening words.
+        "heading_kinds": HEADING_KINDS,
         "decided": _("%(delegation)s's proposal, %(status)s"),
     }
     if can_decide:

@@ -1,6 +1,7 @@
 """Reads: each function does a fixed number of queries, whatever the document's size."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from drafting.models import (
     PRIVATE_STATUSES,
     ConsultationRound,
+    DecisionReply,
     Delegation,
     Document,
     Element,
@@ -23,6 +25,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.models.proposal import DECIDED_STATUSES
 from drafting.text import snapshot as snapshots
 from drafting.text.kinds import Kind, Status
 from drafting.web import time_zones
@@ -363,6 +366,8 @@ def compilation_entries(
             "reflected_in_id",
             "decided_at",
             "delegation__short_name",
+            # Written once, never edited: its id versions the block it shows under.
+            "decision_reply__id",
         )
     )
     return [
@@ -371,7 +376,7 @@ def compilation_entries(
             str(public_id),
             element_id,
             state,
-            f"{own}.{marks or 0}",
+            f"{own}.{marks or 0}.{reply or 0}",
             version,
             reflected_in is not None,
             decided_at,
@@ -388,16 +393,35 @@ def compilation_entries(
             reflected_in,
             decided_at,
             delegation,
+            reply,
         ) in rows
     ]
 
 
+def shown_reply(proposal: Proposal) -> DecisionReply | None:
+    """The proposing delegation's reply to the chair's note, as shown under the decision:
+    only while the proposal stands decided (an undone decision takes its reply down with
+    it). Reads ``proposal.decision_reply`` (select it with the proposal)."""
+    if proposal.status not in DECIDED_STATUSES or proposal.decided_at is None:
+        return None
+    try:
+        return proposal.decision_reply
+    except DecisionReply.DoesNotExist:
+        return None
+
+
+def attach_replies(proposals: Iterable[Proposal]) -> None:
+    """Set ``proposal.reply`` to `shown_reply` (no query when the reply was selected)."""
+    for proposal in proposals:
+        proposal.reply = shown_reply(proposal)
+
+
 def proposals_by_ids(ids: list[int]) -> list[Proposal]:
-    """Proposals with what their compilation block shows, ``mark_summary`` attached (three
-    queries)."""
+    """Proposals with what their compilation block shows, ``mark_summary`` and ``reply``
+    attached (three queries)."""
     found = list(
         Proposal.objects.filter(pk__in=ids)
-        .select_related("delegation", "on_behalf_of")
+        .select_related("delegation", "on_behalf_of", "decision_reply__delegation")
         .defer("patch", "idempotency_key")
         .prefetch_related(
             Prefetch(
@@ -407,6 +431,7 @@ def proposals_by_ids(ids: list[int]) -> list[Proposal]:
         )
     )
     attach_mark_summaries(found)
+    attach_replies(found)
     return found
 
 
@@ -582,7 +607,8 @@ def compilation_content_key(revision: Revision) -> str:
     """A digest of what the compilation of proposals made against ``revision`` shows: which
     proposals (submitted and later, not drafts), the newest history id of each (every
     version, decision, co-sponsor change and reflection adds one) and of its marks (set,
-    changed or withdrawn), and the delegations' names. Two queries, index lookups; the same
+    changed or withdrawn), its delegation's reply to the chair's note, and the delegations'
+    names. Two queries, index lookups; the same
     key means the same compilation."""
     rows = (
         Proposal.objects.filter(document_id=revision.document_id, base_revision=revision)
@@ -592,6 +618,6 @@ def compilation_content_key(revision: Revision) -> str:
             marks_version=_latest_history(ProposalMark, "proposal_id"),
         )
         .order_by("id")
-        .values_list("id", "own", "marks_version")
+        .values_list("id", "own", "marks_version", "decision_reply__id")
     )
     return snapshots.content_hash([delegations_version(), [list(row) for row in rows]])

@@ -4,19 +4,22 @@ to co-sponsor, its own positions), and the chair's office's (open proposals per 
 conflicts, the round's state). Every list is bounded; each part is one query.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
 
 from drafting.access import permissions
 from drafting.models import (
     ConsultationRound,
     Delegation,
+    DelegationVersion,
     Document,
     ElementChange,
     Meeting,
+    MeetingVisit,
     Proposal,
     ProposalMark,
     ProposalStatus,
@@ -75,7 +78,12 @@ def round_state(document: Document) -> RoundState:
 
     now = timezone.now()
     rounds = list(ConsultationRound.objects.filter(document=document).order_by("opens_at")[:50])
-    current = next((r for r in rounds if r.opens_at <= now < r.deadline), None)
+    # The one closing first, as `services.rounds.open_round` has it, should two overlap.
+    current = min(
+        (r for r in rounds if r.opens_at <= now < r.deadline),
+        key=lambda r: r.deadline,
+        default=None,
+    )
     closed = [r for r in rounds if r.deadline <= now]
     coming = [r for r in rounds if r.opens_at > now]
     return RoundState(
@@ -99,10 +107,13 @@ class DelegationDesk:
 
 
 def delegation_desk(
-    document: Document, delegation: Delegation, since: datetime | None
+    document: Document,
+    delegation: Delegation,
+    since: datetime | None,
+    rounds: RoundState | None = None,
 ) -> DelegationDesk:
     """The delegation's desk; ``since`` is the visit before (None: the first visit, when
-    the newest decisions and revisions are shown)."""
+    the newest decisions and revisions are shown); ``rounds`` read here when not given."""
     ours = Proposal.objects.filter(document=document, delegation=delegation)
     drafts = _bounded(
         ours.filter(status=ProposalStatus.DRAFT)
@@ -137,7 +148,7 @@ def delegation_desk(
         [*drafts.rows, *decisions.rows, *waiting.rows, *(m.proposal for m in positions.rows)],
     )
     return DelegationDesk(
-        round=open_round(document),
+        round=rounds.open if rounds is not None else open_round(document),
         since=since,
         drafts=drafts,
         decisions=decisions,
@@ -174,9 +185,10 @@ class ChairDesk:
     awaiting_revision: int = 0
 
 
-def chair_desk(document: Document) -> ChairDesk:
+def chair_desk(document: Document, rounds: RoundState | None = None) -> ChairDesk:
     """What waits for the chair's office: open (submitted) proposals per agenda item, the
-    elements with two or more of them (conflicts to settle), and the round's state."""
+    elements with two or more of them (conflicts to settle), and the round's state
+    (``rounds``, read here when not given)."""
     per_element = {
         row["element_id"]: row["count"]
         for row in Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED)
@@ -213,7 +225,7 @@ def chair_desk(document: Document) -> ChairDesk:
         ),
     )
     return ChairDesk(
-        rounds=round_state(document),
+        rounds=rounds or round_state(document),
         per_agenda_item=list(items.values()),
         open_total=sum(per_element.values()),
         conflicts=conflicts[:DESK_LIMIT],
@@ -223,6 +235,42 @@ def chair_desk(document: Document) -> ChairDesk:
             "needs_rebase": totals["needs_rebase"],
         },
         awaiting_revision=totals["awaiting_revision"],
+    )
+
+
+@dataclass(frozen=True)
+class DeskKey:
+    """What a desk shows depends on, as one string (``key``), and the visit before."""
+
+    key: str
+    since: datetime | None
+    rounds: RoundState
+
+
+def desk_key(document: Document, meeting: Meeting, user) -> DeskKey:
+    """A key that changes whenever anything a desk shows may have: the document's version
+    (decisions, the chair's edits, revisions: every write through the gate), the sum of the
+    delegations' page versions (any delegation's draft, submission, withdrawal, mark or
+    answer to an invitation: `models.DelegationVersion`), the rounds and which is open now,
+    and the user's visit before. Two queries, whatever the meeting's size; ``document`` is
+    read fresh by the request. Reading it records no visit."""
+    pages = DelegationVersion.objects.order_by().values(total=Func(F("version"), function="SUM"))
+    visit = MeetingVisit.objects.filter(user=user, meeting=meeting)
+    pages_total, since = (
+        Document.objects.filter(pk=document.pk)
+        .values_list(Subquery(pages), Subquery(visit.values("previous_visit_at")[:1]))
+        .get()
+    )
+    rounds = round_state(document)
+    parts = [document.version, pages_total or 0, since.isoformat() if since else ""]
+    for one in (rounds.open, rounds.last_closed, rounds.next):
+        parts.append(
+            f"{one.pk}:{one.name}:{one.opens_at.isoformat()}:{one.deadline.isoformat()}"
+            if one
+            else ""
+        )
+    return DeskKey(
+        hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24], since, rounds
     )
 
 

@@ -130,50 +130,42 @@ def _compilation_page(
     message) puts the message of a decision just made beside its card, or at the top when
     the filters leave the card out."""
     document = meeting.document
-    item_id = posted_number(filters["item"])
-
-    def build() -> dict:
-        document_view = page_cache.working_draft_view(meeting)
-        entries = _compilation_entries(document, document_view, filters)
-        blocks = page_cache.compilation_blocks(meeting, entries)
-        rows, _counted = presenters.compile_rows(
-            document_view,
-            entries,
-            agenda_item_id=item_id,
-            card=lambda entry: (entry, blocks[entry.id]),
-        )
-        per_item = selectors.open_counts_per_agenda_item(document, document_view)
-        # By default only the elements with a proposal; ``show=all`` the whole draft, unless
-        # a filter on proposals narrows it (then an element without one matches nothing).
-        narrowed = any(filters[key] for key in COMPILATION_FILTERS if key not in {"item", "show"})
-        shown = (
-            rows if filters["show"] == "all" and not narrowed else [r for r in rows if r.proposals]
-        )
-        # Each row lists (entry, its cached block), as ``card`` above makes them.
-        if decided and decided["proposal"] not in {
-            cast(Any, card)[0].public_id for row in shown for card in row.proposals
-        }:
-            messages.info(request, decided["message"])
-        return {
-            # The chair's decision forms (with this request's CSRF token) only when live.
-            "rows_html": compiled_rows(
-                request,
-                shown,
-                meeting,
-                can_decide,
-                message=decided["message"] if decided else "",
-                message_for=decided["proposal"] if decided else "",
-            ),
-            "agenda_items": [
-                (item, per_item.get(item.id, 0)) for item in document_view.agenda_items
-            ],
-            "delegations": selectors.proposing_delegations(document),
-            **selectors.compilation_choices(document),
-            "total": len(entries),
-            "open_total": sum(per_item.values()),
-        }
-
-    return build()
+    document_view = page_cache.working_draft_view(meeting)
+    entries = _compilation_entries(document, document_view, filters)
+    blocks = page_cache.compilation_blocks(meeting, entries)
+    rows, _counted = presenters.compile_rows(
+        document_view,
+        entries,
+        agenda_item_id=posted_number(filters["item"]),
+        card=lambda entry: (entry, blocks[entry.id]),
+    )
+    per_item = selectors.open_counts_per_agenda_item(document, document_view)
+    # By default only the elements with a proposal, under the headings of what they sit in;
+    # ``show=all`` the whole draft, unless a filter on proposals narrows it (then an element
+    # without one matches nothing).
+    narrowed = any(filters[key] for key in COMPILATION_FILTERS if key not in {"item", "show"})
+    shown = rows if filters["show"] == "all" and not narrowed else presenters.rows_in_context(rows)
+    # Each row lists (entry, its cached block), as ``card`` above makes them.
+    if decided and decided["proposal"] not in {
+        cast(Any, card)[0].public_id for row in shown for card in row.proposals
+    }:
+        messages.info(request, decided["message"])
+    return {
+        # The chair's decision forms (with this request's CSRF token) only when live.
+        "rows_html": compiled_rows(
+            request,
+            shown,
+            meeting,
+            can_decide,
+            message=decided["message"] if decided else "",
+            message_for=decided["proposal"] if decided else "",
+        ),
+        "agenda_items": [(item, per_item.get(item.id, 0)) for item in document_view.agenda_items],
+        "delegations": selectors.proposing_delegations(document),
+        **selectors.compilation_choices(document),
+        "total": len(entries),
+        "open_total": sum(per_item.values()),
+    }
 
 
 UNDO_OFFER = "drafting_undo_offer"
@@ -354,6 +346,8 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     proposals = list(selectors.submitted_proposals_on(element))
+    # Where the element and so each proposal sits (the working draft's places, cached).
+    page_cache.attach_places(meeting.document, proposals)
     last = selectors.revisions_of(meeting.document).last()
     last_issued_at = last.issued_at if last is not None else None
     cards = [presenters.CompiledProposal(p, p.diff_segments, p.mark_summary) for p in proposals]
@@ -363,6 +357,7 @@ def _review_page(
         {
             "meeting": meeting,
             "element": element,
+            "place": page_cache.draft_places(meeting.document).get(element.pk),
             "cards": cards,
             "open_cards": [
                 c

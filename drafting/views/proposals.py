@@ -579,6 +579,9 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
     if request.htmx:
         return render(request, "drafting/proposal_detail.html#marks", context, status=status)
     if status == 200:
+        if request.POST.get("next") == "desk":  # given from the desk: back to it
+            messages.success(request, _("Your delegation's position is recorded."))
+            return redirect("desk", meeting.slug)
         return redirect(_proposal_url(meeting, proposal))
     return render(request, "drafting/proposal_detail.html", context, status=status)
 

@@ -244,8 +244,9 @@
     return typed || area.querySelector("details[open]") !== null;
   }
 
-  // Live pages (data-live-rows: the compilation's rows, the working draft's body) are fetched
-  // again every 30 s by a poller (data-hx-trigger="every 30s"). The new copy says what it holds
+  // Live pages (data-live-rows: the compilation's rows, the working draft's body, a desk's
+  // live part) are fetched again every 30 s by a poller (data-hx-trigger="every 30s"; a
+  // desk's answers 204, no swap, while nothing changed). The new copy says what it holds
   // (data-live-total, data-live-summary: the page's own words, this script has no catalogue);
   // when that changed, the summary goes to the page's polite live region (#live-news). The
   // swap waits while the reader is busy there (see busy), until a later poll.
@@ -256,9 +257,13 @@
       .parseFromString(event.detail.serverResponse || "", "text/html")
       .getElementById(target.id);
     if (!fresh) { event.detail.shouldSwap = false; return; }
+    // Said once per change: a swap put off while the reader is busy comes again at each
+    // poll, and is not said again.
     var news = document.getElementById("live-news");
-    if (news && fresh.dataset.liveTotal !== target.dataset.liveTotal) {
+    if (news && fresh.dataset.liveTotal !== target.dataset.liveTotal &&
+        fresh.dataset.liveTotal !== target.dataset.liveAnnounced) {
       news.textContent = fresh.dataset.liveSummary || "";
+      target.dataset.liveAnnounced = fresh.dataset.liveTotal;
     }
     if (busy(target)) event.detail.shouldSwap = false;
   });

@@ -110,3 +110,58 @@ def test_delegates_and_the_chair_land_on_their_desks(page, live_server, bms7):
     accessibility["chair's desk"] = axe_violations(page)
 
     assert accessibility == {page_name: [] for page_name in accessibility}
+
+
+def _submit(code: str, words: str):
+    element = Element.objects.get(text=THEME)
+    return proposal_create(
+        user=delegate_of(code),
+        element=element,
+        content=ProposalContent(kind="amend", proposed_text=f"{words} {element.text}"),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+    )
+
+
+def test_the_desk_refreshes_while_open_and_keeps_a_note_being_typed(
+    page, live_server, bms7, settings
+):
+    """A position note typed on the desk survives the polls; the change they bring is said
+    once in the polite region, and shown as soon as the note is sent."""
+    settings.LIVE_POLL_SECONDS = 1
+    now = timezone.now()
+    round_open(
+        user=secretariat(),
+        document=bms7.document,
+        name="Round 1",
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(days=1),
+    )
+    delegate_of("ken", username="wanjiru", password=PASSWORD)
+    _submit("jpn", "[Japan's]")
+    sign_in(page, live_server, "wanjiru", PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/m/bms7/desk/")
+    waiting = page.locator("table.waiting")
+    expect(waiting.locator("tbody tr")).to_have_count(1)
+
+    waiting.get_by_text("Take a position").click()
+    note = waiting.get_by_label("Note (optional)")
+    note.fill("Our capital is still consulting.")
+    _submit("ind", "[India's]")  # the next poll finds a change
+    expect(page.locator("#live-news")).to_have_text(
+        re.compile("2 proposals wait for your position"), timeout=10_000
+    )
+    page.wait_for_timeout(2_500)  # more polls, each finding the change again
+    expect(note).to_have_value("Our capital is still consulting.")
+    expect(note).to_be_focused()
+    expect(waiting.locator("tbody tr")).to_have_count(1)  # not swapped under the typing
+
+    waiting.get_by_label("Your delegation's position").select_option("reservation")
+    waiting.get_by_role("button", name="Record our position").click()
+    expect(page.locator("table.positions")).to_contain_text("Our capital is still consulting.")
+    expect(page.locator("table.waiting")).to_contain_text("India")
+    # Nobody busy now: a new proposal comes in by itself, and is said.
+    _submit("mex", "[Mexico's]")
+    expect(page.locator("table.waiting")).to_contain_text("Mexico", timeout=10_000)
+    expect(page.locator("#live-news")).to_have_text(re.compile("2 proposals wait"))
+    assert axe_violations(page) == []

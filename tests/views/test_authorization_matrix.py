@@ -322,6 +322,8 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # The secretariat is sent back to its meetings list (a redirect, not a refusal).
     "desk": [Case("get", _url("desk"), MEMBERS)],
+    # The desk's live part: the secretariat has no desk (its page sends it to the list).
+    "desk_live": [Case("get", _url("desk_live"), row(LOGIN, OK, OK, OK, DENY))],
     "landing": [Case("get", lambda w: reverse("landing"), MEMBERS)],
     # Not decided: the owner's empty reply is judged (422); nobody else may reply.
     "decision_reply": [
