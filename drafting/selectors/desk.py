@@ -13,9 +13,11 @@ from django.db.models import Count, Exists, OuterRef, Q
 from drafting.access import permissions
 from drafting.models import (
     ConsultationRound,
+    CoSponsorInvitation,
     Delegation,
     Document,
     ElementChange,
+    InvitationStatus,
     Meeting,
     Proposal,
     ProposalMark,
@@ -119,10 +121,14 @@ def delegation_desk(
         revisions = revisions.filter(issued_at__gt=since)
         changes = changes.filter(made_at__gt=since)
     marked_by_us = ProposalMark.objects.filter(proposal=OuterRef("pk"), delegation=delegation)
+    # A proposal the delegation co-sponsors is its own: it waits for no position of it.
+    sponsored_by_us = CoSponsorInvitation.objects.filter(
+        proposal=OuterRef("pk"), delegation=delegation, status=InvitationStatus.ACCEPTED
+    )
     waiting = _bounded(
         Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED)
         .exclude(delegation=delegation)
-        .filter(~Exists(marked_by_us))
+        .filter(~Exists(marked_by_us), ~Exists(sponsored_by_us))
         .select_related("delegation")
         .order_by("submitted_at", "id")
     )
@@ -132,9 +138,16 @@ def delegation_desk(
         .order_by("-updated_at", "-id"),
         POSITIONS_LIMIT,
     )
+    invitations = cosponsor_invitations_to(document, delegation, limit=DESK_LIMIT)
     _with_places(
         document,
-        [*drafts.rows, *decisions.rows, *waiting.rows, *(m.proposal for m in positions.rows)],
+        [
+            *drafts.rows,
+            *decisions.rows,
+            *waiting.rows,
+            *(m.proposal for m in positions.rows),
+            *(invitation.proposal for invitation in invitations),
+        ],
     )
     return DelegationDesk(
         round=open_round(document),
@@ -144,7 +157,7 @@ def delegation_desk(
         revisions=list(revisions[:10]),
         draft_changes=changes.count(),
         waiting=waiting,
-        invitations=cosponsor_invitations_to(document, delegation, limit=DESK_LIMIT),
+        invitations=invitations,
         positions=positions,
     )
 
