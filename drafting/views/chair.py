@@ -363,6 +363,7 @@ def _review_page(
         {
             "meeting": meeting,
             "element": element,
+            "place": page_cache.draft_places(meeting.document).get(element.pk),
             "cards": cards,
             "open_cards": [
                 c
