@@ -64,11 +64,6 @@ def sign_in(page, live_server, username, password):
 PASSWORD = "a long demo passphrase"
 
 
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    page.get_by_role("link", name="Sign in").wait_for()
-
-
 def open_round_for_a_day(document, name="Round 1"):
     """A consultation round opened an hour ago, its deadline a day away."""
     from datetime import timedelta
