@@ -13,8 +13,9 @@ types, takes a co-sponsor from the combobox by keyboard alone, and on a theme of
 filling, an empty box for an insertion and no box for a deletion (#18.4). The draft refreshes
 its counts while open and says so (#18.7). The compilation shows only elements with
 proposals, the decided one folded, the co-sponsor named, and filters by delegation (#18.5).
-Search, narrowed to proposals of Kenya, leads to the proposal's place (#18.6). Every page is
-checked with axe and for field values shown to the reader.
+My delegation names the place of each proposal and invitation. Search, narrowed to proposals
+of Kenya, leads to the proposal's place (#18.6). Every page is checked with axe and for field
+values shown to the reader.
 """
 
 import re
@@ -202,6 +203,21 @@ def test_a_delegate_of_kenya_works_from_its_desk(page, live_server, bms7):
     expect(sections).to_have_count(2)
     expect(page.locator("li.compiled-proposal")).to_have_count(2)
     problems["compilation of Kenya's proposals"] = page_problems(page)
+
+    # My delegation: each proposal, notice and invitation says where it sits (#18.1).
+    page.get_by_role("link", name=re.compile(r"^My delegation")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Proposals of Kenya")
+    submitted = page.locator("#submitted-title + table tbody tr")
+    expect(submitted.filter(has_text="Fill the empty bullet")).to_contain_text(
+        "Agenda item 1, section c), placeholder"
+    )
+    expect(submitted.filter(has_text="rejected")).to_contain_text(
+        re.compile(r"Agenda item 1, section c\), theme: Regional roadmaps")
+    )
+    expect(page.locator("table.invitations tbody tr")).to_contain_text(
+        re.compile(r"Agenda item 1, section c\), theme: Regional best practices")
+    )
+    problems["My delegation"] = page_problems(page)
 
     # Search, narrowed to Kenya's proposals, leads to the proposal (#18.6).
     page.get_by_role("link", name="Search", exact=True).click()
