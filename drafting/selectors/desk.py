@@ -14,10 +14,12 @@ from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
 from drafting.access import permissions
 from drafting.models import (
     ConsultationRound,
+    CoSponsorInvitation,
     Delegation,
     DelegationVersion,
     Document,
     ElementChange,
+    InvitationStatus,
     Meeting,
     MeetingVisit,
     Proposal,
@@ -130,10 +132,14 @@ def delegation_desk(
         revisions = revisions.filter(issued_at__gt=since)
         changes = changes.filter(made_at__gt=since)
     marked_by_us = ProposalMark.objects.filter(proposal=OuterRef("pk"), delegation=delegation)
+    # A proposal the delegation co-sponsors is its own: it waits for no position of it.
+    sponsored_by_us = CoSponsorInvitation.objects.filter(
+        proposal=OuterRef("pk"), delegation=delegation, status=InvitationStatus.ACCEPTED
+    )
     waiting = _bounded(
         Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED)
         .exclude(delegation=delegation)
-        .filter(~Exists(marked_by_us))
+        .filter(~Exists(marked_by_us), ~Exists(sponsored_by_us))
         .select_related("delegation")
         .order_by("submitted_at", "id")
     )
@@ -143,9 +149,16 @@ def delegation_desk(
         .order_by("-updated_at", "-id"),
         POSITIONS_LIMIT,
     )
+    invitations = cosponsor_invitations_to(document, delegation, limit=DESK_LIMIT)
     _with_places(
         document,
-        [*drafts.rows, *decisions.rows, *waiting.rows, *(m.proposal for m in positions.rows)],
+        [
+            *drafts.rows,
+            *decisions.rows,
+            *waiting.rows,
+            *(m.proposal for m in positions.rows),
+            *(invitation.proposal for invitation in invitations),
+        ],
     )
     return DelegationDesk(
         round=rounds.open if rounds is not None else open_round(document),
@@ -155,7 +168,7 @@ def delegation_desk(
         revisions=list(revisions[:10]),
         draft_changes=changes.count(),
         waiting=waiting,
-        invitations=cosponsor_invitations_to(document, delegation, limit=DESK_LIMIT),
+        invitations=invitations,
         positions=positions,
     )
 

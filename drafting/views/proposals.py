@@ -591,13 +591,18 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
     meeting, delegation = _delegate_context(request, slug)
     tables = page_cache.delegation_tables(meeting, delegation)
     notifications = selectors.notifications_of(delegation)
-    # Each notice names the proposal it is about by its place, as the table below does.
+    invitations = selectors.cosponsor_invitations_to(meeting.document, delegation)
+    # Each notice and invitation names the proposal it is about by its place, as the table
+    # below does.
     page_cache.attach_places(
         meeting.document,
         [
-            note.proposal
-            for note in notifications
-            if note.proposal is not None and note.proposal.document_id == meeting.document.pk
+            *(
+                note.proposal
+                for note in notifications
+                if note.proposal is not None and note.proposal.document_id == meeting.document.pk
+            ),
+            *(invitation.proposal for invitation in invitations),
         ],
     )
     # The list is seen: the navigation's unread count starts again from now.
@@ -615,7 +620,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "notifications": notifications,
             "read_before": read_before,
             "nav_unread": 0,  # all read now: no need to count
-            "invitations": selectors.cosponsor_invitations_to(meeting.document, delegation),
+            "invitations": invitations,
             "open_statuses": cosponsorship.OPEN_STATUSES,
         },
     )

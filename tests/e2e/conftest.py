@@ -59,3 +59,71 @@ def sign_in(page, live_server, username, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+PASSWORD = "a long demo passphrase"
+
+
+def open_round_for_a_day(document, name="Round 1"):
+    """A consultation round opened an hour ago, its deadline a day away."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from drafting.services.rounds import round_open
+    from tests.factories import secretariat
+
+    now = timezone.now()
+    return round_open(
+        user=secretariat(),
+        document=document,
+        name=name,
+        opens_at=now - timedelta(hours=1),
+        deadline=now + timedelta(days=1),
+    )
+
+
+def _internal_values():
+    """The stored values of the choices that are not words ("agenda_item", "can_accept"):
+    none may reach a reader, on screen or through a screen reader."""
+    from drafting.models import (
+        AuditAction,
+        DelegationKind,
+        ElementKind,
+        ElementStatus,
+        InvitationStatus,
+        MarkStance,
+        ProposalKind,
+        ProposalStatus,
+    )
+
+    choices = (
+        AuditAction,
+        DelegationKind,
+        ElementKind,
+        ElementStatus,
+        InvitationStatus,
+        MarkStance,
+        ProposalKind,
+        ProposalStatus,
+    )
+    return sorted({value for enum in choices for value in enum.values if "_" in value})
+
+
+FIELD_VALUES_SHOWN = """values => {
+    const texts = [document.body.innerText];
+    for (const element of document.querySelectorAll("[aria-label], [title], [alt]")) {
+        for (const name of ["aria-label", "title", "alt"]) {
+            if (element.hasAttribute(name)) texts.push(element.getAttribute(name));
+        }
+    }
+    const all = texts.join("\\n");
+    return values.filter(value => new RegExp("\\\\b" + value + "\\\\b").test(all));
+}"""
+
+
+def page_problems(page):
+    """What a reader would trip on: axe's serious and critical findings, and any internal
+    field value (#18.8) in the page's visible text or accessible names."""
+    shown = page.evaluate(FIELD_VALUES_SHOWN, _internal_values())
+    return axe_violations(page) + [f"field value shown: {value}" for value in shown]

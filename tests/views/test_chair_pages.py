@@ -113,6 +113,8 @@ def test_a_conflict_is_shown_side_by_side_and_nothing_is_applied(client, people,
     assert response.status_code == 409
     assert "change the same words" in response.text
     assert "Brazil" in response.text and "France" in response.text
+    # The page says where the element sits (#18.1).
+    assert f'<p class="place">Agenda item 1, section e), theme: {THEME}</p>' in response.text
     theme.refresh_from_db()
     assert theme.text == THEME
     response = client.post(

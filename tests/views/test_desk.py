@@ -207,3 +207,36 @@ def test_an_invitation_answered_on_the_desk_comes_back_to_the_desk(open_round):
     )
     assert response["Location"] == reverse("desk", args=["bms7"])
     assert proposal.co_sponsors.filter(pk=mexico.pk).exists()
+
+
+def test_an_invitation_says_where_its_proposal_sits_and_a_co_sponsored_one_waits_no_more(
+    open_round,
+):
+    """An invitation to co-sponsor names its proposal's place (agenda item, section, the
+    element's opening words) on the desk and on My delegation; once the delegation accepts,
+    the proposal is its own and no longer waits for its position."""
+    mexico = Delegation.objects.get(code="mex")
+    proposal = proposal_create(
+        user=delegate_of("jpn"),
+        element=Element.objects.get(text=THEME),
+        content=ProposalContent(
+            kind="amend", proposed_text="Effective control over [all] SALW", co_sponsors=[mexico]
+        ),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+    )
+    client = _client(delegate_of("mex"))
+    page = _desk(client)
+    where = f"Agenda item 1, section b), theme: {THEME}"
+    assert where in page.split('id="invitations-title"')[1].split("</section>")[0]
+    assert str(proposal.public_id) in page.split('id="waiting-title"')[1].split("</section>")[0]
+    delegation_page = client.get(reverse("delegation_page", args=["bms7"])).text
+    assert where in delegation_page.split('id="invitations-title"')[1].split("</section>")[0]
+
+    client.post(
+        reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
+        {"action": "accept", "next": "desk", "version": proposal.version},
+    )
+    waiting = _desk(client).split('id="waiting-title"')[1].split("</section>")[0]
+    assert str(proposal.public_id) not in waiting
+    assert "Nothing waits for your position." in waiting

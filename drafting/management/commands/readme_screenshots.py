@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTH = 1200
+FORM_WIDTH = 960  # the proposal form is narrow: its pictures are too
 SCRATCH_FLAG = "--in-scratch-database"
 
 
@@ -94,18 +95,31 @@ class Command(BaseCommand):
             )
 
     def _take(self, output: Path) -> None:
-        from drafting.models import Element, Meeting, Proposal
-        from drafting.services.decisions import proposal_accept
+        from drafting.models import Element, ElementKind, Meeting, Proposal, ProposalStatus
 
         call_command("demo", no_serve=True, stdout=StringIO())
         meeting = Meeting.objects.select_related("document").get(slug="bms7")
-        chair = get_user_model().objects.get(username="chair")
-        accepted = Proposal.objects.get(document=meeting.document, delegation__code="eu")
-        proposal_accept(user=chair, proposals=[accepted], note="Agreed language.")
+        self._news_for_the_desk(meeting)
         kenya_element = Proposal.objects.get(
-            document=meeting.document, delegation__code="ken"
+            document=meeting.document, delegation__code="ken", status=ProposalStatus.SUBMITTED
         ).element
-        to_propose = Element.objects.get(document=meeting.document, text="Regional roadmaps")
+        to_propose = {
+            name: Element.objects.get(document=meeting.document, text=text)
+            for name, text in (
+                ("theme", "Regional roadmaps"),
+                ("deleted", "Trans-shipment"),
+                ("bracketed", "Life-cycle management"),
+            )
+        }
+        to_propose["placeholder"] = Element.objects.get(
+            document=meeting.document,
+            parent=to_propose["theme"].parent,
+            kind=ElementKind.PLACEHOLDER,
+        )
+        # The EU's accepted amendment left brackets in its theme.
+        to_propose["with_brackets"] = Proposal.objects.get(
+            document=meeting.document, delegation__code="eu"
+        ).element
         pdf = output / "tour-pdf-source.pdf"
         call_command(
             "export_revision", "bms7", "0", "--format", "pdf", "-o", str(pdf), stderr=StringIO()
@@ -123,13 +137,13 @@ class Command(BaseCommand):
                     "3",
                     "-singlefile",
                     str(pdf),
-                    str(output / "tour-5-pdf"),
+                    str(output / "tour-8-pdf"),
                 ],
                 check=True,
             )
         finally:
             pdf.unlink()
-        _shrink(output / "tour-5-pdf.png")
+        _shrink(output / "tour-8-pdf.png")
 
         port = _free_port()
         server = subprocess.Popen(  # noqa: S603 - fixed arguments
@@ -148,6 +162,58 @@ class Command(BaseCommand):
             self.stdout.write(f"{path} ({path.stat().st_size // 1024} KB)")
 
     @staticmethod
+    def _news_for_the_desk(meeting) -> None:
+        """Beyond the demo's data: the chair accepts the EU's amendment (the working draft
+        then differs from the zero draft) and rejects a second proposal of Kenya's, with a
+        note, since Kenya's delegate last looked; Japan's proposal waits for Kenya's
+        position."""
+        import uuid
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from drafting.models import Element, MeetingVisit, Proposal
+        from drafting.services.decisions import proposal_accept, proposal_reject
+        from drafting.services.proposals import ProposalContent, proposal_create
+
+        users = {user.username: user for user in get_user_model().objects.all()}
+        document = meeting.document
+        MeetingVisit.objects.update_or_create(
+            user=users["kenya"],
+            meeting=meeting,
+            defaults={"last_visit_at": timezone.now() - timedelta(days=1)},
+        )
+        accepted = Proposal.objects.get(document=document, delegation__code="eu")
+        proposal_accept(user=users["chair"], proposals=[accepted], note="Agreed language.")
+        for username, text, proposed in (
+            (
+                "kenya",
+                "Regional best practices",
+                "Regional best practices [and lessons learned]",
+            ),
+            (
+                "japan",
+                "Illicit online trafficking",
+                "Illicit online trafficking[, including through darknet markets]",
+            ),
+        ):
+            proposal_create(
+                user=users[username],
+                element=Element.objects.get(document=document, text=text),
+                content=ProposalContent(kind="amend", proposed_text=proposed),
+                idempotency_key=uuid.uuid4(),
+                submit=True,
+            )
+        rejected = Proposal.objects.get(
+            document=document, delegation__code="ken", element__text="Regional best practices"
+        )
+        proposal_reject(
+            user=users["chair"],
+            proposal=rejected,
+            note="Lessons learned are covered under the Way Forward.",
+        )
+
+    @staticmethod
     def _wait_for(port: int) -> None:
         for _ in range(300):
             try:
@@ -158,7 +224,7 @@ class Command(BaseCommand):
         raise CommandError("The development server did not start.")
 
     def _browse(self, base: str, output: Path, reviewed, to_propose) -> None:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
 
         def sign_in(page, username: str) -> None:
             page.goto(f"{base}/accounts/login/")
@@ -172,35 +238,122 @@ class Command(BaseCommand):
             page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": WIDTH, "height": height})
             _shrink(path)
 
+        def shot_between(page, name: str, top: str, bottom: str, *, below: bool = True) -> None:
+            """From the top of ``top`` to the bottom of ``bottom`` (to its top when not
+            ``below``), the page's whole width."""
+            box = page.evaluate(
+                """([top, bottom, below]) => {
+                    const first = document.querySelector(top).getBoundingClientRect();
+                    const last = document.querySelector(bottom).getBoundingClientRect();
+                    return {y: first.top + scrollY - 16,
+                            end: (below ? last.bottom + 16 : last.top - 4) + scrollY,
+                            width: document.documentElement.clientWidth};
+                }""",
+                [top, bottom, below],
+            )
+            path = output / f"{name}.png"
+            clip = {"x": 0, "y": box["y"], "width": box["width"], "height": box["end"] - box["y"]}
+            page.screenshot(path=str(path), full_page=True, clip=clip)
+            _shrink(path)
+
+        def form(page, element, name: str, kind_label: str | None, text: str | None) -> None:
+            """The proposal form for one kind, from its heading to the rationale."""
+            page.goto(f"{base}/m/bms7/elements/{element.pk}/propose/")
+            if kind_label:
+                page.get_by_label(kind_label, exact=True).check()
+            if text is not None:
+                page.locator("#id_proposed_text").fill(text)
+                # The preview of the text typed, not the one asked for when the kind changed
+                # (of the text before it was typed, which it finds unchanged).
+                preview = page.locator("#diff-preview")
+                expect(preview.locator(".field-problems")).to_have_count(0)
+                expect(preview.locator(".diff-text")).to_contain_text(text[-12:])
+                preview.locator("ins, del").first.wait_for()
+            page.mouse.click(5, 5)  # no focus ring on the box
+            bottom = "#field-rationale"
+            if name == "tour-3-form-comment":
+                page.locator("#id_rationale").fill(
+                    "Kenya would welcome a reference to the African Union's roadmap on "
+                    "Silencing the Guns."
+                )
+                page.mouse.click(5, 5)
+                bottom = "#field-rationale"
+            shot_between(page, name, "h1", bottom, below=name == "tour-3-form-comment")
+
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             try:
                 delegate = browser.new_page(viewport={"width": WIDTH, "height": 900})
                 sign_in(delegate, "kenya")
+                shot_between(delegate, "tour-2-desk", "h1", "#positions-title + table")
                 delegate.goto(f"{base}/m/bms7/draft/")
                 shot(delegate, "tour-1-working-draft")
-                delegate.goto(f"{base}/m/bms7/elements/{to_propose.pk}/propose/")
-                delegate.locator("#id_proposed_text").fill(
-                    "Regional roadmaps [and their national action plans], reviewed every two years"
+                delegate.set_viewport_size({"width": FORM_WIDTH, "height": 900})
+                theme = to_propose["theme"]
+                form(
+                    delegate,
+                    theme,
+                    "tour-3-form-amend",
+                    None,
+                    "Regional roadmaps [and their national action plans], reviewed every two years",
                 )
-                delegate.locator("#diff-preview").get_by_text("national action plans").wait_for()
-                shot(delegate, "tour-2-proposal-form", height=900)
+                form(
+                    delegate,
+                    theme,
+                    "tour-3-form-insert",
+                    "insert a new element after this one",
+                    "Regional [and subregional] roadmaps on ammunition management",
+                )
+                form(
+                    delegate,
+                    to_propose["placeholder"],
+                    "tour-3-form-fill",
+                    None,
+                    "Regional centres of excellence [for stockpile management]",
+                )
+                form(
+                    delegate,
+                    to_propose["deleted"],
+                    "tour-3-form-delete",
+                    "delete the element",
+                    None,
+                )
+                form(
+                    delegate,
+                    to_propose["bracketed"],
+                    "tour-3-form-add-brackets",
+                    "add brackets",
+                    "[Life-cycle management]",
+                )
+                bracketed = to_propose["with_brackets"]
+                form(
+                    delegate,
+                    bracketed,
+                    "tour-3-form-remove-brackets",
+                    "remove brackets (agree the language)",
+                    bracketed.text.replace("[", "").replace("]", ""),
+                )
+                form(
+                    delegate,
+                    theme,
+                    "tour-3-form-comment",
+                    "comment without changing the text",
+                    None,
+                )
+                delegate.set_viewport_size({"width": WIDTH, "height": 900})
+                delegate.goto(f"{base}/m/bms7/search/?query=ammunition")
+                shot_between(delegate, "tour-6-search", "h1", "#in-proposals + ol")
                 chair = browser.new_page(viewport={"width": WIDTH, "height": 900})
                 sign_in(chair, "chair")
                 chair.goto(f"{base}/m/bms7/compilation/")
-                chair.wait_for_load_state("networkidle")
-                chair.mouse.move(600, 500)
-                chair.mouse.wheel(0, 560)
-                chair.wait_for_timeout(500)
-                chair.screenshot(path=str(output / "tour-3-compilation.png"))
-                _shrink(output / "tour-3-compilation.png")
+                shot_between(chair, "tour-4-compilation", "h1", "#compilation-rows > :nth-child(3)")
                 chair.goto(f"{base}/m/bms7/elements/{reviewed.pk}/review/")
-                shot(chair, "tour-4-review")
+                shot(chair, "tour-5-review")
                 chair.goto(f"{base}/m/bms7/compare/?from=0&to=draft")
                 chair.get_by_text("[full, equal and meaningful]").first.evaluate(
                     "e => e.scrollIntoView({block: 'center'})"
                 )
-                chair.screenshot(path=str(output / "tour-6-redline.png"))
-                _shrink(output / "tour-6-redline.png")
+                chair.screenshot(path=str(output / "tour-7-redline.png"))
+                _shrink(output / "tour-7-redline.png")
             finally:
                 browser.close()
