@@ -58,7 +58,7 @@ class ElementKind(models.TextChoices):
     THEME = Kind.THEME.value, _("theme")
     SUBTHEME = Kind.SUBTHEME.value, _("sub-theme")
     PARAGRAPH = Kind.PARAGRAPH.value, _("paragraph")
-    PLACEHOLDER = Kind.PLACEHOLDER.value, _("placeholder")
+    PLACEHOLDER = Kind.PLACEHOLDER.value, _("empty bullet")
     CHAPTER = Kind.CHAPTER.value, _("chapter")
     PREAMBULAR = Kind.PREAMBULAR.value, _("preambular paragraph")
     SUBPARAGRAPH = Kind.SUBPARAGRAPH.value, _("sub-paragraph")

@@ -140,7 +140,7 @@ def test_a_delegate_of_kenya_works_from_its_desk(page, live_server, bms7):
         "link", name="propose language for this empty bullet"
     ).click()
     expect(page.locator(".current-element .place")).to_contain_text(
-        re.compile(r"^Agenda item 1, section c\), placeholder$")
+        re.compile(r"^Agenda item 1, section c\), empty bullet$")
     )
     expect(page.get_by_label("fill the empty bullet")).to_be_checked()
     box = page.get_by_label("Proposed text")
@@ -209,7 +209,7 @@ def test_a_delegate_of_kenya_works_from_its_desk(page, live_server, bms7):
     expect(page.get_by_role("heading", level=1)).to_have_text("Proposals of Kenya")
     submitted = page.locator("#submitted-title + table tbody tr")
     expect(submitted.filter(has_text="Fill the empty bullet")).to_contain_text(
-        "Agenda item 1, section c), placeholder"
+        "Agenda item 1, section c), empty bullet"
     )
     expect(submitted.filter(has_text="rejected")).to_contain_text(
         re.compile(r"Agenda item 1, section c\), theme: Regional roadmaps")
