@@ -40,6 +40,8 @@ ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\
 READ_ATTRIBUTES = frozenset(
     {"aria-label", "aria-description", "aria-roledescription", "title", "alt", "placeholder"}
 )
+# Marks a link htmx follows: fetched as htmx does (``HX-Request``), for the fragment it swaps in.
+HTMX = "htmx:"
 BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
 NOT_TEXT = frozenset({"script", "style", "textarea"})
 
@@ -102,6 +104,10 @@ class _ReadText(HTMLParser):
             self._skipping.append(tag)
         if tag == "a" and values.get("href"):
             self.links.append(values["href"] or "")
+        # What htmx fetches into the page (a live region's refresh, a list of options).
+        for name in ("data-hx-get", "hx-get"):
+            if values.get(name):
+                self.links.append(HTMX + (values[name] or ""))
         for name, value in attrs:
             if value and name in READ_ATTRIBUTES:
                 self.read.append(f"{name}={value}")
@@ -130,16 +136,17 @@ def _users() -> dict:
 
 
 def walk(client: Client, start: list[str]) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """Follow the site's own links from the ``start`` pages, breadth first, up to MAX_PAGES
-    pages and PER_KIND pages of a kind. Returns each page's status and, by page, the
-    internal values it shows."""
+    """Follow the site's own links (and htmx's) from the ``start`` pages, breadth first, up to
+    MAX_PAGES pages and PER_KIND pages of a kind. Returns each page's status and, by page,
+    the internal values it shows."""
     queue, statuses, shown = list(start), {}, {}
     kinds: dict[str, int] = {}
     while queue and len(statuses) < MAX_PAGES:
         url = queue.pop(0)
         if url in statuses:
             continue
-        response = client.get(url)
+        path = url.removeprefix(HTMX)
+        response = client.get(path, headers={"HX-Request": "true"} if path != url else {})
         statuses[url] = response.status_code
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 or "html" not in content_type or response.streaming:
@@ -151,15 +158,18 @@ def walk(client: Client, start: list[str]) -> tuple[dict[str, int], dict[str, li
         found = [text for text in reader.read if INTERNAL.search(text)]
         if found:
             shown[url] = found[:5]
-        for href in reader.links:
-            target = urldefrag(urljoin(url, href))[0]
+        for link in reader.links:
+            href = link.removeprefix(HTMX)
+            target = urldefrag(urljoin(path, href))[0]
             parts = urlsplit(target)
             if parts.scheme not in {"", "http"} or parts.netloc not in {"", "testserver"}:
                 continue
             local = parts.path + (f"?{parts.query}" if parts.query else "")
+            if href != link:
+                local = HTMX + local
             if local in statuses or local in queue or SKIP.search(parts.path):
                 continue
-            kind = ID.sub("#", parts.path) + "?" + "&".join(sorted(parse_qs(parts.query)))
+            kind = ID.sub("#", local.split("?")[0]) + "?" + "&".join(sorted(parse_qs(parts.query)))
             if kinds.get(kind, 0) < PER_KIND:
                 kinds[kind] = kinds.get(kind, 0) + 1
                 queue.append(local)
