@@ -134,7 +134,8 @@ def decide(proposal: Proposal, user, status: str, note: str) -> None:
     proposal.decision_note = note
     proposal.updated_at = timezone.now()
     proposal._history_user = user
-    proposal._change_reason = f"Chair's decision: {status}"
+    # The history is read on the proposal's page: the decision in words, not its code.
+    proposal._change_reason = f"Chair's decision: {proposal.get_status_display()}"
     proposal.save()
     message = _("The chair's office decided on your proposal: %(status)s.") % {
         "status": proposal.get_status_display()

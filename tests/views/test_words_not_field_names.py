@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting.models import Element
-from drafting.services.decisions import proposal_reject
+from drafting.services.decisions import proposal_accept_with_changes, proposal_reject
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
 from tests.factories import chairs_office, delegate_of
@@ -47,3 +47,22 @@ def test_the_cover_letter_comes_before_the_annex(bms7):
     )
     page = Client().get(reverse("revision_detail", args=[bms7.slug, 1])).content.decode()
     assert page.index("Dear colleagues") < page.index('class="document-body"')
+
+
+def test_the_proposals_history_names_the_decision_in_words(bms7, open_round):
+    """The history on a proposal's page read "Chair's decision: accepted_with_changes"."""
+    element = Element.objects.get(document=bms7.document, text="Illicit online trafficking")
+    made = proposal_create(
+        user=delegate_of("eu"),
+        element=element,
+        content=ProposalContent(kind="amend", proposed_text="Illicit online trafficking, [all]"),
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+    )
+    proposal_accept_with_changes(
+        user=chairs_office(), proposal=made, text="Illicit online trafficking, all of it"
+    )
+    client = Client()
+    client.force_login(chairs_office())
+    page = client.get(reverse("proposal_detail", args=[bms7.slug, made.public_id]))
+    assert "Chair&#x27;s decision: accepted with changes<" in page.content.decode()
