@@ -19,6 +19,6 @@ def unword(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drafting", "0025_delegation_page_versions")]
+    dependencies = [("drafting", "0026_kind_label_empty_bullet")]
 
     operations = [migrations.RunPython(reword, unword)]
