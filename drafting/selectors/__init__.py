@@ -148,7 +148,7 @@ def element_with_meeting(
     element = get_object_or_404(elements, pk=element_id, document__meeting__slug=slug)
     meeting = element.document.meeting
     if participant is not None:
-        meeting.participant_takes_part = element.participant_takes_part
+        cast(Any, meeting).participant_takes_part = cast(Any, element).participant_takes_part
     time_zones.activate_for(meeting)
     return element
 

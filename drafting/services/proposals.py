@@ -1,17 +1,19 @@
 """The delegations' proposals: create (as a draft, or submitted), revise, submit, withdraw,
 take a withdrawal back, discard a draft.
 
-Every writer is keyword-only and atomic. A delegate's write takes its own rows only through
-``select_for_update`` (the proposal's row alone, or the element's row while creating or
-revising, which orders proposals on one element), never the document's row after them (the
-write gate's order, :mod:`drafting.services.gate`), and last the delegation's page version
-(`models.cache.delegation_changed`: its delegation page is cached under it). Rows are saved
-through the model, so the history records each version with its author and a reason.
+Every writer is keyword-only and atomic. A delegate's write locks its own rows only (the
+proposal's row alone; the element's row while revising, and ``FOR SHARE`` while creating, so
+that the chair's writes to the element wait for it but other delegates do not), never the
+document's row after them (the write gate's order, :mod:`drafting.services.gate`), and last
+the delegation's page version (`models.cache.delegation_changed`: its delegation page is
+cached under it). Rows are saved through the model, so the history records each version with
+its author and a reason.
 """
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -393,14 +395,15 @@ def _draft_create(
         raise NotAllowed(_("Only delegates propose language."))
     if not permissions.can_propose(user, element.document):
         raise NotAllowed(_("Your delegation does not take part in this meeting."))
-    element = _element_for_proposing(
+    found = _element_for_proposing(
         element_id=element.pk,
         delegation_id=delegation.pk,
         idempotency_key=idempotency_key,
         submit_at=submit_at,
     )
-    if element.made_by_key is not None:
-        existing = Proposal.objects.get(pk=element.made_by_key)
+    element = found.element
+    if found.made_by_key is not None:
+        existing = Proposal.objects.get(pk=found.made_by_key)
         return _made_by_this_request(existing, element, content)
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
@@ -408,12 +411,12 @@ def _draft_create(
     if problems:
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
-    if element.base_revision_id is None:
+    if found.base_revision_id is None:
         raise DomainError(_("The document has no issued revision to propose against."))
     is_insert = content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
     proposal = Proposal(
         document_id=element.document_id,
-        base_revision_id=element.base_revision_id,
+        base_revision_id=found.base_revision_id,
         element=element,
         kind=content.kind,
         new_element_kind=content.new_element_kind if is_insert else "",
@@ -425,13 +428,13 @@ def _draft_create(
     )
     proposal.set_texts(base_text, proposed)
     reason, action = "Draft written", AuditAction.PROPOSAL_DRAFTED
-    if submit_at is not None and element.open_round_id is not None:
+    if submit_at is not None and found.open_round_id is not None:
         now = timezone.now()
-        if element.open_round_deadline <= now:
+        if found.open_round_deadline is None or found.open_round_deadline <= now:
             raise DeadlinePassed(_("The round closed meanwhile."))
         proposal.status, proposal.round_id, proposal.submitted_at = (
             ProposalStatus.SUBMITTED,
-            element.open_round_id,
+            found.open_round_id,
             now,
         )
         reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
@@ -474,13 +477,24 @@ FOR SHARE OF element
 """  # noqa: S608 - only the models' table names are formatted in; values are parameters
 
 
+@dataclass(frozen=True)
+class _ProposingOn:
+    """What :func:`_element_for_proposing` reads."""
+
+    element: Element
+    made_by_key: int | None
+    base_revision_id: int | None
+    open_round_id: int | None
+    open_round_deadline: datetime | None
+
+
 def _element_for_proposing(
     *,
     element_id: int,
     delegation_id: int,
     idempotency_key: uuid.UUID,
     submit_at: datetime | None,
-) -> Element:
+) -> _ProposingOn:
     """The element, its row locked ``FOR SHARE``, with what a proposal on it is made with,
     read in the same statement: ``made_by_key`` (the proposal this delegation made with this
     key, if any: a copy of the request committed since the statement began is not seen, and
@@ -506,7 +520,10 @@ def _element_for_proposing(
     )
     if not found:
         raise Element.DoesNotExist(element_id)
-    return found[0]
+    row: Any = found[0]
+    return _ProposingOn(
+        row, row.made_by_key, row.base_revision_id, row.open_round_id, row.open_round_deadline
+    )
 
 
 def _made_by_this_request(existing: Proposal, element: Element, content: ProposalContent):
