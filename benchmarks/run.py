@@ -231,7 +231,7 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
         median, p95, queries = _measure(action, count)
         print(_row(name, median, p95, queries, _floor(client, rows, count)))
 
-    if only:
+    if only and only not in "submit a proposal":
         return
 
     target = Element.objects.filter(document=document, kind="theme").order_by("pk").first()
@@ -251,6 +251,8 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
 
     median, p95, queries = _measure(submit, runs)
     print(_row("submit a proposal", median, p95, queries, None))
+    if only:
+        return
 
     pending = list(
         Proposal.objects.filter(
@@ -311,7 +313,9 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", type=float, default=[0.1, 1])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
-        "--only", default="", help="measure only the pages whose name holds this (e.g. search)"
+        "--only",
+        default="",
+        help="measure only the pages (or the step: submit) whose name holds this (e.g. search)",
     )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)

@@ -59,6 +59,12 @@ def takes_part(user: Any, document_id: int) -> bool:
     return known[document_id]
 
 
+def note_takes_part(user: Any, document_id: int, taking_part: bool) -> None:
+    """Remember for the request what :func:`takes_part` would ask, read with the meeting
+    (``selectors.meeting_with_document(slug, participant=...)``)."""
+    user.__dict__.setdefault("_drafting_takes_part", {})[document_id] = taking_part
+
+
 def can_set_up_meetings(user: Any) -> bool:
     """The secretariat sets up meetings: their details, time zone, participants and group
     coordinators."""

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models import Sum
 
 
@@ -41,15 +42,30 @@ def count_write(scope: str, who: object, *, limit: int, seconds: int = 60) -> Wr
     retry_after = max(1, math.ceil((window + 1) * seconds - now))
     if limit <= 0:
         return WriteCount(0, limit, retry_after)
-    cache = caches["throttle"]
-    key = f"writes:{scope}:{who}:{window}"
-    cache.add(key, 0, timeout=seconds * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=seconds * 2)
-        count = 1
+    count = _counted(caches["throttle"], f"writes:{scope}:{who}:{window}", seconds * 2)
     return WriteCount(count, limit, retry_after)
+
+
+def _counted(cache: BaseCache, key: str, timeout: int) -> int:
+    """Add one to the count under ``key`` (made with ``timeout`` when missing); the count.
+
+    In Redis (production, the tests) one round trip: ``SET … NX EX`` and ``INCR`` in a
+    pipeline, on the client Django's backend would use for the key (a count is stored as
+    Django's backend stores an integer: as the number, so ``cache.get`` reads it). Elsewhere
+    Django's ``add`` and ``incr``.
+    """
+    if isinstance(cache, RedisCache):
+        name = cache.make_and_validate_key(key)
+        pipeline = cache._cache.get_client(name, write=True).pipeline(transaction=False)
+        pipeline.set(name, 0, ex=timeout, nx=True)
+        pipeline.incr(name)
+        return int(pipeline.execute()[1])
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 class SignInFailureHandler(AxesDatabaseHandler):

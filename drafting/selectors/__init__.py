@@ -20,6 +20,7 @@ from drafting.models import (
     Footnote,
     InvitationStatus,
     Meeting,
+    Participation,
     Proposal,
     ProposalMark,
     ProposalStatus,
@@ -36,13 +37,21 @@ _NAMED_STATUSES = (InvitationStatus.ACCEPTED, InvitationStatus.INVITED, Invitati
 _MARK_ROW, _INVITATION_ROW = "mark", "invitation"
 
 
-def meeting_with_document(slug: str) -> Meeting:
+def meeting_with_document(slug: str, *, participant: Delegation | None = None) -> Meeting:
     """The meeting and its document, in one query; 404 when there is none (a meeting set up
     whose zero draft is not imported yet has no pages but its setup). The meeting's time
-    zone becomes the current one: its pages show, and read, times in it."""
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("document"), slug=slug, document__isnull=False
-    )
+    zone becomes the current one: its pages show, and read, times in it.
+
+    Given a ``participant``, the same query says whether that delegation takes part in the
+    meeting (``meeting.participant_takes_part``)."""
+    meetings = Meeting.objects.select_related("document")
+    if participant is not None:
+        meetings = meetings.annotate(
+            participant_takes_part=Exists(
+                Participation.objects.filter(meeting=OuterRef("pk"), delegation=participant)
+            )
+        )
+    meeting = get_object_or_404(meetings, slug=slug, document__isnull=False)
     time_zones.activate_for(meeting)
     return meeting
 
@@ -119,6 +128,31 @@ def element_in_document(document: Document, element_id: int) -> Element:
         Element.objects.select_related("parent"), document=document, pk=element_id
     )
     element.document = document  # the caller's: no second query for it
+    return element
+
+
+def element_with_meeting(
+    slug: str, element_id: int, *, participant: Delegation | None = None
+) -> Element:
+    """An element of the meeting's document with its parent, its document and the meeting,
+    in one query; 404 unless both exist (as :func:`meeting_with_document` and
+    :func:`element_in_document` read them in two). The meeting's time zone becomes the
+    current one. Given a ``participant``, the same query says whether that delegation takes
+    part in the meeting (``element.document.meeting.participant_takes_part``)."""
+    elements = Element.objects.select_related("parent", "document__meeting")
+    if participant is not None:
+        elements = elements.annotate(
+            participant_takes_part=Exists(
+                Participation.objects.filter(
+                    meeting=OuterRef("document__meeting"), delegation=participant
+                )
+            )
+        )
+    element = get_object_or_404(elements, pk=element_id, document__meeting__slug=slug)
+    meeting = element.document.meeting
+    if participant is not None:
+        cast(Any, meeting).participant_takes_part = cast(Any, element).participant_takes_part
+    time_zones.activate_for(meeting)
     return element
 
 

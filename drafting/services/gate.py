@@ -14,8 +14,9 @@ every further row lock through it. The gate takes locks in one order, the only o
 A gated writer never goes back a step: asking for proposals once elements are locked raises
 :class:`LockOrderError`, a programming error caught by the tests. Writers outside the gate
 (a delegation drafting, revising, withdrawing or marking) lock at most one proposal and then
-at most one element, the same order, so no cycle of waits can form with a gated writer, which
-locks every proposal it will refer to before any element.
+at most one element (``FOR SHARE`` when a proposal is created: it conflicts with the gate's
+``FOR UPDATE`` but not with another delegate's share), the same order, so no cycle of waits
+can form with a gated writer, which locks every proposal it will refer to before any element.
 
 Opening the gate bumps ``Document.version`` under the lock: the one key for anything cached
 about the working draft or the decisions on it. A writer that fails rolls the bump back with

@@ -1,19 +1,21 @@
 """The delegations' proposals: create (as a draft, or submitted), revise, submit, withdraw,
 take a withdrawal back, discard a draft.
 
-Every writer is keyword-only and atomic. A delegate's write takes its own rows only through
-``select_for_update`` (the proposal's row alone, or the element's row while creating or
-revising, which orders proposals on one element), never the document's row after them (the
-write gate's order, :mod:`drafting.services.gate`), and last the delegation's page version
-(`models.cache.delegation_changed`: its delegation page is cached under it). Rows are saved
-through the model, so the history records each version with its author and a reason.
+Every writer is keyword-only and atomic. A delegate's write locks its own rows only (the
+proposal's row alone; the element's row while revising, and ``FOR SHARE`` while creating, so
+that the chair's writes to the element wait for it but other delegates do not), never the
+document's row after them (the write gate's order, :mod:`drafting.services.gate`), and last
+the delegation's page version (`models.cache.delegation_changed`: its delegation page is
+cached under it). Rows are saved through the model, so the history records each version with
+its author and a reason.
 """
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +43,7 @@ from drafting.models.cache import delegation_changed
 from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
 from drafting.services.notifications import notify
-from drafting.services.rounds import after_the_deadline, open_round, require_open_round
+from drafting.services.rounds import after_the_deadline, require_open_round
 from drafting.text import diff, validation
 from drafting.web.errors import (
     BaseTextMoved,
@@ -302,20 +304,19 @@ def proposal_create(
     connection) return the proposal already made instead of a second one; the same key
     sent with other content raises :class:`FormAlreadyUsed` and changes nothing.
 
-    Locks: own rows only (the element's row, which orders proposals on one element, then
-    the proposal's). Not one transaction when a submission is refused: the draft is committed
-    first, then submitted in a second.
+    Locks: own rows only (the element's row ``FOR SHARE``, which keeps the chair's writes to
+    it out until the proposal is stored, then the proposal's). Not one transaction when a
+    submission is refused: the draft is committed first, then submitted in a second.
     """
-    round_ = open_round(element.document) if submit else None
     proposal = None
-    if round_ is not None:
+    if submit:
         try:
             proposal = _draft_create_once(
                 user=user,
                 element=element,
                 content=content,
                 idempotency_key=idempotency_key,
-                round_=round_,
+                submit_at=_submission_moment(),
             )
         except DeadlinePassed:
             proposal = None  # the deadline passed meanwhile: keep a draft (below)
@@ -351,7 +352,7 @@ def _draft_create_once(
     element: Element,
     content: ProposalContent,
     idempotency_key: uuid.UUID,
-    round_: ConsultationRound | None = None,
+    submit_at: datetime | None = None,
 ) -> Proposal:
     """:func:`_draft_create`, once for its key: when the same key raced past its check (two
     copies of one request at once), the unique constraint on (delegation, key) refuses the
@@ -364,7 +365,7 @@ def _draft_create_once(
             element=element,
             content=content,
             idempotency_key=idempotency_key,
-            round_=round_,
+            submit_at=submit_at,
         )
     except IntegrityError:
         existing = Proposal.objects.filter(
@@ -383,32 +384,26 @@ def _draft_create(
     element: Element,
     content: ProposalContent,
     idempotency_key: uuid.UUID,
-    round_: ConsultationRound | None = None,
+    submit_at: datetime | None = None,
 ) -> Proposal:
     """The new proposal, or the one this key made before (the same request came again). A
-    draft; or, given the open round, submitted in it (DeadlinePassed, and nothing written,
-    when that round has closed by the time it is saved)."""
+    draft; or, given ``submit_at`` (when the delegate asked), submitted in the round open
+    then: a draft when none was, and DeadlinePassed, with nothing written, when that round
+    has closed by the time the proposal is saved."""
     delegation = permissions.delegation_of(user)
     if delegation is None:
         raise NotAllowed(_("Only delegates propose language."))
     if not permissions.can_propose(user, element.document):
         raise NotAllowed(_("Your delegation does not take part in this meeting."))
-    # The element lock orders proposals on one element. The key, and the revision proposed
-    # against, are read in the same statement (a copy of this request committed while it
-    # waited for the lock is not seen by it: the insert then fails on the unique key, see
-    # _draft_create_once).
-    made = Proposal.objects.filter(delegation=delegation, idempotency_key=idempotency_key)
-    latest = Revision.objects.filter(document_id=OuterRef("document_id")).order_by("-number")
-    element = (
-        Element.objects.select_for_update(of=("self",))
-        .annotate(
-            made_by_key=Subquery(made.values("pk")[:1]),
-            base_revision_id=Subquery(latest.values("pk")[:1]),
-        )
-        .get(pk=element.pk)
+    found = _element_for_proposing(
+        element_id=element.pk,
+        delegation_id=delegation.pk,
+        idempotency_key=idempotency_key,
+        submit_at=submit_at,
     )
-    if element.made_by_key is not None:
-        existing = Proposal.objects.get(pk=element.made_by_key)
+    element = found.element
+    if found.made_by_key is not None:
+        existing = Proposal.objects.get(pk=found.made_by_key)
         return _made_by_this_request(existing, element, content)
     base_text, proposed, problems = _validated(
         element=element, delegation=delegation, content=content
@@ -416,12 +411,12 @@ def _draft_create(
     if problems:
         raise ProposalInvalid(problems)
     _check_base(element, ProposalContent(**{**content.__dict__, "proposed_text": proposed}))
-    if element.base_revision_id is None:
+    if found.base_revision_id is None:
         raise DomainError(_("The document has no issued revision to propose against."))
     is_insert = content.kind in {ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER}
     proposal = Proposal(
         document_id=element.document_id,
-        base_revision_id=element.base_revision_id,
+        base_revision_id=found.base_revision_id,
         element=element,
         kind=content.kind,
         new_element_kind=content.new_element_kind if is_insert else "",
@@ -433,13 +428,13 @@ def _draft_create(
     )
     proposal.set_texts(base_text, proposed)
     reason, action = "Draft written", AuditAction.PROPOSAL_DRAFTED
-    if round_ is not None:
+    if submit_at is not None and found.open_round_id is not None:
         now = timezone.now()
-        if not round_.is_open(now):
+        if found.open_round_deadline is None or found.open_round_deadline <= now:
             raise DeadlinePassed(_("The round closed meanwhile."))
-        proposal.status, proposal.round, proposal.submitted_at = (
+        proposal.status, proposal.round_id, proposal.submitted_at = (
             ProposalStatus.SUBMITTED,
-            round_,
+            found.open_round_id,
             now,
         )
         reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
@@ -449,6 +444,86 @@ def _draft_create(
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     delegation_changed(delegation.pk)
     return proposal
+
+
+def _submission_moment() -> datetime:
+    """When the delegate asked to submit: the round open then is the one submitted in."""
+    return timezone.now()
+
+
+# The one statement of :func:`_element_for_proposing`. Written out rather than built with the
+# ORM: building and compiling its subqueries took more CPU than the rest of a submission's
+# statements (Django's ``select_for_update`` has no ``FOR SHARE`` either). The round is chosen
+# as ``rounds.open_round`` chooses it; a null ``submit_at`` matches none.
+_ELEMENT_FOR_PROPOSING = f"""
+SELECT element.*,
+    (SELECT proposal.id FROM {Proposal._meta.db_table} proposal
+        WHERE proposal.delegation_id = %(delegation)s
+        AND proposal.idempotency_key = %(key)s) AS made_by_key,
+    (SELECT revision.id FROM {Revision._meta.db_table} revision
+        WHERE revision.document_id = element.document_id
+        ORDER BY revision.number DESC LIMIT 1) AS base_revision_id,
+    open_round.id AS open_round_id,
+    open_round.deadline AS open_round_deadline
+FROM {Element._meta.db_table} element
+LEFT JOIN LATERAL (
+    SELECT candidate.id, candidate.deadline FROM {ConsultationRound._meta.db_table} candidate
+    WHERE candidate.document_id = element.document_id
+    AND candidate.opens_at <= %(at)s AND candidate.deadline > %(at)s
+    ORDER BY candidate.deadline LIMIT 1
+) open_round ON true
+WHERE element.id = %(element)s
+FOR SHARE OF element
+"""  # noqa: S608 - only the models' table names are formatted in; values are parameters
+
+
+@dataclass(frozen=True)
+class _ProposingOn:
+    """What :func:`_element_for_proposing` reads."""
+
+    element: Element
+    made_by_key: int | None
+    base_revision_id: int | None
+    open_round_id: int | None
+    open_round_deadline: datetime | None
+
+
+def _element_for_proposing(
+    *,
+    element_id: int,
+    delegation_id: int,
+    idempotency_key: uuid.UUID,
+    submit_at: datetime | None,
+) -> _ProposingOn:
+    """The element, its row locked ``FOR SHARE``, with what a proposal on it is made with,
+    read in the same statement: ``made_by_key`` (the proposal this delegation made with this
+    key, if any: a copy of the request committed since the statement began is not seen, and
+    the insert then fails on the unique key, see _draft_create_once), ``base_revision_id``
+    (the latest revision, proposed against), and ``open_round_id`` and
+    ``open_round_deadline`` (the round open at ``submit_at``, if given and one was).
+
+    A share lock keeps the chair's writes to the element (``FOR UPDATE`` through the write
+    gate, or an ``UPDATE``) waiting until this transaction ends, and waits for one under
+    way: the text a proposal is checked against and made on is the element's text when it
+    is stored. Delegates proposing on one element do not wait for each other.
+    """
+    found = list(
+        Element.objects.raw(
+            _ELEMENT_FOR_PROPOSING,
+            {
+                "element": element_id,
+                "delegation": delegation_id,
+                "key": idempotency_key,
+                "at": submit_at,
+            },
+        )
+    )
+    if not found:
+        raise Element.DoesNotExist(element_id)
+    row: Any = found[0]
+    return _ProposingOn(
+        row, row.made_by_key, row.base_revision_id, row.open_round_id, row.open_round_deadline
+    )
 
 
 def _made_by_this_request(existing: Proposal, element: Element, content: ProposalContent):

@@ -75,11 +75,32 @@ from drafting.web.http import AppRequest
 
 
 def _delegate_context(request: HttpRequest, slug: str):
-    meeting = selectors.meeting_with_document(slug)
     delegation = permissions.delegation_of(request.user)
-    if delegation is None or not permissions.can_propose(request.user, meeting.document):
+    # Whether the delegation takes part is read with the meeting (one query, not two).
+    meeting = selectors.meeting_with_document(slug, participant=delegation)
+    return meeting, _delegate_may_propose(request, meeting, delegation)
+
+
+def _delegate_may_propose(request: HttpRequest, meeting, delegation):
+    """The delegation, when the user is a delegate of one taking part in the meeting (read
+    with the meeting, ``participant_takes_part``); otherwise PermissionDenied."""
+    if delegation is None:
         raise PermissionDenied
-    return meeting, delegation
+    permissions.note_takes_part(request.user, meeting.document.pk, meeting.participant_takes_part)
+    if not permissions.can_propose(request.user, meeting.document):
+        raise PermissionDenied
+    return delegation
+
+
+def _element_and_delegate_context(request: HttpRequest, slug: str, element_id: int):
+    """The element proposed on, the meeting and the delegation, in one query (as
+    :func:`_delegate_context` and ``selectors.element_in_document`` read them in two)."""
+    delegation = permissions.delegation_of(request.user)
+    if delegation is None:
+        _delegate_context(request, slug)  # 404 without a meeting, else 403, as before
+    element = selectors.element_with_meeting(slug, element_id, participant=delegation)
+    meeting = element.document.meeting
+    return element, meeting, _delegate_may_propose(request, meeting, delegation)
 
 
 def _proposal_url(meeting, proposal) -> str:
@@ -89,8 +110,7 @@ def _proposal_url(meeting, proposal) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
-    meeting, delegation = _delegate_context(request, slug)
-    element = selectors.element_in_document(meeting.document, element_id)
+    element, meeting, delegation = _element_and_delegate_context(request, slug, element_id)
     kinds = proposal_kinds_for(element)
     kind = request.GET.get("kind", "")
     kind = kind if kind in kinds else kinds[0]
@@ -259,8 +279,7 @@ def _preview(form: ProposalForm, element) -> list[diff.DiffSegment]:
 @vary_on_headers("HX-Request")
 def diff_preview(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
     """The live word diff under the text box (htmx posts the form as the user types)."""
-    meeting, _delegation = _delegate_context(request, slug)
-    element = selectors.element_in_document(meeting.document, element_id)
+    element, _meeting, _delegation = _element_and_delegate_context(request, slug, element_id)
     # Bounded before any work: twice the longest text is enough to show what is wrong.
     longest = validation.MAX_ELEMENT_TEXT * 2
     typed = request.POST.get("proposed_text", "")

@@ -87,16 +87,19 @@ def test_a_deadline_passing_during_a_submission_keeps_a_draft(japan, theme, bms7
     """The round was open when the submission began and closed before it was saved: the
     one-transaction submission writes nothing, and the text is kept as a draft."""
     now = timezone.now()
-    closed = round_open(
+    round_open(
         user=secretariat(),
         document=bms7.document,
         name="Round just closed",
         opens_at=now - timedelta(hours=1),
         deadline=now - timedelta(seconds=1),
     )
-    # Open when asked first (the deadline then passes), closed when asked again.
+    # Open when the delegate asked (two seconds ago), closed by the time it is saved.
     with (
-        mock.patch("drafting.services.proposals.open_round", side_effect=[closed, None]),
+        mock.patch(
+            "drafting.services.proposals._submission_moment",
+            return_value=now - timedelta(seconds=2),
+        ),
         pytest.raises(DeadlinePassed, match="Round just closed") as refused,
     ):
         _create(japan, theme, _amend("Effective [and transparent] control"), submit=True)

@@ -182,3 +182,20 @@ def test_the_right_current_password_changes_it(client, bms7, fast_hashing):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("a-brand-new-passphrase")
+
+
+def test_a_write_count_is_one_round_trip_to_redis_and_expires(limited):
+    """The count is kept in Redis (one pipeline: made with its expiry if missing, then
+    incremented), readable through Django's cache, and gone after two windows."""
+    from django.core.cache import caches
+
+    from drafting.access import throttle
+
+    counts = [throttle.count_write("proposals", 7, limit=3, seconds=60) for _ in range(4)]
+    assert [count.count for count in counts] == [1, 2, 3, 4]
+    assert [count.over for count in counts] == [False, False, False, True]
+    cache = caches["throttle"]
+    key = f"writes:proposals:7:{int(limited[0] // 60)}"
+    assert cache.get(key) == 4
+    name = cache.make_and_validate_key(key)
+    assert 0 < cache._cache.get_client(name).ttl(name) <= 120
