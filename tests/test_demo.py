@@ -162,3 +162,38 @@ def test_a_second_run_says_it_reuses_the_data(bms7, settings, capsys):
     assert "Reusing the BMS7 demo data in" in out
     assert "Kept the existing consultation round and proposals." in out
     assert "Loaded the BMS7 zero draft" not in out
+
+
+def test_the_demo_is_made_on_sqlite_as_the_readme_runs_it(tmp_path):
+    """The README's first command runs on SQLite, which the rest of the suite never touches:
+    its round and proposals are made there through the same services (a raw statement that
+    only PostgreSQL understood once broke it)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"TASKS_BACKEND", "REDIS_URL"}}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    made = subprocess.run(
+        [sys.executable, "manage.py", "demo", "--no-serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    assert "Loaded the BMS7 zero draft" in made.stdout
+    count = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from drafting.models import Proposal;"
+            "print('submitted', Proposal.objects.filter(submitted_at__isnull=False).count())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert count.returncode == 0, count.stderr[-3000:]
+    assert int(count.stdout.split("submitted")[-1]) > 0

@@ -12,10 +12,10 @@ its author and a reason.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -463,17 +463,16 @@ SELECT element.*,
     (SELECT revision.id FROM {Revision._meta.db_table} revision
         WHERE revision.document_id = element.document_id
         ORDER BY revision.number DESC LIMIT 1) AS base_revision_id,
-    open_round.id AS open_round_id,
-    open_round.deadline AS open_round_deadline
+    (SELECT candidate.id FROM {ConsultationRound._meta.db_table} candidate
+        WHERE candidate.document_id = element.document_id
+        AND candidate.opens_at <= %(at)s AND candidate.deadline > %(at)s
+        ORDER BY candidate.deadline LIMIT 1) AS open_round_id,
+    (SELECT candidate.deadline FROM {ConsultationRound._meta.db_table} candidate
+        WHERE candidate.document_id = element.document_id
+        AND candidate.opens_at <= %(at)s AND candidate.deadline > %(at)s
+        ORDER BY candidate.deadline LIMIT 1) AS open_round_deadline
 FROM {Element._meta.db_table} element
-LEFT JOIN LATERAL (
-    SELECT candidate.id, candidate.deadline FROM {ConsultationRound._meta.db_table} candidate
-    WHERE candidate.document_id = element.document_id
-    AND candidate.opens_at <= %(at)s AND candidate.deadline > %(at)s
-    ORDER BY candidate.deadline LIMIT 1
-) open_round ON true
 WHERE element.id = %(element)s
-FOR SHARE OF element
 """  # noqa: S608 - only the models' table names are formatted in; values are parameters
 
 
@@ -507,23 +506,30 @@ def _element_for_proposing(
     way: the text a proposal is checked against and made on is the element's text when it
     is stored. Delegates proposing on one element do not wait for each other.
     """
+    # PostgreSQL takes the share lock; SQLite (the demo) has no row locks: its writers take
+    # the whole database in turn.
+    lock = " FOR SHARE OF element" if connection.vendor == "postgresql" else ""
+    key_field = Proposal._meta.get_field("idempotency_key")
     found = list(
         Element.objects.raw(
-            _ELEMENT_FOR_PROPOSING,
+            _ELEMENT_FOR_PROPOSING + lock,
             {
                 "element": element_id,
                 "delegation": delegation_id,
-                "key": idempotency_key,
-                "at": submit_at,
+                "key": key_field.get_db_prep_value(idempotency_key, connection),
+                "at": connection.ops.adapt_datetimefield_value(submit_at),
             },
         )
     )
     if not found:
         raise Element.DoesNotExist(element_id)
     row: Any = found[0]
-    return _ProposingOn(
-        row, row.made_by_key, row.base_revision_id, row.open_round_id, row.open_round_deadline
-    )
+    deadline = row.open_round_deadline
+    if isinstance(deadline, str):  # SQLite gives a computed column's time as UTC, naive
+        deadline = datetime.fromisoformat(deadline)
+    if deadline is not None and timezone.is_naive(deadline):
+        deadline = timezone.make_aware(deadline, UTC)
+    return _ProposingOn(row, row.made_by_key, row.base_revision_id, row.open_round_id, deadline)
 
 
 def _made_by_this_request(existing: Proposal, element: Element, content: ProposalContent):
