@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Q, Subquery
 
 from drafting.access import permissions
 from drafting.models import (
@@ -262,9 +262,11 @@ def desk_key(document: Document, meeting: Meeting, user) -> DeskKey:
     ``document`` is read fresh by the request. Reading it records no visit."""
     delegation = permissions.delegation_of(user)
 
-    def newest(model, **where: Any) -> Subquery:
+    def newest(model, group: str, **where: Any) -> Subquery:
+        # Grouped, as `selectors._latest_history` explains: the index on ``group``, not a
+        # walk back through the whole history when no row matches.
         rows = model.history.model.objects.filter(**where).order_by()
-        return Subquery(rows.values(latest=Func(F("history_id"), function="MAX")))
+        return Subquery(rows.values(group).annotate(latest=Max("history_id")).values("latest"))
 
     invitations = CoSponsorInvitation.objects.filter(
         proposal__document_id=document.pk,
@@ -276,8 +278,8 @@ def desk_key(document: Document, meeting: Meeting, user) -> DeskKey:
     *seen, since = (
         Document.objects.filter(pk=document.pk)
         .values_list(
-            newest(Proposal, document_id=document.pk, status__in=VISIBLE_STATUSES),
-            newest(ProposalMark, proposal__document_id=document.pk),
+            newest(Proposal, "document_id", document_id=document.pk, status__in=VISIBLE_STATUSES),
+            newest(ProposalMark, "proposal__document_id", proposal__document_id=document.pk),
             # Its current rows: one sent and then removed leaves the list (a draft's
             # names, never sent, are not counted).
             Subquery(invitations.values(n=Func(F("id"), function="COUNT"))),
