@@ -270,10 +270,10 @@ def desk_key(document: Document, meeting: Meeting, user) -> DeskKey:
 
     invitations = CoSponsorInvitation.objects.filter(
         proposal__document_id=document.pk,
-        delegation_id=delegation.pk if delegation else None,
+        delegation_id=delegation.pk if delegation else 0,
         status__in=SENT_STATUSES,
     ).order_by()
-    own = DelegationVersion.objects.filter(delegation_id=delegation.pk if delegation else None)
+    own = DelegationVersion.objects.filter(delegation_id=delegation.pk if delegation else 0)
     visit = MeetingVisit.objects.filter(user=user, meeting=meeting)
     *seen, since = (
         Document.objects.filter(pk=document.pk)
