@@ -439,9 +439,20 @@ def shown_reply(proposal: Proposal) -> DecisionReply | None:
     if proposal.status not in DECIDED_STATUSES or proposal.decided_at is None:
         return None
     try:
-        return proposal.decision_reply
+        reply = proposal.decision_reply
     except DecisionReply.DoesNotExist:
         return None
+    return reply if reply_stands(proposal, reply) else None
+
+
+def reply_stands(proposal: Proposal, reply: DecisionReply) -> bool:
+    """Whether ``reply`` answers the decision standing on ``proposal`` or an earlier one it
+    superseded: not when made after the standing decision to another note, so to a later
+    decision since undone (undoing a decision on a deferred proposal restores the deferral,
+    its note and its date)."""
+    if proposal.status not in DECIDED_STATUSES or proposal.decided_at is None:
+        return False
+    return reply.created_at < proposal.decided_at or reply.decision_note == proposal.decision_note
 
 
 def attach_replies(proposals: Iterable[Proposal]) -> None:

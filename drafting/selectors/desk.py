@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Q, Subquery
 
 from drafting.access import permissions
 from drafting.models import (
+    VISIBLE_STATUSES,
     ConsultationRound,
     CoSponsorInvitation,
     Delegation,
@@ -27,6 +28,7 @@ from drafting.models import (
     ProposalStatus,
     Revision,
 )
+from drafting.models.cosponsorship import SENT_STATUSES
 from drafting.models.proposal import DECIDED_STATUSES
 from drafting.render.page_cache import draft_places
 from drafting.selectors import cosponsor_invitations_to
@@ -261,21 +263,46 @@ class DeskKey:
 
 
 def desk_key(document: Document, meeting: Meeting, user) -> DeskKey:
-    """A key that changes whenever anything a desk shows may have: the document's version
-    (decisions, the chair's edits, revisions: every write through the gate), the sum of the
-    delegations' page versions (any delegation's draft, submission, withdrawal, mark or
-    answer to an invitation: `models.DelegationVersion`), the rounds and which is open now,
-    and the user's visit before. Two queries, whatever the meeting's size; ``document`` is
-    read fresh by the request. Reading it records no visit."""
-    pages = DelegationVersion.objects.order_by().values(total=Func(F("version"), function="SUM"))
+    """A key that changes whenever anything a desk shows may have, and only on what its
+    reader may see: the document's version (decisions, the chair's edits, revisions: every
+    write through the gate), the newest history id of the document's proposals in a state
+    seen beyond their delegation (submitted and later: never another delegation's draft,
+    whose writing the poll's 204 must not betray) and of its marks; for a delegate, its own
+    delegation's page version (its drafts, marks given to its proposals, answers to its
+    invitations: `models.DelegationVersion`) and the newest of its invitations to
+    co-sponsor; the rounds and which is open now, and the user's visit before. Two queries;
+    ``document`` is read fresh by the request. Reading it records no visit."""
+    delegation = permissions.delegation_of(user)
+
+    def newest(model, group: str, **where: Any) -> Subquery:
+        # Grouped, as `selectors._latest_history` explains: the index on ``group``, not a
+        # walk back through the whole history when no row matches.
+        rows = model.history.model.objects.filter(**where).order_by()
+        return Subquery(rows.values(group).annotate(latest=Max("history_id")).values("latest"))
+
+    invitations = CoSponsorInvitation.objects.filter(
+        proposal__document_id=document.pk,
+        delegation_id=delegation.pk if delegation else 0,
+        status__in=SENT_STATUSES,
+    ).order_by()
+    own = DelegationVersion.objects.filter(delegation_id=delegation.pk if delegation else 0)
     visit = MeetingVisit.objects.filter(user=user, meeting=meeting)
-    pages_total, since = (
+    *seen, since = (
         Document.objects.filter(pk=document.pk)
-        .values_list(Subquery(pages), Subquery(visit.values("previous_visit_at")[:1]))
+        .values_list(
+            newest(Proposal, "document_id", document_id=document.pk, status__in=VISIBLE_STATUSES),
+            newest(ProposalMark, "proposal__document_id", proposal__document_id=document.pk),
+            # Its current rows: one sent and then removed leaves the list (a draft's
+            # names, never sent, are not counted).
+            Subquery(invitations.values(n=Func(F("id"), function="COUNT"))),
+            Subquery(invitations.values(at=Func(F("updated_at"), function="MAX"))),
+            Subquery(own.values("version")[:1]),
+            Subquery(visit.values("previous_visit_at")[:1]),
+        )
         .get()
     )
     rounds = round_state(document)
-    parts = [document.version, pages_total or 0, since.isoformat() if since else ""]
+    parts = [document.version, *(value or 0 for value in seen), since.isoformat() if since else ""]
     for one in (rounds.open, rounds.last_closed, rounds.next):
         parts.append(
             f"{one.pk}:{one.name}:{one.opens_at.isoformat()}:{one.deadline.isoformat()}"

@@ -29,7 +29,8 @@ def reply_context(user, proposal: Proposal, form: DecisionReplyForm | None = Non
     )
     can_reply = permissions.can_reply_to_decision(user, proposal, replied=reply is not None)
     return {
-        "decision_reply": reply,
+        # Not a reply to a decision since undone (as the compilation has it).
+        "decision_reply": reply if reply and selectors.reply_stands(proposal, reply) else None,
         "can_reply": can_reply,
         "reply_form": form or DecisionReplyForm(),
     }

@@ -26,9 +26,14 @@ def pdf_fonts_installed(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 def shared_cache_configured(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Production keeps pages and write counts in Redis, shared by every worker."""
     from django.conf import settings
+    from django.core.cache.backends.redis import RedisCache
+    from django.utils.module_loading import import_string
 
-    backends = [str(settings.CACHES[alias]["BACKEND"]) for alias in ("default", "throttle")]
-    if all(backend.endswith(".RedisCache") for backend in backends):
+    backends = [
+        import_string(str(settings.CACHES[alias]["BACKEND"])) for alias in ("default", "throttle")
+    ]
+    # Django's, or a subclass of it (drafting.web.resilient_cache).
+    if all(issubclass(backend, RedisCache) for backend in backends):
         return []
     return [
         checks.Warning(

@@ -10,8 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from drafting.models import Element
-from drafting.services.decisions import decision_undo, proposal_reject
+from drafting.models import Element, ProposalStatus
+from drafting.services.decisions import (
+    decision_undo,
+    proposal_accept,
+    proposal_defer,
+    proposal_reject,
+)
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_withdraw
 from drafting.services.replies import decision_reply
 from tests.factories import chairs_office, delegate_of
@@ -188,6 +193,37 @@ def test_an_undone_then_withdrawn_proposal_shows_no_reply(client, round_1):
     )
     html = _page(client, show="all")
     assert str(draft.public_id) not in html and "Secret wording" not in html
+
+
+def test_a_reply_to_a_decision_since_undone_is_not_shown_under_the_one_restored(client, round_1):
+    """Deferred, then accepted, the acceptance replied to, then undone: the proposal stands
+    deferred again, and the reply to the acceptance went with it (a reply made to the
+    deferral, before a later decision, is still shown, as to the earlier note)."""
+    theme = _element(THEME)
+    proposal = _submit("jpn", theme, f"{THEME} [and transit states]")
+    proposal_defer(user=chairs_office(), proposal=proposal, note="After the informals.")
+    proposal.refresh_from_db()
+    proposal_accept(user=chairs_office(), proposals=[proposal], note="Taken in whole.")
+    proposal.refresh_from_db()
+    decision_reply(user=delegate_of("jpn"), proposal=proposal, text="Our thanks for taking it.")
+    client.force_login(delegate_of("ind"))
+    assert "Our thanks for taking it." in _page(client)
+    decision_undo(user=chairs_office(), proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.DEFERRED
+    for user in (delegate_of("ind"), chairs_office()):
+        client.force_login(user)
+        html = _page(client)
+        assert str(proposal.public_id) in html and "Our thanks" not in html
+        detail = client.get(reverse("proposal_detail", args=["bms7", proposal.public_id]))
+        assert "After the informals." in detail.text and "Our thanks" not in detail.text
+
+    other = _submit("mex", _element(SUBTHEME), f"{SUBTHEME} [y]")
+    proposal_defer(user=chairs_office(), proposal=other, note="After the informals.")
+    other.refresh_from_db()
+    decision_reply(user=delegate_of("mex"), proposal=other, text="We can wait.")
+    proposal_accept(user=chairs_office(), proposals=[other], note="Taken in.")
+    assert "We can wait." in _page(client)
 
 
 # Places on review and compose (#18.1)

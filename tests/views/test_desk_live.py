@@ -13,7 +13,12 @@ from django.urls import reverse
 from drafting.models import Element, MeetingVisit, ProposalMark
 from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
-from drafting.services.proposals import ProposalContent, proposal_create
+from drafting.services.proposals import (
+    ProposalContent,
+    proposal_create,
+    proposal_discard,
+    proposal_submit,
+)
 from tests.factories import DocumentFactory, add_elements, chairs_office, delegate_of, secretariat
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +79,7 @@ def test_the_delegates_desk_polls_and_hears_204_until_something_changes(open_rou
     assert list(MeetingVisit.objects.values_list("previous_visit_at", "last_visit_at")) == visits
 
 
-def test_decisions_marks_and_drafts_of_others_change_the_key(open_round):
+def test_decisions_and_marks_of_others_change_the_key(open_round):
     japan = delegate_of("jpn")
     japans = _propose(japan, words="[Japan's] ")
     client = _client(japan)
@@ -155,3 +160,21 @@ def test_a_position_is_taken_from_the_desk(open_round):
     assert ProposalMark.objects.get(proposal=japans).note == "Too <b>wide</b>"
     page = client.get(response["Location"]).text
     assert "Nothing waits for your position." in page and "Too &lt;b&gt;wide&lt;/b&gt;" in page
+
+
+def test_another_delegations_drafts_do_not_change_the_key(open_round):
+    """The poll's 204 or 200 says nothing of what other delegations write in private: a
+    draft written, edited or discarded elsewhere (here, or at another meeting) leaves every
+    other desk's key as it was; its submission is news."""
+    japan = delegate_of("jpn")
+    mexico = delegate_of("mex")
+    readers = [_client(user) for user in (delegate_of("ken"), chairs_office())]
+    urls = [_poll_url(client.get(reverse("desk", args=["bms7"])).text) for client in readers]
+    draft = _propose(mexico, submit=False, words="[Mexico's secret] ")
+    other = _propose(japan, OTHER_THEME, submit=False, words="[Japan's secret] ")
+    proposal_discard(user=japan, proposal=other)
+    for client, url in zip(readers, urls, strict=True):
+        assert client.get(url).status_code == 204
+    proposal_submit(user=mexico, proposal=draft)
+    for client, url in zip(readers, urls, strict=True):
+        assert client.get(url).status_code == 200

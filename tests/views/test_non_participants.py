@@ -84,3 +84,21 @@ def test_participants_the_chair_and_the_secretariat_still_read_them(client, who,
         response = client.get(url)
         assert response.status_code == 200, f"{who}, {name}: {response.status_code}"
     assert "verifiable" in client.get(pages["proposal"]).text
+
+
+def test_the_outsider_is_offered_no_link_to_what_it_may_not_read(client, outsider):
+    """Home and the meeting's navigation lead a non-participant to its issued revisions,
+    not to pages that refuse it; a participant keeps its links."""
+    refused = [
+        reverse(name, args=["bms7"])
+        for name in ("working_draft", "compilation", "rounds", "desk", "delegation_page")
+    ]
+    client.force_login(outsider)
+    for url in (reverse("home"), reverse("revision_list", args=["bms7"])):
+        html = client.get(url).text
+        assert reverse("revision_list", args=["bms7"]) in html
+        assert [link for link in refused if f'href="{link}"' in html] == [], url
+    client.force_login(delegate_of("mex"))
+    html = client.get(reverse("revision_list", args=["bms7"])).text
+    assert [link for link in refused if f'href="{link}"' not in html] == []
+    assert f'href="{reverse("working_draft", args=["bms7"])}"' in client.get(reverse("home")).text
