@@ -110,9 +110,9 @@ class _ReadText(HTMLParser):
                 self.links.append(HTMX + (values[name] or ""))
         for name, value in attrs:
             if value and name in READ_ATTRIBUTES:
-                self.read.append(f"{name}={value}")
+                self.read.append(value)  # what is read out, not the attribute's name
         if tag == "input" and values.get("type") in BUTTON_INPUTS and values.get("value"):
-            self.read.append(f"button={values['value']}")
+            self.read.append(values["value"])
 
     def handle_endtag(self, tag: str) -> None:
         if self._skipping and self._skipping[-1] == tag:
