@@ -103,13 +103,19 @@ def parse_args() -> argparse.Namespace:
         "--rss-only", action="store_true", help="skip the table: serve the mix, read memory"
     )
     parser.add_argument("--only", nargs="*", help="pages whose name contains one of these")
+    parser.add_argument(
+        "--database",
+        default="",
+        help="the scratch database's name (default bms7_throughput_<scale>): one per person "
+        "running at once",
+    )
     return parser.parse_args()
 
 
-def prepare_database(scale: float, *, again: bool = False) -> str:
-    """The scratch database of this scale, created if missing (dropped first if ``again``);
-    its URL."""
-    name = f"bms7_throughput_{scale:g}".replace(".", "_")
+def prepare_database(scale: float, *, again: bool = False, name: str = "") -> str:
+    """The scratch database of this scale (``name``, or ``bms7_throughput_<scale>``), created
+    if missing (dropped first if ``again``); its URL."""
+    name = name or f"bms7_throughput_{scale:g}".replace(".", "_")
     with psycopg.connect(
         "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
     ) as maintenance:
@@ -132,7 +138,7 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
-def build_cases(scale: float) -> tuple[list[Case], dict]:
+def build_cases(scale: float, database: str = "") -> tuple[list[Case], dict]:
     """Generate the negotiation if missing, sign a delegate in; the pages to measure."""
     from django.conf import settings
     from django.core.management import call_command
@@ -148,7 +154,7 @@ def build_cases(scale: float) -> tuple[list[Case], dict]:
         from django.db import connections
 
         connections.close_all()
-        prepare_database(scale, again=True)
+        prepare_database(scale, again=True, name=database)
         call_command("migrate", verbosity=0)
     if not Meeting.objects.filter(slug=slug).exists():
         started = time.perf_counter()
@@ -363,10 +369,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not Path(WRK).exists():
         raise SystemExit("wrk is missing: apt-get install -y wrk")
-    setup_django(prepare_database(args.scale))
+    setup_django(prepare_database(args.scale, name=args.database))
     from django.conf import settings
 
-    cases, context = build_cases(args.scale)
+    cases, context = build_cases(args.scale, args.database)
     if args.only:
         cases = [case for case in cases if any(word in case.name for word in args.only)]
     print(

@@ -59,6 +59,13 @@ def takes_part(user: Any, document_id: int) -> bool:
     return known[document_id]
 
 
+def remember_takes_part(user: Any, document_id: int, *, taking_part: bool) -> None:
+    """What :func:`takes_part` would read for the user and document, read by the caller
+    with other things in one query (`selectors.delegation_page`): remembered on the user
+    object for the request, as :func:`takes_part` remembers its own answer."""
+    user.__dict__.setdefault("_drafting_takes_part", {})[document_id] = taking_part
+
+
 def can_set_up_meetings(user: Any) -> bool:
     """The secretariat sets up meetings: their details, time zone, participants and group
     coordinators."""
