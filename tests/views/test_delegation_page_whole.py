@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting.models import Delegation, Element, Notification
+from drafting.models import ConsultationRound, Delegation, Element, Notification
 from drafting.render import page_cache
 from drafting.services.cosponsorship import cosponsorship_decline
 from drafting.services.decisions import proposal_reject
@@ -204,6 +204,12 @@ def test_the_open_round_shown_follows_the_rounds(japan, bms7):
     )
     page = _page(client)
     assert "Round of amendments" in page and "No consultation round is open" not in page
+    assert "Round of amendments" in _page(client)  # its notice read: the page kept as it is
+    # Its deadline passes (no write: as if a day went by): the page says so at once.
+    ConsultationRound.objects.filter(name="Round of amendments").update(
+        deadline=timezone.now() - timedelta(seconds=1)
+    )
+    assert "No consultation round is open" in _page(client)
 
 
 def test_a_message_is_shown_once_on_a_page_otherwise_kept(japan, argentina, theme, round_1):
