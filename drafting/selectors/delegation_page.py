@@ -78,7 +78,7 @@ class DelegationPageState:
 
 
 def page_state(
-    slug: str, *, delegation: Delegation, user_id: int
+    slug: str, *, delegation: Delegation, user_id: int | None
 ) -> tuple[Meeting, DelegationPageState]:
     """The meeting (with its document; 404 when there is none) and what the delegation's
     page shows of it, in one query. The meeting's time zone becomes the current one, as
