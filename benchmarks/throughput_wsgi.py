@@ -12,6 +12,11 @@ from django.core.exceptions import ImproperlyConfigured
 if os.environ.get("BENCHMARK") != "1":
     raise ImproperlyConfigured("benchmarks.throughput_wsgi is served only with BENCHMARK=1")
 
+# Loaded before gunicorn forks (--preload): the cache's client is imported on its first use,
+# and each worker spent 1.3 s of CPU on it in its first requests, inside whichever page was
+# measured first (measured with `python -X importtime`, 1 December).
+import redis  # noqa: F401
+
 from bms7.wsgi import application as project  # sets Django up
 
 # isort: split

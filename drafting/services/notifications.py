@@ -349,6 +349,17 @@ def notifications_read(*, user) -> datetime | None:
     return previous
 
 
+def notifications_seen(*, user) -> None:
+    """The user has seen their delegation's notices: record it (one query; what
+    :func:`notifications_read` records, without reading when they last did)."""
+    ReaderState.objects.bulk_create(
+        [ReaderState(user_id=user.pk, notifications_read_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["notifications_read_at"],
+    )
+
+
 def draft_seen(*, user, document: Document) -> None:
     """The user sees the working draft now (one query; what changed since their previous
     visit is ``selectors.elements_changed_since_last_visit``, asked before this)."""

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,6 +41,7 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.render import page_cache, presenters
+from drafting.selectors.delegation_page import NOTICES_SHOWN, DelegationPageState, page_state
 from drafting.services import cosponsorship
 from drafting.services import notifications as notification_services
 from drafting.services.idempotency import new_key, request_key
@@ -59,8 +63,9 @@ from drafting.services.proposals import (
 from drafting.services.rounds import open_round, round_open, round_reopen
 from drafting.text import diff, validation
 from drafting.views.replies import reply_context
-from drafting.web import outage
+from drafting.web import outage, time_zones
 from drafting.web.bounds import posted_number
+from drafting.web.context_processors import header_key
 from drafting.web.errors import (
     AlreadyDone,
     BaseTextMoved,
@@ -607,9 +612,61 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
 
 @login_required
 def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
-    meeting, delegation = _delegate_context(request, slug)
-    tables = page_cache.delegation_tables(meeting, delegation)
-    notifications = selectors.notifications_of(delegation)
+    """*My delegation*: its proposals, notices, invitations to co-sponsor. A repeat view
+    reads the meeting and what the page depends on in one query (`selectors.
+    delegation_page`), then its body from the cache (`page_cache.delegation_page_body`)."""
+    user = request.user
+    delegation = permissions.delegation_of(user)
+    if delegation is None:
+        selectors.meeting_with_document(slug)  # an unknown meeting is not found, for anyone
+        raise PermissionDenied
+    meeting, state = page_state(slug, delegation=delegation, user_id=user.pk)
+    permissions.note_takes_part(user, meeting.document.pk, state.takes_part)
+    if not permissions.can_propose(user, meeting.document):
+        raise PermissionDenied
+    if state.new_notices:
+        # The list is seen: the navigation's unread count starts again from now. (With
+        # nothing new since the last time, there is nothing to record.)
+        notification_services.notifications_seen(user=user)
+
+    def context() -> dict[str, Any]:
+        body = page_cache.delegation_page_body(
+            meeting,
+            delegation,
+            state,
+            lambda slot: _delegation_body(meeting, delegation, state, slot),
+        )
+        return {
+            "meeting": meeting,
+            "delegation": delegation,
+            "body": body,
+            "nav_unread": 0,  # all read now: no need to count
+        }
+
+    if len(messages.get_messages(request)):  # counted, not read: still to be shown
+        return render(request, "drafting/delegation_page.html", context())
+    # Without a message to show, the page is the same on every view until what it shows
+    # changes: kept whole, with this request's CSRF token put in.
+    page = page_cache.delegation_page(
+        meeting,
+        delegation,
+        state,
+        header=header_key(user),
+        build=lambda slot: render_to_string(
+            "drafting/delegation_page.html", {**context(), "csrf_token": slot}, request
+        ),
+    )
+    return HttpResponse(page_cache.with_token(page, get_token(request)))
+
+
+def _delegation_body(meeting, delegation, state: DelegationPageState, csrf_slot: str):
+    """The delegation page's body as ``state`` describes it (`page_cache.delegation_page_body`
+    keeps it), each form's CSRF token written ``csrf_slot``: five queries, fewer when its
+    tables are cached."""
+    tables = page_cache.delegation_tables(
+        meeting, delegation, (state.page_version, state.names_version)
+    )
+    notifications = selectors.notifications_of(delegation, limit=NOTICES_SHOWN)
     invitations = selectors.cosponsor_invitations_to(meeting.document, delegation)
     # Each notice and invitation names the proposal it is about by its place, as the table
     # below does.
@@ -624,25 +681,32 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             *(invitation.proposal for invitation in invitations),
         ],
     )
-    # The list is seen: the navigation's unread count starts again from now.
-    read_before = notification_services.notifications_read(user=request.user)
-    return render(
-        request,
-        "drafting/delegation_page.html",
+    round_ = OpenRoundShown(name=state.round[1], deadline=state.round[2]) if state.round else None
+    return render_to_string(
+        "drafting/_delegation_page_body.html",  # no request: nothing of the user's in it
         {
             "meeting": meeting,
             "delegation": delegation,
             "drafts": tables.drafts,
             "discarded": tables.discarded,
             "others": tables.others,
-            "open_round": open_round(meeting.document),
+            "open_round": round_,
+            "time_zone_label": time_zones.current_label(),
             "notifications": notifications,
-            "read_before": read_before,
-            "nav_unread": 0,  # all read now: no need to count
+            "read_before": state.read_before,
             "invitations": invitations,
             "open_statuses": cosponsorship.OPEN_STATUSES,
+            "csrf_token": csrf_slot,
         },
     )
+
+
+@dataclass(frozen=True)
+class OpenRoundShown:
+    """The open round as a delegation page shows it (read with the page's state)."""
+
+    name: str
+    deadline: datetime
 
 
 @login_required

@@ -1,7 +1,9 @@
 import functools
+import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest
 
 from drafting.access import permissions
@@ -20,12 +22,27 @@ def _second_factor_pending(user: Any) -> bool:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """What the navigation shows depends on the user's role.
+    """What the navigation shows depends on the user's role (`navigation_flags`), the
+    meeting's time zone, the unread notices and an undo just offered."""
+    user = request.user
+    return {
+        **navigation_flags(user),
+        # The zone times are shown in: the meeting's, on its pages ("Geneva time").
+        "time_zone_label": time_zones.current_label(),
+        # The delegation's notices since the user last read them: counted (one query) only
+        # where a page shows the count, once.
+        "nav_unread": _unread(user) if permissions.is_delegate(user) else 0,
+        # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
+        "undo_offer": _undo_offer(request),
+    }
+
+
+def navigation_flags(user: Any) -> dict[str, Any]:
+    """What the navigation shows of the user's roles: a function of the user alone.
 
     Until the chair's office or the secretariat have proved their second factor, every page
     but the set-up page sends them back to it, so the links to those pages are not shown.
     """
-    user = request.user
     pending = _second_factor_pending(user)
     return {
         "nav_role": permissions.role_label(user),
@@ -37,16 +54,34 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_is_delegate": permissions.is_delegate(user),
         "nav_is_chair": permissions.is_chairs_office(user),
         "nav_can_set_up_meetings": permissions.can_set_up_meetings(user) and not pending,
-        # The zone times are shown in: the meeting's, on its pages ("Geneva time").
-        "time_zone_label": time_zones.current_label(),
         "nav_can_invite": (permissions.can_administer(user) and not pending)
         or permissions.is_focal_point(user),
-        # The delegation's notices since the user last read them: counted (one query) only
-        # where a page shows the count, once.
-        "nav_unread": _unread(user) if permissions.is_delegate(user) else 0,
-        # Offered once, on the page after a decision (drafting.views.chair._offer_undo).
-        "undo_offer": _undo_offer(request),
     }
+
+
+def header_key(user: Any) -> str:
+    """A digest of what a page's header shows of the signed-in user (their name, the
+    navigation's flags) and of the static files' names (by content, once deployed: see
+    `static_files_version`): a page cached whole for the user is kept under it
+    (`page_cache.delegation_page`)."""
+    shown = repr(
+        (
+            user.pk,
+            user.get_full_name(),
+            user.username,
+            sorted(navigation_flags(user).items()),
+            static_files_version(),
+        )
+    )
+    return hashlib.md5(shown.encode(), usedforsecurity=False).hexdigest()
+
+
+@functools.cache
+def static_files_version() -> str:
+    """The static files' manifest's digest (their names are by content), read once a process:
+    a page cached before a deploy that changed them links the old names, so is not used
+    after it. Empty without a manifest (development, the tests)."""
+    return getattr(staticfiles_storage, "manifest_hash", "")
 
 
 def _unread(user: Any) -> Any:

@@ -2,8 +2,9 @@
 through one shows on the next page of the other.
 
 Each server is one process with its own memory, as two machines behind a load balancer
-would be. Nothing of a page is kept in a process: a delegation reads its own proposal at once
-on the other server, and so do the chair's decisions.
+would be. A process keeps nothing of a page but under the versions it reads from the database
+on each view (the delegation page, kept whole in each process too): a delegation reads its
+own proposal at once on the other server, and so do the chair's decisions.
 """
 
 import os
@@ -146,11 +147,14 @@ def test_a_write_through_one_server_shows_on_the_next_page_of_the_other(two_serv
     japan = Browser(delegate_of("jpn"))
     chair = Browser(chairs_office())
     draft, compilation = "/m/bms7/draft/", "/m/bms7/compilation/"
+    mine = "/m/bms7/delegation/"
 
     # Both servers have made and cached their pages before the writes.
     for url in (one, other):
         assert "1 proposal" not in japan.get(url + draft)
         japan.get(url + compilation)
+        japan.get(url + mine)  # the round's notice, new, then read
+        assert AMENDED not in japan.get(url + mine)
     # They share one cache: the page made is in Redis, under the database's namespace.
     document = open_round.document
     document.refresh_from_db()
@@ -179,6 +183,7 @@ def test_a_write_through_one_server_shows_on_the_next_page_of_the_other(two_serv
     proposal = Proposal.objects.get(element=theme)
     assert "1 proposal" in japan.get(other + draft)
     assert str(proposal.public_id) in japan.get(other + compilation)
+    assert AMENDED in japan.get(other + mine)
 
     # The chair accepts it on the other server; Japan reads the new text on the first.
     status = chair.post(
@@ -192,3 +197,4 @@ def test_a_write_through_one_server_shows_on_the_next_page_of_the_other(two_serv
     page = japan.get(one + draft)
     assert AMENDED in page and "1 proposal" not in page
     assert "status-accepted" in japan.get(one + compilation)
+    assert "status-accepted" in japan.get(one + mine)
