@@ -20,12 +20,6 @@ import redis  # noqa: F401
 from bms7.wsgi import application as project  # sets Django up
 
 # isort: split
-# Django's RedisCache imports the client library at its first use: imported here, in the
-# master (gunicorn --preload), each worker does not import it again during the first page
-# measured (with PYTHONDONTWRITEBYTECODE set, as on the shared host, that compiled the
-# package from source in every worker: seconds of CPU under load).
-import redis  # noqa: F401
-
 from benchmarks.plain import PREFIX, PlainHandler
 
 plain = PlainHandler()
