@@ -3,8 +3,9 @@
 import os
 
 import pytest
-from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
+
+from tests.template_db import load_reference_data, use_template
 
 # Hypothesis profiles (tests/unit/test_properties.py). "ci", the default: a fixed seed and
 # no example database, so every run, everywhere, tries the same examples. "slow", for a
@@ -20,14 +21,15 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def _load_reference_data() -> None:
-    """Role groups (a migration's data) and the BMS7 zero draft."""
-    from django.contrib.auth.models import Group, Permission
+def pytest_configure(config):
+    """A fast password hasher: production's PBKDF2 is slow on purpose (a good part of a second
+    on this machine for each sign-in, invitation and password change), which is not what the
+    tests check. Set before any password is hashed; the servers tests start in processes of
+    their own (tests/views/test_two_servers.py, tests/test_demo.py) sign in with sessions or
+    make their own users."""
+    from django.conf import settings
 
-    from drafting.access.roles import ensure_role_groups
-
-    ensure_role_groups(Group, Permission)
-    call_command("loaddata", "bms7", verbosity=0)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,10 +52,24 @@ def _page_cache_afresh():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """Each test database is a clone of a template migrated once (tests/template_db.py),
+    unless pytest-django is asked to build or keep it its own way."""
+    if not any(
+        request.config.getvalue(option) for option in ("nomigrations", "reuse_db", "create_db")
+    ):
+        use_template()
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the BMS7 zero draft once into the test database; each test rolls back to it."""
+    """The BMS7 zero draft in the test database (a clone of the template has it already);
+    each test rolls back to it."""
+    from drafting.models import Meeting
+
     with django_db_blocker.unblock():
-        _load_reference_data()
+        if not Meeting.objects.filter(slug="bms7").exists():
+            load_reference_data()
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +88,7 @@ def _reference_data_after_flush(request):
     transactional = marker.kwargs.get("transaction") or "transaction" in marker.args
     request.getfixturevalue("transactional_db" if transactional else "db")
     if not Meeting.objects.filter(slug="bms7").exists():
-        _load_reference_data()
+        load_reference_data()
 
 
 @pytest.fixture(autouse=True)
