@@ -5,7 +5,12 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests.template_db import load_reference_data, use_template
+from tests.template_db import (
+    keep_reference_data,
+    load_reference_data,
+    restore_reference_data,
+    use_template,
+)
 
 # Hypothesis profiles (tests/unit/test_properties.py). "ci", the default: a fixed seed and
 # no example database, so every run, everywhere, tries the same examples. "slow", for a
@@ -70,11 +75,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if not Meeting.objects.filter(slug="bms7").exists():
             load_reference_data()
+        keep_reference_data()
 
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """Transactional tests flush the database when they end; put the reference data back.
+    """Transactional tests flush the database when they end; put the reference data back
+    (copied back from the test database's first state, tests/template_db.py).
 
     pytest-django runs them after the others, and `.ci/run` keeps that order in each of its
     two processes (xdist's ``--dist load``; work stealing moved earlier tests after flushed
@@ -87,7 +94,7 @@ def _reference_data_after_flush(request):
 
     transactional = marker.kwargs.get("transaction") or "transaction" in marker.args
     request.getfixturevalue("transactional_db" if transactional else "db")
-    if not Meeting.objects.filter(slug="bms7").exists():
+    if not Meeting.objects.filter(slug="bms7").exists() and not restore_reference_data():
         load_reference_data()
 
 

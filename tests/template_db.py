@@ -112,3 +112,74 @@ def use_template() -> None:
             admin.execute(f"ALTER DATABASE {_quoted(building)} RENAME TO {_quoted(template)}")
         admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"{base}_tpl"])
     database.setdefault("TEST", {})["TEMPLATE"] = template
+
+
+# A copy of the test database's first state, in a schema of its own that flushing leaves alone
+# (Django truncates the tables of its models only): transactional tests flush the database
+# when they end, and the next one gets the copy back in a few statements. Loading the role
+# groups and the fixture again took seconds each time, for a hundred and more of them.
+REFERENCE = "test_reference"
+
+
+def _tables() -> list[str]:
+    from django.db import connection
+
+    return sorted(connection.introspection.django_table_names(only_existing=True))
+
+
+def keep_reference_data() -> None:
+    """Copy every table that has rows (the reference data, the role groups, content types
+    and permissions) into the reference schema."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {REFERENCE} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {REFERENCE}")
+        for table in _tables():
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quoted(table)})")  # noqa: S608 - Django's tables
+            if cursor.fetchone()[0]:
+                cursor.execute(
+                    f"CREATE TABLE {REFERENCE}.{_quoted(table)} AS TABLE {_quoted(table)}"
+                )
+
+
+def restore_reference_data() -> bool:
+    """Put the database back as it was before the first test: empty every table, copy the
+    reference schema's rows back and set each sequence past them. False when there is no
+    copy (a database other than PostgreSQL)."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        return False
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            [REFERENCE],
+        )
+        kept = sorted(row[0] for row in cursor.fetchall())
+        if not kept:
+            return False
+        # Flushing recreated the content types and permissions (new ids): they go, and
+        # whatever else has rows. DELETE, not TRUNCATE: a few hundred rows, where truncating
+        # makes new files for every table and index (the foreign keys are checked at COMMIT).
+        for table in _tables():
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quoted(table)})")  # noqa: S608
+            if cursor.fetchone()[0]:
+                cursor.execute(f"DELETE FROM {_quoted(table)}")  # noqa: S608
+        for table in kept:
+            cursor.execute(
+                f"INSERT INTO {_quoted(table)} SELECT * FROM {REFERENCE}.{_quoted(table)}"  # noqa: S608
+            )
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ANY(%s) "
+            "AND (column_default LIKE 'nextval%%' OR is_identity = 'YES')",
+            [kept],
+        )
+        for table, column in cursor.fetchall():
+            # The names are Django's tables and their columns.
+            top = f"MAX({_quoted(column)})"
+            past = f"COALESCE({top}, 1), {top} IS NOT NULL"
+            setval = f"SELECT setval(pg_get_serial_sequence(%s, %s), {past}) FROM {_quoted(table)}"  # noqa: S608
+            cursor.execute(setval, [_quoted(table), column])
+    return True
