@@ -1,6 +1,7 @@
 """Shared fixtures. The environment for the tests is set by tests/testenv.py."""
 
 import os
+from unittest.mock import patch
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -78,14 +79,33 @@ def django_db_setup(django_db_setup, django_db_blocker):
         keep_reference_data()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_restore_rather_than_flush():
+    """A transactional test ends by copying the test database's first state back (DELETE and
+    INSERT from the copy, tests/template_db.py) rather than by Django's flush (TRUNCATE of
+    every table, then the content types and permissions made again, then the fixture loaded
+    by the next test). Without a copy (``--reuse-db``, another database) it flushes."""
+    from django.test import TransactionTestCase
+
+    flush = TransactionTestCase._fixture_teardown
+
+    def restore(self):
+        if not restore_reference_data():
+            flush(self)
+
+    with patch.object(TransactionTestCase, "_fixture_teardown", restore):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """Transactional tests flush the database when they end; put the reference data back
-    (copied back from the test database's first state, tests/template_db.py).
+    """Put the reference data back where a test found it gone: a test that flushed the
+    database itself (tests/services/test_backup.py), or any after a flushing teardown.
 
-    pytest-django runs them after the others, and `.ci/run` keeps that order in each of its
-    two processes (xdist's ``--dist load``; work stealing moved earlier tests after flushed
-    ones). Should a test still find the data gone, it loads it inside its own transaction.
+    pytest-django runs transactional tests after the others, and `.ci/run` keeps that order in
+    each of its two processes (xdist's ``--dist load``; work stealing once moved earlier tests
+    after flushed ones). The data comes back from the copy of the first state, or else is
+    loaded inside the test's own transaction.
     """
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
