@@ -1,10 +1,17 @@
 """Shared fixtures. The environment for the tests is set by tests/testenv.py."""
 
 import os
+from unittest.mock import patch
 
 import pytest
-from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
+
+from tests.template_db import (
+    keep_reference_data,
+    load_reference_data,
+    restore_reference_data,
+    use_template,
+)
 
 # Hypothesis profiles (tests/unit/test_properties.py). "ci", the default: a fixed seed and
 # no example database, so every run, everywhere, tries the same examples. "slow", for a
@@ -20,14 +27,15 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def _load_reference_data() -> None:
-    """Role groups (a migration's data) and the BMS7 zero draft."""
-    from django.contrib.auth.models import Group, Permission
+def pytest_configure(config):
+    """A fast password hasher: production's PBKDF2 is slow on purpose (a good part of a second
+    on this machine for each sign-in, invitation and password change), which is not what the
+    tests check. Set before any password is hashed; the servers tests start in processes of
+    their own (tests/views/test_two_servers.py, tests/test_demo.py) sign in with sessions or
+    make their own users."""
+    from django.conf import settings
 
-    from drafting.access.roles import ensure_role_groups
-
-    ensure_role_groups(Group, Permission)
-    call_command("loaddata", "bms7", verbosity=0)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,19 +58,54 @@ def _page_cache_afresh():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """Each test database is a clone of a template migrated once (tests/template_db.py),
+    unless pytest-django is asked to build or keep it its own way."""
+    if not any(
+        request.config.getvalue(option) for option in ("nomigrations", "reuse_db", "create_db")
+    ):
+        use_template()
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the BMS7 zero draft once into the test database; each test rolls back to it."""
+    """The BMS7 zero draft in the test database (a clone of the template has it already);
+    each test rolls back to it."""
+    from drafting.models import Meeting
+
     with django_db_blocker.unblock():
-        _load_reference_data()
+        if not Meeting.objects.filter(slug="bms7").exists():
+            load_reference_data()
+        keep_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_restore_rather_than_flush():
+    """A transactional test ends by copying the test database's first state back (DELETE and
+    INSERT from the copy, tests/template_db.py) rather than by Django's flush (TRUNCATE of
+    every table, then the content types and permissions made again, then the fixture loaded
+    by the next test). Without a copy (``--reuse-db``, another database) it flushes."""
+    from django.test import TransactionTestCase
+
+    flush = TransactionTestCase._fixture_teardown
+
+    def restore(self):
+        if not restore_reference_data():
+            flush(self)
+
+    with patch.object(TransactionTestCase, "_fixture_teardown", restore):
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """Transactional tests flush the database when they end; put the reference data back.
+    """Put the reference data back where a test found it gone: a test that flushed the
+    database itself (tests/services/test_backup.py), or any after a flushing teardown.
 
-    pytest-django runs them after the others, and `.ci/run` keeps that order in each of its
-    two processes (xdist's ``--dist load``; work stealing moved earlier tests after flushed
-    ones). Should a test still find the data gone, it loads it inside its own transaction.
+    pytest-django runs transactional tests after the others, and `.ci/run` keeps that order in
+    each of its two processes (xdist's ``--dist load``; work stealing once moved earlier tests
+    after flushed ones). The data comes back from the copy of the first state, or else is
+    loaded inside the test's own transaction.
     """
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
@@ -71,8 +114,8 @@ def _reference_data_after_flush(request):
 
     transactional = marker.kwargs.get("transaction") or "transaction" in marker.args
     request.getfixturevalue("transactional_db" if transactional else "db")
-    if not Meeting.objects.filter(slug="bms7").exists():
-        _load_reference_data()
+    if not Meeting.objects.filter(slug="bms7").exists() and not restore_reference_data():
+        load_reference_data()
 
 
 @pytest.fixture(autouse=True)
