@@ -1,10 +1,12 @@
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from drafting.access import permissions
+from drafting.render.enums import TEMPLATE_ENUMS
 from drafting.web import time_zones
 
 
@@ -17,6 +19,11 @@ def _second_factor_pending(user: Any) -> bool:
         and permissions.requires_second_factor(user)
         and not (is_verified is not None and is_verified())
     )
+
+
+def enums(request: HttpRequest) -> Mapping[str, Any]:
+    """The enums templates compare against (``ElementStatus.DELETED``): one constant mapping."""
+    return TEMPLATE_ENUMS
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

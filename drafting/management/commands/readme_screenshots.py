@@ -172,7 +172,7 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
-        from drafting.models import Element, MeetingVisit, Proposal
+        from drafting.models import Element, MeetingVisit, Proposal, ProposalKind
         from drafting.services.decisions import proposal_accept, proposal_reject
         from drafting.services.proposals import ProposalContent, proposal_create
 
@@ -200,7 +200,7 @@ class Command(BaseCommand):
             proposal_create(
                 user=users[username],
                 element=Element.objects.get(document=document, text=text),
-                content=ProposalContent(kind="amend", proposed_text=proposed),
+                content=ProposalContent(kind=ProposalKind.AMEND, proposed_text=proposed),
                 idempotency_key=uuid.uuid4(),
                 submit=True,
             )
