@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "drafting.web.context_processors.navigation",
+                "drafting.web.context_processors.enums",
             ],
         },
     },

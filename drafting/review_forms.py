@@ -8,7 +8,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from drafting.models import Element, Proposal
+from drafting.models import Element, ElementKind, Proposal
 from drafting.web.bounds import posted_number
 
 
@@ -90,6 +90,17 @@ class StatusForm(ReviewForm):
 
     def clean_reopen(self) -> bool:
         return self.cleaned_data["reopen"] == "1"
+
+
+# The kinds the review page offers to insert after an element, in the order offered.
+INSERTABLE_KINDS = (
+    ElementKind.THEME,
+    ElementKind.SUBTHEME,
+    ElementKind.PARAGRAPH,
+    ElementKind.SECTION,
+    ElementKind.AGENDA_ITEM,
+    ElementKind.PLACEHOLDER,
+)
 
 
 class InsertForm(ReviewForm):

@@ -197,3 +197,77 @@ def test_the_models_kinds_and_statuses_are_the_text_cores():
     assert [(member.name, member.value) for member in models.ElementStatus] == [
         (member.name, member.value) for member in kinds.Status
     ]
+
+
+# Templates: a status or kind spelled in quotes where it is compared (``== "deleted"``,
+# ``"deleted" !=``, ``in ("agenda_item", "chapter")``) or offered (``<option value="pending">``)
+# is written as its enum member instead (``ElementStatus.DELETED``; the enums reach every
+# template through drafting/render/enums.py), and a list of options is built from the enum's
+# choices. What the test treats as form protocol, and leaves alone: the ``value`` of a button
+# or an input (``name="action" value="accept"``, ``name="confirm" value="1"``): those are the
+# words a view reads from the POST (its own table of actions), not a stored status; and the
+# words on the page (labels, CSS classes such as ``"chapter" if ...``).
+TEMPLATES = DRAFTING.parent / "templates"
+QUOTED = r"""(?P<q>['"])(?P<value>[\w.]+)(?P=q)"""
+TEMPLATE_USES = (
+    re.compile(r"(?:==|!=)\s*" + QUOTED),
+    re.compile(QUOTED + r"\s*(?:==|!=)"),
+    re.compile(r"<option\b[^>]*\bvalue=" + QUOTED),
+)
+# ``in`` followed by a literal tuple or list: each quoted word in it.
+TEMPLATE_COLLECTION = re.compile(r"\bin\s*(?:\(|\[)(?P<items>[^)\]]*)(?:\)|\])")
+# Words that are also an enum's value but name something else there, passed by the view:
+# the comparison page's "to" value for the working draft (``drafting.views.chair.DRAFT``), the
+# navigation's current page, and why an invitation's link cannot be used.
+TEMPLATE_PROTOCOL = {
+    ("drafting/compare.html", "draft"),
+    ("drafting/_meeting_nav.html", "draft"),
+    ("drafting/_meeting_nav.html", "compilation"),
+    ("registration/invitation_unusable.html", "accepted"),
+    ("registration/invitation_unusable.html", "signed_in"),
+}
+
+
+def template_literals_in(source: str) -> list[tuple[int, str]]:
+    """(line, value) for each status or kind spelled in quotes in a template's comparison or
+    option value."""
+    found = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        values = [m["value"] for pattern in TEMPLATE_USES for m in pattern.finditer(line)]
+        for collection in TEMPLATE_COLLECTION.finditer(line):
+            values += [m["value"] for m in re.finditer(QUOTED, collection["items"])]
+        found += [(number, value) for value in values if value in VALUES]
+    return sorted(found)
+
+
+def test_no_status_or_kind_literal_in_the_templates():
+    offenders = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        relative = path.relative_to(TEMPLATES).as_posix()
+        for line, value in template_literals_in(path.read_text(encoding="utf-8")):
+            if (relative, value) not in TEMPLATE_PROTOCOL:
+                offenders.append(f"templates/{relative}:{line}: {value!r}")
+    assert not offenders, "statuses or kinds spelled in templates:\n" + "\n".join(offenders)
+
+
+def test_the_template_scan_finds_comparisons_and_options_not_form_protocol():
+    source = """\
+{% if element.status == "deleted" %}{% endif %}
+{% if kind in ("agenda_item", "chapter") %}<section class="{{ "chapter" if kind == x }}">
+{% if 'withdrawn' != proposal.status %}{% elif job.kind == 'revision.docx' %}{% endif %}
+<option value="pending"{% if element.status == value %} selected{% endif %}>pending</option>
+{% if group.stance in ['can_accept'] %}{% endif %}
+<button type="submit" name="action" value="accept">Accept</button>
+<input type="hidden" name="status" value="deleted"> {{ words.statuses[proposal.status] }}
+{% if element.status == ElementStatus.DELETED %}deleted{% endif %}
+{% if step == "close" %}{% endif %}
+"""
+    assert template_literals_in(source) == [
+        (1, "deleted"),
+        (2, "agenda_item"),
+        (2, "chapter"),
+        (3, "revision.docx"),
+        (3, "withdrawn"),
+        (4, "pending"),
+        (5, "can_accept"),
+    ]

@@ -35,6 +35,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from drafting import selectors
 from drafting.models import PRIVATE_STATUSES, FileKind, Meeting, Revision
 from drafting.render import presenters
+from drafting.render.enums import TEMPLATE_ENUMS
 from drafting.render.rendering import tree_steps
 from drafting.text import redline
 from drafting.text import snapshot as snapshots
@@ -110,6 +111,7 @@ class RenderedPdf:
 def _context(meeting: Meeting, revision: Revision) -> dict:
     issued = timezone.localtime(revision.issued_at)
     return {
+        **TEMPLATE_ENUMS,  # rendered without a request, so without the context processor
         "meeting": meeting,
         "revision": revision,
         "issued_date": issued.date(),

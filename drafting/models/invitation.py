@@ -1,7 +1,7 @@
 """Invitations: how people get an account (a one-time link sent by e-mail)."""
 
 import hashlib
-from enum import StrEnum
+from enum import StrEnum, nonmember
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 class InvitationState(StrEnum):
     """Where an invitation stands, from its times (not stored)."""
+
+    # Or a Django template calls the class (Django's own Choices say the same).
+    do_not_call_in_templates = nonmember(True)
 
     PENDING = "pending"
     ACCEPTED = "accepted"

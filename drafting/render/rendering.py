@@ -39,6 +39,7 @@ from django.utils.translation import ngettext
 from markupsafe import Markup
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
+from drafting.render.enums import TEMPLATE_ENUMS
 from drafting.render.presenters import STANCE_HEADINGS, STANCE_NAMES, ElementView
 from drafting.services.idempotency import new_key
 from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
@@ -142,6 +143,7 @@ def environment(**options: Any) -> jinja2.Environment:
         in_words=place_words,
     )
     env.globals.update(new_key=new_key)
+    env.globals.update(TEMPLATE_ENUMS)  # ElementStatus.DELETED, ... (enums.py)
     return env
 
 

@@ -8,7 +8,7 @@ set: two long unrelated texts would otherwise take minutes.
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, nonmember
 
 from diff_match_patch import diff_match_patch, patch_obj
 
@@ -24,6 +24,9 @@ _PADDING = "".join(chr(code) for code in range(1, diff_match_patch().Patch_Margi
 
 class Operation(StrEnum):
     """What a diff segment does to the older text."""
+
+    # Or a Django template given the class (drafting/render/enums.py) calls it.
+    do_not_call_in_templates = nonmember(True)
 
     EQUAL = "equal"
     INSERT = "insert"

@@ -29,6 +29,7 @@ from drafting.models import (
 from drafting.render import page_cache, presenters
 from drafting.render.rendering import compiled_rows
 from drafting.review_forms import (
+    INSERTABLE_KINDS,
     ComposeForm,
     InsertForm,
     OneProposalForm,
@@ -357,6 +358,7 @@ def _review_page(
         {
             "meeting": meeting,
             "element": element,
+            "insert_kinds": [(kind.value, kind.label) for kind in INSERTABLE_KINDS],
             "place": page_cache.draft_places(meeting.document).get(element.pk),
             "cards": cards,
             "open_cards": [

@@ -1,5 +1,6 @@
 import functools
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest
 
 from drafting.access import permissions
+from drafting.render.enums import TEMPLATE_ENUMS
 from drafting.web import time_zones
 
 
@@ -19,6 +21,11 @@ def _second_factor_pending(user: Any) -> bool:
         and permissions.requires_second_factor(user)
         and not (is_verified is not None and is_verified())
     )
+
+
+def enums(request: HttpRequest) -> Mapping[str, Any]:
+    """The enums templates compare against (``ElementStatus.DELETED``): one constant mapping."""
+    return TEMPLATE_ENUMS
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
