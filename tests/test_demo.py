@@ -197,3 +197,28 @@ def test_the_demo_is_made_on_sqlite_as_the_readme_runs_it(tmp_path):
     )
     assert count.returncode == 0, count.stderr[-3000:]
     assert int(count.stdout.split("submitted")[-1]) > 0
+    # A delegate's own page, whose state is read in one raw statement (twice: the second
+    # view is the cached page).
+    page = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model;"
+            "from django.test import Client;"
+            "from django.urls import reverse;"
+            "from drafting.models import Meeting;"
+            "client = Client(raise_request_exception=True, HTTP_HOST='127.0.0.1');"
+            "client.force_login(get_user_model().objects.get(username='kenya'));"
+            "url = reverse('delegation_page', args=[Meeting.objects.get().slug]);"
+            "print('statuses', [client.get(url).status_code for _ in range(2)])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert page.returncode == 0, page.stderr[-3000:]
+    assert "statuses [200, 200]" in page.stdout
