@@ -28,6 +28,7 @@ process, measured: the compilation's proposal blocks (`_ProcessBlocks`: thousand
 dict lookup each, with the shared cache behind it).
 """
 
+import hashlib
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -328,9 +329,15 @@ def delegation_tables(
 
 def _body_key(meeting: Meeting, delegation: Delegation, state: DelegationPageState) -> str:
     document = meeting.document
+    # The meeting's details (its short title names it in the page's title and navigation)
+    # change without a write to the document.
+    details = hashlib.md5(
+        repr([getattr(meeting, field.attname) for field in Meeting._meta.concrete_fields]).encode(),
+        usedforsecurity=False,
+    ).hexdigest()
     return (
         f"{document.pk}:{document.version}:{delegation.pk}:{state.key()}:{meeting.slug}:"
-        f"{get_language()}:{get_current_timezone_name()}"
+        f"{details}:{get_language()}:{get_current_timezone_name()}"
     )
 
 

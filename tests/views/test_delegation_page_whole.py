@@ -17,6 +17,7 @@ from drafting.models import ConsultationRound, Delegation, Element, Notification
 from drafting.render import page_cache
 from drafting.services.cosponsorship import cosponsorship_decline
 from drafting.services.decisions import proposal_reject
+from drafting.services.meetings import MeetingSetup, meeting_update
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
 from drafting.services.rounds import round_open
 from tests.factories import chairs_office, delegate_of, secretariat
@@ -210,6 +211,19 @@ def test_the_open_round_shown_follows_the_rounds(japan, bms7):
         deadline=timezone.now() - timedelta(seconds=1)
     )
     assert "No consultation round is open" in _page(client)
+
+
+def test_the_meetings_short_title_changed_shows_at_once(japan, bms7):
+    """The page's title and navigation name the meeting by its short title, which the
+    secretariat changes without a write to the document."""
+    client = _viewer(japan)
+    assert "BMS7 Renamed" not in _page(client)
+    setup = MeetingSetup(
+        **{name: getattr(bms7, name) for name in MeetingSetup.__dataclass_fields__}
+        | {"short_title": "BMS7 Renamed"}
+    )
+    meeting_update(user=secretariat(), meeting=bms7, setup=setup, today=bms7.start_date)
+    assert "BMS7 Renamed" in _page(client)
 
 
 def test_a_message_is_shown_once_on_a_page_otherwise_kept(japan, argentina, theme, round_1):
