@@ -41,6 +41,7 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.render import page_cache, presenters
+from drafting.render.enums import TEMPLATE_ENUMS
 from drafting.selectors.delegation_page import NOTICES_SHOWN, DelegationPageState, page_state
 from drafting.services import cosponsorship
 from drafting.services import notifications as notification_services
@@ -685,6 +686,7 @@ def _delegation_body(meeting, delegation, state: DelegationPageState, csrf_slot:
     return render_to_string(
         "drafting/_delegation_page_body.html",  # no request: nothing of the user's in it
         {
+            **TEMPLATE_ENUMS,  # the context processor's, which runs only with a request
             "meeting": meeting,
             "delegation": delegation,
             "drafts": tables.drafts,
