@@ -19,6 +19,9 @@ from django.core.cache import BaseCache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db.models import Sum
 
+from drafting.web import resilient_cache
+from drafting.web.resilient_cache import ResilientRedisCache
+
 
 @dataclass(frozen=True)
 class WriteCount:
@@ -56,10 +59,18 @@ def _counted(cache: BaseCache, key: str, timeout: int) -> int:
     """
     if isinstance(cache, RedisCache):
         name = cache.make_and_validate_key(key)
-        pipeline = cache._cache.get_client(name, write=True).pipeline(transaction=False)
-        pipeline.set(name, 0, ex=timeout, nx=True)
-        pipeline.incr(name)
-        return int(pipeline.execute()[1])
+
+        def pipelined() -> int:
+            pipeline = cache._cache.get_client(name, write=True).pipeline(transaction=False)
+            pipeline.set(name, 0, ex=timeout, nx=True)
+            pipeline.incr(name)
+            return int(pipeline.execute()[1])
+
+        if isinstance(cache, ResilientRedisCache):
+            # Redis unreachable: the count starts again from zero, as the client's own calls
+            # do (the pipeline goes past them).
+            return resilient_cache.guarded(pipelined, 1)
+        return pipelined()
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)

@@ -56,7 +56,8 @@ class _Outage:
 outage = _Outage()
 
 
-def _guarded[T](call: Callable[[], T], fallback: T) -> T:
+def guarded[T](call: Callable[[], T], fallback: T) -> T:
+    """``call()``, or ``fallback`` while Redis is unreachable (the outage is recorded)."""
     if outage.down():
         return fallback
     try:
@@ -68,40 +69,40 @@ def _guarded[T](call: Callable[[], T], fallback: T) -> T:
 
 class ResilientRedisCacheClient(RedisCacheClient):
     def add(self, key: Any, value: Any, timeout: Any) -> bool:
-        return _guarded(
+        return guarded(
             lambda: super(ResilientRedisCacheClient, self).add(key, value, timeout), False
         )
 
     def get(self, key: Any, default: Any) -> Any:
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).get(key, default), default)
+        return guarded(lambda: super(ResilientRedisCacheClient, self).get(key, default), default)
 
     def set(self, key: Any, value: Any, timeout: Any) -> None:
-        _guarded(lambda: super(ResilientRedisCacheClient, self).set(key, value, timeout), None)
+        guarded(lambda: super(ResilientRedisCacheClient, self).set(key, value, timeout), None)
 
     def touch(self, key: Any, timeout: Any) -> bool:
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).touch(key, timeout), False)
+        return guarded(lambda: super(ResilientRedisCacheClient, self).touch(key, timeout), False)
 
     def delete(self, key: Any) -> bool:
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).delete(key), False)
+        return guarded(lambda: super(ResilientRedisCacheClient, self).delete(key), False)
 
     def get_many(self, keys: Any) -> dict[Any, Any]:
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).get_many(keys), {})
+        return guarded(lambda: super(ResilientRedisCacheClient, self).get_many(keys), {})
 
     def has_key(self, key: Any) -> bool:
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).has_key(key), False)
+        return guarded(lambda: super(ResilientRedisCacheClient, self).has_key(key), False)
 
     def incr(self, key: Any, delta: int) -> Any:
         # A missing key raises ValueError as before; an unreachable Redis counts from zero.
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).incr(key, delta), delta)
+        return guarded(lambda: super(ResilientRedisCacheClient, self).incr(key, delta), delta)
 
     def set_many(self, data: Any, timeout: Any) -> None:
-        _guarded(lambda: super(ResilientRedisCacheClient, self).set_many(data, timeout), None)
+        guarded(lambda: super(ResilientRedisCacheClient, self).set_many(data, timeout), None)
 
     def delete_many(self, keys: Any) -> None:
-        _guarded(lambda: super(ResilientRedisCacheClient, self).delete_many(keys), None)
+        guarded(lambda: super(ResilientRedisCacheClient, self).delete_many(keys), None)
 
     def clear(self) -> bool:
-        return _guarded(lambda: super(ResilientRedisCacheClient, self).clear(), False)
+        return guarded(lambda: super(ResilientRedisCacheClient, self).clear(), False)
 
 
 class ResilientRedisCache(RedisCache):
