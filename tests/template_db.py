@@ -170,6 +170,15 @@ def restore_reference_data() -> bool:
             cursor.execute(
                 f"INSERT INTO {_quoted(table)} SELECT * FROM {REFERENCE}.{_quoted(table)}"  # noqa: S608
             )
+        # As after a flush, the database's cache namespace is new: a process that reads it
+        # (a server a test starts) does not find the last test's pages under it.
+        from drafting.models import CacheNamespace
+        from drafting.models.cache import new_token
+
+        cursor.execute(
+            f"UPDATE {_quoted(CacheNamespace._meta.db_table)} SET token = %s",  # noqa: S608
+            [new_token()],
+        )
         cursor.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = ANY(%s) "
