@@ -191,4 +191,8 @@ def restore_reference_data() -> bool:
             past = f"COALESCE({top}, 1), {top} IS NOT NULL"
             setval = f"SELECT setval(pg_get_serial_sequence(%s, %s), {past}) FROM {_quoted(table)}"  # noqa: S608
             cursor.execute(setval, [_quoted(table), column])
+    # A flush made the content types again (new ids), which this process may have cached.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
     return True

@@ -2,8 +2,10 @@
 (tests/template_db.py), checked as Django's flush was."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 
-from drafting.models import CacheNamespace
+from drafting.models import CacheNamespace, Meeting
 from tests.template_db import restore_reference_data
 
 
@@ -16,3 +18,18 @@ def test_the_first_state_copied_back_has_a_cache_namespace_of_its_own():
     before = CacheNamespace.objects.get().token
     assert restore_reference_data()
     assert CacheNamespace.objects.get().token != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_content_types_are_read_afresh_after_the_first_state_comes_back():
+    """A test that flushes the database itself (tests/services/test_backup.py) makes the
+    content types again, with new ids, and this process caches them; the copy-back puts the
+    first ids back, so the cache must not keep the others (an admin log entry, a permission
+    looked up by content type would point at a row that is gone)."""
+    call_command("flush", interactive=False, verbosity=0)
+    flushed = ContentType.objects.get_for_model(Meeting)  # cached
+    assert restore_reference_data()
+    assert ContentType.objects.get_for_model(Meeting) == ContentType.objects.get(
+        app_label="drafting", model="meeting"
+    )
+    assert ContentType.objects.get_for_model(Meeting).pk != flushed.pk
