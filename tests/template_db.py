@@ -9,8 +9,8 @@ a fresh test database got. Each worker's database is then made with PostgreSQL's
 ``migrate`` on it, which finds nothing to do.
 
 The key is a hash of what the template is made of (the migrations, the models, the roles and
-the audit's signal handlers, the fixture, the settings, the locked packages): change any of
-them and the next session builds a new template and drops the old ones of this checkout.
+the audit's signal handlers, the fixture, the settings, the locked packages, this file):
+change any of them and the next session builds a new template and drops the old ones of this checkout.
 ``--no-migrations``, ``--reuse-db`` and ``--create-db`` bypass it (tests/conftest.py).
 """
 
@@ -30,6 +30,7 @@ SOURCES = (
     "fixtures/bms7.json",
     "bms7/settings.py",
     "uv.lock",
+    "tests/template_db.py",  # what loads the reference data (load_reference_data)
 )
 # Run in a process of its own, against the template (DATABASE_URL names it).
 _BUILD = (

@@ -1,12 +1,16 @@
 """The copy of the test database's first state that transactional tests end with
 (tests/template_db.py), checked as Django's flush was."""
 
+import inspect
+from pathlib import Path
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
+from drafting.access.roles import ensure_role_groups
 from drafting.models import CacheNamespace, Meeting
-from tests.template_db import restore_reference_data
+from tests.template_db import ROOT, SOURCES, load_reference_data, restore_reference_data
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,3 +37,11 @@ def test_content_types_are_read_afresh_after_the_first_state_comes_back():
         app_label="drafting", model="meeting"
     )
     assert ContentType.objects.get_for_model(Meeting).pk != flushed.pk
+
+
+def test_what_builds_the_template_is_in_its_key():
+    """The template is kept under a hash of what it is made of: the code that loads its
+    reference data too, or a change to it would go on cloning the old template."""
+    for function in (load_reference_data, ensure_role_groups):
+        path = Path(inspect.getsourcefile(function)).resolve().relative_to(ROOT)
+        assert any(path.is_relative_to(source) for source in SOURCES), path
