@@ -10,8 +10,8 @@ a fresh test database got. Each worker's database is then made with PostgreSQL's
 
 The key is a hash of what the template is made of (the migrations, the models, the roles and
 the audit's signal handlers, the fixture, the settings, the locked packages, this file):
-change any of them and the next session builds a new template and drops the old ones of this checkout.
-``--no-migrations``, ``--reuse-db`` and ``--create-db`` bypass it (tests/conftest.py).
+change any of them and the next session builds a new template and drops the old ones of this
+checkout. ``--no-migrations``, ``--reuse-db`` and ``--create-db`` bypass it (tests/conftest.py).
 """
 
 import hashlib
