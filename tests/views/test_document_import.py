@@ -81,7 +81,7 @@ def test_the_bms7_word_file_becomes_the_same_zero_draft_as_the_fixture(
     assert page.status_code == 200
     counts = dict(page.context["counts"])
     assert counts["agenda item"] == 5
-    assert counts["placeholder"] == 12
+    assert counts["empty bullet"] == 12
     response = client.post(
         url(meeting),
         {"action": "save", "title": "BMS7 Outcome Document", "preamble": bms7.document.preamble},
