@@ -127,3 +127,20 @@ def designate_coordinator(meeting: Meeting, group_code: str, delegation_code: st
         group=Delegation.objects.get(code=group_code),
         delegation=Delegation.objects.get(code=delegation_code),
     )
+
+
+def amendment(user, element, text, *, submit=True, **content):
+    """``user``'s delegation proposes ``text`` for ``element`` (submitted unless told not to;
+    ``content``: more of ``ProposalContent``, e.g. ``on_behalf_of``, ``co_sponsors``)."""
+    import uuid
+
+    from drafting.models import ProposalKind
+    from drafting.services.proposals import ProposalContent, proposal_create
+
+    return proposal_create(
+        user=user,
+        element=element,
+        content=ProposalContent(kind=ProposalKind.AMEND, proposed_text=text, **content),
+        idempotency_key=uuid.uuid4(),
+        submit=submit,
+    )

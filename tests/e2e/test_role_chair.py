@@ -15,7 +15,6 @@ Search, narrowed to submitted proposals, leads to a proposal and to the draft's 
 """
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -23,9 +22,8 @@ from playwright.sync_api import expect
 from drafting.models import Delegation, Element, ElementStatus
 from drafting.services.cosponsorship import cosponsorship_accept
 from drafting.services.marks import mark_set
-from drafting.services.proposals import ProposalContent, proposal_create
 from tests.e2e.conftest import PASSWORD, open_round_for_a_day, page_problems, sign_in
-from tests.factories import chairs_office, delegate_of
+from tests.factories import amendment, chairs_office, delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,26 +34,16 @@ REFRESH = """() => htmx.ajax("GET", location.pathname + location.search, {
     select: "#compilation-rows", swap: "outerHTML"})"""
 
 
-def _propose(user, element, text, **content):
-    return proposal_create(
-        user=user,
-        element=element,
-        content=ProposalContent(kind="amend", proposed_text=text, **content),
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-    )
-
-
 def test_the_chairs_office_decides_from_its_desk(page, live_server, bms7):
     problems = {}
     document = bms7.document
     open_round_for_a_day(document)
     contested = Element.objects.get(document=document, text=CONTESTED)
     theme = Element.objects.get(document=document, text=THEME)
-    _propose(delegate_of("bra"), contested, "Cooperation between producing and importing states")
-    _propose(delegate_of("fra"), contested, "Cooperation between supplying and importing states")
+    amendment(delegate_of("bra"), contested, "Cooperation between producing and importing states")
+    amendment(delegate_of("fra"), contested, "Cooperation between supplying and importing states")
     mexico = delegate_of("mex")
-    japans = _propose(
+    japans = amendment(
         delegate_of("jpn"),
         theme,
         "Effective [and accountable] control over SALW",
@@ -100,7 +88,7 @@ def test_the_chairs_office_decides_from_its_desk(page, live_server, bms7):
     page.get_by_role("link", name="Compilation", exact=True).click()
     note = japan.get_by_label("Note to the delegation")
     note.fill("Accepted; Kenya's concern is noted.")
-    _propose(delegate_of("ind"), theme, "Effective national control over SALW")
+    amendment(delegate_of("ind"), theme, "Effective national control over SALW")
     page.evaluate(REFRESH)
     expect(page.locator("#live-news")).to_have_text(
         "The compilation was refreshed: 4 proposals shown, 4 open in the draft."

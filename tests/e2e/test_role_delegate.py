@@ -19,7 +19,6 @@ values shown to the reader.
 """
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -28,9 +27,8 @@ from playwright.sync_api import expect
 
 from drafting.models import Delegation, Element, MeetingVisit, Proposal, ProposalKind
 from drafting.services.decisions import proposal_reject
-from drafting.services.proposals import ProposalContent, proposal_create
 from tests.e2e.conftest import PASSWORD, open_round_for_a_day, page_problems, sign_in
-from tests.factories import chairs_office, delegate_of, designate_coordinator
+from tests.factories import amendment, chairs_office, delegate_of, designate_coordinator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,16 +36,6 @@ THEME = "Effective control over SALW"
 REFRESH_DRAFT = """() => htmx.ajax("GET", location.pathname, {
     source: "[data-hx-trigger='every 30s']", target: "#draft-body",
     select: "#draft-body", swap: "outerHTML"})"""
-
-
-def _propose(user, element, text, **content):
-    return proposal_create(
-        user=user,
-        element=element,
-        content=ProposalContent(kind="amend", proposed_text=text, **content),
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-    )
 
 
 def test_a_delegate_of_kenya_works_from_its_desk(page, live_server, bms7):
@@ -65,10 +53,10 @@ def test_a_delegate_of_kenya_works_from_its_desk(page, live_server, bms7):
     MeetingVisit.objects.create(
         user=kenya, meeting=bms7, last_visit_at=timezone.now() - timedelta(hours=2)
     )
-    rejected = _propose(kenya, elements["Regional roadmaps"], "Regional and national roadmaps")
+    rejected = amendment(kenya, elements["Regional roadmaps"], "Regional and national roadmaps")
     proposal_reject(user=chairs_office(), proposal=rejected, note="Roadmaps are regional.")
-    _propose(japan, elements[THEME], "Effective control over [all] SALW")
-    _propose(
+    amendment(japan, elements[THEME], "Effective control over [all] SALW")
+    amendment(
         mexico,
         elements["Regional best practices"],
         "Regional best practices and lessons learned",
@@ -180,7 +168,7 @@ def test_a_delegate_of_kenya_works_from_its_desk(page, live_server, bms7):
     page.goto(f"{live_server.url}/m/bms7/draft/")
     theme = page.locator(f"#e-{elements[THEME].pk}")
     expect(theme.locator(".proposals-link")).to_have_text("1 proposal")
-    _propose(mexico, elements[THEME], "Effective national control over SALW")
+    amendment(mexico, elements[THEME], "Effective national control over SALW")
     page.evaluate(REFRESH_DRAFT)
     expect(page.locator("#live-news")).to_have_text(
         "The working draft was refreshed: 4 open proposals."

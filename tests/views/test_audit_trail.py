@@ -1,7 +1,6 @@
 """The secretariat's audit trail: every action with who, delegation, what, when and from where;
 filterable; read-only everywhere."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,18 +10,7 @@ from django.utils import timezone
 from drafting.models import AuditAction, AuditEvent, Element
 from drafting.services.decisions import proposal_accept, proposal_reject
 from drafting.services.marks import mark_set
-from drafting.services.proposals import ProposalContent, proposal_create
-from tests.factories import chairs_office, delegate_of, secretariat
-
-
-def _propose(user, element, text, *, submit=True):
-    return proposal_create(
-        user=user,
-        element=element,
-        idempotency_key=uuid.uuid4(),
-        submit=submit,
-        content=ProposalContent(kind="amend", proposed_text=text),
-    )
+from tests.factories import amendment, chairs_office, delegate_of, secretariat
 
 
 @pytest.fixture
@@ -32,9 +20,9 @@ def negotiated(bms7, open_round):
     chair = chairs_office(username="chair")
     theme = Element.objects.get(text="Effective control over SALW")
     other = Element.objects.get(text="Regional roadmaps")
-    first = _propose(japan, theme, "Effective [national] control over SALW")
-    second = _propose(mexico, other, "Regional [and national] roadmaps")
-    _propose(japan, other, "Regional [and subregional] roadmaps", submit=False)  # a draft
+    first = amendment(japan, theme, "Effective [national] control over SALW")
+    second = amendment(mexico, other, "Regional [and national] roadmaps")
+    amendment(japan, other, "Regional [and subregional] roadmaps", submit=False)  # a draft
     mark_set(user=mexico, proposal=first, stance="support")
     proposal_accept(user=chair, proposals=[first])
     proposal_reject(user=chair, proposal=second, note="No consensus")
