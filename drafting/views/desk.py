@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +25,12 @@ from drafting.models.proposal import STANCE_CHOICES
 from drafting.render import page_cache
 from drafting.selectors import desk as desks
 from drafting.services import cosponsorship
+from drafting.services.notifications import unread_count
 from drafting.services.visits import desk_visit, visit_due
+from drafting.web.context_processors import header_key
+
+# Where the chair's office's undo is offered, once (`views.chair._offer_undo`).
+_UNDO_OFFER = "drafting_undo_offer"
 
 
 @require_safe
@@ -48,11 +54,30 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         if permissions.is_secretariat(request.user):  # keeps its list of meetings
             return redirect("home")
         raise
-    return render(
-        request,
-        shown.template,
-        {"meeting": meeting, "delegation": shown.delegation, "live": _live_part(request, shown)},
+    context = {"meeting": meeting, "delegation": shown.delegation}
+    if len(messages.get_messages(request)) or _UNDO_OFFER in request.session:
+        # Shown once (counted, not read: still to be shown): rendered afresh.
+        return render(request, shown.template, {**context, "live": _live_part(request, shown)})
+    # Else the page is the same on every view until what it shows changes: kept whole,
+    # with this request's CSRF token put in, as the delegation page is.
+    unread = unread_count(request.user)
+
+    def build(slot: str) -> SafeString:
+        live = page_cache.with_token(_live_pieces(request, shown), slot)
+        return render_to_string(
+            shown.template,
+            {**context, "live": live, "nav_unread": unread, "csrf_token": slot},
+            request,
+        )
+
+    page = page_cache.desk_live_part(
+        meeting,
+        shown.delegation,
+        shown.key.key,
+        build,
+        page=f"{header_key(request.user)}:{unread}",
     )
+    return HttpResponse(page_cache.with_token(page, get_token(request)))
 
 
 @require_safe
@@ -101,8 +126,13 @@ def _desk(request: HttpRequest, meeting: Meeting, *, visit: bool) -> _Shown:
 
 
 def _live_part(request: HttpRequest, shown: _Shown) -> Markup:
-    """The desk's live part, with this request's CSRF token in its forms: from the cache
-    under the desk's key (`page_cache.desk_live_part`), rendered only when it changed."""
+    """The desk's live part, with this request's CSRF token in its forms."""
+    return page_cache.with_token(_live_pieces(request, shown), get_token(request))
+
+
+def _live_pieces(request: HttpRequest, shown: _Shown) -> tuple[Markup, ...]:
+    """The desk's live part cut where its forms' CSRF tokens go: from the cache under the
+    desk's key (`page_cache.desk_live_part`), rendered only when it changed."""
     meeting, delegation, key = shown.meeting, shown.delegation, shown.key
 
     def build(slot: str) -> SafeString:
@@ -123,5 +153,4 @@ def _live_part(request: HttpRequest, shown: _Shown) -> Markup:
             )
         return render_to_string(f"{shown.template}#live", context, request)
 
-    part = page_cache.desk_live_part(meeting, delegation, key.key, build)
-    return page_cache.with_token(part, get_token(request))
+    return page_cache.desk_live_part(meeting, delegation, key.key, build)
