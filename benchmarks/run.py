@@ -205,6 +205,9 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
         ("full compilation, the chair's", as_chair, f"{base}/compilation/", proposals),
         ("working draft, the chair's (with its tools)", as_chair, f"{base}/draft/", elements),
         ("delegation page", as_delegate, f"{base}/delegation/", busiest["n"]),
+        # Where sign-in lands a delegate; its lists are bounded (`selectors.desk.DESK_LIMIT`).
+        ("delegate's desk", as_delegate, f"{base}/desk/", 50),
+        ("chair's desk", as_chair, f"{base}/desk/", 50),
         (
             f"review and compose ({hottest['n']} proposals)",
             as_chair,

@@ -222,6 +222,7 @@ def build_cases(scale: float, database: str = "") -> tuple[list[Case], dict]:
     cases = [
         Case("sign-in page", "/accounts/login/", signed_in=False, plains=[plain_list]),
         Case("delegation page", f"{base}/delegation/", plains=[plain_list, similar]),
+        Case("delegate's desk", f"{base}/desk/", plains=[plain_list, similar]),
         Case("working draft", f"{base}/draft/", plains=[similar]),
         Case("agenda item's compilation", f"{base}/compilation/?item={item.pk}", plains=[similar]),
         Case("full compilation", f"{base}/compilation/", plains=[similar]),

@@ -409,6 +409,39 @@ class _ProcessPages:
 _pages = _ProcessPages(limit=8 * 1024 * 1024)
 
 
+# ≈ 30 kB a desk at scale 1 (its lists are bounded).
+_desks = _ProcessPages(limit=8 * 1024 * 1024)
+
+
+def desk_live_part(
+    meeting: Meeting,
+    delegation: Delegation | None,
+    key: str,
+    build: Callable[[str], SafeString],
+    *,
+    page: str = "",
+) -> tuple[Markup, ...]:
+    """A desk's live part (`views.desk`), cut where its forms' CSRF tokens go, as
+    `delegation_page_body` keeps a body: kept under the desk's key (`selectors.desk.
+    desk_key`: every version what the part shows depends on, and the reader's visit before)
+    and the delegation's (None: the chair's office's desk), the language and the time zone.
+    Read from this process (`_ProcessPages`), then the shared cache; a repeat view renders
+    no template and runs none of the desk's selectors. With ``page`` (what the header
+    shows of the user: `context_processors.header_key`, and the unread count), the whole
+    page around it, kept the same way."""
+    whose = delegation.pk if delegation is not None else "chair"
+    cached = (
+        f"desk-{'page' if page else 'live'}:{meeting.document.pk}:{whose}:{key}:{meeting.slug}:"
+        f"{get_language()}:{get_current_timezone_name()}:{page}"
+    )
+    here = f"{namespace()}:{cached}"
+    part = _desks.get(here)
+    if part is None:
+        part = _cached(cached, lambda: _cut(build))
+        _desks.set(here, part)
+    return part
+
+
 def delegation_page(
     meeting: Meeting,
     delegation: Delegation,

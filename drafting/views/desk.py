@@ -2,20 +2,35 @@
 delegate on the delegation's desk, the chair's office on what waits for it; the secretariat
 keeps its list of meetings."""
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from markupsafe import Markup
 
 from drafting import selectors
 from drafting.access import permissions
+from drafting.models import Delegation, Meeting
 from drafting.models.proposal import STANCE_CHOICES
+from drafting.render import page_cache
 from drafting.selectors import desk as desks
 from drafting.services import cosponsorship
-from drafting.services.visits import desk_visit
+from drafting.services.notifications import unread_count
+from drafting.services.visits import desk_visit, visit_due
+from drafting.web.context_processors import header_key
+
+# Where the chair's office's undo is offered, once (`views.chair._offer_undo`).
+_UNDO_OFFER = "drafting_undo_offer"
 
 
 @require_safe
@@ -34,12 +49,35 @@ def landing(request: HttpRequest) -> HttpResponse:
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = selectors.meeting_with_document(slug)
     try:
-        template, context = _desk(request, meeting, visit=True)
+        shown = _desk(request, meeting, visit=True)
     except PermissionDenied:
         if permissions.is_secretariat(request.user):  # keeps its list of meetings
             return redirect("home")
         raise
-    return render(request, template, context)
+    context = {"meeting": meeting, "delegation": shown.delegation}
+    if len(messages.get_messages(request)) or _UNDO_OFFER in request.session:
+        # Shown once (counted, not read: still to be shown): rendered afresh.
+        return render(request, shown.template, {**context, "live": _live_part(request, shown)})
+    # Else the page is the same on every view until what it shows changes: kept whole,
+    # with this request's CSRF token put in, as the delegation page is.
+    unread = unread_count(request.user)
+
+    def build(slot: str) -> SafeString:
+        live = page_cache.with_token(_live_pieces(request, shown), slot)
+        return render_to_string(
+            shown.template,
+            {**context, "live": live, "nav_unread": unread, "csrf_token": slot},
+            request,
+        )
+
+    page = page_cache.desk_live_part(
+        meeting,
+        shown.delegation,
+        shown.key.key,
+        build,
+        page=f"{header_key(request.user)}:{unread}",
+    )
+    return HttpResponse(page_cache.with_token(page, get_token(request)))
 
 
 @require_safe
@@ -51,18 +89,26 @@ def desk_live(request: HttpRequest, slug: str) -> HttpResponse:
     the permission checks), else the part again with its new key. Only the user's own desk:
     a delegate's is its delegation's."""
     meeting = selectors.meeting_with_document(slug)
-    template, context = _desk(request, meeting, visit=False, unchanged=request.GET.get("key"))
-    if not context:
+    shown = _desk(request, meeting, visit=False)
+    if request.GET.get("key") == shown.key.key:
         return HttpResponse(status=204)
-    return render(request, f"{template}#live", context)
+    return HttpResponse(_live_part(request, shown))
 
 
-def _desk(
-    request: HttpRequest, meeting, *, visit: bool, unchanged: str | None = None
-) -> tuple[str, dict]:
-    """The desk's template and context for the user (the chair's office's or the
-    delegation's); ``visit`` records the visit (the page, not its refresh). With
-    ``unchanged`` the key the page holds: an empty context when it is still the key."""
+@dataclass(frozen=True)
+class _Shown:
+    """Whose desk a request opens, and the key of what it shows."""
+
+    meeting: Meeting
+    template: str
+    delegation: Delegation | None  # None: the chair's office's
+    key: desks.DeskKey
+
+
+def _desk(request: HttpRequest, meeting: Meeting, *, visit: bool) -> _Shown:
+    """The desk the user is shown (the chair's office's or the delegation's) and its key;
+    ``visit`` records the visit (the page, not its refresh) when it is due
+    (`services.visits.visit_due`: a reload writes nothing)."""
     document = meeting.document
     user = request.user
     if permissions.is_chairs_office(user):
@@ -72,23 +118,39 @@ def _desk(
         if delegation is None or not permissions.can_propose(user, document):
             raise PermissionDenied
         template = "drafting/desk_delegation.html"
-    if visit and delegation is not None:
-        desk_visit(user=user, meeting=meeting)
     key = desks.desk_key(document, meeting, user)
-    if unchanged is not None and unchanged == key.key:
-        return template, {}
-    context = {
-        "meeting": meeting,
-        "live_key": key.key,
-        "poll_seconds": settings.LIVE_POLL_SECONDS,
-    }
-    if delegation is None:
-        context["desk"] = desks.chair_desk(document, key.rounds)
-    else:
-        context.update(
-            delegation=delegation,
-            desk=desks.delegation_desk(document, delegation, key.since, key.rounds),
-            open_statuses=cosponsorship.OPEN_STATUSES,
-            stances=STANCE_CHOICES,
-        )
-    return template, context
+    if visit and delegation is not None and visit_due(key.last_visit):
+        desk_visit(user=user, meeting=meeting)
+        key = desks.desk_key(document, meeting, user)  # the visit before has moved
+    return _Shown(meeting, template, delegation, key)
+
+
+def _live_part(request: HttpRequest, shown: _Shown) -> Markup:
+    """The desk's live part, with this request's CSRF token in its forms."""
+    return page_cache.with_token(_live_pieces(request, shown), get_token(request))
+
+
+def _live_pieces(request: HttpRequest, shown: _Shown) -> tuple[Markup, ...]:
+    """The desk's live part cut where its forms' CSRF tokens go: from the cache under the
+    desk's key (`page_cache.desk_live_part`), rendered only when it changed."""
+    meeting, delegation, key = shown.meeting, shown.delegation, shown.key
+
+    def build(slot: str) -> SafeString:
+        context: dict[str, Any] = {
+            "meeting": meeting,
+            "live_key": key.key,
+            "poll_seconds": settings.LIVE_POLL_SECONDS,
+            "csrf_token": slot,
+        }
+        if delegation is None:
+            context["desk"] = desks.chair_desk(meeting.document, key.rounds)
+        else:
+            context.update(
+                delegation=delegation,
+                desk=desks.delegation_desk(meeting.document, delegation, key.since, key.rounds),
+                open_statuses=cosponsorship.OPEN_STATUSES,
+                stances=STANCE_CHOICES,
+            )
+        return render_to_string(f"{shown.template}#live", context, request)
+
+    return page_cache.desk_live_part(meeting, delegation, key.key, build)

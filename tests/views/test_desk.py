@@ -16,7 +16,7 @@ from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
-from drafting.services.visits import desk_visit
+from drafting.services.visits import VISIT_STEP, desk_visit
 from tests.factories import (
     DocumentFactory,
     add_elements,
@@ -135,6 +135,38 @@ def test_what_is_new_is_counted_from_the_visit_before(open_round):
     assert desk.decisions.rows == [] and desk.revisions == [] and desk.draft_changes == 0
 
 
+def test_a_reload_records_no_visit_and_a_later_opening_does(open_round):
+    """The visit is moved at most once every `VISIT_STEP` (`services.visits`): a reload
+    writes nothing and keeps the same "since"; an opening later on is recorded."""
+    kenya = delegate_of("ken")
+    client = _client(kenya)
+    _desk(client)
+    visit = MeetingVisit.objects.get(user=kenya)
+    _desk(client)
+    assert MeetingVisit.objects.get(user=kenya).last_visit_at == visit.last_visit_at
+    hour_ago = timezone.now() - HOUR
+    MeetingVisit.objects.update(last_visit_at=hour_ago, previous_visit_at=None)
+    _desk(client)
+    moved = MeetingVisit.objects.get(user=kenya)
+    assert moved.previous_visit_at == hour_ago and moved.last_visit_at > visit.last_visit_at
+    assert "Since your last visit" in _desk(client)
+    # Within `SAME_VISIT` of the last one recorded, it only moves on (same "since").
+    MeetingVisit.objects.update(last_visit_at=timezone.now() - VISIT_STEP)
+    _desk(client)
+    assert MeetingVisit.objects.get(user=kenya).previous_visit_at == hour_ago
+
+
+def test_a_desk_kept_for_one_delegation_is_not_shown_to_another(open_round):
+    """The live part is kept under the delegation too: another delegation's desk, even with
+    the same versions, never shows its drafts."""
+    kenya, japan = delegate_of("ken"), delegate_of("jpn")
+    _propose(kenya, submit=False, words="[kenya's secret] ")
+    assert "kenya&#x27;s secret" in _desk(_client(kenya))
+    japans = _desk(_client(japan))
+    assert "kenya" not in japans.split('id="desk-drafts-title"')[1].lower()
+    assert "secret" not in japans
+
+
 def test_the_chairs_desk_shows_open_proposals_per_agenda_item_and_conflicts(open_round):
     _propose(delegate_of("jpn"), words="[Japan's] ")
     _propose(delegate_of("ind"), words="[India's] ")
@@ -169,10 +201,12 @@ def test_the_delegates_desk_reads_a_bounded_number_of_queries(
 ):
     _many(count)
     client = _client(delegate_of("ken"))
-    _desk(client)  # the places of the draft are kept from here on
-    # One of them reads the key of the desk's live part (`desk_key`).
-    with django_assert_max_num_queries(18):
+    _desk(client)  # the visit is recorded, the live part kept under its key
+    # Session, user, meeting, its taking part, the key (`desk_key`: two), the navigation's
+    # unread count: whatever the number of proposals, and no write.
+    with django_assert_max_num_queries(7) as captured:
         _desk(client)
+    assert not [q for q in captured.captured_queries if not q["sql"].startswith("SELECT")]
 
 
 @pytest.mark.parametrize("count", [2, 12])
@@ -182,7 +216,8 @@ def test_the_chairs_desk_reads_a_bounded_number_of_queries(
     _many(count)
     client = _client(chairs_office())
     _desk(client)
-    with django_assert_max_num_queries(7):
+    # Session, user, meeting, the key (two): the live part is kept under it.
+    with django_assert_max_num_queries(5):
         _desk(client)
 
 
