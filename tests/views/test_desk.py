@@ -20,6 +20,7 @@ from drafting.services.visits import VISIT_STEP, desk_visit
 from tests.factories import (
     DocumentFactory,
     add_elements,
+    amendment,
     chairs_office,
     delegate_of,
     secretariat,
@@ -41,13 +42,7 @@ def _client(user) -> Client:
 
 def _propose(user, text: str = THEME, *, submit: bool = True, words: str = "[all] "):
     element = Element.objects.get(text=text)
-    return proposal_create(
-        user=user,
-        element=element,
-        content=ProposalContent(kind="amend", proposed_text=f"{words}{element.text}"),
-        idempotency_key=uuid.uuid4(),
-        submit=submit,
-    )
+    return amendment(user, element, f"{words}{element.text}", submit=submit)
 
 
 def _desk(client, slug: str = "bms7") -> str:

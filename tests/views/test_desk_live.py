@@ -4,7 +4,6 @@ permission checks), else the part again with its new key; only the user's own de
 position can be taken from the desk."""
 
 import re
-import uuid
 
 import pytest
 from django.test import Client
@@ -14,12 +13,17 @@ from drafting.models import Element, MeetingVisit, ProposalMark
 from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
 from drafting.services.proposals import (
-    ProposalContent,
-    proposal_create,
     proposal_discard,
     proposal_submit,
 )
-from tests.factories import DocumentFactory, add_elements, chairs_office, delegate_of, secretariat
+from tests.factories import (
+    DocumentFactory,
+    add_elements,
+    amendment,
+    chairs_office,
+    delegate_of,
+    secretariat,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +39,7 @@ def _client(user) -> Client:
 
 def _propose(user, text: str = THEME, *, submit: bool = True, words: str = "[all] "):
     element = Element.objects.get(text=text)
-    return proposal_create(
-        user=user,
-        element=element,
-        content=ProposalContent(kind="amend", proposed_text=f"{words}{element.text}"),
-        idempotency_key=uuid.uuid4(),
-        submit=submit,
-    )
+    return amendment(user, element, f"{words}{element.text}", submit=submit)
 
 
 def _poll_url(html: str) -> str:
