@@ -6,6 +6,7 @@ from typing import cast
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q, QuerySet
+from django.forms.renderers import Jinja2 as Jinja2FormRenderer
 from django.utils.translation import gettext_lazy as _
 
 from drafting import messages
@@ -30,6 +31,20 @@ from drafting.services.proposals import (
 from drafting.text import search as search_words
 from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE, TextProblem
 from drafting.web import bounds, time_zones
+
+# Django's own form templates in Jinja2 (django/forms/jinja2), for widgets of many options.
+_JINJA2_FORMS = Jinja2FormRenderer()
+
+
+class ManyOptionsSelect(forms.Select):
+    """A select of some 200 options (every delegation), rendered through Django's Jinja2
+    form templates: its Django-template ones render each option through an include, which
+    made the invitation form's page take 190 ms, against 28 ms this way (the test client,
+    the 2-core host). The markup is the same but for whitespace, and ``'`` written
+    as ``&#39;`` rather than ``&#x27;``."""
+
+    def _render(self, template_name, context, renderer=None):
+        return super()._render(template_name, context, _JINJA2_FORMS)
 
 
 class UncutTextField(forms.CharField):

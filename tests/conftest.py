@@ -28,6 +28,16 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_configure(config):
+    """``--slow`` (tests/testenv.py), the nightly run: the "slow" hypothesis profile, and
+    every fuzz payload through every endpoint (tests/views/test_fuzz.py reads TESTS_SLOW).
+    Set in each process (pytest-xdist's workers are configured with the same options)."""
+    if config.getoption("slow", False):
+        os.environ["TESTS_SLOW"] = "1"
+        hypothesis_settings.load_profile("slow")
+    _fast_hashing()
+
+
+def _fast_hashing():
     """A fast password hasher: production's PBKDF2 is slow on purpose (a good part of a second
     on this machine for each sign-in, invitation and password change), which is not what the
     tests check. Set before any password is hashed; the servers tests start in processes of

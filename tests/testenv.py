@@ -30,3 +30,12 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Set, not defaulted: xdist's workers inherit the controller's environment.
 _cache_base = os.environ.setdefault("TEST_CACHE_KEY_PREFIX", os.environ["TEST_DATABASE_NAME"])
 os.environ["CACHE_KEY_PREFIX"] = f"{_cache_base}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="the nightly run: ten times the hypothesis examples (its 'slow' profile) and "
+        "every fuzz payload through every endpoint (tests/conftest.py)",
+    )

@@ -29,6 +29,7 @@ from django_otp import login as otp_login
 from django_otp.util import random_hex
 
 from drafting.access import audit, permissions, roles, throttle
+from drafting.forms import ManyOptionsSelect
 from drafting.models import AuditAction, Delegation, Invitation, InvitedRole, Meeting
 from drafting.services import invitations as services
 from drafting.views.accounts import MAX_PASSWORD, TokenForm, qr_svg_data_uri
@@ -47,6 +48,7 @@ class InvitationForm(forms.Form):
         label=gettext_lazy("Delegation"),
         queryset=Delegation.objects.order_by("name"),
         required=False,
+        widget=ManyOptionsSelect,
         help_text=gettext_lazy("For a focal point or a delegate: the delegation they act for."),
     )
 
