@@ -113,6 +113,11 @@ def use_template() -> None:
             admin.execute(f"ALTER DATABASE {_quoted(building)} RENAME TO {_quoted(template)}")
         admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"{base}_tpl"])
     database.setdefault("TEST", {})["TEMPLATE"] = template
+    # The tests' connections do not wait at each commit for the WAL to reach the disk (the
+    # transactional tests commit at every write): a crash of the server would lose the last
+    # commits of a test database, made again by the next run.
+    options = database.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 # A copy of the test database's first state, in a schema of its own that flushing leaves alone
