@@ -462,3 +462,66 @@ def delegation_page(
         page = _cached(key, lambda: _cut(build))
         _pages.set(here, page)
     return page
+
+
+# ≈ 3.6 MB the full compilation's body at scale 1 (in one language, one variant), 250 kB an
+# issued revision's.
+_bodies = _ProcessPages(limit=64 * 1024 * 1024)
+# ≈ 5 kB what surrounds a body for one user (header, navigation, title).
+_shells = _ProcessPages(limit=8 * 1024 * 1024)
+
+# Where the body goes in a page's shell: written by the view as it renders the shell
+# (`page_parts`); never in escaped text, which has no "<".
+BODY_MARK = "<!--drafting:page-body-->"
+
+
+def body_mark() -> SafeString:
+    """`BODY_MARK`, for the shell's template to write where the body goes."""
+    return SafeString(BODY_MARK)
+
+
+@dataclass(frozen=True, slots=True)
+class PageParts:
+    """A page kept in two parts cut where the request's CSRF token goes: its body, shared by
+    every reader it is the same for, and its shell (header, navigation) of one reader, with
+    `BODY_MARK` where the body goes."""
+
+    shell: tuple[Markup, ...]
+    body: tuple[Markup, ...]
+
+    def html(self, token: str) -> str:
+        """The page with the request's CSRF token in each form."""
+        before, _mark, after = with_token(self.shell, token).partition(BODY_MARK)
+        return "".join((before, with_token(self.body, token), after))
+
+
+def _kept(tier: _ProcessPages, key: str, build: Callable[[str], SafeString]) -> tuple[Markup, ...]:
+    """``build(slot)`` cut where the CSRF token goes, from this process (``tier``), then the
+    shared cache, kept under a digest of ``key`` (longer than a cache key should be)."""
+    digest = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+    kept = f"{key.partition(':')[0]}:{digest}"
+    here = f"{namespace()}:{kept}"
+    part = tier.get(here)
+    if part is None:
+        part = _cached(kept, lambda: _cut(build))
+        tier.set(here, part)
+    return part
+
+
+def page_parts(
+    *,
+    body_key: str,
+    build_body: Callable[[str], SafeString],
+    shell_key: str,
+    build_shell: Callable[[str], SafeString],
+) -> PageParts:
+    """A page kept whole in two parts (`PageParts`): the body under ``body_key`` (everything
+    it shows and what it differs by from one reader to another), the shell under
+    ``shell_key`` (the reader's header, `context_processors.header_key`, and whatever else it
+    shows). Each ``build(slot)`` renders its part with ``slot`` for the CSRF token; the shell
+    has `BODY_MARK` where the body goes. Read from this process (`_ProcessPages`), then the
+    shared cache: a repeat view renders no template. Keys start with the page's name."""
+    return PageParts(
+        shell=_kept(_shells, shell_key, build_shell),
+        body=_kept(_bodies, body_key, build_body),
+    )
