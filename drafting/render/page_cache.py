@@ -509,7 +509,8 @@ def _kept(
     (``tier``), then the shared cache, kept under a digest of ``key`` (longer than a cache
     key should be)."""
     digest = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
-    kept = f"{key.partition(':')[0]}:{digest}"
+    # "utf8": the pieces' form (bytes), apart from entries kept before in another.
+    kept = f"{key.partition(':')[0]}:utf8:{digest}"
     here = f"{namespace()}:{kept}"
     part = tier.get(here)
     if part is None:

@@ -30,6 +30,7 @@ from drafting.models import (
     Revision,
     RevisionFile,
 )
+from drafting.models.proposal import VISIBLE_STATUSES
 from drafting.web import time_zones
 
 
@@ -134,8 +135,9 @@ class CompilationState:
     """What the compilation shows besides the working draft (``Document.version``) and the
     meeting, as the newest row of each thing it shows, which every write to it adds:
 
-    - ``proposals``: the newest history row of the document's proposals (submitted,
-      withdrawn, revised, decided, co-sponsored; by the index of migration 0028);
+    - ``proposals``: the newest history row of the document's proposals seen beyond their
+      delegation (submitted, withdrawn, revised, decided, co-sponsored; a proposal once
+      seen never goes back to a draft);
     - ``marks``: of any proposal's marks; ``replies``: the newest reply to a decision
       (written once); ``names``: of delegations' names; ``rounds``: of rounds; each the
       newest of its whole table (an index lookup), so a write elsewhere changes them too;
@@ -174,7 +176,16 @@ def compilation_state(
     found = (
         Meeting.objects.select_related("document")
         .annotate(
-            proposals_version=_newest(Proposal, document_id=OuterRef("document__pk")),
+            # Backwards on the index on (document, history id) of migration 0028, to the
+            # first row seen beyond its delegation: a delegation writing its draft changes
+            # nothing here (nor does a page betray it).
+            proposals_version=Subquery(
+                Proposal.history.model.objects.filter(
+                    document_id=OuterRef("document__pk"), status__in=sorted(VISIBLE_STATUSES)
+                )
+                .order_by("-document_id", "-history_id")
+                .values("history_id")[:1]
+            ),
             marks_version=_newest(ProposalMark),
             names_version=_newest(Delegation),
             rounds_version=_newest(ConsultationRound),
