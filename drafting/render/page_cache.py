@@ -16,6 +16,10 @@ One cache shared by every process (Redis in production and in the tests, see
   co-sponsor: read with the meeting in one query, `selectors.delegation_page`), cut where
   the request's CSRF token goes;
 - an issued revision by its content hash (it never changes);
+- an issued revision's page and the compilation whole (`page_parts`): the body by everything
+  it shows and what it differs by between readers (their links, the chair's office's forms,
+  the filters), the shell around it (header, navigation) per reader, under the versions
+  `selectors.pages` reads in one query;
 - everything under the database's namespace (`models.CacheNamespace`): the cache outlives a
   database (a test database made again, a backup restored), and the same document and
   version may then mean other content.
@@ -374,7 +378,7 @@ def delegation_page_body(
     return _cached(f"delegation-body:{_body_key(meeting, delegation, state)}", lambda: _cut(build))
 
 
-class _ProcessPages:
+class _ProcessPages[Piece: (Markup, bytes)]:
     """Whole pages this process has served, in front of the shared cache: the delegation
     page's (`delegation_page`), one a user.
 
@@ -389,14 +393,14 @@ class _ProcessPages:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._data: dict[str, tuple[Markup, ...]] = {}
+        self._data: dict[str, tuple[Piece, ...]] = {}
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[Markup, ...] | None:
+    def get(self, key: str) -> tuple[Piece, ...] | None:
         return self._data.get(key)
 
-    def set(self, key: str, page: tuple[Markup, ...]) -> None:
+    def set(self, key: str, page: tuple[Piece, ...]) -> None:
         size = sum(map(len, page))
         with self._lock:
             if self._size + size > self.limit:
@@ -406,11 +410,11 @@ class _ProcessPages:
 
 
 # ≈ 35 kB a page at scale 1: some 240 delegates' pages a process.
-_pages = _ProcessPages(limit=8 * 1024 * 1024)
+_pages = _ProcessPages[Markup](limit=8 * 1024 * 1024)
 
 
 # ≈ 30 kB a desk at scale 1 (its lists are bounded).
-_desks = _ProcessPages(limit=8 * 1024 * 1024)
+_desks = _ProcessPages[Markup](limit=8 * 1024 * 1024)
 
 
 def desk_live_part(
@@ -462,3 +466,73 @@ def delegation_page(
         page = _cached(key, lambda: _cut(build))
         _pages.set(here, page)
     return page
+
+
+# Kept encoded (UTF-8), as responses send them: half the memory of a str holding any
+# character beyond Latin-1 (a dash), unpickled from the shared cache without decoding, and
+# sent without encoding. ≈ 3.6 MB the full compilation's body at scale 1 (in one language,
+# one variant), 200 kB an issued revision's.
+_bodies = _ProcessPages[bytes](limit=64 * 1024 * 1024)
+# ≈ 5 kB what surrounds a body for one user (header, navigation, title).
+_shells = _ProcessPages[bytes](limit=8 * 1024 * 1024)
+
+# Where the body goes in a page's shell: written by the view as it renders the shell
+# (`page_parts`); never in escaped text, which has no "<".
+BODY_MARK = "<!--drafting:page-body-->"
+
+
+def body_mark() -> SafeString:
+    """`BODY_MARK`, for the shell's template to write where the body goes."""
+    return SafeString(BODY_MARK)
+
+
+@dataclass(frozen=True, slots=True)
+class PageParts:
+    """A page kept in two parts cut where the request's CSRF token goes: its body, shared by
+    every reader it is the same for, and its shell (header, navigation) of one reader, with
+    `BODY_MARK` where the body goes."""
+
+    shell: tuple[bytes, ...]
+    body: tuple[bytes, ...]
+
+    def html(self, token: str) -> bytes:
+        """The page (UTF-8) with the request's CSRF token in each form."""
+        slot = escape(token).encode()
+        before, _mark, after = slot.join(self.shell).partition(BODY_MARK.encode())
+        return b"".join((before, slot.join(self.body), after))
+
+
+def _kept(
+    tier: _ProcessPages[bytes], key: str, build: Callable[[str], SafeString]
+) -> tuple[bytes, ...]:
+    """``build(slot)`` cut where the CSRF token goes, each piece encoded, from this process
+    (``tier``), then the shared cache, kept under a digest of ``key`` (longer than a cache
+    key should be)."""
+    digest = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+    # "utf8": the pieces' form (bytes), apart from entries kept before in another.
+    kept = f"{key.partition(':')[0]}:utf8:{digest}"
+    here = f"{namespace()}:{kept}"
+    part = tier.get(here)
+    if part is None:
+        part = _cached(kept, lambda: tuple(piece.encode() for piece in _cut(build)))
+        tier.set(here, part)
+    return part
+
+
+def page_parts(
+    *,
+    body_key: str,
+    build_body: Callable[[str], SafeString],
+    shell_key: str,
+    build_shell: Callable[[str], SafeString],
+) -> PageParts:
+    """A page kept whole in two parts (`PageParts`): the body under ``body_key`` (everything
+    it shows and what it differs by from one reader to another), the shell under
+    ``shell_key`` (the reader's header, `context_processors.header_key`, and whatever else it
+    shows). Each ``build(slot)`` renders its part with ``slot`` for the CSRF token; the shell
+    has `BODY_MARK` where the body goes. Read from this process (`_ProcessPages`), then the
+    shared cache: a repeat view renders no template. Keys start with the page's name."""
+    return PageParts(
+        shell=_kept(_shells, shell_key, build_shell),
+        body=_kept(_bodies, body_key, build_body),
+    )

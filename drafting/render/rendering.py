@@ -217,12 +217,15 @@ def compiled_rows(
     message: str = "",
     message_for: str = "",
     path: str = "",
+    csrf_token: str = "",
 ) -> str:
     """The compilation's rows (safe): each element of the draft with its proposals under it,
     and the chair's decision forms when ``can_decide``; a decided proposal folded in a
     ``<details>``. With ``card_only``, only the ``<li>`` of each proposal (a decision's
     in-place answer), ``message`` (plain text) beside it; otherwise ``message`` goes beside
-    the card of the proposal whose public id is ``message_for``."""
+    the card of the proposal whose public id is ``message_for``. The decision forms carry
+    ``csrf_token`` when given (a slot the cached page puts the request's token in), else the
+    request's token."""
     labels = {
         "element_kinds": {value: str(label) for value, label in ElementKind.choices},
         # Bullets name nothing: a region is named by its element's opening words instead.
@@ -249,7 +252,7 @@ def compiled_rows(
             defer=_("Defer"),
             undo=_("Undo the decision"),
             decide_url=reverse("quick_decision", args=[meeting.slug]),
-            csrf_token=get_token(request),
+            csrf_token=csrf_token or get_token(request),
             path=path or request.get_full_path(),
         )
         plain.update(

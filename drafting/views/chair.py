@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import selectors
@@ -38,6 +40,7 @@ from drafting.review_forms import (
     as_read,
     public_ids,
 )
+from drafting.selectors import pages
 from drafting.services import decisions, elements
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
@@ -45,6 +48,7 @@ from drafting.text import redline
 from drafting.text import snapshot as snapshots
 from drafting.text.snapshot import SnapshotElement
 from drafting.web.bounds import posted_number
+from drafting.web.context_processors import header_key
 from drafting.web.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 
 # The comparison's "to" value naming the working draft rather than a revision number.
@@ -66,17 +70,30 @@ def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
 @require_safe
 @login_required
 def compilation(request: HttpRequest, slug: str) -> HttpResponse:
-    """The working draft with every submitted proposal under its element, filterable."""
-    meeting = _meeting_for(request, slug)
+    """The working draft with every submitted proposal under its element, filterable.
+
+    A repeat view reads the meeting and the versions of everything the page shows in one
+    query (`selectors.pages.compilation_state`), then the page from the cache
+    (`page_cache.page_parts`): its body, the same for every reader of the same variant (the
+    chair's office's, with its decision forms, or everyone else's) and filters, and the
+    shell around it of this reader."""
+    user = request.user
+    delegation = permissions.delegation_of(user)
+    meeting, state = pages.compilation_state(slug, delegation=delegation, user_id=user.pk)
     document = meeting.document
+    if state.reader is not None:
+        permissions.note_takes_part(user, document.pk, state.reader.takes_part)
+    if not permissions.can_read_working_draft(user, document):
+        raise PermissionDenied
     filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}
-    can_decide = permissions.can_decide(request.user, document)
+    can_decide = permissions.can_decide(user, document)
     decided = request.session.pop(DECIDED, None) if can_decide else None
-    page = _compilation_page(request, meeting, filters, can_decide, decided=decided)
-    return render(
-        request,
-        "drafting/compilation.html",
-        {
+
+    def context(csrf_token: str = "") -> dict[str, Any]:
+        page = _compilation_page(
+            request, meeting, filters, can_decide, decided=decided, csrf_token=csrf_token
+        )
+        return {
             **page,
             "meeting": meeting,
             "filters": filters,
@@ -84,8 +101,32 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
             "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
             "stances": MarkStance.choices,
             "can_decide": can_decide,
-        },
+        }
+
+    if decided or len(messages.get_messages(request)):  # shown once: not kept
+        return render(request, "drafting/compilation.html", context())
+    where = (
+        f"{document.pk}:{meeting.slug}:{pages.meeting_details(meeting)}:{get_language()}:"
+        f"{get_current_timezone_name()}"
     )
+    reader = state.reader.key() if state.reader is not None else "-"
+    parts = page_cache.page_parts(
+        # The filters, and the path the chair's forms come back to, are in the full path.
+        body_key=(
+            f"compilation-body:{where}:{document.version}:{state.key()}:{int(can_decide)}:"
+            f"{request.get_full_path()}"
+        ),
+        build_body=lambda slot: render_to_string(
+            "drafting/_compilation_body.html", {**context(slot), "csrf_token": slot}, request
+        ),
+        shell_key=f"compilation-shell:{where}:{header_key(user)}:{reader}",
+        build_shell=lambda slot: render_to_string(
+            "drafting/compilation.html",
+            {"meeting": meeting, "page_body": page_cache.body_mark(), "csrf_token": slot},
+            request,
+        ),
+    )
+    return HttpResponse(parts.html(get_token(request)))
 
 
 # The compilation's filters (GET parameters); ``show=all`` lists elements without proposals too.
@@ -126,8 +167,10 @@ def _compilation_page(
     can_decide: bool,
     *,
     decided: dict[str, str] | None = None,
+    csrf_token: str = "",
 ):
-    """The compilation's rows and filters; ``decided`` (a proposal's public id and a
+    """The compilation's rows and filters (the decision forms with ``csrf_token``, else the
+    request's); ``decided`` (a proposal's public id and a
     message) puts the message of a decision just made beside its card, or at the top when
     the filters leave the card out."""
     document = meeting.document
@@ -160,6 +203,7 @@ def _compilation_page(
             can_decide,
             message=decided["message"] if decided else "",
             message_for=decided["proposal"] if decided else "",
+            csrf_token=csrf_token,
         ),
         "agenda_items": [(item, per_item.get(item.id, 0)) for item in document_view.agenda_items],
         "delegations": selectors.proposing_delegations(document),

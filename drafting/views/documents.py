@@ -1,11 +1,18 @@
 """Thin views: read through selectors, check permissions, render."""
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Value
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -15,7 +22,7 @@ from drafting.exports import akn_export, docx_export, pdfs
 from drafting.models import Document, ExportJob, FileKind, Meeting, RevisionFile
 from drafting.render import page_cache
 from drafting.render.rendering import fill_counts, place_words
-from drafting.selectors import desk
+from drafting.selectors import desk, pages
 from drafting.services import notifications
 from drafting.services.exports import (
     EXPORT_KINDS,
@@ -26,6 +33,7 @@ from drafting.services.exports import (
     live_export_job,
     stored_file,
 )
+from drafting.web.context_processors import header_key, static_files_version
 from drafting.web.errors import DomainError, NotAllowed
 from drafting.web.http import AppRequest
 
@@ -105,28 +113,68 @@ def revision_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    meeting = selectors.meeting_with_document(slug)
-    revision = selectors.revision_by_number(meeting.document, number, with_snapshot=False)
-    if not permissions.can_read_revision(request.user, revision):
-        raise PermissionDenied
-    show_history_links = permissions.can_read_element_history(request.user, meeting.document)
-    document_view, body = page_cache.revision_page(
-        meeting, revision, history_links=show_history_links
+    """An issued revision (public). A repeat view reads the revision with its meeting and what
+    else the page shows in one query (`selectors.pages.revision_page_state`), then the page
+    from the cache (`page_cache.page_parts`): its body, the same for every reader who sees the
+    same links, and the shell around it of this reader."""
+    user = request.user
+    delegation = permissions.delegation_of(user)
+    meeting, revision, state = pages.revision_page_state(
+        slug, number, delegation=delegation, user_id=user.pk
     )
-    # Compilations already made, by time: each shows the proposals as they stood then.
-    compilations = compilation_files(revision) if show_history_links else []
-    return render(
-        request,
-        "drafting/document.html",
-        {
+    if state.reader is not None:
+        permissions.note_takes_part(user, meeting.document.pk, state.reader.takes_part)
+    if not permissions.can_read_revision(user, revision):
+        raise PermissionDenied
+    show_history_links = permissions.can_read_element_history(user, meeting.document)
+
+    def context() -> dict[str, Any]:
+        document_view, body = page_cache.revision_page(
+            meeting, revision, history_links=show_history_links
+        )
+        return {
             "meeting": meeting,
             "document_view": document_view,
             "body_html": body,
             "revision": revision,
             "show_history_links": show_history_links,
-            "compilations": compilations,
-        },
+            # Compilations already made, by time: each shows the proposals as they stood then.
+            "compilations": compilation_files(revision) if show_history_links else [],
+        }
+
+    if len(messages.get_messages(request)):  # counted, not read: still to be shown
+        return render(request, "drafting/document.html", context())
+    where = (
+        f"{revision.pk}:{revision.content_hash}:{meeting.slug}:{pages.meeting_details(meeting)}:"
+        f"{get_language()}:{get_current_timezone_name()}"
     )
+    reader = state.reader.key() if state.reader is not None else "-"
+    parts = page_cache.page_parts(
+        body_key=f"revision-body:{where}:{int(show_history_links)}:{state.compilations}",
+        build_body=lambda slot: render_to_string(
+            "drafting/_document_body.html", {**context(), "csrf_token": slot}, request
+        ),
+        shell_key=f"revision-shell:{where}:{_reader_header(request)}:{reader}",
+        build_shell=lambda slot: render_to_string(
+            "drafting/document.html",
+            {
+                "meeting": meeting,
+                "revision": revision,
+                "page_body": page_cache.body_mark(),
+                "csrf_token": slot,
+            },
+            request,
+        ),
+    )
+    return HttpResponse(parts.html(get_token(request)))
+
+
+def _reader_header(request: HttpRequest) -> str:
+    """What a page's header shows of the reader (`context_processors.header_key`); signed
+    out, the sign-in link back to the page."""
+    if request.user.is_authenticated:
+        return header_key(request.user)
+    return f"anonymous:{static_files_version()}:{request.get_full_path()}"
 
 
 @require_safe

@@ -1,0 +1,216 @@
+"""An issued revision's page and the compilation are kept whole (`page_cache.page_parts`):
+a repeat view reads the versions of what the page shows in one query and renders no
+template. Each test reads a page first (the caches are then warm), writes, and reads it
+again: every write shows on the very next view, and no reader is ever served another's
+page (the chair's office's decision forms, another user's name, another's notices)."""
+
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from drafting.models import Delegation, Element, FileKind, Revision
+from drafting.services.cosponsorship import cosponsorship_accept
+from drafting.services.decisions import proposal_reject
+from drafting.services.marks import mark_set
+from drafting.services.proposals import ProposalContent, proposal_create, proposal_withdraw
+from drafting.services.revisions import revision_issue
+from tests.factories import chairs_office, delegate_of, secretariat
+
+pytestmark = pytest.mark.django_db
+
+THEME = "Cooperation between exporting and importing states"
+COMPILATION = reverse("compilation", args=["bms7"])
+REVISION = reverse("revision_detail", args=["bms7", 0])
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture
+def theme(bms7):
+    return Element.objects.get(text=THEME)
+
+
+def _viewer(user=None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _page(client: Client, url: str = COMPILATION) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.text
+
+
+def _submit(user, element, text: str, co_sponsors=()):
+    return proposal_create(
+        user=user,
+        element=element,
+        idempotency_key=uuid.uuid4(),
+        submit=True,
+        content=ProposalContent(kind="amend", proposed_text=text, co_sponsors=list(co_sponsors)),
+    )
+
+
+def _without_tokens(html: str) -> str:
+    return TOKEN.sub("", html)
+
+
+@pytest.mark.parametrize("role", ["chair", "delegate", "secretariat"])
+def test_a_repeat_view_of_the_compilation_makes_three_queries(
+    role, theme, round_1, django_assert_num_queries
+):
+    """Session, user, and the meeting with the versions of what the page shows: the page
+    itself comes from the cache, the same but for the CSRF token."""
+    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    user = {"chair": chairs_office, "secretariat": secretariat}.get(
+        role, lambda: delegate_of("jpn")
+    )()
+    client = _viewer(user)
+    first = _page(client)
+    with django_assert_num_queries(3):
+        second = _page(client)
+    assert _without_tokens(first) == _without_tokens(second)
+    assert "Enhanced" in second
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_repeat_view_of_a_revision_makes_the_fewest_queries(
+    signed_in, bms7, django_assert_num_queries
+):
+    """Signed in: session, user, and the revision with its meeting and what the page shows
+    of them; signed out, the revision alone."""
+    client = _viewer(delegate_of("jpn") if signed_in else None)
+    first = _page(client, REVISION)
+    with django_assert_num_queries(3 if signed_in else 1):
+        second = _page(client, REVISION)
+    assert _without_tokens(first) == _without_tokens(second)
+
+
+def test_a_page_from_the_cache_carries_the_requests_own_csrf_token(theme, round_1):
+    """The page's forms hold the viewer's token, not the one the page was rendered with
+    (another client's): signing out from it passes the CSRF check."""
+    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    chair = chairs_office()
+    _page(_viewer(chair))  # the caches are warm
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(chair)
+    page = _page(client)
+    tokens = set(TOKEN.findall(page))
+    assert len(tokens) == 1
+    response = client.post(reverse("logout"), {"csrfmiddlewaretoken": tokens.pop()})
+    assert response.status_code == 302
+
+
+def test_every_write_the_compilation_shows_changes_the_page_served(theme, round_1, bms7):
+    """Submit, withdraw, mark, co-sponsor, decide, rename a delegation, issue a revision:
+    each shows on the next view of a page served from the cache."""
+    mexico, canada = delegate_of("mex"), delegate_of("can")
+    reader = _viewer(delegate_of("jpn"))
+    served = _page(reader)
+    assert "Enhanced" not in served
+
+    proposal = _submit(
+        mexico, theme, f"Enhanced {THEME.lower()}", co_sponsors=[Delegation.objects.get(code="can")]
+    )
+    assert "Enhanced" in _page(reader)
+
+    mark_set(user=delegate_of("jpn"), proposal=proposal, stance="support")
+    assert "Supported by: Japan" in _page(reader)
+
+    assert "co-sponsored by Canada" not in _page(reader)
+    proposal.refresh_from_db()
+    cosponsorship_accept(user=canada, proposal=proposal)
+    assert "co-sponsored by Canada" in _page(reader)
+
+    other = _submit(mexico, theme, f"Closer {THEME.lower()}")
+    assert "Closer" in _page(reader) and "status-withdrawn" not in _page(reader)
+    proposal_withdraw(user=mexico, proposal=other)
+    assert "status-withdrawn" in _page(reader)  # shown folded, as withdrawn
+
+    mex = Delegation.objects.get(code="mex")
+    mex.name = "United Mexican States"
+    mex.save()
+    assert "United Mexican States" in _page(reader)
+
+    proposal.refresh_from_db()
+    proposal_reject(user=chairs_office(), proposal=proposal, note="Not now")
+    assert "status-rejected" in _page(reader)
+
+    before = _page(reader)
+    revision_issue(
+        issued_by=chairs_office(), document=bms7.document, cover_letter="Sir,", export_pdf=False
+    )
+    after = _page(reader)
+    assert before != after
+    label = Revision.objects.get(document=bms7.document, number=1).label
+    assert label in after and label not in before
+
+
+def test_each_filter_has_its_page(theme, round_1):
+    """A filter in the query string is never served the page of another."""
+    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    client = _viewer(delegate_of("jpn"))
+    assert "Enhanced" in _page(client)
+    assert "Enhanced" not in _page(client, f"{COMPILATION}?delegation=fra")
+    assert "Enhanced" in _page(client, f"{COMPILATION}?delegation=mex")
+    assert "Enhanced" in _page(client)
+
+
+def test_two_roles_and_two_users_never_get_each_others_compilation(theme, round_1):
+    """The chair's office's page has its decision forms; a delegate's and the secretariat's
+    have none; each shows its own reader's name, never another's, read in turn."""
+    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    chair = chairs_office(first_name="Chiara", last_name="Presidente")
+    japan = delegate_of("jpn", first_name="Aiko", last_name="Tanaka")
+    colleague = delegate_of("jpn", first_name="Kenji", last_name="Sato")
+    clerk = secretariat(first_name="Sam", last_name="Clerk")
+    users = [chair, japan, colleague, clerk]
+    clients = {user: _viewer(user) for user in users}
+    decide = reverse("quick_decision", args=["bms7"])
+    for _ in range(2):
+        for user, client in clients.items():
+            page = _page(client)
+            assert user.get_full_name() in page
+            assert all(other.get_full_name() not in page for other in users if other != user)
+            assert (decide in page) == (user == chair)
+
+
+def test_a_delegates_unread_notices_show_on_the_compilation_at_once(theme, round_1):
+    """The navigation's count of the reader's unread notices is not kept from an earlier
+    view: a notice sent to the delegation shows on the next."""
+    client = _viewer(delegate_of("jpn"))
+    unread = re.compile(r'class="unread-count">(\d+)')
+    before = unread.search(_page(client))  # the round's notice
+    assert before and before.group(1) == "1"
+    _submit(
+        delegate_of("mex"),
+        theme,
+        f"Enhanced {THEME.lower()}",
+        co_sponsors=[Delegation.objects.get(code="jpn")],
+    )
+    after = unread.search(_page(client))
+    assert after and after.group(1) == "2"  # the invitation to co-sponsor
+
+
+def test_the_revision_page_differs_by_reader_and_shows_new_compilation_pdfs(bms7):
+    """Anyone reads an issued revision; a delegation taking part also sees its history links
+    and the compilation PDFs made of it (one made since shows at once); the signed-out page
+    has no one's name."""
+    japan = delegate_of("jpn", first_name="Aiko", last_name="Tanaka")
+    delegate, anonymous = _viewer(japan), _viewer()
+    own = _page(delegate, REVISION)
+    public = _page(anonymous, REVISION)
+    assert "Aiko Tanaka" in own and "Aiko Tanaka" not in public
+    assert 'value="compilation"' in own and 'value="compilation"' not in public
+    assert "Sign in" in public
+    revision = Revision.objects.get(document=bms7.document, number=0)
+    made = revision.files.create(
+        kind=FileKind.COMPILATION, content=b"%PDF", sha256="0" * 64, pages=3
+    )
+    shown = reverse("compilation_file", args=["bms7", 0, made.pk])
+    assert shown in _page(delegate, REVISION)
+    assert shown not in _page(anonymous, REVISION)
