@@ -86,15 +86,26 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_read_working_draft(user, document):
         raise PermissionDenied
     filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}
+    # The page's own address, of its filters only: what the page is kept under, polled at
+    # and comes back to after a decision (other parameters make no other page).
+    chosen = {key: value for key, value in filters.items() if value}
+    path = f"{request.path}?{urlencode(chosen)}" if chosen else request.path
     can_decide = permissions.can_decide(user, document)
     decided = request.session.pop(DECIDED, None) if can_decide else None
 
     def context(csrf_token: str = "") -> dict[str, Any]:
         page = _compilation_page(
-            request, meeting, filters, can_decide, decided=decided, csrf_token=csrf_token
+            request,
+            meeting,
+            filters,
+            can_decide,
+            decided=decided,
+            csrf_token=csrf_token,
+            path=path,
         )
         return {
             **page,
+            "page_path": path,
             "meeting": meeting,
             "filters": filters,
             "kinds": ProposalKind.choices,
@@ -111,10 +122,8 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     )
     reader = state.reader.key() if state.reader is not None else "-"
     parts = page_cache.page_parts(
-        # The filters, and the path the chair's forms come back to, are in the full path.
         body_key=(
-            f"compilation-body:{where}:{document.version}:{state.key()}:{int(can_decide)}:"
-            f"{request.get_full_path()}"
+            f"compilation-body:{where}:{document.version}:{state.key()}:{int(can_decide)}:{path}"
         ),
         build_body=lambda slot: render_to_string(
             "drafting/_compilation_body.html", {**context(slot), "csrf_token": slot}, request
@@ -168,9 +177,11 @@ def _compilation_page(
     *,
     decided: dict[str, str] | None = None,
     csrf_token: str = "",
+    path: str = "",
 ):
     """The compilation's rows and filters (the decision forms with ``csrf_token``, else the
-    request's); ``decided`` (a proposal's public id and a
+    request's, coming back to ``path``, else the request's); ``decided`` (a proposal's public
+    id and a
     message) puts the message of a decision just made beside its card, or at the top when
     the filters leave the card out."""
     document = meeting.document
@@ -204,6 +215,7 @@ def _compilation_page(
             message=decided["message"] if decided else "",
             message_for=decided["proposal"] if decided else "",
             csrf_token=csrf_token,
+            path=path,
         ),
         "agenda_items": [(item, per_item.get(item.id, 0)) for item in document_view.agenda_items],
         "delegations": selectors.proposing_delegations(document),

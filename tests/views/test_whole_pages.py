@@ -214,3 +214,18 @@ def test_the_revision_page_differs_by_reader_and_shows_new_compilation_pdfs(bms7
     shown = reverse("compilation_file", args=["bms7", 0, made.pk])
     assert shown in _page(delegate, REVISION)
     assert shown not in _page(anonymous, REVISION)
+
+
+def test_parameters_that_are_not_filters_make_no_other_page(
+    theme, round_1, django_assert_num_queries
+):
+    """The compilation is kept under its filters only: an address with other parameters is
+    served the same page, whose chair's forms and poll go back to the filters alone."""
+    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    client = _viewer(chairs_office())
+    first = _page(client, f"{COMPILATION}?show=all&utm=x{'y' * 300}")
+    assert "utm" not in first
+    with django_assert_num_queries(3):
+        second = _page(client, f"{COMPILATION}?show=all&other=1")
+    assert _without_tokens(first) == _without_tokens(second)
+    assert f'data-hx-get="{COMPILATION}?show=all"' in second
