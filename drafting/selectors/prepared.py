@@ -11,7 +11,7 @@ pooling with ``max_prepared_statements``), through Django's cursor wrapper: its 
 execute wrappers and query log are as for any query.
 """
 
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from django.db import connection
@@ -24,7 +24,7 @@ _ONLY_WHEN_ASKED = 2**31
 class _PreparingCursor(psycopg.Cursor):
     """A server-binding cursor whose every statement is prepared on its connection."""
 
-    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+    def execute(self, query, params=None, *, prepare=None, binary=None):
         raw = self.connection
         threshold = raw.prepare_threshold
         if threshold is None:
@@ -39,7 +39,8 @@ def fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
     """The first row of ``sql`` (``%(name)s`` parameters) on PostgreSQL, prepared."""
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor = _PreparingCursor(connection.connection)
+        # Wrapped as Django wraps its own (the stubs expect a wrapper: it takes a cursor).
+        cursor = cast(Any, _PreparingCursor(connection.connection))
     wrapped = (
         connection.make_debug_cursor(cursor)
         if connection.queries_logged
