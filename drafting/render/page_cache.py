@@ -427,7 +427,7 @@ def desk_live_part(
 ) -> tuple[Markup, ...]:
     """A desk's live part (`views.desk`), cut where its forms' CSRF tokens go, as
     `delegation_page_body` keeps a body: kept under the desk's key (`selectors.desk.
-    desk_key`: every version what the part shows depends on, and the reader's visit before)
+    DeskState.key`: every version what the part shows depends on, and the reader's visit before)
     and the delegation's (None: the chair's office's desk), the language and the time zone.
     Read from this process (`_ProcessPages`), then the shared cache; a repeat view renders
     no template and runs none of the desk's selectors. With ``page`` (what the header

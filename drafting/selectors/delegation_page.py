@@ -31,6 +31,7 @@ from drafting.models import (
     ReaderState,
 )
 from drafting.models.cosponsorship import SENT_STATUSES
+from drafting.selectors import prepared
 from drafting.web import time_zones
 
 # The notices the page lists, newest first (`selectors.notifications_of`).
@@ -87,22 +88,21 @@ def page_state(
 
     Written in SQL (`_STATE_SQL`), made once: built with the ORM's expressions, the query
     cost more to compile on each view (≈ 9 ms, in a page served from the cache in 10) than
-    the database took to run it."""
+    the database took to run it; and prepared on the connection (`selectors.prepared`):
+    planning it was most of the database's time (0.47 ms, for 0.18 ms of execution)."""
     if connection.vendor != "postgresql":
         return _page_state_portable(slug, delegation=delegation, user_id=user_id)
     meeting_fields, document_fields = _fields(Meeting), _fields(Document)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _state_sql(),
-            {
-                "slug": slug,
-                "delegation": delegation.pk,
-                "user": user_id,
-                "now": timezone.now(),
-                "sent": list(SENT_STATUSES),
-            },
-        )
-        row = cursor.fetchone()
+    row = prepared.fetch_one(
+        _state_sql(),
+        {
+            "slug": slug,
+            "delegation": delegation.pk,
+            "user": user_id,
+            "now": timezone.now(),
+            "sent": sorted(SENT_STATUSES),
+        },
+    )
     if row is None:
         raise Http404
     split = len(meeting_fields)

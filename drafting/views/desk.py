@@ -2,7 +2,7 @@
 delegate on the delegation's desk, the chair's office on what waits for it; the secretariat
 keeps its list of meetings."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -13,19 +13,18 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from markupsafe import Markup
 
-from drafting import selectors
 from drafting.access import permissions
 from drafting.models import Delegation, Meeting
 from drafting.models.proposal import STANCE_CHOICES
 from drafting.render import page_cache
 from drafting.selectors import desk as desks
 from drafting.services import cosponsorship
-from drafting.services.notifications import unread_count
 from drafting.services.visits import desk_visit, visit_due
 from drafting.web.context_processors import header_key
 
@@ -47,20 +46,23 @@ def landing(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
-    meeting = selectors.meeting_with_document(slug)
+    """The desk. A repeat view reads the meeting and what the desk depends on in one query
+    (`selectors.desk.desk_state`), then the whole page from the cache
+    (`page_cache.desk_live_part`), with this request's CSRF token put in."""
     try:
-        shown = _desk(request, meeting, visit=True)
+        shown = _desk(request, slug, visit=True)
     except PermissionDenied:
         if permissions.is_secretariat(request.user):  # keeps its list of meetings
             return redirect("home")
         raise
+    meeting = shown.meeting
     context = {"meeting": meeting, "delegation": shown.delegation}
     if len(messages.get_messages(request)) or _UNDO_OFFER in request.session:
         # Shown once (counted, not read: still to be shown): rendered afresh.
         return render(request, shown.template, {**context, "live": _live_part(request, shown)})
     # Else the page is the same on every view until what it shows changes: kept whole,
     # with this request's CSRF token put in, as the delegation page is.
-    unread = unread_count(request.user)
+    unread = shown.unread
 
     def build(slot: str) -> SafeString:
         live = page_cache.with_token(_live_pieces(request, shown), slot)
@@ -85,11 +87,10 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 def desk_live(request: HttpRequest, slug: str) -> HttpResponse:
     """What an open desk refreshes (its live part), asked every few seconds: 204 when
-    nothing it shows has changed since the ``key`` the page was given (two queries after
-    the permission checks), else the part again with its new key. Only the user's own desk:
-    a delegate's is its delegation's."""
-    meeting = selectors.meeting_with_document(slug)
-    shown = _desk(request, meeting, visit=False)
+    nothing it shows has changed since the ``key`` the page was given (one query after the
+    session and the user: `selectors.desk.desk_state`), else the part again with its new
+    key. Only the user's own desk: a delegate's is its delegation's."""
+    shown = _desk(request, slug, visit=False)
     if request.GET.get("key") == shown.key.key:
         return HttpResponse(status=204)
     return HttpResponse(_live_part(request, shown))
@@ -103,26 +104,32 @@ class _Shown:
     template: str
     delegation: Delegation | None  # None: the chair's office's
     key: desks.DeskKey
+    unread: int  # the navigation's count of unread notices
 
 
-def _desk(request: HttpRequest, meeting: Meeting, *, visit: bool) -> _Shown:
-    """The desk the user is shown (the chair's office's or the delegation's) and its key;
-    ``visit`` records the visit (the page, not its refresh) when it is due
-    (`services.visits.visit_due`: a reload writes nothing)."""
-    document = meeting.document
+def _desk(request: HttpRequest, slug: str, *, visit: bool) -> _Shown:
+    """The desk the user is shown (the chair's office's or the delegation's), its meeting
+    (404 when there is none, for anyone) and its key; ``visit`` records the visit (the page,
+    not its refresh) when it is due (`services.visits.visit_due`: a reload writes nothing)."""
     user = request.user
-    if permissions.is_chairs_office(user):
-        template, delegation = "drafting/desk_chair.html", None
+    chair = permissions.is_chairs_office(user)
+    delegation = None if chair else permissions.delegation_of(user)
+    meeting, state = desks.desk_state(slug, user=user, delegation=delegation)
+    if chair:
+        template = "drafting/desk_chair.html"
     else:
-        delegation = permissions.delegation_of(user)
-        if delegation is None or not permissions.can_propose(user, document):
+        if delegation is None:
+            raise PermissionDenied
+        permissions.note_takes_part(user, meeting.document.pk, state.takes_part)
+        if not permissions.can_propose(user, meeting.document):
             raise PermissionDenied
         template = "drafting/desk_delegation.html"
-    key = desks.desk_key(document, meeting, user)
-    if visit and delegation is not None and visit_due(key.last_visit):
-        desk_visit(user=user, meeting=meeting)
-        key = desks.desk_key(document, meeting, user)  # the visit before has moved
-    return _Shown(meeting, template, delegation, key)
+        if visit and visit_due(state.last_visit):
+            # What a read again would give: the visit before as recorded, and now.
+            now = timezone.now()
+            since = desk_visit(user=user, meeting=meeting, at=now)
+            state = replace(state, since=since, last_visit=now)
+    return _Shown(meeting, template, delegation, state.key(meeting), state.unread)
 
 
 def _live_part(request: HttpRequest, shown: _Shown) -> Markup:

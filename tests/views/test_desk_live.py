@@ -1,6 +1,6 @@
 """The desk refreshes while open (#18.7): its live part is asked for again every few
-seconds; the answer is 204 while nothing it shows has changed (two queries after the
-permission checks), else the part again with its new key; only the user's own desk; a
+seconds; the answer is 204 while nothing it shows has changed (one query after the
+session and the user), else the part again with its new key; only the user's own desk; a
 position can be taken from the desk."""
 
 import re
@@ -116,8 +116,8 @@ def test_the_poll_reads_a_bounded_number_of_queries(
     for user in (kenya, chairs_office()):
         client = _client(user)
         url = _poll_url(client.get(reverse("desk", args=["bms7"])).text)
-        # Session, user, meeting, role and delegation checks, then the key: two queries.
-        with django_assert_max_num_queries(8):
+        # Session, user, then the meeting with the key (`desk_state`): one statement.
+        with django_assert_max_num_queries(3):
             assert client.get(url).status_code == 204
         _propose(delegate_of("ind"), words=f"[ind {user.pk}] ")
         with django_assert_max_num_queries(20):
