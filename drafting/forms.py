@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -75,7 +75,7 @@ class _PendingChoices(ModelChoiceIterator):
         self.field = field
 
     @property
-    def queryset(self):  # type: ignore[override]
+    def queryset(self):
         return self.field.queryset
 
 
@@ -84,7 +84,7 @@ class PendingQueryset:
     :meth:`queryset_when_used`, it is built when first used (choices listed, a value
     cleaned), not with the form: a submission naming no choice builds none."""
 
-    iterator = _PendingChoices
+    iterator: type[ModelChoiceIterator] = _PendingChoices
     _make_queryset: "Callable[[], QuerySet] | None" = None
 
     def queryset_when_used(self, make_queryset: "Callable[[], QuerySet]") -> None:
@@ -98,7 +98,8 @@ class PendingQueryset:
 
     def _set_queryset(self, queryset) -> None:
         self._make_queryset = None
-        forms.ModelChoiceField._set_queryset(cast(forms.ModelChoiceField, self), queryset)
+        django_field: Any = forms.ModelChoiceField  # its setter, untyped in the stubs
+        django_field._set_queryset(self, queryset)
 
     queryset = property(_get_queryset, _set_queryset)
 

@@ -1,6 +1,7 @@
 """Signing in with Django's model backend; the signed-in user comes with their delegation."""
 
 import functools
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -66,7 +67,7 @@ def _fields(model) -> list[str]:
 
 
 def _columns(model, alias: str, quote) -> list[str]:
-    return [f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
+    return [f"{alias}.{quote(cast(str, field.column))}" for field in model._meta.concrete_fields]
 
 
 @functools.cache
@@ -77,8 +78,8 @@ def _user_sql(alias: str) -> str:
     Made once for each database (PostgreSQL's: ``ARRAY``, ``ANY``)."""
     quote = connections[alias].ops.quote_name
     user_model = get_user_model()
-    user_pk = quote(user_model._meta.pk.column)
-    groups_field = user_model._meta.get_field("groups")
+    user_pk = quote(cast(str, user_model._meta.pk.column))
+    groups_field: Any = user_model._meta.get_field("groups")
     through = groups_field.remote_field.through._meta.db_table
     member, group = groups_field.m2m_column_name(), groups_field.m2m_reverse_name()
     columns = ", ".join(
@@ -132,5 +133,5 @@ def _user_with_delegation(alias: str, user_id):
         profile_to_user.set_cached_value(profile, user)
     # user.delegate_profile: the profile, or RelatedObjectDoesNotExist (None cached).
     profile_to_user.remote_field.set_cached_value(user, profile)
-    user._drafting_roles = frozenset(row[end_delegation])
+    cast(Any, user)._drafting_roles = frozenset(row[end_delegation])
     return user

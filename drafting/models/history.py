@@ -28,7 +28,7 @@ class HistoryDescriptorMadeOnce(HistoryDescriptor):
 def make_history_managers_once() -> None:
     """Replace the history descriptor of every tracked model (idempotent)."""
     for model in apps.get_models():
-        name = getattr(model._meta, "simple_history_manager_attribute", None)
+        name: str = getattr(model._meta, "simple_history_manager_attribute", "")
         descriptor = model.__dict__.get(name) if name else None
         if isinstance(descriptor, HistoryDescriptor) and not isinstance(
             descriptor, HistoryDescriptorMadeOnce

@@ -73,11 +73,12 @@ class ResilientRedisCacheClient(RedisCacheClient):
         makes a new one for every command (its constructor alone cost a write count a third
         of its time). A client is safe to share (it takes a connection from the pool for
         each command); each cache object (one per thread) has its own clients."""
-        pool = self._get_connection_pool(write)
+        django_client: Any = self  # RedisCacheClient's private parts, untyped in the stubs
+        pool = django_client._get_connection_pool(write)
         clients: dict[int, Any] = self.__dict__.setdefault("_clients_by_pool", {})
         client = clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = clients[id(pool)] = django_client._client(connection_pool=pool)
         return client
 
     def add(self, key: Any, value: Any, timeout: Any) -> bool:
