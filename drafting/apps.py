@@ -9,6 +9,8 @@ class DraftingConfig(AppConfig):
 
     def ready(self) -> None:
         from drafting.access.audit import connect_signals
+        from drafting.models.history import make_history_managers_once
         from drafting.web import checks  # noqa: F401 - registers the deploy checks
 
         connect_signals()
+        make_history_managers_once()

@@ -1,11 +1,13 @@
 """Forms bind and clean what the user typed; the services decide what is allowed."""
 
 import uuid
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import Jinja2 as Jinja2FormRenderer
 from django.utils.translation import gettext_lazy as _
 
@@ -80,11 +82,54 @@ class ChosenDelegations(forms.MultipleHiddenInput):
     form's :meth:`ProposalForm.chosen_co_sponsors` reads their names)."""
 
 
-class CoSponsorsField(forms.ModelMultipleChoiceField):
+class _PendingChoices(ModelChoiceIterator):
+    """A :class:`ModelChoiceIterator` that asks its field for the queryset when iterated,
+    not when made: made for the widget before the queryset is (:class:`PendingQueryset`)."""
+
+    def __init__(self, field) -> None:
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+
+class PendingQueryset:
+    """For model choice fields whose queryset depends on the request: given with
+    :meth:`queryset_when_used`, it is built when first used (choices listed, a value
+    cleaned), not with the form: a submission naming no choice builds none."""
+
+    iterator: type[ModelChoiceIterator] = _PendingChoices
+    _make_queryset: "Callable[[], QuerySet] | None" = None
+
+    def queryset_when_used(self, make_queryset: "Callable[[], QuerySet]") -> None:
+        self._make_queryset = make_queryset
+
+    def _get_queryset(self):
+        make_queryset, self._make_queryset = self._make_queryset, None
+        if make_queryset is not None:
+            self._queryset = make_queryset()
+        return self._queryset
+
+    def _set_queryset(self, queryset) -> None:
+        self._make_queryset = None
+        django_field: Any = forms.ModelChoiceField  # its setter, untyped in the stubs
+        django_field._set_queryset(self, queryset)
+
+    queryset = property(_get_queryset, _set_queryset)
+
+
+class GroupChoiceField(PendingQueryset, forms.ModelChoiceField):
+    """A model choice whose queryset is built when used (:class:`PendingQueryset`)."""
+
+
+class CoSponsorsField(PendingQueryset, forms.ModelMultipleChoiceField):
     """Co-sponsors: States only. A group or organization sent anyway (the list does not offer
     them) is refused by name, not as an unknown choice."""
 
     def clean(self, value):
+        if not value and not self.required:
+            return []  # none named: nothing to look up
         numbers = (bounds.posted_number(str(item)) for item in (value or []))
         ids = [number for number in numbers if number is not None]
         groups = sorted(
@@ -119,9 +164,6 @@ class ProposalForm(forms.Form):
 
     # What the delegate typed, shown when the element's text moved under it (views.proposals).
     typed_text = ""
-    # Whom the delegation may name as co-sponsor (set for the meeting and delegation).
-    co_sponsor_candidates: "QuerySet[Delegation]"
-
     kind = forms.ChoiceField(
         label=_("What do you propose?"), choices=ProposalKind.choices, widget=forms.RadioSelect
     )
@@ -150,7 +192,7 @@ class ProposalForm(forms.Form):
         help_text=_("Up to %(limit)s characters; optional, except for a comment.")
         % {"limit": f"{MAX_RATIONALE:,}"},
     )
-    on_behalf_of = forms.ModelChoiceField(
+    on_behalf_of = GroupChoiceField(
         label=_("On behalf of"),
         queryset=Delegation.objects.none(),
         required=False,
@@ -206,22 +248,27 @@ class ProposalForm(forms.Form):
                 (kind.value, kind.label) for kind in inserted
             ]
             self.inserts = bool(inserted)
-        # Only the groups the secretariat designated this delegation to speak for.
-        cast(forms.ModelChoiceField, self.fields["on_behalf_of"]).queryset = coordinated_groups(
-            meeting_id=meeting_id, delegation=delegation
+        # Only the groups the secretariat designated this delegation to speak for. Both
+        # querysets are built when used: a proposal on behalf of no group, naming no
+        # co-sponsor, needs neither (building them was a tenth of a submission's time).
+        cast(GroupChoiceField, self.fields["on_behalf_of"]).queryset_when_used(
+            lambda: coordinated_groups(meeting_id=meeting_id, delegation=delegation)
         )
         self.fields["on_behalf_of"].help_text = _(
             "Offered for the groups your delegation coordinates at this meeting."
         )
-        self.co_sponsor_candidates = co_sponsor_candidates(
-            meeting_id=meeting_id, delegation=delegation
+        cast(CoSponsorsField, self.fields["co_sponsors"]).queryset_when_used(
+            lambda: co_sponsor_candidates(meeting_id=meeting_id, delegation=delegation)
         )
-        sponsors_field = cast(forms.ModelMultipleChoiceField, self.fields["co_sponsors"])
-        sponsors_field.queryset = self.co_sponsor_candidates
         if not self.is_bound and "idempotency_key" not in self.initial:
             self.initial["idempotency_key"] = uuid.uuid4()
 
     inserts = True
+
+    @property
+    def co_sponsor_candidates(self) -> "QuerySet[Delegation]":
+        """Whom the delegation may name as co-sponsor (for the meeting and delegation)."""
+        return cast(CoSponsorsField, self.fields["co_sponsors"]).queryset
 
     def clean_co_sponsors(self):
         chosen = list(self.cleaned_data.get("co_sponsors") or [])

@@ -1,12 +1,16 @@
 """Reads: each function does a fixed number of queries, whatever the document's size."""
 
+import functools
+import itertools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from drafting.models import (
@@ -139,6 +143,10 @@ def element_with_meeting(
     :func:`element_in_document` read them in two). The meeting's time zone becomes the
     current one. Given a ``participant``, the same query says whether that delegation takes
     part in the meeting (``element.document.meeting.participant_takes_part``)."""
+    if connection.vendor == "postgresql":
+        element = _element_with_meeting(slug, element_id, participant=participant)
+        time_zones.activate_for(element.document.meeting)
+        return element
     elements = Element.objects.select_related("parent", "document__meeting")
     if participant is not None:
         elements = elements.annotate(
@@ -153,6 +161,84 @@ def element_with_meeting(
     if participant is not None:
         cast(Any, meeting).participant_takes_part = cast(Any, element).participant_takes_part
     time_zones.activate_for(meeting)
+    return element
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@functools.cache
+def _element_with_meeting_sql() -> str:
+    """The statement of :func:`_element_with_meeting`: the element's, its parent's (null
+    without one), its document's and the meeting's columns (``_attnames``, in that order),
+    then whether the delegation ``%(participant)s`` takes part (null when none is asked)."""
+    quote = connection.ops.quote_name
+
+    def columns(model, alias: str) -> list[str]:
+        return [f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
+
+    selected = ", ".join(
+        columns(Element, "e")
+        + columns(Element, "parent")
+        + columns(Document, "d")
+        + columns(Meeting, "m")
+    )
+    return f"""
+        SELECT {selected},
+            CASE WHEN %(participant)s::bigint IS NULL THEN NULL ELSE EXISTS (
+                SELECT 1 FROM {quote(Participation._meta.db_table)} p
+                WHERE p.meeting_id = m.id AND p.delegation_id = %(participant)s
+            ) END
+        FROM {quote(Element._meta.db_table)} e
+        LEFT JOIN {quote(Element._meta.db_table)} parent ON parent.id = e.parent_id
+        JOIN {quote(Document._meta.db_table)} d ON d.id = e.document_id
+        JOIN {quote(Meeting._meta.db_table)} m ON m.id = d.meeting_id
+        WHERE e.id = %(element)s AND m.slug = %(slug)s
+    """  # noqa: S608 - only the models' table and column names are formatted in
+
+
+def _element_with_meeting(slug: str, element_id: int, *, participant: Delegation | None) -> Element:
+    """:func:`element_with_meeting` on PostgreSQL: one statement written once, the rows
+    set as ``select_related("parent", "document__meeting")`` sets them (building the ORM's
+    query, with its joins and the participation subquery, cost more to compile on every
+    request than the database took to run it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _element_with_meeting_sql(),
+            {
+                "element": element_id,
+                "slug": slug,
+                "participant": participant.pk if participant is not None else None,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    element_fields, document_fields = _attnames(Element), _attnames(Document)
+    meeting_fields, alias = _attnames(Meeting), connection.alias
+    ends = list(
+        itertools.accumulate(
+            (len(element_fields), len(element_fields), len(document_fields), len(meeting_fields))
+        )
+    )
+    element = Element.from_db(alias, element_fields, row[: ends[0]])
+    parent_values = row[ends[0] : ends[1]]
+    parent = (
+        Element.from_db(alias, element_fields, parent_values)
+        if parent_values[0] is not None
+        else None
+    )
+    document = Document.from_db(alias, document_fields, row[ends[1] : ends[2]])
+    meeting = Meeting.from_db(alias, meeting_fields, row[ends[2] : ends[3]])
+    Element._meta.get_field("parent").set_cached_value(element, parent)
+    Element._meta.get_field("document").set_cached_value(element, document)
+    to_meeting = Document._meta.get_field("meeting")
+    to_meeting.set_cached_value(document, meeting)
+    to_meeting.remote_field.set_cached_value(meeting, document)  # a one-to-one: both ways
+    if participant is not None:
+        cast(Any, meeting).participant_takes_part = row[ends[3]]
+        cast(Any, element).participant_takes_part = row[ends[3]]
     return element
 
 

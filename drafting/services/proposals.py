@@ -455,8 +455,9 @@ def _submission_moment() -> datetime:
 # ORM: building and compiling its subqueries took more CPU than the rest of a submission's
 # statements (Django's ``select_for_update`` has no ``FOR SHARE`` either). The round is chosen
 # as ``rounds.open_round`` chooses it; a null ``submit_at`` matches none.
+_ELEMENT_FIELDS = [field.attname for field in Element._meta.concrete_fields]
 _ELEMENT_FOR_PROPOSING = f"""
-SELECT element.*,
+SELECT {", ".join(f'element."{field.column}"' for field in Element._meta.concrete_fields)},
     (SELECT proposal.id FROM {Proposal._meta.db_table} proposal
         WHERE proposal.delegation_id = %(delegation)s
         AND proposal.idempotency_key = %(key)s) AS made_by_key,
@@ -506,21 +507,29 @@ def _element_for_proposing(
     way: the text a proposal is checked against and made on is the element's text when it
     is stored. Delegates proposing on one element do not wait for each other.
     """
+    key_field = Proposal._meta.get_field("idempotency_key")
+    parameters = {
+        "element": element_id,
+        "delegation": delegation_id,
+        "key": key_field.get_db_prep_value(idempotency_key, connection),
+        "at": connection.ops.adapt_datetimefield_value(submit_at),
+    }
     # PostgreSQL takes the share lock; SQLite (the demo) has no row locks: its writers take
     # the whole database in turn.
-    lock = " FOR SHARE OF element" if connection.vendor == "postgresql" else ""
-    key_field = Proposal._meta.get_field("idempotency_key")
-    found = list(
-        Element.objects.raw(
-            _ELEMENT_FOR_PROPOSING + lock,
-            {
-                "element": element_id,
-                "delegation": delegation_id,
-                "key": key_field.get_db_prep_value(idempotency_key, connection),
-                "at": connection.ops.adapt_datetimefield_value(submit_at),
-            },
-        )
-    )
+    if connection.vendor == "postgresql":
+        # Read with a cursor, the element made with ``from_db``: PostgreSQL gives the
+        # values as the fields hold them (a RawQuerySet's column mapping and converters cost
+        # more than the statement).
+        with connection.cursor() as cursor:
+            cursor.execute(_ELEMENT_FOR_PROPOSING + " FOR SHARE OF element", parameters)
+            values = cursor.fetchone()
+        if values is None:
+            raise Element.DoesNotExist(element_id)
+        split = len(_ELEMENT_FIELDS)
+        element = Element.from_db(connection.alias, _ELEMENT_FIELDS, values[:split])
+        made_by_key, base_revision_id, open_round_id, deadline = values[split:]
+        return _ProposingOn(element, made_by_key, base_revision_id, open_round_id, deadline)
+    found = list(Element.objects.raw(_ELEMENT_FOR_PROPOSING, parameters))
     if not found:
         raise Element.DoesNotExist(element_id)
     row: Any = found[0]

@@ -68,6 +68,19 @@ def guarded[T](call: Callable[[], T], fallback: T) -> T:
 
 
 class ResilientRedisCacheClient(RedisCacheClient):
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        """The ``redis.Redis`` client of the server's connection pool, made once: Django's
+        makes a new one for every command (its constructor alone cost a write count a third
+        of its time). A client is safe to share (it takes a connection from the pool for
+        each command); each cache object (one per thread) has its own clients."""
+        django_client: Any = self  # RedisCacheClient's private parts, untyped in the stubs
+        pool = django_client._get_connection_pool(write)
+        clients: dict[int, Any] = self.__dict__.setdefault("_clients_by_pool", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = django_client._client(connection_pool=pool)
+        return client
+
     def add(self, key: Any, value: Any, timeout: Any) -> bool:
         return guarded(
             lambda: super(ResilientRedisCacheClient, self).add(key, value, timeout), False
