@@ -5,14 +5,11 @@ Its descriptor (``simple_history.manager.HistoryDescriptor``) makes a new manage
 queryset's methods) on every access, and it is accessed for every history row written
 (``create_historical_record``): about a tenth of a proposal's submission went to it. The
 descriptor is replaced, in the app's ``ready``, by one that makes the class once; the managers
-it returns are the same. The history models also insert their rows through a statement written
-once (`drafting.models.insert`): one is written for every tracked save.
+it returns are the same.
 """
 
 from django.apps import apps
 from simple_history.manager import HistoryDescriptor
-
-from drafting.models.insert import InsertWrittenOnce
 
 
 class HistoryDescriptorMadeOnce(HistoryDescriptor):
@@ -29,8 +26,7 @@ class HistoryDescriptorMadeOnce(HistoryDescriptor):
 
 
 def make_history_managers_once() -> None:
-    """Replace the history descriptor of every tracked model, and make its history model
-    insert through a statement written once (idempotent)."""
+    """Replace the history descriptor of every tracked model (idempotent)."""
     for model in apps.get_models():
         name: str = getattr(model._meta, "simple_history_manager_attribute", "")
         descriptor = model.__dict__.get(name) if name else None
@@ -38,8 +34,3 @@ def make_history_managers_once() -> None:
             descriptor, HistoryDescriptorMadeOnce
         ):
             setattr(model, name, HistoryDescriptorMadeOnce(descriptor))
-            history_model = descriptor.model
-            if "_do_insert" not in history_model.__dict__:
-                # Set on the generated class: as a base (``HistoricalRecords(bases=...)``)
-                # it would change the history models' migration state.
-                history_model._do_insert = InsertWrittenOnce._do_insert

@@ -31,19 +31,16 @@ def _insert_sql(
 class InsertWrittenOnce:
     """A model mixin: its ``save()`` inserts through a statement written once."""
 
-    def _do_insert(
-        self, manager: Any, using: str, fields: Any, returning_fields: Any, raw: bool
-    ) -> Any:
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
         model: Any = self
-        django_model: Any = models.Model  # its _do_insert, untyped in the stubs
         connection = connections[using]
         if raw or connection.vendor != "postgresql" or not fields:
-            return django_model._do_insert(model, manager, using, fields, returning_fields, raw)
+            return models.Model._do_insert(model, manager, using, fields, returning_fields, raw)
         values = []
         for field in fields:
             value = field.pre_save(model, True)
             if hasattr(value, "resolve_expression"):
-                return django_model._do_insert(model, manager, using, fields, returning_fields, raw)
+                return models.Model._do_insert(model, manager, using, fields, returning_fields, raw)
             values.append(field.get_db_prep_save(value, connection))
         returning = tuple(field.column for field in returning_fields or ())
         sql = _insert_sql(
