@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from drafting.models.insert import InsertWrittenOnce
-
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -119,7 +117,7 @@ class _ProposalHistory(HistoricalRecords):
         super().create_historical_record_m2ms(history_instance, instance)
 
 
-class Proposal(InsertWrittenOnce, models.Model):
+class Proposal(models.Model):
     """One delegation's change against one element of one base revision.
 
     ``patch`` is the diff-match-patch patch (``patch_toText``) from ``base_text`` to
