@@ -11,15 +11,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 
 from drafting.models.audit import AuditAction, AuditEvent
@@ -113,7 +111,7 @@ def record(
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     if delegation_id is None and authenticated:
         delegation_id = _delegation_id_of(user)
-    event = AuditEvent(
+    return AuditEvent.objects.create(
         action=action,
         user=user if authenticated else None,
         username=(user.get_username() if authenticated else username)[:150],
@@ -125,43 +123,6 @@ def record(
         ip_address=origin.ip_address if origin else None,
         user_agent=origin.user_agent if origin else "",
     )
-    alias = router.db_for_write(AuditEvent)
-    if connections[alias].vendor == "postgresql":
-        _insert(event, alias)
-    else:
-        event.save(force_insert=True)
-    return event
-
-
-@functools.cache
-def _insert_sql(alias: str) -> tuple[str, tuple[Any, ...]]:
-    """The ``INSERT`` of one event (its fields but the id, then ``RETURNING`` the id) and the
-    fields whose values it takes, in order: made once."""
-    quote = connections[alias].ops.quote_name
-    meta = AuditEvent._meta
-    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
-    columns = ", ".join(quote(cast(str, field.column)) for field in fields)
-    values = ", ".join(["%s"] * len(fields))
-    return (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) "  # noqa: S608 - the model's own table and columns
-        f"RETURNING {quote(cast(str, meta.pk.column))}",
-        fields,
-    )
-
-
-def _insert(event: AuditEvent, alias: str) -> None:
-    """Insert ``event`` as ``save()`` would, in a statement written once (PostgreSQL): the
-    ORM compiled the same ``INSERT`` for every event, which cost more than running it. The
-    values are prepared by the fields, as the ORM prepares them; no signal is sent for an
-    audit event (none is listened to)."""
-    connection = connections[alias]
-    sql, fields = _insert_sql(alias)
-    values = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        event.pk = cursor.fetchone()[0]
-    event._state.adding = False
-    event._state.db = alias
 
 
 def sign_in_username(request: HttpRequest | None, credentials: dict | None) -> str:
