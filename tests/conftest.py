@@ -15,11 +15,11 @@ from tests.template_db import (
 
 # Hypothesis profiles (tests/unit/test_properties.py). "ci", the default: a fixed seed and
 # no example database, so every run, everywhere, tries the same examples. "slow", for a
-# nightly run (`--hypothesis-profile=slow` or HYPOTHESIS_PROFILE=slow): ten times as many
-# examples, drawn afresh on each run. A property sets only what is its own (a share of
+# nightly run (`--slow`, `--hypothesis-profile=slow` or HYPOTHESIS_PROFILE=slow): twenty times
+# as many examples, drawn afresh on each run. A property sets only what is its own (a share of
 # max_examples where one example is slow).
 hypothesis_settings.register_profile(
-    "ci", max_examples=1_000, deadline=None, derandomize=True, database=None
+    "ci", max_examples=500, deadline=None, derandomize=True, database=None
 )
 hypothesis_settings.register_profile(
     "slow", max_examples=10_000, deadline=None, derandomize=False, database=None, print_blob=True
