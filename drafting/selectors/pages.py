@@ -213,3 +213,39 @@ def compilation_state(
         reader=_reader(found, delegation),
     )
     return found, state
+
+
+@dataclass(frozen=True, slots=True)
+class ComparePageState:
+    """What a comparison of two issued revisions shows besides the two (which never change:
+    their content hashes, read with them): the document's newest revision (the choices
+    offered, and the pair compared by default) and the reader's part (`Reader`)."""
+
+    revisions: int
+    reader: Reader | None
+
+
+def compare_page_state(
+    slug: str, *, delegation: Delegation | None, user_id: int | None
+) -> tuple[Meeting, ComparePageState]:
+    """The meeting with its document (404 when there is none) and what its comparison page
+    shows of it, in one query. The meeting's time zone becomes the current one."""
+    found = (
+        Meeting.objects.select_related("document")
+        .annotate(
+            revisions_version=Subquery(
+                Revision.objects.filter(document_id=OuterRef("document__pk"))
+                .order_by("-number")
+                .values("id")[:1]
+            ),
+            **_reader_annotations(delegation, user_id, "pk"),
+        )
+        .filter(slug=slug, document__isnull=False)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    time_zones.activate_for(found)
+    return found, ComparePageState(
+        revisions=found.revisions_version or 0, reader=_reader(found, delegation)
+    )

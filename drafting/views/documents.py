@@ -33,7 +33,7 @@ from drafting.services.exports import (
     live_export_job,
     stored_file,
 )
-from drafting.web.context_processors import header_key, static_files_version
+from drafting.web.context_processors import reader_header_key
 from drafting.web.errors import DomainError, NotAllowed
 from drafting.web.http import AppRequest
 
@@ -154,7 +154,7 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
         build_body=lambda slot: render_to_string(
             "drafting/_document_body.html", {**context(), "csrf_token": slot}, request
         ),
-        shell_key=f"revision-shell:{where}:{_reader_header(request)}:{reader}",
+        shell_key=f"revision-shell:{where}:{reader_header_key(request)}:{reader}",
         build_shell=lambda slot: render_to_string(
             "drafting/document.html",
             {
@@ -167,14 +167,6 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
         ),
     )
     return HttpResponse(parts.html(get_token(request)))
-
-
-def _reader_header(request: HttpRequest) -> str:
-    """What a page's header shows of the reader (`context_processors.header_key`); signed
-    out, the sign-in link back to the page."""
-    if request.user.is_authenticated:
-        return header_key(request.user)
-    return f"anonymous:{static_files_version()}:{request.get_full_path()}"
 
 
 @require_safe

@@ -84,6 +84,14 @@ def header_key(user: Any) -> str:
 
 
 @functools.cache
+def reader_header_key(request: HttpRequest) -> str:
+    """What a page's header shows of the reader (`header_key`); signed out, the sign-in
+    link back to the page (a public page kept whole: an issued revision, a comparison)."""
+    if request.user.is_authenticated:
+        return header_key(request.user)
+    return f"anonymous:{static_files_version()}:{request.get_full_path()}"
+
+
 def static_files_version() -> str:
     """The static files' manifest's digest (their names are by content), read once a process:
     a page cached before a deploy that changed them links the old names, so is not used

@@ -229,3 +229,43 @@ def test_parameters_that_are_not_filters_make_no_other_page(
         second = _page(client, f"{COMPILATION}?show=all&other=1")
     assert _without_tokens(first) == _without_tokens(second)
     assert f'data-hx-get="{COMPILATION}?show=all"' in second
+
+
+COMPARE = reverse("compare", args=["bms7"])
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_repeat_view_of_a_comparison_makes_the_fewest_queries(
+    signed_in, bms7, django_assert_num_queries
+):
+    """Two issued revisions never change: the meeting with its newest revision and the
+    reader's part in one query (and the session and user when signed in)."""
+    client = _viewer(delegate_of("jpn") if signed_in else None)
+    first = _page(client, f"{COMPARE}?from=0&to=0")
+    with django_assert_num_queries(3 if signed_in else 1):
+        second = _page(client, f"{COMPARE}?from=0&to=0")
+    assert _without_tokens(first) == _without_tokens(second)
+
+
+def test_a_comparison_shows_a_new_revision_and_differs_by_reader(theme, round_1, bms7):
+    """A revision issued shows at once in the choices and the default pair; the chair's page
+    offers the working draft, the public's names no one and offers no draft."""
+    chair = _viewer(chairs_office(first_name="Grace", last_name="Otieno"))
+    public = _viewer()
+    before = _page(public, COMPARE)
+    _page(chair, COMPARE)
+    proposal = _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    from drafting.services.decisions import proposal_accept
+
+    proposal_accept(user=chairs_office(), proposals=[proposal])
+    revision_issue(
+        issued_by=chairs_office(), document=bms7.document, cover_letter="Sir,", export_pdf=False
+    )
+    label = Revision.objects.get(document=bms7.document, number=1).label
+    after = _page(public, COMPARE)
+    assert label not in before and f"Changes from Zero draft to {label}" in after
+    assert "<ins>Enhanced" in after
+    chairs = _page(chair, COMPARE)
+    assert 'value="draft"' in chairs and 'value="draft"' not in after
+    assert "Otieno" in chairs and "Sign in" not in chairs
+    assert "Otieno" not in after and "Sign in" in after
