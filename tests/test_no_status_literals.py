@@ -220,7 +220,7 @@ TEMPLATE_COLLECTION = re.compile(r"\bin\s*(?:\(|\[)(?P<items>[^)\]]*)(?:\)|\])")
 # the comparison page's "to" value for the working draft (``drafting.views.chair.DRAFT``), the
 # navigation's current page, and why an invitation's link cannot be used.
 TEMPLATE_PROTOCOL = {
-    ("drafting/compare.html", "draft"),
+    ("drafting/_compare_page_body.html", "draft"),
     ("drafting/_meeting_nav.html", "draft"),
     ("drafting/_meeting_nav.html", "compilation"),
     ("registration/invitation_unusable.html", "accepted"),
