@@ -12,6 +12,7 @@ count of unread notices follows from them).
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
@@ -167,49 +168,62 @@ def _newest(model, **where) -> Subquery:
     return Subquery(rows.values("history_id")[:1])
 
 
-def compilation_state(
-    slug: str, *, delegation: Delegation | None, user_id: int | None
-) -> tuple[Meeting, CompilationState]:
-    """The meeting with its document (404 when there is none) and what its compilation
-    shows (`CompilationState`), in one query. The meeting's time zone becomes the current
-    one."""
+def _newest_revision() -> Subquery:
+    """The id of the meeting's document's newest revision (an annotation of a meeting)."""
+    return Subquery(
+        Revision.objects.filter(document_id=OuterRef("document__pk"))
+        .order_by("-number")
+        .values("id")[:1]
+    )
+
+
+def _meeting_with(slug: str, **annotations: Any) -> tuple[Meeting, dict[str, Any]]:
+    """The meeting ``slug`` with its document, and the values of ``annotations`` by name, in
+    one query (404 when there is none); its time zone becomes the current one."""
     found = (
         Meeting.objects.select_related("document")
-        .annotate(
-            # Backwards on the index on (document, history id) of migration 0028, to the
-            # first row seen beyond its delegation: a delegation writing its draft changes
-            # nothing here (nor does a page betray it).
-            proposals_version=Subquery(
-                Proposal.history.model.objects.filter(
-                    document_id=OuterRef("document__pk"), status__in=sorted(VISIBLE_STATUSES)
-                )
-                .order_by("-document_id", "-history_id")
-                .values("history_id")[:1]
-            ),
-            marks_version=_newest(ProposalMark),
-            names_version=_newest(Delegation),
-            rounds_version=_newest(ConsultationRound),
-            replies_version=Subquery(DecisionReply.objects.order_by("-id").values("id")[:1]),
-            revisions_version=Subquery(
-                Revision.objects.filter(document_id=OuterRef("document__pk"))
-                .order_by("-number")
-                .values("id")[:1]
-            ),
-            **_reader_annotations(delegation, user_id, "pk"),
-        )
+        .annotate(**annotations)
         .filter(slug=slug, document__isnull=False)
         .first()
     )
     if found is None:
         raise Http404
     time_zones.activate_for(found)
+    return found, {name: getattr(found, name) for name in annotations}
+
+
+def compilation_state(
+    slug: str, *, delegation: Delegation | None, user_id: int | None
+) -> tuple[Meeting, CompilationState]:
+    """The meeting with its document (404 when there is none) and what its compilation
+    shows (`CompilationState`), in one query. The meeting's time zone becomes the current
+    one."""
+    found, values = _meeting_with(
+        slug,
+        # Backwards on the index on (document, history id) of migration 0028, to the
+        # first row seen beyond its delegation: a delegation writing its draft changes
+        # nothing here (nor does a page betray it).
+        proposals_version=Subquery(
+            Proposal.history.model.objects.filter(
+                document_id=OuterRef("document__pk"), status__in=sorted(VISIBLE_STATUSES)
+            )
+            .order_by("-document_id", "-history_id")
+            .values("history_id")[:1]
+        ),
+        marks_version=_newest(ProposalMark),
+        names_version=_newest(Delegation),
+        rounds_version=_newest(ConsultationRound),
+        replies_version=Subquery(DecisionReply.objects.order_by("-id").values("id")[:1]),
+        revisions_version=_newest_revision(),
+        **_reader_annotations(delegation, user_id, "pk"),
+    )
     state = CompilationState(
-        proposals=found.proposals_version or 0,
-        marks=found.marks_version or 0,
-        replies=found.replies_version or 0,
-        names=found.names_version or 0,
-        rounds=found.rounds_version or 0,
-        revisions=found.revisions_version or 0,
+        proposals=values["proposals_version"] or 0,
+        marks=values["marks_version"] or 0,
+        replies=values["replies_version"] or 0,
+        names=values["names_version"] or 0,
+        rounds=values["rounds_version"] or 0,
+        revisions=values["revisions_version"] or 0,
         reader=_reader(found, delegation),
     )
     return found, state
@@ -230,22 +244,11 @@ def compare_page_state(
 ) -> tuple[Meeting, ComparePageState]:
     """The meeting with its document (404 when there is none) and what its comparison page
     shows of it, in one query. The meeting's time zone becomes the current one."""
-    found = (
-        Meeting.objects.select_related("document")
-        .annotate(
-            revisions_version=Subquery(
-                Revision.objects.filter(document_id=OuterRef("document__pk"))
-                .order_by("-number")
-                .values("id")[:1]
-            ),
-            **_reader_annotations(delegation, user_id, "pk"),
-        )
-        .filter(slug=slug, document__isnull=False)
-        .first()
+    found, values = _meeting_with(
+        slug,
+        revisions_version=_newest_revision(),
+        **_reader_annotations(delegation, user_id, "pk"),
     )
-    if found is None:
-        raise Http404
-    time_zones.activate_for(found)
     return found, ComparePageState(
-        revisions=found.revisions_version or 0, reader=_reader(found, delegation)
+        revisions=values["revisions_version"] or 0, reader=_reader(found, delegation)
     )
