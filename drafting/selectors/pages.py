@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 
 from drafting.models import (
     ConsultationRound,
@@ -75,6 +77,20 @@ def _reader(found, delegation: Delegation | None) -> Reader | None:
         takes_part=found.reader_takes_part,
         notices=(found.reader_notices or 0, found.reader_newest or 0),
         read_at=found.reader_read_at,
+    )
+
+
+def reader_key(reader: Reader | None) -> str:
+    """`Reader.key`, or "-" for a reader who is no delegate."""
+    return reader.key() if reader is not None else "-"
+
+
+def page_where(meeting: Meeting) -> str:
+    """What every page of a meeting kept whole is kept per: its document, the meeting (its
+    slug and details), the language and the time zone."""
+    return (
+        f"{meeting.document.pk}:{meeting.slug}:{meeting_details(meeting)}:{get_language()}:"
+        f"{get_current_timezone_name()}"
     )
 
 

@@ -13,9 +13,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import selectors
@@ -116,11 +115,8 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
 
     if decided or len(messages.get_messages(request)):  # shown once: not kept
         return render(request, "drafting/compilation.html", context())
-    where = (
-        f"{document.pk}:{meeting.slug}:{pages.meeting_details(meeting)}:{get_language()}:"
-        f"{get_current_timezone_name()}"
-    )
-    reader = state.reader.key() if state.reader is not None else "-"
+    where = pages.page_where(meeting)
+    reader = pages.reader_key(state.reader)
     parts = page_cache.page_parts(
         body_key=(
             f"compilation-body:{where}:{document.version}:{state.key()}:{int(can_decide)}:{path}"
@@ -666,15 +662,12 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     if to_draft or len(messages.get_messages(request)):
         return render(request, "drafting/compare.html", _compare_context(request, meeting))
-    where = (
-        f"{document.pk}:{meeting.slug}:{pages.meeting_details(meeting)}:{get_language()}:"
-        f"{get_current_timezone_name()}"
-    )
+    where = pages.page_where(meeting)
     # The pair asked for, as the page reads it (an unknown number: the default pair).
     asked = (
         f"{posted_number(request.GET.get('from', ''))}:{posted_number(request.GET.get('to', ''))}"
     )
-    reader = state.reader.key() if state.reader is not None else "-"
+    reader = pages.reader_key(state.reader)
     parts = page_cache.page_parts(
         body_key=(
             f"compare-body:{where}:{state.revisions}:{asked}:{int(changes_only)}:{int(can_draft)}"

@@ -11,8 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -144,11 +142,8 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
     if len(messages.get_messages(request)):  # counted, not read: still to be shown
         return render(request, "drafting/document.html", context())
-    where = (
-        f"{revision.pk}:{revision.content_hash}:{meeting.slug}:{pages.meeting_details(meeting)}:"
-        f"{get_language()}:{get_current_timezone_name()}"
-    )
-    reader = state.reader.key() if state.reader is not None else "-"
+    where = f"{revision.pk}:{revision.content_hash}:{pages.page_where(meeting)}"
+    reader = pages.reader_key(state.reader)
     parts = page_cache.page_parts(
         body_key=f"revision-body:{where}:{int(show_history_links)}:{state.compilations}",
         build_body=lambda slot: render_to_string(
