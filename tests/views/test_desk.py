@@ -219,17 +219,24 @@ def test_the_chairs_desk_reads_a_bounded_number_of_queries(
         _desk(client)
 
 
-def test_an_invitation_answered_on_the_desk_comes_back_to_the_desk(open_round):
-    mexico = Delegation.objects.get(code="mex")
-    proposal = proposal_create(
+def _japan_invites(delegation: Delegation):
+    """Japan's proposal on the theme, submitted with ``delegation`` invited to co-sponsor."""
+    return proposal_create(
         user=delegate_of("jpn"),
         element=Element.objects.get(text=THEME),
         content=ProposalContent(
-            kind="amend", proposed_text="Effective control over [all] SALW", co_sponsors=[mexico]
+            kind="amend",
+            proposed_text="Effective control over [all] SALW",
+            co_sponsors=[delegation],
         ),
         idempotency_key=uuid.uuid4(),
         submit=True,
     )
+
+
+def test_an_invitation_answered_on_the_desk_comes_back_to_the_desk(open_round):
+    mexico = Delegation.objects.get(code="mex")
+    proposal = _japan_invites(mexico)
     client = _client(delegate_of("mex"))
     page = _desk(client)
     invitations = page.split('id="invitations-title"')[1].split("</section>")[0]
@@ -249,15 +256,7 @@ def test_an_invitation_says_where_its_proposal_sits_and_a_co_sponsored_one_waits
     element's opening words) on the desk and on My delegation; once the delegation accepts,
     the proposal is its own and no longer waits for its position."""
     mexico = Delegation.objects.get(code="mex")
-    proposal = proposal_create(
-        user=delegate_of("jpn"),
-        element=Element.objects.get(text=THEME),
-        content=ProposalContent(
-            kind="amend", proposed_text="Effective control over [all] SALW", co_sponsors=[mexico]
-        ),
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-    )
+    proposal = _japan_invites(mexico)
     client = _client(delegate_of("mex"))
     page = _desk(client)
     where = f"Agenda item 1, section b), theme: {THEME}"
