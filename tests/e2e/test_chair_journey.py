@@ -21,17 +21,14 @@ critical accessibility problem.
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from drafting.models import Element, Proposal
 from drafting.services.proposals import ProposalContent, proposal_create
-from drafting.services.rounds import round_open
-from tests.e2e.conftest import axe_violations, sign_in
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.e2e.conftest import axe_violations, open_round_for_a_day, sign_in
+from tests.factories import chairs_office, delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -56,14 +53,7 @@ def _sign_out(page):
 
 
 def _open_round(bms7):
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
 
 
 def _submit_proposals(theme, codes=tuple(PROPOSED)):

@@ -11,17 +11,14 @@ going with it, the message beside the card taking the focus.
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from drafting.models import Element
 from drafting.services.proposals import ProposalContent, proposal_create
-from drafting.services.rounds import round_open
-from tests.e2e.conftest import axe_violations, sign_in
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.e2e.conftest import axe_violations, open_round_for_a_day, sign_in
+from tests.factories import chairs_office, delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -43,14 +40,7 @@ def _submit(code, element, text):
 
 
 def test_the_compilation_refreshes_without_losing_what_is_typed(page, live_server, bms7):
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
     theme = Element.objects.get(document=bms7.document, kind="theme", text=THEME)
     _submit("jpn", theme, f"Enhanced {THEME.lower()}")
     chairs_office(username="chair", password=PASSWORD)

@@ -6,15 +6,12 @@ there, and the proposal page then names Kenya as co-sponsor, with the button to 
 """
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from drafting.services.rounds import round_open
-from tests.e2e.conftest import axe_violations, sign_in
-from tests.factories import delegate_of, secretariat
+from tests.e2e.conftest import axe_violations, open_round_for_a_day, sign_in
+from tests.factories import delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +21,7 @@ THEME = "Effective control over SALW"
 
 def test_kenya_accepts_to_co_sponsor_on_its_delegation_page(page, live_server, bms7):
     accessibility = {}
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
     delegate_of("jpn", username="aiko", first_name="Aiko", last_name="Tanaka", password=PASSWORD)
     delegate_of("ken", username="wanjiru", first_name="Wanjiru", last_name="M", password=PASSWORD)
 

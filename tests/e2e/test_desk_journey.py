@@ -19,9 +19,8 @@ from playwright.sync_api import expect
 from drafting.models import Element, MeetingVisit, Proposal
 from drafting.services.decisions import proposal_reject
 from drafting.services.proposals import ProposalContent, proposal_create
-from drafting.services.rounds import round_open
-from tests.e2e.conftest import axe_violations, sign_in
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.e2e.conftest import axe_violations, open_round_for_a_day, sign_in
+from tests.factories import chairs_office, delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,14 +30,7 @@ THEME = "Effective control over SALW"
 
 def test_delegates_and_the_chair_land_on_their_desks(page, live_server, bms7):
     accessibility = {}
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
     japan = delegate_of("jpn", username="aiko", password=PASSWORD)
     delegate_of("ken", username="wanjiru", password=PASSWORD)
     chairs_office(username="chair", password=PASSWORD)
@@ -129,14 +121,7 @@ def test_the_desk_refreshes_while_open_and_keeps_a_note_being_typed(
     """A position note typed on the desk survives the polls; the change they bring is said
     once in the polite region, and shown as soon as the note is sent."""
     settings.LIVE_POLL_SECONDS = 1
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
     delegate_of("ken", username="wanjiru", password=PASSWORD)
     _submit("jpn", "[Japan's]")
     sign_in(page, live_server, "wanjiru", PASSWORD)

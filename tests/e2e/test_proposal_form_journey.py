@@ -4,16 +4,13 @@ co-sponsors from the combobox with the keyboard alone, removes one, and submits;
 nothing serious on the form, its list open or not."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from drafting.models import Proposal
-from drafting.services.rounds import round_open
-from tests.e2e.conftest import axe_violations, sign_in
-from tests.factories import delegate_of, secretariat
+from tests.e2e.conftest import axe_violations, open_round_for_a_day, sign_in
+from tests.factories import delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,14 +20,7 @@ THEME = "Effective control over SALW"
 
 def test_counter_kinds_and_co_sponsors_combobox(page, live_server, bms7):
     accessibility = {}
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
     delegate_of("jpn", username="aiko", first_name="Aiko", last_name="Tanaka", password=PASSWORD)
     sign_in(page, live_server, "aiko", PASSWORD)
     page.goto(f"{live_server.url}/m/bms7/draft/")

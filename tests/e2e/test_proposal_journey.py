@@ -10,15 +10,12 @@ browser runs no JavaScript, does the same through a plain POST.
 """
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from drafting.services.rounds import round_open
-from tests.e2e.conftest import axe_violations, sign_in
-from tests.factories import delegate_of, secretariat
+from tests.e2e.conftest import axe_violations, open_round_for_a_day, sign_in
+from tests.factories import delegate_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +34,7 @@ def test_delegate_proposes_and_another_delegation_supports(browser, page, live_s
     # Accessibility problems are gathered and asserted at the end, so that one does not hide
     # a later step of the journey.
     accessibility = {}
-    now = timezone.now()
-    round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(days=1),
-    )
+    open_round_for_a_day(bms7.document)
     delegate_of("jpn", username="aiko", first_name="Aiko", last_name="Tanaka", password=PASSWORD)
     delegate_of("mex", username="lucia", first_name="Lucía", last_name="Ramos", password=PASSWORD)
     delegate_of(
