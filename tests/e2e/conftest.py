@@ -86,26 +86,17 @@ def open_round_for_a_day(document, name="Round 1"):
 def _internal_values():
     """The stored values of the choices that are not words ("agenda_item", "can_accept"):
     none may reach a reader, on screen or through a screen reader."""
-    from drafting.models import (
-        AuditAction,
-        DelegationKind,
-        ElementKind,
-        ElementStatus,
-        InvitationStatus,
-        MarkStance,
-        ProposalKind,
-        ProposalStatus,
-    )
+    from drafting import models
 
     choices = (
-        AuditAction,
-        DelegationKind,
-        ElementKind,
-        ElementStatus,
-        InvitationStatus,
-        MarkStance,
-        ProposalKind,
-        ProposalStatus,
+        models.AuditAction,
+        models.DelegationKind,
+        models.ElementKind,
+        models.ElementStatus,
+        models.InvitationStatus,
+        models.MarkStance,
+        models.ProposalKind,
+        models.ProposalStatus,
     )
     return sorted({value for enum in choices for value in enum.values if "_" in value})
 
