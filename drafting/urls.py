@@ -3,6 +3,8 @@ from django.urls import path
 from drafting.views import (
     audit,
     chair,
+    compare,
+    compilation,
     desk,
     documents,
     imports,
@@ -106,7 +108,7 @@ urlpatterns = [
     path("m/<slug:slug>/desk/", desk.desk, name="desk"),
     path("m/<slug:slug>/desk/live/", desk.desk_live, name="desk_live"),
     path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
-    path("m/<slug:slug>/compilation/", chair.compilation, name="compilation"),
+    path("m/<slug:slug>/compilation/", compilation.compilation, name="compilation"),
     path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),
     path(
         "m/<slug:slug>/elements/<int:element_id>/review/",
@@ -114,7 +116,7 @@ urlpatterns = [
         name="element_review",
     ),
     path("m/<slug:slug>/revisions/issue/", chair.issue_revision, name="issue_revision"),
-    path("m/<slug:slug>/compare/", chair.compare, name="compare"),
+    path("m/<slug:slug>/compare/", compare.compare, name="compare"),
     path("m/<slug:slug>/search/", search.search_page, name="search"),
 ]
 

@@ -217,8 +217,9 @@ TEMPLATE_USES = (
 # ``in`` followed by a literal tuple or list: each quoted word in it.
 TEMPLATE_COLLECTION = re.compile(r"\bin\s*(?:\(|\[)(?P<items>[^)\]]*)(?:\)|\])")
 # Words that are also an enum's value but name something else there, passed by the view:
-# the comparison page's "to" value for the working draft (``drafting.views.chair.DRAFT``), the
-# navigation's current page, and why an invitation's link cannot be used.
+# the comparison page's "to" value for the working draft
+# (``drafting.views.compare.WORKING_DRAFT``), the navigation's current page, and why an
+# invitation's link cannot be used.
 TEMPLATE_PROTOCOL = {
     ("drafting/_compare_page_body.html", "draft"),
     ("drafting/_meeting_nav.html", "draft"),

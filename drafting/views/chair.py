@@ -1,4 +1,6 @@
-"""Thin views for the chair's office: compilation, decisions, composing, issuing, comparing."""
+"""Thin views for the chair's office: deciding (one click from the compilation, or on an
+element's review page), composing, issuing a revision. The pages the chair reads are elsewhere:
+`views.compilation` (the compilation) and `views.compare` (comparing revisions)."""
 
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
@@ -8,25 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from drafting import selectors
 from drafting.access import permissions
-from drafting.models import (
-    PRIVATE_STATUSES,
-    MarkStance,
-    Proposal,
-    ProposalKind,
-    ProposalStatus,
-    Revision,
-)
+from drafting.models import Proposal, ProposalStatus
 from drafting.render import page_cache, presenters
 from drafting.render.rendering import compiled_rows
 from drafting.review_forms import (
@@ -39,19 +32,12 @@ from drafting.review_forms import (
     as_read,
     public_ids,
 )
-from drafting.selectors import pages
 from drafting.services import decisions, elements
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
-from drafting.text import redline
-from drafting.text import snapshot as snapshots
-from drafting.text.snapshot import SnapshotElement
+from drafting.views.compilation import DECIDED
 from drafting.web.bounds import posted_number
-from drafting.web.context_processors import header_key, reader_header_key
 from drafting.web.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
-
-# The comparison's "to" value naming the working draft rather than a revision number.
-WORKING_DRAFT = "draft"
 
 
 def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
@@ -64,161 +50,6 @@ def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
     if not allowed:
         raise PermissionDenied
     return meeting
-
-
-@require_safe
-@login_required
-def compilation(request: HttpRequest, slug: str) -> HttpResponse:
-    """The working draft with every submitted proposal under its element, filterable.
-
-    A repeat view reads the meeting and the versions of everything the page shows in one
-    query (`selectors.pages.compilation_state`), then the page from the cache
-    (`page_cache.page_parts`): its body, the same for every reader of the same variant (the
-    chair's office's, with its decision forms, or everyone else's) and filters, and the
-    shell around it of this reader."""
-    user = request.user
-    delegation = permissions.delegation_of(user)
-    meeting, state = pages.compilation_state(slug, delegation=delegation, user_id=user.pk)
-    document = meeting.document
-    if state.reader is not None:
-        permissions.note_takes_part(user, document.pk, state.reader.takes_part)
-    if not permissions.can_read_working_draft(user, document):
-        raise PermissionDenied
-    filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}
-    # The page's own address, of its filters only: what the page is kept under, polled at
-    # and comes back to after a decision (other parameters make no other page).
-    chosen = {key: value for key, value in filters.items() if value}
-    path = f"{request.path}?{urlencode(chosen)}" if chosen else request.path
-    can_decide = permissions.can_decide(user, document)
-    decided = request.session.pop(DECIDED, None) if can_decide else None
-
-    def context(csrf_token: str = "") -> dict[str, Any]:
-        page = _compilation_page(
-            request,
-            meeting,
-            filters,
-            can_decide,
-            decided=decided,
-            csrf_token=csrf_token,
-            path=path,
-        )
-        return {
-            **page,
-            "page_path": path,
-            "meeting": meeting,
-            "filters": filters,
-            "kinds": ProposalKind.choices,
-            "statuses": [s for s in ProposalStatus.choices if s[0] not in PRIVATE_STATUSES],
-            "stances": MarkStance.choices,
-            "can_decide": can_decide,
-        }
-
-    if decided or len(messages.get_messages(request)):  # shown once: not kept
-        return render(request, "drafting/compilation.html", context())
-    where = pages.page_where(meeting)
-    reader = pages.reader_key(state.reader)
-    parts = page_cache.page_parts(
-        body_key=(
-            f"compilation-body:{where}:{document.version}:{state.key()}:{int(can_decide)}:{path}"
-        ),
-        build_body=lambda slot: render_to_string(
-            "drafting/_compilation_body.html", {**context(slot), "csrf_token": slot}, request
-        ),
-        shell_key=f"compilation-shell:{where}:{header_key(user)}:{reader}",
-        build_shell=lambda slot: render_to_string(
-            "drafting/compilation.html",
-            {"meeting": meeting, "page_body": page_cache.body_mark(), "csrf_token": slot},
-            request,
-        ),
-    )
-    return HttpResponse(parts.html(get_token(request)))
-
-
-# The compilation's filters (GET parameters); ``show=all`` lists elements without proposals too.
-COMPILATION_FILTERS = (
-    "item",
-    "delegation",
-    "kind",
-    "status",
-    "stance",
-    "round",
-    "revision",
-    "show",
-)
-
-
-def _compilation_entries(document, document_view, filters: dict[str, str], **narrower):
-    item_id = posted_number(filters["item"])
-    return selectors.compilation_entries(
-        document,
-        # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
-        delegation_code=filters["delegation"].replace("\x00", ""),
-        kind=filters["kind"] if filters["kind"] in ProposalKind.values else "",
-        status=filters["status"] if filters["status"] in ProposalStatus.values else "",
-        stance=filters["stance"] if filters["stance"] in MarkStance.values else "",
-        round_id=posted_number(filters["round"]),
-        base_revision_number=posted_number(filters["revision"]),
-        element_ids=(
-            narrower.get("element_ids")
-            or (presenters.subtree_ids(document_view, item_id) if item_id else None)
-        ),
-    )
-
-
-def _compilation_page(
-    request: HttpRequest,
-    meeting,
-    filters: dict[str, str],
-    can_decide: bool,
-    *,
-    decided: dict[str, str] | None = None,
-    csrf_token: str = "",
-    path: str = "",
-):
-    """The compilation's rows and filters (the decision forms with ``csrf_token``, else the
-    request's, coming back to ``path``, else the request's); ``decided`` (a proposal's public
-    id and a
-    message) puts the message of a decision just made beside its card, or at the top when
-    the filters leave the card out."""
-    document = meeting.document
-    document_view = page_cache.working_draft_view(meeting)
-    entries = _compilation_entries(document, document_view, filters)
-    blocks = page_cache.compilation_blocks(meeting, entries)
-    rows, _counted = presenters.compile_rows(
-        document_view,
-        entries,
-        agenda_item_id=posted_number(filters["item"]),
-        card=lambda entry: (entry, blocks[entry.id]),
-    )
-    per_item = selectors.open_counts_per_agenda_item(document, document_view)
-    # By default only the elements with a proposal, under the headings of what they sit in;
-    # ``show=all`` the whole draft, unless a filter on proposals narrows it (then an element
-    # without one matches nothing).
-    narrowed = any(filters[key] for key in COMPILATION_FILTERS if key not in {"item", "show"})
-    shown = rows if filters["show"] == "all" and not narrowed else presenters.rows_in_context(rows)
-    # Each row lists (entry, its cached block), as ``card`` above makes them.
-    if decided and decided["proposal"] not in {
-        cast(Any, card)[0].public_id for row in shown for card in row.proposals
-    }:
-        messages.info(request, decided["message"])
-    return {
-        # The chair's decision forms (with this request's CSRF token) only when live.
-        "rows_html": compiled_rows(
-            request,
-            shown,
-            meeting,
-            can_decide,
-            message=decided["message"] if decided else "",
-            message_for=decided["proposal"] if decided else "",
-            csrf_token=csrf_token,
-            path=path,
-        ),
-        "agenda_items": [(item, per_item.get(item.id, 0)) for item in document_view.agenda_items],
-        "delegations": selectors.proposing_delegations(document),
-        **selectors.compilation_choices(document),
-        "total": len(entries),
-        "open_total": sum(per_item.values()),
-    }
 
 
 UNDO_OFFER = "drafting_undo_offer"
@@ -515,10 +346,6 @@ def quick_decision(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(back)
 
 
-# The session's note of a decision made without JavaScript, shown beside its card once.
-DECIDED = "drafting_decided"
-
-
 def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: str) -> HttpResponse:
     """The proposal's card in the compilation as it is now, ``message`` beside it and in the
     page's polite live region (htmx puts that copy there: ``hx-swap-oob``)."""
@@ -636,122 +463,4 @@ def issue_revision(request: HttpRequest, slug: str) -> HttpResponse:
             "pending": pending,
         },
         status=status if status != 200 else 422 if errors or field_errors else 200,
-    )
-
-
-@require_safe
-def compare(request: HttpRequest, slug: str) -> HttpResponse:
-    """A redline between two issued revisions (public), or a revision and the working draft;
-    ``?changes=only`` lists only the elements that changed, each with where it sits.
-
-    Two issued revisions never change: a repeat view of their comparison reads the meeting,
-    its newest revision and the reader's part in one query (`selectors.pages.
-    compare_page_state`), then the page from the cache (`page_cache.page_parts`)."""
-    user = request.user
-    delegation = permissions.delegation_of(user)
-    meeting, state = pages.compare_page_state(slug, delegation=delegation, user_id=user.pk)
-    document = meeting.document
-    if state.reader is not None:
-        permissions.note_takes_part(user, document.pk, state.reader.takes_part)
-    if not state.revisions:
-        raise Http404
-    can_draft = permissions.can_read_working_draft(user, document)
-    changes_only = request.GET.get("changes") == "only"
-    to_draft = request.GET.get("to", "") == WORKING_DRAFT
-    if to_draft and not can_draft:
-        raise PermissionDenied
-    if to_draft or len(messages.get_messages(request)):
-        return render(request, "drafting/compare.html", _compare_context(request, meeting))
-    where = pages.page_where(meeting)
-    # The pair asked for, as the page reads it (an unknown number: the default pair).
-    asked = (
-        f"{posted_number(request.GET.get('from', ''))}:{posted_number(request.GET.get('to', ''))}"
-    )
-    reader = pages.reader_key(state.reader)
-    parts = page_cache.page_parts(
-        body_key=(
-            f"compare-body:{where}:{state.revisions}:{asked}:{int(changes_only)}:{int(can_draft)}"
-        ),
-        build_body=lambda slot: render_to_string(
-            "drafting/_compare_page_body.html",
-            {**_compare_context(request, meeting), "csrf_token": slot},
-            request,
-        ),
-        shell_key=f"compare-shell:{where}:{reader_header_key(request)}:{reader}",
-        build_shell=lambda slot: render_to_string(
-            "drafting/compare.html",
-            {"meeting": meeting, "page_body": page_cache.body_mark(), "csrf_token": slot},
-            request,
-        ),
-    )
-    return HttpResponse(parts.html(get_token(request)))
-
-
-def _compare_context(request: HttpRequest, meeting) -> dict[str, Any]:
-    """The comparison asked for (its body and choices); the revisions are issued ones, or
-    the working draft for a reader who may read it (checked by the view)."""
-    document = meeting.document
-    revisions = list(selectors.revisions_of(document))  # without their snapshots
-    by_number: dict[int | None, Revision] = {revision.number: revision for revision in revisions}
-    old_number = request.GET.get("from", "")
-    new_number = request.GET.get("to", "")
-    changes_only = request.GET.get("changes") == "only"
-    can_draft = permissions.can_read_working_draft(request.user, document)
-    old = by_number.get(posted_number(old_number)) or (
-        revisions[-2] if len(revisions) > 1 else revisions[0]
-    )
-    shown_to: str | int  # "draft", or the revision's number
-    if new_number == WORKING_DRAFT:
-        new_label, shown_to = _("Working draft"), "draft"
-        # The working draft as built: what was deleted since keeps its number until issued.
-        body_html = _comparison(
-            old,
-            new_label,
-            selectors.working_draft_snapshot(document)["elements"],
-            changes_only=changes_only,
-        )
-    else:
-        new = by_number.get(posted_number(new_number)) or revisions[-1]
-        new_label, shown_to = new.label, new.number
-        # Two issued revisions never change: their comparison is made once, in the shared cache.
-        body_html = page_cache.revision_comparison(
-            old,
-            new,
-            lambda: _comparison(
-                old,
-                new.label,
-                snapshots.clean_tree(new.snapshot["elements"]),
-                changes_only=changes_only,
-            ),
-            variant="changes" if changes_only else "",
-        )
-    return {
-        "meeting": meeting,
-        "body_html": body_html,
-        "old_label": old.label,
-        "new_label": new_label,
-        "revisions": revisions,
-        "old_number": old.number,
-        "new_number": shown_to,
-        "can_draft": can_draft,
-        "changes_only": changes_only,
-        "toggle_query": urlencode(
-            {"from": old.number, "to": shown_to} | ({} if changes_only else {"changes": "only"})
-        ),
-    }
-
-
-def _comparison(
-    old: Revision, new_label: str, new_tree: list[SnapshotElement], *, changes_only: bool
-) -> str:
-    """The redline's summary, bracket counts and rows (escaped by the template): ``old`` as
-    published (without its deleted elements, numbered again) against ``new_tree``."""
-    return render_to_string(
-        "drafting/_compare_body.html",
-        {
-            "redline": redline.compare(snapshots.clean_tree(old.snapshot["elements"]), new_tree),
-            "old_label": old.label,
-            "new_label": new_label,
-            "changes_only": changes_only,
-        },
     )
