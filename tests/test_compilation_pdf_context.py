@@ -8,7 +8,7 @@ import pytest
 
 from drafting.exports.pdfs import compilation_html, render_pdf
 from drafting.models import Element, Revision
-from drafting.selectors import compilation_content_key
+from drafting.selectors.compilation import compilation_content_key
 from drafting.services.decisions import decision_undo, proposal_reject
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_withdraw
 from drafting.services.replies import decision_reply

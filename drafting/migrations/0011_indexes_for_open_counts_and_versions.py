@@ -21,9 +21,9 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['document', 'status', 'element'], name='proposal_document_status_el'),
         ),
         # The compilation reads, for each proposal, the newest history id of the proposal
-        # and of its marks (selectors.compilation_entries): from these indexes alone. The
-        # historical models are made by django-simple-history, so the indexes are plain SQL
-        # (the same on PostgreSQL and SQLite) outside the model state.
+        # and of its marks (selectors.compilation.compilation_entries): from these indexes
+        # alone. The historical models are made by django-simple-history, so the indexes are
+        # plain SQL (the same on PostgreSQL and SQLite) outside the model state.
         migrations.RunSQL(
             "CREATE INDEX historicalproposal_id_history "
             "ON drafting_historicalproposal (id, history_id)",

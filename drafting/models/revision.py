@@ -103,9 +103,9 @@ class RevisionFile(models.Model):
     revision and redline bytes, so those are stored once (``content_key`` empty). A
     compilation shows the proposals made against the revision, which change: each is keyed
     by a digest of what it shows (``content_key``, see
-    ``selectors.compilation_content_key``) and stamped with the moment it shows (``as_of``);
-    a new one is made when that content changed, and the earlier ones stay. Files are only
-    ever created, never changed.
+    ``selectors.compilation.compilation_content_key``) and stamped with the moment it shows
+    (``as_of``); a new one is made when that content changed, and the earlier ones stay.
+    Files are only ever created, never changed.
     """
 
     revision = models.ForeignKey(

@@ -67,6 +67,7 @@ from drafting.render.rendering import (
     proposal_block,
     proposal_rows,
 )
+from drafting.selectors.compilation import CompilationEntry
 from drafting.selectors.delegation_page import DelegationPageState
 from drafting.text import snapshot as snapshots
 from drafting.text.places import Place, places
@@ -232,9 +233,7 @@ class _ProcessBlocks:
 _blocks = _ProcessBlocks(limit=64 * 1024 * 1024)
 
 
-def compilation_blocks(
-    meeting: Meeting, entries: list[selectors.CompilationEntry]
-) -> dict[int, str]:
+def compilation_blocks(meeting: Meeting, entries: list[CompilationEntry]) -> dict[int, str]:
     """The HTML block of each proposal of the compilation (the inside of its ``<li>``) by id.
 
     Blocks are kept per version of the proposal and its marks (``entry.version``), language,

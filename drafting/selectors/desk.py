@@ -427,8 +427,8 @@ def _desk_state_portable(
     delegation_id = delegation.pk if delegation is not None else 0
 
     def newest(model, group: str, **where: Any) -> Subquery:
-        # Grouped, as `selectors._latest_history` explains: the index on ``group``, not a
-        # walk back through the whole history when no row matches.
+        # Grouped, as `selectors.compilation._latest_history` explains: the index on
+        # ``group``, not a walk back through the whole history when no row matches.
         rows = model.history.model.objects.filter(**where).order_by()
         return Subquery(rows.values(group).annotate(latest=Max("history_id")).values("latest"))
 

@@ -2,9 +2,9 @@
 
 A revision and its redline never change, so each is made once. A compilation shows the
 proposals made against the revision, which do change: each stored compilation is keyed by a
-digest of what it shows (``selectors.compilation_content_key``) and stamped with the moment
-it shows; when the content changes, the next request makes a new one, and the earlier ones
-stay downloadable (``compilation_files``).
+digest of what it shows (``selectors.compilation.compilation_content_key``) and stamped with
+the moment it shows; when the content changes, the next request makes a new one, and the
+earlier ones stay downloadable (``compilation_files``).
 
 An issued revision is also exported as JSON (:func:`revision_as_json`, schema in README,
 "JSON export")::
@@ -28,11 +28,11 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from drafting import selectors
 from drafting.access import audit, permissions
 from drafting.exports import akn_export, docx_export, pdfs
 from drafting.models import PRIVATE_STATUSES, ExportJob, Meeting, Revision, RevisionFile
 from drafting.models.audit import AuditAction
+from drafting.selectors.compilation import compilation_content_key
 from drafting.text.kinds import Kind, Status
 from drafting.text.snapshot import SnapshotDocument, SnapshotElement, clean_tree
 from drafting.web.errors import DomainError, NotAllowed
@@ -64,7 +64,7 @@ def is_compilation(kind: str) -> bool:
 def content_key(revision: Revision, kind: str) -> str:
     """What a stored file of this kind is keyed by besides its revision: a compilation's
     content digest; "" for the revision and its redline, which never change."""
-    return selectors.compilation_content_key(revision) if is_compilation(kind) else ""
+    return compilation_content_key(revision) if is_compilation(kind) else ""
 
 
 def stored_file(*, revision: Revision, kind: str) -> RevisionFile | None:

@@ -32,6 +32,7 @@ from drafting.review_forms import (
     as_read,
     public_ids,
 )
+from drafting.selectors.compilation import compilation_entries
 from drafting.services import decisions, elements
 from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
@@ -351,9 +352,7 @@ def _decided_card(request: HttpRequest, meeting, proposal: Proposal, message: st
     page's polite live region (htmx puts that copy there: ``hx-swap-oob``)."""
     entries = [
         entry
-        for entry in selectors.compilation_entries(
-            meeting.document, element_ids={proposal.element_id}
-        )
+        for entry in compilation_entries(meeting.document, element_ids={proposal.element_id})
         if entry.id == proposal.pk
     ]
     blocks = page_cache.compilation_blocks(meeting, entries)

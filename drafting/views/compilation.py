@@ -14,12 +14,17 @@ from django.template.loader import render_to_string
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from drafting import selectors
 from drafting.access import permissions
 from drafting.models import PRIVATE_STATUSES, MarkStance, ProposalKind, ProposalStatus
 from drafting.render import page_cache, presenters
 from drafting.render.rendering import compiled_rows
 from drafting.selectors import pages
+from drafting.selectors.compilation import (
+    compilation_choices,
+    compilation_entries,
+    open_counts_per_agenda_item,
+    proposing_delegations,
+)
 from drafting.web.bounds import posted_number
 from drafting.web.context_processors import header_key
 
@@ -107,7 +112,7 @@ COMPILATION_FILTERS = (
 
 def _compilation_entries(document, document_view, filters: dict[str, str], **narrower):
     item_id = posted_number(filters["item"])
-    return selectors.compilation_entries(
+    return compilation_entries(
         document,
         # PostgreSQL refuses a NUL in a query; no delegation's code holds one.
         delegation_code=filters["delegation"].replace("\x00", ""),
@@ -148,7 +153,7 @@ def _compilation_page(
         agenda_item_id=posted_number(filters["item"]),
         card=lambda entry: (entry, blocks[entry.id]),
     )
-    per_item = selectors.open_counts_per_agenda_item(document, document_view)
+    per_item = open_counts_per_agenda_item(document, document_view)
     # By default only the elements with a proposal, under the headings of what they sit in;
     # ``show=all`` the whole draft, unless a filter on proposals narrows it (then an element
     # without one matches nothing).
@@ -172,8 +177,8 @@ def _compilation_page(
             path=path,
         ),
         "agenda_items": [(item, per_item.get(item.id, 0)) for item in document_view.agenda_items],
-        "delegations": selectors.proposing_delegations(document),
-        **selectors.compilation_choices(document),
+        "delegations": proposing_delegations(document),
+        **compilation_choices(document),
         "total": len(entries),
         "open_total": sum(per_item.values()),
     }

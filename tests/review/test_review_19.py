@@ -176,14 +176,14 @@ def test_discarding_a_draft_does_not_make_a_new_compilation(bms7):
     a private proposal changes nothing the compilation is keyed by."""
     import uuid
 
-    from drafting import selectors
     from drafting.models import Element, Revision
+    from drafting.selectors.compilation import compilation_content_key
     from drafting.services.proposals import ProposalContent, proposal_create, proposal_discard
 
     japan = delegate_of("jpn")
     element = Element.objects.filter(document=bms7.document, text__gt="").first()
     revision = Revision.objects.filter(document=bms7.document).order_by("-number").first()
-    before = selectors.compilation_content_key(revision)
+    before = compilation_content_key(revision)
     draft = proposal_create(
         user=japan,
         element=element,
@@ -192,9 +192,9 @@ def test_discarding_a_draft_does_not_make_a_new_compilation(bms7):
         submit=False,
     )
     assert draft.base_revision == revision
-    assert selectors.compilation_content_key(revision) == before
+    assert compilation_content_key(revision) == before
     proposal_discard(user=japan, proposal=draft)
-    assert selectors.compilation_content_key(revision) == before
+    assert compilation_content_key(revision) == before
 
 
 def _docx_with_paragraphs(count: int) -> bytes:
