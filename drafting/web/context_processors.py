@@ -83,10 +83,10 @@ def header_key(user: Any) -> str:
     return hashlib.md5(shown.encode(), usedforsecurity=False).hexdigest()
 
 
-@functools.cache
 def reader_header_key(request: HttpRequest) -> str:
     """What a page's header shows of the reader (`header_key`); signed out, the sign-in
-    link back to the page (a public page kept whole: an issued revision, a comparison)."""
+    link back to the page (a public page kept whole: an issued revision, a comparison).
+    Worked out on each call (once a request): nothing here may keep the request."""
     if request.user.is_authenticated:
         return header_key(request.user)
     return f"anonymous:{static_files_version()}:{request.get_full_path()}"
