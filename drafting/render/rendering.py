@@ -40,9 +40,10 @@ from markupsafe import Markup
 
 from drafting.models import ElementKind, ProposalKind, ProposalStatus
 from drafting.render.enums import TEMPLATE_ENUMS
+from drafting.render.markup import bracketed, render_diff
 from drafting.render.presenters import STANCE_HEADINGS, STANCE_NAMES, ElementView
 from drafting.services.idempotency import new_key
-from drafting.templatetags.drafting_text import bracketed, earlier_marks, render_diff, with_notes
+from drafting.templatetags.drafting_text import earlier_marks, with_notes
 from drafting.text import numbering
 from drafting.text.places import Place
 

@@ -1,18 +1,20 @@
-"""Template filters that show negotiated text: brackets marked visibly, user text escaped."""
+"""Template filters that show negotiated text: brackets marked visibly, user text escaped
+(the markup itself is made in `drafting.render.markup`)."""
 
-import functools
 import re
 
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from drafting.models import MarkStance
-from drafting.text import brackets, validation
-from drafting.text.diff import Operation
+from drafting.render import markup
+from drafting.text import validation
 
 register = template.Library()
+
+# Their markup is made in the rendering package (`drafting.render.markup`).
+register.filter("bracketed", markup.bracketed)
+register.filter("render_diff", markup.render_diff)
 
 
 @register.filter
@@ -29,35 +31,6 @@ def over_by(count: int, limit: int) -> int:
 
 
 @register.filter
-def bracketed(text: str) -> SafeString:
-    """Escape ``text`` and mark its brackets and the language inside them.
-
-    ``[`` and ``]`` stay in the text (they are the record); each is wrapped so it is seen,
-    and text inside brackets is tinted by depth.
-    """
-    return _bracketed(text or "")
-
-
-@functools.lru_cache(maxsize=8192)
-def _bracketed(text: str) -> SafeString:
-    """The markup depends on the text alone, and pages show the same elements' texts on every
-    view (the compilation shows hundreds): each is marked up once per process."""
-    parts: list[str] = []
-    for segment in brackets.segments(text):
-        if segment.is_bracket:
-            parts.append(format_html('<span class="bracket">{}</span>', segment.text))
-        elif segment.depth > 0:
-            parts.append(
-                format_html(
-                    '<span class="unagreed depth-{}">{}</span>', min(segment.depth, 3), segment.text
-                )
-            )
-        else:
-            parts.append(str(conditional_escape(segment.text)))
-    return _markup(parts)
-
-
-@register.filter
 def status_word(status: str) -> str:
     """An element status in words ("agreed ad referendum"), never its stored value."""
     from drafting.models import ElementStatus
@@ -69,35 +42,6 @@ def status_word(status: str) -> str:
 def get_item(mapping: dict, key: object) -> object:
     """``mapping[key]`` or None, for lookups by a variable key in templates."""
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def render_diff(segments) -> SafeString:
-    """A word diff as HTML: insertions in <ins>, deletions in <del>, all text escaped.
-
-    Rendered in Python rather than with an included template: compilations show thousands.
-    """
-    parts = ['<span class="diff">']
-    for segment in segments or ():
-        op, text = (segment.op, segment.text) if hasattr(segment, "op") else segment
-        escaped = conditional_escape(text)
-        if op == Operation.INSERT:
-            parts.append(f"<ins>{escaped}</ins>")
-        elif op == Operation.DELETE:
-            parts.append(f"<del>{escaped}</del>")
-        else:
-            parts.append(str(escaped))
-    if len(parts) == 1:
-        parts.append(f"<em>{conditional_escape(_('(empty)'))}</em>")
-    parts.append("</span>")
-    return _markup(parts)
-
-
-def _markup(parts: list[str]) -> SafeString:
-    """The one place the app declares markup safe: the text core's bracket markup and word
-    diffs, joined from parts built above, each of which escaped its text (format_html,
-    conditional_escape) and added only its own fixed tags."""
-    return mark_safe("".join(parts))  # noqa: S308 - each part escaped its text (see above)
 
 
 @register.filter

@@ -13,8 +13,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from drafting.render import rendering
+from drafting.render.markup import bracketed, render_diff
 from drafting.render.presenters import CompiledElement, MarkEntry, summarise_marks
-from drafting.templatetags.drafting_text import bracketed, render_diff
 
 HOSTILE = "<b onmouseover=\"x('y')\">&amp;</b>"
 ESCAPED = escape(HOSTILE)  # &lt;b onmouseover=&quot;x(&#x27;y&#x27;)&quot;&gt;&amp;amp;&lt;/b&gt;
@@ -165,7 +165,7 @@ def test_bracket_markup_and_diffs_escape_text_and_are_the_one_mark_safe():
         for path in root.rglob("*.py")
         if "mark_safe(" in path.read_text()
     }
-    assert calls == {"templatetags/drafting_text.py": 1}
+    assert calls == {"render/markup.py": 1}
 
 
 def _element(id, kind, label, text, status="open", footnotes=0, blocks=()):
