@@ -82,7 +82,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the user read at once (not a lazy object).
+    "drafting.access.signed_in.SignedInUserMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "drafting.access.audit.AuditContextMiddleware",
     # Each request starts in the default zone; a meeting's pages switch to the meeting's.
