@@ -11,15 +11,18 @@ from drafting.models import Delegation, Document, Revision
 
 
 def role_names(user: Any) -> frozenset[str]:
-    """The user's role groups, cached on the user object for the request."""
+    """The user's role groups, cached on the user object for the request (read first: every
+    permission asks, a dozen times a page, each read of ``user`` a lookup through django-otp's
+    lazy object)."""
+    cached = getattr(user, "_drafting_roles", None)
+    if cached is not None:
+        return cached
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_drafting_roles", None)
-    if cached is None:
-        cached = frozenset(
-            user.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
-        )
-        user._drafting_roles = cached
+    cached = frozenset(
+        user.groups.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)
+    )
+    user._drafting_roles = cached
     return cached
 
 

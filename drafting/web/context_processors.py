@@ -51,18 +51,17 @@ def navigation_flags(user: Any) -> dict[str, Any]:
     but the set-up page sends them back to it, so the links to those pages are not shown.
     """
     pending = _second_factor_pending(user)
+    is_delegate, is_chair = permissions.is_delegate(user), permissions.is_chairs_office(user)
+    can_administer = permissions.can_administer(user) and not pending
     return {
         "nav_role": permissions.role_label(user),
-        "nav_can_read_drafts": permissions.is_delegate(user)
-        or permissions.is_chairs_office(user)
-        or permissions.is_secretariat(user),
-        "nav_can_administer": permissions.can_administer(user) and not pending,
+        "nav_can_read_drafts": is_delegate or is_chair or permissions.is_secretariat(user),
+        "nav_can_administer": can_administer,
         "nav_can_read_audit": permissions.can_read_audit_trail(user) and not pending,
-        "nav_is_delegate": permissions.is_delegate(user),
-        "nav_is_chair": permissions.is_chairs_office(user),
+        "nav_is_delegate": is_delegate,
+        "nav_is_chair": is_chair,
         "nav_can_set_up_meetings": permissions.can_set_up_meetings(user) and not pending,
-        "nav_can_invite": (permissions.can_administer(user) and not pending)
-        or permissions.is_focal_point(user),
+        "nav_can_invite": can_administer or (is_delegate and permissions.is_focal_point(user)),
     }
 
 
