@@ -24,6 +24,8 @@ from django.views.decorators.http import require_POST, require_safe
 from drafting.models import Proposal, WriteReceipt
 
 PREFIX = "/__plain__/"
+SIGNED_IN = "drafting.access.signed_in.SignedInUserMiddleware"
+DJANGOS_AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MOST_ROWS = 5000
 
 # A template engine of its own: Django's context processors only, none of the project's.
@@ -71,6 +73,16 @@ urlpatterns = [
 ]
 
 
+def djangos_middleware(project: list[str]) -> list[str]:
+    """The project's middleware classes that Django ships, in order: Django's own
+    ``AuthenticationMiddleware`` where the project has its subclass (`access.signed_in`)."""
+    return [
+        DJANGOS_AUTHENTICATION if name == SIGNED_IN else name
+        for name in project
+        if name.startswith("django.") or name == SIGNED_IN
+    ]
+
+
 class PlainHandler(WSGIHandler):
     """Django's WSGI handler with only Django's own middleware and these URLs."""
 
@@ -78,7 +90,7 @@ class PlainHandler(WSGIHandler):
         from django.conf import settings
 
         project = settings.MIDDLEWARE
-        settings.MIDDLEWARE = [name for name in project if name.startswith("django.")]
+        settings.MIDDLEWARE = djangos_middleware(project)
         try:
             super().load_middleware(is_async)
         finally:

@@ -48,3 +48,22 @@ def test_the_plain_handler_runs_only_djangos_middleware():
     assert status.startswith("302") and "/accounts/login/" in headers["Location"]
     assert headers["X-Frame-Options"] == "DENY"
     assert "X-Request-ID" not in headers
+
+
+def test_the_plain_pages_authenticate_with_djangos_own_middleware():
+    """The project reads the user with its own subclass of Django's middleware
+    (`access.signed_in`); the plain pages with Django's, in its place."""
+    from django.conf import settings
+
+    from benchmarks.plain import DJANGOS_AUTHENTICATION, SIGNED_IN, djangos_middleware
+
+    plain = djangos_middleware(settings.MIDDLEWARE)
+    assert SIGNED_IN in settings.MIDDLEWARE and DJANGOS_AUTHENTICATION not in settings.MIDDLEWARE
+    # In its place: after the session, before the messages.
+    assert (
+        plain.index("django.contrib.sessions.middleware.SessionMiddleware")
+        < plain.index(DJANGOS_AUTHENTICATION)
+        < plain.index("django.contrib.messages.middleware.MessageMiddleware")
+    )
+    assert "django.contrib.sessions.middleware.SessionMiddleware" in plain
+    assert all(name.startswith("django.") for name in plain)

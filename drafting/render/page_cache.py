@@ -408,8 +408,8 @@ class _ProcessPages[Piece: (Markup, bytes)]:
             self._size += size
 
 
-# ≈ 35 kB a page at scale 1: some 240 delegates' pages a process.
-_pages = _ProcessPages[Markup](limit=8 * 1024 * 1024)
+# ≈ 35 kB a page at scale 1: some 240 delegates' pages a process (UTF-8, as `_bodies`).
+_pages = _ProcessPages[bytes](limit=8 * 1024 * 1024)
 
 
 # ≈ 30 kB a desk at scale 1 (its lists are bounded).
@@ -452,19 +452,19 @@ def delegation_page(
     *,
     header: str,
     build: Callable[[str], SafeString],
-) -> tuple[Markup, ...]:
+) -> tuple[bytes, ...]:
     """The whole delegation page of one user, as `delegation_page_body` keeps its body (and
     under the same key), with the header the user is shown (``header``:
     `context_processors.header_key`): a repeat view renders no template. Cut where the CSRF
-    tokens go; never used for a response that shows a message (those show once). Read from
-    this process (`_ProcessPages`), then the shared cache."""
-    key = f"delegation-page:{_body_key(meeting, delegation, state)}:{header}"
-    here = f"{namespace()}:{key}"  # as the shared cache's key (`_cached`)
-    page = _pages.get(here)
-    if page is None:
-        page = _cached(key, lambda: _cut(build))
-        _pages.set(here, page)
-    return page
+    tokens go and encoded (`page_html` joins it); never used for a response that shows a
+    message (those show once). Read from this process (`_ProcessPages`), then the shared
+    cache."""
+    return _kept(_pages, f"delegation-page:{_body_key(meeting, delegation, state)}:{header}", build)
+
+
+def page_html(pieces: tuple[bytes, ...], token: str) -> bytes:
+    """A page kept whole (`delegation_page`) with the request's CSRF token in each form."""
+    return escape(token).encode().join(pieces)
 
 
 # Kept encoded (UTF-8), as responses send them: half the memory of a str holding any

@@ -657,7 +657,7 @@ def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "drafting/delegation_page.html", {**context(), "csrf_token": slot}, request
         ),
     )
-    return HttpResponse(page_cache.with_token(page, get_token(request)))
+    return HttpResponse(page_cache.page_html(page, get_token(request)))
 
 
 def _delegation_body(meeting, delegation, state: DelegationPageState, csrf_slot: str):
