@@ -38,6 +38,7 @@ from drafting.services.idempotency import request_key
 from drafting.services.revisions import RevisionIssuedMeanwhile, revision_issue, revision_label
 from drafting.views.compilation import DECIDED
 from drafting.web.bounds import posted_number
+from drafting.web.context_processors import UNDO_OFFER
 from drafting.web.errors import AlreadyDone, DomainError, MergeConflict, NotAllowed, ProposalInvalid
 
 
@@ -53,7 +54,6 @@ def _meeting_for(request: HttpRequest, slug: str, *, decide: bool = False):
     return meeting
 
 
-UNDO_OFFER = "drafting_undo_offer"
 UNDONE = gettext_lazy("Decision undone; the proposal is open again and its delegation told.")
 
 

@@ -26,10 +26,7 @@ from drafting.render import page_cache
 from drafting.selectors import desk as desks
 from drafting.services import cosponsorship
 from drafting.services.visits import desk_visit, visit_due
-from drafting.web.context_processors import header_key
-
-# Where the chair's office's undo is offered, once (`views.chair._offer_undo`).
-_UNDO_OFFER = "drafting_undo_offer"
+from drafting.web.context_processors import UNDO_OFFER, header_key
 
 
 @require_safe
@@ -57,7 +54,7 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         raise
     meeting = shown.meeting
     context = {"meeting": meeting, "delegation": shown.delegation}
-    if len(messages.get_messages(request)) or _UNDO_OFFER in request.session:
+    if len(messages.get_messages(request)) or UNDO_OFFER in request.session:
         # Shown once (counted, not read: still to be shown): rendered afresh.
         return render(request, shown.template, {**context, "live": _live_part(request, shown)})
     # Else the page is the same on every view until what it shows changes: kept whole,

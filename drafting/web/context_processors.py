@@ -104,9 +104,15 @@ def _unread(user: Any) -> Any:
     return functools.cache(lambda: unread_count(user))
 
 
+# The session's key for the Undo the chair's office is offered once, with the message of a
+# decision (`views.chair._offer_undo`): shown only beside that message, and a page showing a
+# message is never kept whole.
+UNDO_OFFER = "drafting_undo_offer"
+
+
 def _undo_offer(request: HttpRequest) -> dict[str, Any] | None:
     session = getattr(request, "session", None)
-    if session is None or "drafting_undo_offer" not in session:
+    if session is None or UNDO_OFFER not in session:
         return None
-    offer = session.pop("drafting_undo_offer")
+    offer = session.pop(UNDO_OFFER)
     return offer if permissions.is_chairs_office(request.user) else None
