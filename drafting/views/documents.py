@@ -85,11 +85,12 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
 def _changes_since_last_visit(request: HttpRequest, document: Document) -> dict:
     """What changed in the working draft since this reader last saw it: a list of its own,
     above the body every reader shares (the cached body is left as it is); then records the
-    visit. Two queries (three when something changed and the places are not kept)."""
+    visit when it listed something (`notifications.draft_seen`). Two queries (three when
+    something changed and the places are not kept)."""
     if not request.user.is_authenticated:
         return {}
     changed = selectors.elements_changed_since_last_visit(document, request.user.pk)
-    notifications.draft_seen(user=request.user, document=document)
+    notifications.draft_seen(user=request.user, document=document, saw_changes=bool(changed))
     where = page_cache.draft_places(document) if changed else {}
     return {
         "changes_since": [

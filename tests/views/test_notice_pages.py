@@ -4,7 +4,7 @@ draft the elements changed since the reader's last visit."""
 import pytest
 from django.urls import reverse
 
-from drafting.models import Delegation, Element, MailPreference, Notification
+from drafting.models import Delegation, DraftVisit, Element, MailPreference, Notification
 from drafting.render import page_cache
 from drafting.services.elements import element_compose
 from tests.factories import chairs_office, delegate_of
@@ -96,3 +96,25 @@ def test_the_working_draft_lists_what_changed_since_the_last_visit(client, bms7,
     other = delegate_of("jpn")
     client.force_login(other)
     assert "Changed since your last visit" not in client.get(draft).text
+
+
+def test_reading_the_draft_again_with_nothing_changed_writes_nothing(client, bms7, japan):
+    """The visit is recorded on the first view and moved only when the page listed changes:
+    reading the draft again and again writes nothing, and a change is still listed once."""
+    client.force_login(japan)
+    draft = reverse("working_draft", args=["bms7"])
+    client.get(draft)
+    visit = DraftVisit.objects.get(user=japan)
+    client.get(draft)
+    assert DraftVisit.objects.get(user=japan).seen_at == visit.seen_at
+    element_compose(
+        user=chairs_office(),
+        element=Element.objects.get(text=THEME),
+        text="Effective [and accountable] control over SALW",
+        expected_text=THEME,
+    )
+    assert "Changed since your last visit: 1 element" in client.get(draft).text
+    moved = DraftVisit.objects.get(user=japan).seen_at
+    assert moved > visit.seen_at
+    assert "Changed since your last visit" not in client.get(draft).text
+    assert DraftVisit.objects.get(user=japan).seen_at == moved
