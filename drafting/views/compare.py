@@ -53,9 +53,13 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "drafting/compare.html", _compare_context(request, meeting))
     where = pages.page_where(meeting)
     # The pair asked for, as the page reads it (an unknown number: the default pair).
-    asked = (
-        f"{posted_number(request.GET.get('from', ''))}:{posted_number(request.GET.get('to', ''))}"
-    )
+    numbers = {key: posted_number(request.GET.get(key, "")) for key in ("from", "to")}
+    asked = f"{numbers['from']}:{numbers['to']}"
+    # Its own address, of the parameters it reads only: where signing in comes back to.
+    chosen: dict[str, int | str] = {k: n for k, n in numbers.items() if n is not None}
+    if changes_only:
+        chosen["changes"] = "only"
+    path = f"{request.path}?{urlencode(chosen)}" if chosen else request.path
     reader = pages.reader_key(state.reader)
     parts = page_cache.page_parts(
         body_key=(
@@ -66,10 +70,15 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
             {**_compare_context(request, meeting), "csrf_token": slot},
             request,
         ),
-        shell_key=f"compare-shell:{where}:{reader_header_key(request)}:{reader}",
+        shell_key=f"compare-shell:{where}:{reader_header_key(request, path)}:{reader}",
         build_shell=lambda slot: render_to_string(
             "drafting/compare.html",
-            {"meeting": meeting, "page_body": page_cache.body_mark(), "csrf_token": slot},
+            {
+                "meeting": meeting,
+                "page_body": page_cache.body_mark(),
+                "csrf_token": slot,
+                "sign_in_next": path,
+            },
             request,
         ),
     )

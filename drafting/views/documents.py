@@ -150,7 +150,8 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
         build_body=lambda slot: render_to_string(
             "drafting/_document_body.html", {**context(), "csrf_token": slot}, request
         ),
-        shell_key=f"revision-shell:{where}:{reader_header_key(request)}:{reader}",
+        # The page reads no parameter: its address alone is what signing in comes back to.
+        shell_key=f"revision-shell:{where}:{reader_header_key(request, request.path)}:{reader}",
         build_shell=lambda slot: render_to_string(
             "drafting/document.html",
             {
@@ -158,6 +159,7 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
                 "revision": revision,
                 "page_body": page_cache.body_mark(),
                 "csrf_token": slot,
+                "sign_in_next": request.path,
             },
             request,
         ),

@@ -82,13 +82,16 @@ def header_key(user: Any) -> str:
     return hashlib.md5(shown.encode(), usedforsecurity=False).hexdigest()
 
 
-def reader_header_key(request: HttpRequest) -> str:
-    """What a page's header shows of the reader (`header_key`); signed out, the sign-in
-    link back to the page (a public page kept whole: an issued revision, a comparison).
-    Worked out on each call (once a request): nothing here may keep the request."""
+def reader_header_key(request: HttpRequest, page_path: str) -> str:
+    """What a page's header shows of the reader (`header_key`); signed out, the sign-in link
+    back to the page (a public page kept whole: an issued revision, a comparison), which
+    goes to ``page_path``: the page's own address, of the parameters it reads only (the
+    view gives it to the template as ``sign_in_next``), so that other parameters make no
+    other page. Worked out on each call (once a request): nothing here may keep the
+    request."""
     if request.user.is_authenticated:
         return header_key(request.user)
-    return f"anonymous:{static_files_version()}:{request.get_full_path()}"
+    return f"anonymous:{static_files_version()}:{page_path}"
 
 
 def static_files_version() -> str:

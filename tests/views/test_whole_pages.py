@@ -6,12 +6,14 @@ page (the chair's office's decision forms, another user's name, another's notice
 
 import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from drafting.models import Delegation, Element, FileKind, Revision
+from drafting.render import page_cache
 from drafting.services.cosponsorship import cosponsorship_accept
 from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
@@ -269,3 +271,26 @@ def test_a_comparison_shows_a_new_revision_and_differs_by_reader(theme, round_1,
     assert 'value="draft"' in chairs and 'value="draft"' not in after
     assert "Otieno" in chairs and "Sign in" not in chairs
     assert "Otieno" not in after and "Sign in" in after
+
+
+@pytest.mark.parametrize(
+    ("url", "page"),
+    [
+        (REVISION, REVISION),
+        (
+            reverse("compare", args=["bms7"]) + "?from=0&to=0&changes=only",
+            reverse("compare", args=["bms7"]) + "?from=0&to=0&changes=only",
+        ),
+    ],
+)
+def test_parameters_a_public_page_does_not_read_make_no_other_shell(bms7, url, page):
+    """Signed out, an issued revision and a comparison are kept whole with a shell whose
+    sign-in link comes back to the page: to its own address, of the parameters it reads,
+    whatever else was added; so junk parameters make no new page to keep."""
+    signed_out = _viewer()
+    _page(signed_out, url)
+    shells = len(page_cache._shells._data)
+    for junk in ("utm_source=mail", "x=1", "x=2&y=3"):
+        html = _page(signed_out, f"{url}{'&' if '?' in url else '?'}{junk}")
+        assert f'href="/accounts/login/?next={quote(page, safe="/")}"' in html
+    assert len(page_cache._shells._data) == shells
