@@ -1,29 +1,122 @@
 """Importing a meeting's zero draft: the Document, its elements and Revision 0, at once."""
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drafting import selectors
 from drafting.access import audit, permissions
-from drafting.models import Document, Element, Footnote, Meeting, Proposal, Revision
+from drafting.models import (
+    Document,
+    Element,
+    ElementKind,
+    Footnote,
+    Meeting,
+    Proposal,
+    Revision,
+)
 from drafting.models.audit import AuditAction
 from drafting.services.gate import open_gate
 from drafting.services.revisions import revision_label, revision_symbol
+from drafting.text import docx_reader, validation
 from drafting.text import snapshot as snapshots
-from drafting.text import validation
-from drafting.text.importing import ImportRow, RowProblem, nest
+from drafting.text.importing import (
+    ImportedOutline,
+    ImportRefused,
+    ImportRow,
+    RowProblem,
+    merge_rows,
+    nest,
+    read_text,
+    split_row,
+)
 from drafting.text.outline import OutlineElement
 from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
 
 TITLE_MAX_LENGTH = 300
 PREAMBLE_MAX_LENGTH = 5_000
+MAX_PASTED_CHARS = 1_000_000
+# The depths a row of the preview may be put at.
+LEVELS = range(8)
+# The corrections the secretariat makes to an outline in the preview (see RowCorrection).
+CORRECTIONS = frozenset({"kind", "level", "merge", "split"})
 
 
 class ImportNotPossible(DomainError):
     """The meeting's draft can no longer be replaced by an import (proposals, revisions)."""
+
+
+@dataclass(frozen=True)
+class RowCorrection:
+    """One correction of a row of the outline, as the secretariat chose it in the preview.
+
+    ``action`` is one of :data:`CORRECTIONS`: "kind" makes row ``row`` (from 0) a ``kind``,
+    "level" moves it to depth ``level``, "merge" joins it with the next row, "split" makes
+    it one row for each line of ``text``. ``row`` and ``level`` are None when what was sent
+    is not a number.
+    """
+
+    action: str
+    row: int | None
+    kind: str = ""
+    level: int | None = None
+    text: str = ""
+
+
+def outline_read(*, upload: UploadedFile | None, pasted: str) -> ImportedOutline:
+    """The outline of an uploaded .docx or, without one, of pasted text.
+
+    Raises :class:`ImportRefused` (``too_large`` past :data:`docx_reader.MAX_FILE_BYTES` or
+    :data:`MAX_PASTED_CHARS`, and whatever reading finds). Writes nothing.
+    """
+    if upload is not None:
+        # The size is known before the file is read (Django spools it to disk past 2.5 MB).
+        if upload.size is None or upload.size > docx_reader.MAX_FILE_BYTES:
+            raise ImportRefused("too_large")
+        return docx_reader.read_docx(upload.read(docx_reader.MAX_FILE_BYTES + 1))
+    if len(pasted) > MAX_PASTED_CHARS:
+        raise ImportRefused("too_large")
+    return read_text(pasted)
+
+
+def outline_correct(*, rows: list[ImportRow], correction: RowCorrection) -> list[ImportRow]:
+    """The rows after one correction (``rows`` and its rows may be changed in place).
+
+    Raises :class:`RowProblem` naming the row at fault: ``no_row`` for a row that is not
+    there, ``kind`` for an unknown kind, ``placeholder_text`` for an empty bullet that would
+    keep text, ``level_jump`` for a depth outside :data:`LEVELS`, and whatever merging or
+    splitting refuses. Writes nothing.
+    """
+    index = correction.row
+    if index is None or index >= len(rows):
+        raise RowProblem(len(rows), "no_row")
+    if correction.action == "kind":
+        return _with_kind(rows, index, correction.kind)
+    if correction.action == "level":
+        if correction.level is None or correction.level not in LEVELS:
+            raise RowProblem(index, "level_jump")
+        rows[index].level = correction.level
+        return rows
+    if correction.action == "merge":
+        return merge_rows(rows, index)
+    if correction.action == "split":
+        return split_row(rows, index, correction.text.splitlines())
+    raise RowProblem(index, "kind")
+
+
+def _with_kind(rows: list[ImportRow], index: int, kind: str) -> list[ImportRow]:
+    if kind not in ElementKind.values:
+        raise RowProblem(index, "kind")
+    row = rows[index]
+    if kind == ElementKind.PLACEHOLDER and row.text.strip():
+        raise RowProblem(index, "placeholder_text")
+    text = "" if kind == ElementKind.PLACEHOLDER else row.text
+    rows[index] = ImportRow(kind, text, row.level, row.unnumbered, row.footnotes)
+    return rows
 
 
 def import_refusal(meeting: Meeting) -> str | None:

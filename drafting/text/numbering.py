@@ -105,76 +105,81 @@ def label_tree(nodes: Sequence[OutlineNode]) -> dict[Hashable, str]:
       number with "bis", "ter", ... until the next revision renumbers.
     """
     labels: dict[Hashable, str] = {}
-    sibling_lists = [nodes, *(node.children for node in walk(nodes))]
     depth_of = _subparagraph_depths(nodes)
-    for siblings in sibling_lists:
-        lettered = 0
-        extra = 0
-        marked = 0
-        marked_extra = 0
-        for child in siblings:
-            if child.kind == Kind.SUBPARAGRAPH:
-                depth = depth_of[child.key]
-                if child.provisional and marked:
-                    marked_extra += 1
-                    mark = subparagraph_mark(marked - 1, depth)
-                    labels[child.key] = f"({mark} {ordinal_suffix(marked_extra)})"
-                else:
-                    labels[child.key] = f"({subparagraph_mark(marked, depth)})"
-                    marked += 1
-                    marked_extra = 0
-            if child.kind == Kind.SECTION and not child.unnumbered:
-                if child.provisional and lettered:
-                    extra += 1
-                    labels[child.key] = f"{letter(lettered - 1)} {ordinal_suffix(extra)})"
-                else:
-                    labels[child.key] = f"{letter(lettered)})"
-                    lettered += 1
-                    extra = 0
+    for siblings in [nodes, *(node.children for node in walk(nodes))]:
+        _label_within_parent(siblings, depth_of, labels)
+    _label_through_document(nodes, labels)
+    return labels
 
-    agenda_count = 0
-    chapter_count = 0
-    paragraph_count = 0
-    agenda_extra = 0
-    paragraph_extra = 0
+
+# Kinds whose label never depends on position.
+FIXED_LABELS = {Kind.THEME: THEME_BULLET, Kind.SUBTHEME: SUBTHEME_BULLET, Kind.PREAMBULAR: ""}
+
+
+@dataclass
+class _Counter:
+    """Numbers a run of nodes from 1; a provisional node after a numbered one takes its
+    predecessor's number and the next of "bis", "ter", ... (the count starts again after
+    the next node numbered in its own right)."""
+
+    count: int = 0
+    extra: int = 0
+
+    def advance(self, provisional: bool) -> tuple[int, str]:
+        """The node's number (from 1), and its ordinal suffix ("" for none)."""
+        if provisional and self.count:
+            self.extra += 1
+            return self.count, ordinal_suffix(self.extra)
+        self.count += 1
+        self.extra = 0
+        return self.count, ""
+
+
+def _with_suffix(mark: str, suffix: str) -> str:
+    """A mark with its ordinal suffix ("2", "bis": "2 bis"); without one, the mark alone."""
+    return f"{mark} {suffix}" if suffix else mark
+
+
+def _label_within_parent(
+    siblings: Sequence[OutlineNode], depth_of: dict[Hashable, int], labels: dict[Hashable, str]
+) -> None:
+    """Label the sub-paragraphs ("(a)") and numbered sections ("a)") among ``siblings``,
+    each kind counted apart; unnumbered sections are left to the document-wide pass."""
+    sections, subparagraphs = _Counter(), _Counter()
+    for child in siblings:
+        if child.kind == Kind.SUBPARAGRAPH:
+            number, suffix = subparagraphs.advance(child.provisional)
+            mark = subparagraph_mark(number - 1, depth_of[child.key])
+            labels[child.key] = f"({_with_suffix(mark, suffix)})"
+        elif child.kind == Kind.SECTION and not child.unnumbered:
+            number, suffix = sections.advance(child.provisional)
+            labels[child.key] = f"{_with_suffix(letter(number - 1), suffix)})"
+
+
+def _label_through_document(nodes: Sequence[OutlineNode], labels: dict[Hashable, str]) -> None:
+    """Label every other node in reading order: agenda items, paragraphs and chapters are
+    numbered through the document, bullets follow their kind (a placeholder its parent's);
+    raises ValueError for a kind the outline does not know."""
+    numbered = {Kind.AGENDA_ITEM: _Counter(), Kind.PARAGRAPH: _Counter()}
+    chapters = _Counter()
     stack: list[tuple[OutlineNode, Kind | None]] = [(node, None) for node in reversed(nodes)]
     while stack:
         node, parent_kind = stack.pop()
-        if node.kind == Kind.AGENDA_ITEM:
-            if node.provisional and agenda_count:
-                agenda_extra += 1
-                labels[node.key] = f"{agenda_count} {ordinal_suffix(agenda_extra)}."
-            else:
-                agenda_count += 1
-                agenda_extra = 0
-                labels[node.key] = f"{agenda_count}."
-        elif node.kind == Kind.SECTION:
-            labels.setdefault(node.key, "")
-        elif node.kind == Kind.THEME:
-            labels[node.key] = THEME_BULLET
-        elif node.kind == Kind.SUBTHEME:
-            labels[node.key] = SUBTHEME_BULLET
+        if node.kind in FIXED_LABELS:
+            labels[node.key] = FIXED_LABELS[node.kind]
+        elif node.kind in numbered:
+            number, suffix = numbered[node.kind].advance(node.provisional)
+            labels[node.key] = f"{_with_suffix(str(number), suffix)}."
+        elif node.kind == Kind.CHAPTER:
+            number, _suffix = chapters.advance(provisional=False)
+            labels[node.key] = f"{roman(number).upper()}."
         elif node.kind == Kind.PLACEHOLDER:
             labels[node.key] = SUBTHEME_BULLET if parent_kind == Kind.THEME else THEME_BULLET
-        elif node.kind == Kind.CHAPTER:
-            chapter_count += 1
-            labels[node.key] = f"{roman(chapter_count).upper()}."
-        elif node.kind == Kind.PREAMBULAR:
-            labels[node.key] = ""
-        elif node.kind == Kind.SUBPARAGRAPH:
-            pass  # labelled above, within its siblings
-        elif node.kind == Kind.PARAGRAPH:
-            if node.provisional and paragraph_count:
-                paragraph_extra += 1
-                labels[node.key] = f"{paragraph_count} {ordinal_suffix(paragraph_extra)}."
-            else:
-                paragraph_count += 1
-                paragraph_extra = 0
-                labels[node.key] = f"{paragraph_count}."
-        else:
+        elif node.kind == Kind.SECTION:
+            labels.setdefault(node.key, "")  # a numbered one is labelled within its parent
+        elif node.kind != Kind.SUBPARAGRAPH:  # labelled within its parent
             raise ValueError(f"unknown element kind {node.kind!r}")
         stack.extend((child, node.kind) for child in reversed(node.children))
-    return labels
 
 
 def _subparagraph_depths(nodes: Sequence[OutlineNode]) -> dict[Hashable, int]:

@@ -1,6 +1,5 @@
 """The secretariat's audit trail: every action, filterable, read-only."""
 
-from datetime import datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
@@ -10,14 +9,12 @@ from django.core.paginator import Paginator
 from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from drafting import selectors
 from drafting.access import permissions
-from drafting.models import AuditAction, AuditEvent, Delegation, Meeting
-from drafting.text.snapshot import iter_elements
+from drafting.models import AuditAction, Delegation, Meeting
+from drafting.selectors.audit import AuditFilters, audit_events, audit_meeting, element_labels
 from drafting.web import bounds, time_zones
 
 PAGE_SIZE = 100
@@ -91,25 +88,14 @@ class AuditFilterForm(forms.Form):
     def clean_until(self) -> Any:
         return self._bounded_date("until")
 
-
-def _element_labels(meeting: Meeting | None) -> dict[int, str]:
-    """Current labels of the meeting's elements ("12", "12 (b)"), in reading order."""
-    # A meeting set up whose zero draft is not imported yet has no elements.
-    document = getattr(meeting, "document", None) if meeting is not None else None
-    if document is None:
-        return {}
-    snapshot = selectors.working_draft_snapshot(document)
-    labels = {}
-    for element, _depth in iter_elements(snapshot["elements"]):
-        excerpt = " ".join(element["text"].split())[:50]
-        labels[element["id"]] = (
-            f"{element['label']} {excerpt}".strip() or f"{element['kind']} {element['id']}"
-        )
-    return labels
-
-
-def _day_start(day: Any) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+    def chosen_filters(self) -> AuditFilters | None:
+        """The filters chosen: none for an empty form, ``None`` when they are invalid (then
+        no event is listed)."""
+        if not self.is_bound:
+            return AuditFilters()
+        if not self.is_valid():
+            return None
+        return AuditFilters(**self.cleaned_data)
 
 
 @require_safe
@@ -118,37 +104,13 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     """Who did what, for which delegation, when and from where; newest first, 100 a page."""
     if not permissions.can_read_audit_trail(request.user):
         raise PermissionDenied
-    meetings = list(Meeting.objects.select_related("document").order_by("short_title")[:2])
-    chosen_slug = request.GET.get("meeting", "")
-    meeting = next((m for m in meetings if m.slug == chosen_slug), None)
-    if meeting is None and chosen_slug and len(chosen_slug) <= 50 and "\x00" not in chosen_slug:
-        meeting = Meeting.objects.select_related("document").filter(slug=chosen_slug).first()
-    if meeting is None and len(meetings) == 1:
-        meeting = meetings[0]  # one meeting: its elements can be chosen without choosing it
+    meeting = audit_meeting(request.GET.get("meeting", ""))
     if meeting is not None:
         # Times are shown, and dates read, in the meeting's zone (the header says which).
         time_zones.activate_for(meeting)
-    labels = _element_labels(meeting)
+    labels = element_labels(meeting)
     form = AuditFilterForm(request.GET or None, element_choices=list(labels.items()))
-    events = AuditEvent.objects.select_related("user", "delegation").order_by("-at", "-id")
-    if form.is_valid():
-        chosen = form.cleaned_data
-        if chosen["meeting"]:
-            events = events.filter(document__meeting=chosen["meeting"])
-        if chosen["user"]:
-            events = events.filter(username__iexact=chosen["user"].strip())
-        if chosen["delegation"]:
-            events = events.filter(delegation=chosen["delegation"])
-        if chosen["element"]:
-            events = events.filter(element_id=chosen["element"])
-        if chosen["action"]:
-            events = events.filter(action=chosen["action"])
-        if chosen["since"]:
-            events = events.filter(at__gte=_day_start(chosen["since"]))
-        if chosen["until"]:
-            events = events.filter(at__lt=_day_start(chosen["until"] + timedelta(days=1)))
-    elif form.is_bound:
-        events = events.none()
+    events = audit_events(form.chosen_filters())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -6,7 +6,7 @@ secretariat corrects is that copy, and nothing is written to the document until 
 """
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -19,35 +19,32 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from drafting.access import permissions
+from drafting.import_forms import ImportStep
 from drafting.models import ElementKind, Meeting
 from drafting.services.imports import (
+    LEVELS,
     PREAMBLE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     ImportNotPossible,
     document_import,
     import_refusal,
+    outline_correct,
+    outline_read,
     row_problem_message,
 )
 from drafting.text import docx_reader
 from drafting.text.importing import (
-    HARD_MAX_TEXT,
     ImportedOutline,
     ImportRefused,
     ImportRow,
     RowProblem,
     count_kinds,
     flatten,
-    merge_rows,
     nest,
-    read_text,
-    split_row,
 )
-from drafting.web.bounds import posted_number
 from drafting.web.errors import NotAllowed, ProposalInvalid
 
 MAX_SESSION_CHARS = 2_000_000
-MAX_PASTED_CHARS = 1_000_000
-LEVELS = range(8)
 
 
 def _session_key(meeting: Meeting) -> str:
@@ -122,46 +119,19 @@ def _new_draft(meeting: Meeting, imported: ImportedOutline) -> dict[str, Any]:
     }
 
 
-def _read_source(request: HttpRequest) -> ImportedOutline:
-    upload = request.FILES.get("file")
-    if upload is not None:
-        # The size is known before the file is read (Django spools it to disk past 2.5 MB).
-        if upload.size is None or upload.size > docx_reader.MAX_FILE_BYTES:
-            raise ImportRefused("too_large")
-        return docx_reader.read_docx(upload.read(docx_reader.MAX_FILE_BYTES + 1))
-    pasted = request.POST.get("pasted", "")
-    if len(pasted) > MAX_PASTED_CHARS:
-        raise ImportRefused("too_large")
-    return read_text(pasted)
+@dataclass
+class StepOutcome:
+    """What a step leaves to show: the page with its ``status`` and errors, or a redirect to
+    the meeting's page named ``redirect_to``."""
+
+    status: int = 200
+    errors: list[str] = field(default_factory=list)
+    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    redirect_to: str | None = None
 
 
-def _edit(rows: list[ImportRow], action: str, request: HttpRequest) -> list[ImportRow]:
-    """The rows after one correction; raises RowProblem."""
-    index = posted_number(request.POST.get("row", ""))
-    if index is None or index >= len(rows):
-        raise RowProblem(len(rows), "no_row")
-    if action == "kind":
-        kind = request.POST.get("kind", "")
-        if kind not in ElementKind.values:
-            raise RowProblem(index, "kind")
-        row = rows[index]
-        text = "" if kind == ElementKind.PLACEHOLDER else row.text
-        if kind == ElementKind.PLACEHOLDER and row.text.strip():
-            raise RowProblem(index, "placeholder_text")
-        rows[index] = ImportRow(kind, text, row.level, row.unnumbered, row.footnotes)
-        return rows
-    if action == "level":
-        level = posted_number(request.POST.get("level", ""))
-        if level is None or level not in LEVELS:
-            raise RowProblem(index, "level_jump")
-        rows[index].level = level
-        return rows
-    if action == "merge":
-        return merge_rows(rows, index)
-    if action == "split":
-        text = request.POST.get("text", "")[: HARD_MAX_TEXT + 1_000]
-        return split_row(rows, index, text.splitlines())
-    raise RowProblem(index, "kind")
+def _failed(status: int, message: str) -> StepOutcome:
+    return StepOutcome(status=status, errors=[message])
 
 
 @vary_on_headers("HX-Request")
@@ -174,82 +144,99 @@ def document_import_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     refusal = import_refusal(meeting)
     draft = _load_draft(request, meeting)
-    errors: list[str] = []
-    field_errors: dict[str, list[str]] = {}
-    status = 200
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    if action and refusal:
-        errors.append(refusal)
-        status = 409
-    elif action == "read":
-        try:
-            imported = _read_source(request)
-        except ImportRefused as refused:
-            errors.append(refusal_message(refused))
-            status = 400
-        else:
-            problem = _store(request, meeting, _new_draft(meeting, imported))
-            if problem:
-                errors.append(problem)
-                status = 400
-            else:
-                return redirect("document_import", meeting.slug)
-    elif action == "discard":
-        request.session.pop(_session_key(meeting), None)
-        return redirect("document_import", meeting.slug)
-    elif action in {"kind", "level", "merge", "split"}:
-        if draft is None:
-            errors.append(_("There is no outline to correct: upload or paste the text first."))
-            status = 400
-        else:
-            try:
-                draft["rows"] = [asdict(row) for row in _edit(_rows(draft), action, request)]
-            except RowProblem as problem:
-                errors.append(row_problem_message(problem))
-                status = 400
-            else:
-                problem_text = _store(request, meeting, draft)
-                if problem_text:
-                    errors.append(problem_text)
-                    status = 400
-                elif not request.headers.get("HX-Request"):
-                    return redirect("document_import", meeting.slug)
-    elif action == "save":
-        if draft is None:
-            errors.append(_("There is no outline to save: upload or paste the text first."))
-            status = 400
-        else:
-            draft["title"] = request.POST.get("title", "")[: HARD_MAX_TEXT + 1]
-            draft["preamble"] = request.POST.get("preamble", "")[: HARD_MAX_TEXT + 1]
-            try:
-                document_import(
-                    user=request.user,
-                    meeting=meeting,
-                    title=draft["title"],
-                    preamble=draft["preamble"],
-                    rows=_rows(draft),
-                )
-            except NotAllowed as not_allowed:
-                raise PermissionDenied from not_allowed
-            except ProposalInvalid as invalid:
-                field_errors = invalid.problems
-                status = 400
-            except ImportNotPossible as not_possible:
-                errors.append(str(not_possible))
-                status = 409
-            else:
-                request.session.pop(_session_key(meeting), None)
-                messages.success(request, _("The zero draft was imported and issued."))
-                return redirect("working_draft", meeting.slug)
-    elif action:
-        errors.append(_("This form was incomplete and has been made afresh."))
-        status = 400
-
+    step = ImportStep.from_request(request)
+    outcome = _take_step(request, meeting, draft, refusal, step)
+    if outcome.redirect_to is not None:
+        return redirect(outcome.redirect_to, meeting.slug)
     context = _context(meeting, draft, refusal)
-    context.update(errors=errors, field_errors=field_errors)
-    if request.headers.get("HX-Request") and action in {"kind", "level", "merge", "split"}:
-        return render(request, "drafting/document_import.html#preview", context, status=status)
-    return render(request, "drafting/document_import.html", context, status=status)
+    context.update(errors=outcome.errors, field_errors=outcome.field_errors)
+    template = "drafting/document_import.html"
+    if request.headers.get("HX-Request") and step.is_correction:
+        template += "#preview"
+    return render(request, template, context, status=outcome.status)
+
+
+def _take_step(
+    request: HttpRequest,
+    meeting: Meeting,
+    draft: dict[str, Any] | None,
+    refusal: str | None,
+    step: ImportStep,
+) -> StepOutcome:
+    """Do what the step asks; ``draft`` (the session's copy) is changed in place."""
+    if not step.action:
+        return StepOutcome()
+    if refusal:
+        return _failed(409, refusal)
+    if step.action == "read":
+        return _read(request, meeting, step)
+    if step.action == "discard":
+        request.session.pop(_session_key(meeting), None)
+        return StepOutcome(redirect_to="document_import")
+    if step.is_correction:
+        return _correct(request, meeting, draft, step)
+    if step.action == "save":
+        return _save(request, meeting, draft, step)
+    return _failed(400, _("This form was incomplete and has been made afresh."))
+
+
+def _read(request: HttpRequest, meeting: Meeting, step: ImportStep) -> StepOutcome:
+    """Read the upload or the pasted text into a new draft, replacing any other."""
+    try:
+        imported = outline_read(upload=step.upload, pasted=step.pasted)
+    except ImportRefused as refused:
+        return _failed(400, refusal_message(refused))
+    problem = _store(request, meeting, _new_draft(meeting, imported))
+    if problem:
+        return _failed(400, problem)
+    return StepOutcome(redirect_to="document_import")
+
+
+def _correct(
+    request: HttpRequest, meeting: Meeting, draft: dict[str, Any] | None, step: ImportStep
+) -> StepOutcome:
+    """One correction of the draft's rows; htmx is answered with the preview, a plain POST
+    with a redirect."""
+    if draft is None:
+        return _failed(400, _("There is no outline to correct: upload or paste the text first."))
+    try:
+        rows = outline_correct(rows=_rows(draft), correction=step.correction)
+    except RowProblem as problem:
+        return _failed(400, row_problem_message(problem))
+    draft["rows"] = [asdict(row) for row in rows]
+    problem_text = _store(request, meeting, draft)
+    if problem_text:
+        return _failed(400, problem_text)
+    if request.headers.get("HX-Request"):
+        return StepOutcome()
+    return StepOutcome(redirect_to="document_import")
+
+
+def _save(
+    request: HttpRequest, meeting: Meeting, draft: dict[str, Any] | None, step: ImportStep
+) -> StepOutcome:
+    """Import the draft as the meeting's document and its zero draft; the session's copy
+    keeps the title and preamble posted, to show them again when they are refused."""
+    if draft is None:
+        return _failed(400, _("There is no outline to save: upload or paste the text first."))
+    draft["title"], draft["preamble"] = step.title, step.preamble
+    try:
+        document_import(
+            user=request.user,
+            meeting=meeting,
+            title=draft["title"],
+            preamble=draft["preamble"],
+            rows=_rows(draft),
+        )
+    except NotAllowed as not_allowed:
+        raise PermissionDenied from not_allowed
+    except ProposalInvalid as invalid:
+        return StepOutcome(status=400, field_errors=invalid.problems)
+    except ImportNotPossible as not_possible:
+        return _failed(409, str(not_possible))
+    request.session.pop(_session_key(meeting), None)
+    messages.success(request, _("The zero draft was imported and issued."))
+    return StepOutcome(redirect_to="working_draft")
 
 
 def _context(meeting: Meeting, draft: dict[str, Any] | None, refusal: str | None) -> dict:

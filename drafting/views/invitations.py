@@ -6,22 +6,18 @@ any meeting exists, at ``invitations/`` (the same names, without a slug).
 """
 
 import base64
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -29,86 +25,16 @@ from django_otp import login as otp_login
 from django_otp.util import random_hex
 
 from drafting.access import audit, permissions, roles, throttle
-from drafting.forms import ManyOptionsSelect
-from drafting.models import AuditAction, Delegation, Invitation, InvitedRole, Meeting
+from drafting.invitation_forms import AcceptForm, InvitationForm, add_accept_problems
+from drafting.models import AuditAction, Delegation, Invitation, Meeting
 from drafting.services import invitations as services
-from drafting.views.accounts import MAX_PASSWORD, TokenForm, qr_svg_data_uri
+from drafting.views.accounts import TokenForm, qr_svg_data_uri
 from drafting.web.errors import DomainError, NotAllowed
 
 LIST_SIZE = 200
 # Wrong second-factor codes or taken usernames per invitation a minute.
 ACCEPT_ATTEMPTS_PER_MINUTE = 10
 SESSION_KEY = "drafting_invitation_second_factor"
-
-
-class InvitationForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=InvitedRole.choices)
-    delegation = forms.ModelChoiceField(
-        label=gettext_lazy("Delegation"),
-        queryset=Delegation.objects.order_by("name"),
-        required=False,
-        widget=ManyOptionsSelect,
-        help_text=gettext_lazy("For a focal point or a delegate: the delegation they act for."),
-    )
-
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not permissions.can_administer(actor):
-            # A focal point invites delegates of its own delegation, and nothing else.
-            own = permissions.delegation_of(actor)
-            role = cast(forms.ChoiceField, self.fields["role"])
-            role.choices = [(InvitedRole.DELEGATE.value, InvitedRole.DELEGATE.label)]
-            delegation = cast(forms.ModelChoiceField, self.fields["delegation"])
-            delegation.queryset = (
-                Delegation.objects.filter(pk=own.pk) if own else Delegation.objects.none()
-            )
-            delegation.initial = own
-            delegation.empty_label = None
-
-
-class AcceptForm(forms.Form):
-    username = forms.CharField(
-        label=gettext_lazy("Username"),
-        max_length=150,
-        help_text=gettext_lazy("You sign in with it. Letters, digits and @ . + - _ only."),
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
-    )
-    password1 = forms.CharField(
-        label=gettext_lazy("Password"),
-        max_length=MAX_PASSWORD,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=gettext_lazy("The same password again"),
-        max_length=MAX_PASSWORD,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.email = email
-
-    def clean_username(self) -> str:
-        username = self.cleaned_data["username"]
-        for validator in User._meta.get_field("username").validators:
-            validator(username)
-        return username
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            candidate = get_user_model()(username=cleaned.get("username", ""), email=self.email)
-            try:
-                validate_password(first, candidate)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
 
 
 def _meeting(slug: str | None) -> Meeting | None:
@@ -285,69 +211,102 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_open(token=token)
     except services.InvitationUnusable as error:
         return _unusable(request, error.reason, error.invitation)
-    if request.user.is_authenticated:
-        own = permissions.delegation_of(request.user)
-        if own is not None and invitation.delegation_id not in (None, own.pk):
-            return _unusable(request, "another_delegation", invitation)
-        return _unusable(request, "signed_in", invitation)
-    form = AcceptForm(request.POST or None, email=invitation.email)
-    if invitation.account is not None:
-        # An existing account: its username stays; only the password and the device change.
-        form.fields["username"].required = False
-        form.fields["username"].disabled = True
-        form.fields["username"].initial = invitation.account.get_username()
+    refusal = _signed_in_refusal(request.user, invitation)
+    if refusal:
+        return _unusable(request, refusal, invitation)
+    form = AcceptForm(request.POST or None, email=invitation.email, account=invitation.account)
     code_form = TokenForm(request.POST or None) if invitation.needs_second_factor else None
-    keys = request.session.get(SESSION_KEY, {})
-    key = keys.get(str(invitation.pk)) if invitation.needs_second_factor else ""
-    if invitation.needs_second_factor and not key:
-        key = random_hex(20)
-        request.session[SESSION_KEY] = {**keys, str(invitation.pk): key}
+    key = _second_factor_key(request, invitation)
     status = 200
     if request.method == "POST":
-        attempts = throttle.count_write(
-            "invitation-accept", invitation.pk, limit=ACCEPT_ATTEMPTS_PER_MINUTE
-        )
-        if attempts.over:
-            form.add_error(None, _("Too many attempts. Wait a minute, then try again."))
-        elif form.is_valid() and (code_form is None or code_form.is_valid()):
-            try:
-                account, device = services.invitation_accept(
-                    token=token,
-                    username=form.cleaned_data["username"],
-                    password=form.cleaned_data["password1"],
-                    second_factor_key=key,
-                    second_factor_code=code_form.cleaned_data["token"] if code_form else "",
-                )
-            except services.InvitationUnusable as error:
-                return _unusable(request, error.reason, error.invitation)
-            except services.InvitationInvalid as error:
-                for field, problems in error.problems.items():
-                    target = code_form if field == "token" and code_form else form
-                    for problem in problems:
-                        target.add_error(field if field in target.fields else None, problem)
-            else:
-                request.session.pop(SESSION_KEY, None)  # the key now lives on the device only
-                auth_login(
-                    request, account, backend="drafting.access.backends.DelegationModelBackend"
-                )
-                if device is not None:
-                    otp_login(request, device)
-                messages.success(request, _("Welcome. Your account is ready."))
-                if invitation.meeting is not None:
-                    return HttpResponseRedirect(
-                        reverse("working_draft", args=[invitation.meeting.slug])
-                    )
-                return HttpResponseRedirect(reverse("home"))
+        response = _accept(request, token, invitation, form, code_form, key)
+        if response is not None:
+            return response
         status = 422
     context: dict[str, Any] = {"invitation": invitation, "form": form, "code_form": code_form}
-    if invitation.needs_second_factor:
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        # The app labels the account with the invitee's address (there is no username yet).
-        device = TOTPDevice(user=get_user_model()(username=invitation.email), key=key)
-        shown = base64.b32encode(bytes.fromhex(key)).decode()
-        context["key_groups"] = [shown[i : i + 4] for i in range(0, len(shown), 4)]
-        context["qr_code"] = qr_svg_data_uri(device.config_url)
-        if request.method != "POST":
-            code_form.fields["token"].widget.attrs.pop("autofocus", None)  # type: ignore[union-attr]
+    context.update(_second_factor_context(request, invitation, key, code_form))
     return render(request, "registration/invitation_accept.html", context, status=status)
+
+
+def _signed_in_refusal(user: Any, invitation: Invitation) -> str | None:
+    """Why someone signed in cannot accept (an invitation is for a new session), or None."""
+    if not user.is_authenticated:
+        return None
+    own = permissions.delegation_of(user)
+    if own is not None and invitation.delegation_id not in (None, own.pk):
+        return "another_delegation"
+    return "signed_in"
+
+
+def _second_factor_key(request: HttpRequest, invitation: Invitation) -> str:
+    """The hex key of the invitee's authenticator, kept in the session per invitation so the
+    QR code stays the same between attempts; "" when no second factor is asked for."""
+    if not invitation.needs_second_factor:
+        return ""
+    keys = request.session.get(SESSION_KEY, {})
+    key = keys.get(str(invitation.pk))
+    if not key:
+        key = random_hex(20)
+        request.session[SESSION_KEY] = {**keys, str(invitation.pk): key}
+    return key
+
+
+def _accept(
+    request: HttpRequest,
+    token: str,
+    invitation: Invitation,
+    form: AcceptForm,
+    code_form: TokenForm | None,
+    key: str,
+) -> HttpResponse | None:
+    """Accept with what was posted: the response once signed in (or told the link is no
+    longer usable), None when the forms go back with their errors."""
+    attempts = throttle.count_write(
+        "invitation-accept", invitation.pk, limit=ACCEPT_ATTEMPTS_PER_MINUTE
+    )
+    if attempts.over:
+        form.add_error(None, _("Too many attempts. Wait a minute, then try again."))
+        return None
+    if not (form.is_valid() and (code_form is None or code_form.is_valid())):
+        return None
+    try:
+        account, device = services.invitation_accept(
+            token=token,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            second_factor_key=key,
+            second_factor_code=code_form.cleaned_data["token"] if code_form else "",
+        )
+    except services.InvitationUnusable as error:
+        return _unusable(request, error.reason, error.invitation)
+    except services.InvitationInvalid as error:
+        add_accept_problems(error.problems, form, code_form)
+        return None
+    request.session.pop(SESSION_KEY, None)  # the key now lives on the device only
+    auth_login(request, account, backend="drafting.access.backends.DelegationModelBackend")
+    if device is not None:
+        otp_login(request, device)
+    messages.success(request, _("Welcome. Your account is ready."))
+    if invitation.meeting is not None:
+        return HttpResponseRedirect(reverse("working_draft", args=[invitation.meeting.slug]))
+    return HttpResponseRedirect(reverse("home"))
+
+
+def _second_factor_context(
+    request: HttpRequest, invitation: Invitation, key: str, code_form: TokenForm | None
+) -> dict[str, Any]:
+    """The key to type into an authenticator app, in groups of four, and its QR code; nothing
+    when no second factor is asked for."""
+    if code_form is None:
+        return {}
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # The app labels the account with the invitee's address (there is no username yet).
+    device = TOTPDevice(user=get_user_model()(username=invitation.email), key=key)
+    shown = base64.b32encode(bytes.fromhex(key)).decode()
+    if request.method != "POST":
+        code_form.fields["token"].widget.attrs.pop("autofocus", None)
+    return {
+        "key_groups": [shown[i : i + 4] for i in range(0, len(shown), 4)],
+        "qr_code": qr_svg_data_uri(device.config_url),
+    }

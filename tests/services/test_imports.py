@@ -3,8 +3,14 @@
 import pytest
 
 from drafting.models import Document, Element, Revision
-from drafting.services.imports import ImportNotPossible, document_import
-from drafting.text.importing import ImportRow, flatten, read_text
+from drafting.services.imports import (
+    ImportNotPossible,
+    RowCorrection,
+    document_import,
+    outline_correct,
+    outline_read,
+)
+from drafting.text.importing import ImportRefused, ImportRow, RowProblem, flatten, read_text
 from drafting.web.errors import NotAllowed, ProposalInvalid
 from tests.factories import MeetingFactory, chairs_office, delegate_of, secretariat
 from tests.services.test_concurrency import _run_at_once
@@ -74,3 +80,61 @@ def test_two_imports_at_once_give_one_zero_draft():
     assert len(errors) == 1 and isinstance(errors[0], ImportNotPossible)
     assert Revision.objects.filter(document__meeting=meeting).count() == 1
     assert Element.objects.filter(document__meeting=meeting).count() == 3
+
+
+def _rows(text: str) -> list[ImportRow]:
+    return flatten(read_text(text).elements)
+
+
+@pytest.mark.parametrize(
+    ("correction", "code", "row"),
+    [
+        (RowCorrection(action="merge", row=None), "no_row", 2),
+        (RowCorrection(action="merge", row=2), "no_row", 2),
+        (RowCorrection(action="kind", row=0, kind="annex"), "kind", 0),
+        (RowCorrection(action="kind", row=1, kind="placeholder"), "placeholder_text", 1),
+        (RowCorrection(action="level", row=1, level=None), "level_jump", 1),
+        (RowCorrection(action="level", row=1, level=8), "level_jump", 1),
+        (RowCorrection(action="merge", row=1), "no_next", 1),
+        (RowCorrection(action="split", row=0, text="no line break"), "one_part", 0),
+        (RowCorrection(action="undo", row=0), "kind", 0),
+    ],
+)
+def test_a_correction_that_cannot_be_made_names_the_row(correction, code, row):
+    """Each refusal says why, and which row (the row count for a row that is not there)."""
+    with pytest.raises(RowProblem) as refused:
+        outline_correct(rows=_rows("T\n1. One\n2. Two"), correction=correction)
+    assert (refused.value.code, refused.value.row) == (code, row)
+
+
+def test_corrections_change_kind_level_and_split_and_merge_rows():
+    rows = _rows("T\n1. One\n2. Two")
+    rows = outline_correct(rows=rows, correction=RowCorrection(action="level", row=1, level=1))
+    assert [row.level for row in rows] == [0, 1]
+    rows = outline_correct(
+        rows=rows, correction=RowCorrection(action="kind", row=1, kind="subparagraph")
+    )
+    assert [row.kind for row in rows] == ["paragraph", "subparagraph"]
+    rows = outline_correct(rows=rows, correction=RowCorrection(action="split", row=0, text="On\ne"))
+    assert [row.text for row in rows] == ["On", "e", "Two"]
+    rows = outline_correct(rows=rows, correction=RowCorrection(action="merge", row=0))
+    assert [row.text for row in rows] == ["On e", "Two"]
+
+
+def test_an_empty_bullet_keeps_no_text():
+    """A row without text may become a placeholder, and then holds no text at all."""
+    rows = [ImportRow("paragraph", "  ", 0)]
+    rows = outline_correct(
+        rows=rows, correction=RowCorrection(action="kind", row=0, kind="placeholder")
+    )
+    assert (rows[0].kind, rows[0].text) == ("placeholder", "")
+
+
+def test_too_much_pasted_text_is_refused_before_it_is_read(monkeypatch):
+    from drafting.services import imports
+
+    monkeypatch.setattr(imports, "MAX_PASTED_CHARS", 10)
+    with pytest.raises(ImportRefused) as refused:
+        outline_read(upload=None, pasted="T\n1. Eleven chars")
+    assert refused.value.code == "too_large"
+    assert outline_read(upload=None, pasted="T\n1. One").title == "T"
