@@ -25,7 +25,6 @@ from drafting.models.proposal import STANCE_CHOICES
 from drafting.services.cosponsorship import coordinated_groups
 from drafting.services.proposals import (
     INSERT_KINDS,
-    INSERTABLE_KINDS,
     ProposalContent,
     new_element_kinds_for,
     proposal_kinds_for,
@@ -104,6 +103,10 @@ class PendingQueryset:
 
     def queryset_when_used(self, make_queryset: "Callable[[], QuerySet]") -> None:
         self._make_queryset = make_queryset
+        # The widget lists this field's choices, not those of the declared field it was
+        # copied from (declared without a queryset, which copying does not set again).
+        field: Any = self
+        field.widget.choices = field.choices
 
     def _get_queryset(self):
         make_queryset, self._make_queryset = self._make_queryset, None
@@ -160,13 +163,16 @@ CO_SPONSORS_MAX = 200
 
 class ProposalForm(forms.Form):
     """A proposal on one element: the kinds offered, and the kinds a new element may take,
-    are the element's (``proposal_kinds_for``, ``new_element_kinds_for``)."""
+    are the element's (``proposal_kinds_for``, ``new_element_kinds_for``).
+
+    What depends on the element or the delegation (the kinds offered, the groups and the
+    co-sponsors one may name) is set by ``__init__``, not declared: every form copies its
+    declared fields, and copying choices and querysets only to replace them was a third of
+    the copying, on every submission."""
 
     # What the delegate typed, shown when the element's text moved under it (views.proposals).
     typed_text = ""
-    kind = forms.ChoiceField(
-        label=_("What do you propose?"), choices=ProposalKind.choices, widget=forms.RadioSelect
-    )
+    kind = forms.ChoiceField(label=_("What do you propose?"), widget=forms.RadioSelect)
     proposed_text = UncutTextField(
         label=_("Proposed text"),
         limit=MAX_ELEMENT_TEXT,
@@ -178,11 +184,7 @@ class ProposalForm(forms.Form):
         )
         % {"limit": f"{MAX_ELEMENT_TEXT:,}"},
     )
-    new_element_kind = forms.ChoiceField(
-        label=_("The new element is a"),
-        required=False,
-        choices=[(kind.value, kind.label) for kind in INSERTABLE_KINDS],
-    )
+    new_element_kind = forms.ChoiceField(label=_("The new element is a"), required=False)
     rationale = UncutTextField(
         label=_("Rationale or comment"),
         limit=MAX_RATIONALE,
@@ -194,13 +196,13 @@ class ProposalForm(forms.Form):
     )
     on_behalf_of = GroupChoiceField(
         label=_("On behalf of"),
-        queryset=Delegation.objects.none(),
+        queryset=None,
         required=False,
         empty_label=_("my delegation only"),
     )
     co_sponsors = CoSponsorsField(
         label=_("Co-sponsors"),
-        queryset=Delegation.objects.none(),
+        queryset=None,
         required=False,
         widget=ChosenDelegations,
     )
@@ -230,24 +232,23 @@ class ProposalForm(forms.Form):
         *args,
         delegation: Delegation,
         meeting_id: int,
-        element: Element | None = None,
+        element: Element,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.meeting_id = meeting_id
         self.element = element
-        if element is not None:
-            kinds = proposal_kinds_for(element)
-            cast(forms.ChoiceField, self.fields["kind"]).choices = [
-                (kind.value, kind.label) for kind in kinds
-            ]
-            inserted = new_element_kinds_for(
-                element, kinds[0] if kinds[0] in INSERT_KINDS else ProposalKind.INSERT_AFTER
-            )
-            cast(forms.ChoiceField, self.fields["new_element_kind"]).choices = [
-                (kind.value, kind.label) for kind in inserted
-            ]
-            self.inserts = bool(inserted)
+        kinds = proposal_kinds_for(element)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (kind.value, kind.label) for kind in kinds
+        ]
+        inserted = new_element_kinds_for(
+            element, kinds[0] if kinds[0] in INSERT_KINDS else ProposalKind.INSERT_AFTER
+        )
+        cast(forms.ChoiceField, self.fields["new_element_kind"]).choices = [
+            (kind.value, kind.label) for kind in inserted
+        ]
+        self.inserts = bool(inserted)
         # Only the groups the secretariat designated this delegation to speak for. Both
         # querysets are built when used: a proposal on behalf of no group, naming no
         # co-sponsor, needs neither (building them was a tenth of a submission's time).
@@ -262,8 +263,6 @@ class ProposalForm(forms.Form):
         )
         if not self.is_bound and "idempotency_key" not in self.initial:
             self.initial["idempotency_key"] = uuid.uuid4()
-
-    inserts = True
 
     @property
     def co_sponsor_candidates(self) -> "QuerySet[Delegation]":

@@ -286,8 +286,8 @@ class Proposal(models.Model):
         from drafting.text import diff as text_diff
 
         self.base_text, self.proposed_text = base_text, proposed_text
-        self.patch = text_diff.make_patch(base_text, proposed_text)
-        self.diff = [[s.op, s.text] for s in text_diff.word_diff(base_text, proposed_text)]
+        self.patch, segments = text_diff.patch_and_word_diff(base_text, proposed_text)
+        self.diff = [[s.op, s.text] for s in segments]
 
     @property
     def diff_segments(self) -> list:

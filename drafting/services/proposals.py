@@ -40,6 +40,7 @@ from drafting.models import (
 )
 from drafting.models.audit import AuditAction
 from drafting.models.cache import delegation_changed
+from drafting.selectors import prepared
 from drafting.services import cosponsorship
 from drafting.services.idempotency import idempotent
 from drafting.services.notifications import notify
@@ -519,10 +520,9 @@ def _element_for_proposing(
     if connection.vendor == "postgresql":
         # Read with a cursor, the element made with ``from_db``: PostgreSQL gives the
         # values as the fields hold them (a RawQuerySet's column mapping and converters cost
-        # more than the statement).
-        with connection.cursor() as cursor:
-            cursor.execute(_ELEMENT_FOR_PROPOSING + " FOR SHARE OF element", parameters)
-            values = cursor.fetchone()
+        # more than the statement). Prepared on the connection (`selectors.prepared`):
+        # planning it took the database three times as long as running it.
+        values = prepared.fetch_one(_ELEMENT_FOR_PROPOSING + " FOR SHARE OF element", parameters)
         if values is None:
             raise Element.DoesNotExist(element_id)
         split = len(_ELEMENT_FIELDS)

@@ -163,9 +163,19 @@ def new_text(segments: list[DiffSegment]) -> str:
 
 def make_patch(old: str, new: str) -> str:
     """The patch from ``old`` to ``new`` in diff-match-patch's text form (``patch_toText``)."""
+    return _patch_text(old, _word_diffs(old, new))
+
+
+def patch_and_word_diff(old: str, new: str) -> tuple[str, list[DiffSegment]]:
+    """:func:`make_patch` and :func:`word_diff` of ``old`` and ``new`` together, the words
+    compared once (a proposal stores both)."""
+    diffs = _word_diffs(old, new)
+    return _patch_text(old, diffs), [DiffSegment(_OPERATIONS[op], text) for op, text in diffs]
+
+
+def _patch_text(old: str, diffs: list[tuple[int, str]]) -> str:
     engine = _engine()
-    patches = engine.patch_make(old, _word_diffs(old, new))
-    text: str = engine.patch_toText(patches)
+    text: str = engine.patch_toText(engine.patch_make(old, diffs))
     return text
 
 

@@ -261,14 +261,15 @@ def test_only_participants_are_offered_and_accepted_as_co_sponsors(bms7, open_ro
 
     _leave(bms7, "ken")
     japan = delegate_of("jpn")
-    form = ProposalForm(delegation=_code("jpn"), meeting_id=bms7.pk)
+    theme = Element.objects.get(text="Effective control over SALW")
+    form = ProposalForm(delegation=_code("jpn"), meeting_id=bms7.pk, element=theme)
     offered = set(form.fields["co_sponsors"].queryset.values_list("code", flat=True))
     assert "mex" in offered
     assert "ken" not in offered
     with pytest.raises(ProposalInvalid, match="Kenya: not taking part in this meeting"):
         proposal_create(
             user=japan,
-            element=Element.objects.get(text="Effective control over SALW"),
+            element=theme,
             idempotency_key=uuid.uuid4(),
             submit=True,
             content=ProposalContent(

@@ -99,6 +99,25 @@ def test_patch_applies_to_its_own_base_exactly():
     assert result.applied and result.text == new
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Effective control over SALW", "Effective [and transparent] control over small arms"),
+        ("Effective [control] over SALW", "Effective control over SALW"),
+        ("中文文本测试", "中文文字测试"),
+        ("", "new text"),
+        ("old text", ""),
+        ("same", "same"),
+    ],
+)
+def test_patch_and_word_diff_together_are_the_patch_and_the_word_diff(old, new):
+    """Computed together (the words compared once), as each is alone."""
+    patch, segments = diff.patch_and_word_diff(old, new)
+    assert patch == diff.make_patch(old, new)
+    assert segments == diff.word_diff(old, new)
+    assert diff.apply_patch(patch, old).text == new
+
+
 def test_patch_applies_fuzzily_when_the_text_moved():
     """An earlier accepted change moved the text: the patch still lands where it belongs."""
     patch = diff.make_patch(

@@ -936,7 +936,7 @@ def _bounded_forms(bms7):
     from django.contrib.auth import get_user_model
 
     from drafting.forms import MarkForm, ProposalForm, ReopenForm, RoundForm
-    from drafting.models import Delegation, Meeting
+    from drafting.models import Delegation, Element, Meeting
     from drafting.views.accounts import PasswordChangeForm, SignInForm, TokenForm
     from drafting.views.audit import AuditFilterForm
 
@@ -946,6 +946,7 @@ def _bounded_forms(bms7):
             ProposalForm(
                 delegation=Delegation.objects.get(code="jpn"),
                 meeting_id=Meeting.objects.get(slug="bms7").pk,
+                element=Element.objects.get(text=THEME),
             ),
         ),
         ("mark", MarkForm()),

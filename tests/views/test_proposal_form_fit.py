@@ -423,3 +423,27 @@ def test_the_live_preview_says_the_real_length_of_a_long_paste(client, japan, th
     )
     assert response.status_code == 200
     assert "The text has 12,345 characters; the limit is 4,000." in response.text
+
+
+def test_the_forms_element_and_delegation_choices_are_set_per_form_not_copied(theme):
+    """Issue 19: every form deep-copies its declared fields; the kinds, the groups and the
+    co-sponsors are the element's and the delegation's, so none is declared only to be
+    copied and replaced (a third of the copying of each submission): each form has its own."""
+    from drafting.forms import ProposalForm
+
+    declared = ProposalForm.base_fields
+    assert list(declared["kind"].choices) == []
+    assert list(declared["new_element_kind"].choices) == []
+    assert declared["on_behalf_of"].queryset is None
+    assert declared["co_sponsors"].queryset is None
+    jpn = Delegation.objects.get(code="jpn")
+    form = ProposalForm(delegation=jpn, meeting_id=theme.document.meeting_id, element=theme)
+    assert [value for value, _label in form.fields["kind"].choices] == [
+        "amend",
+        "insert_after",
+        "delete",
+        "add_brackets",
+        "remove_brackets",
+        "comment",
+    ]
+    assert "mex" in set(form.fields["co_sponsors"].queryset.values_list("code", flat=True))

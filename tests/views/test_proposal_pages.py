@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,6 +243,22 @@ def test_submitting_through_the_form_takes_few_statements(
     proposal = Proposal.objects.get()
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.base_revision.number == 0 and proposal.history.count() == 1
+
+
+def test_submitting_through_the_form_prepares_its_two_reads_of_the_element(
+    client, people, theme, round_1
+):
+    """Issue 19: planning the page's read of the element (with its meeting) and the service's
+    (locked, with the key's proposal, the revision and the round) took the database longer
+    than running them: each is prepared on the connection, planned once, not each time."""
+    client.force_login(people["own"])
+    url = reverse("propose", args=["bms7", theme.pk])
+    assert client.post(url, _form_data(theme)).status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [" ".join(row[0].split()) for row in cursor.fetchall()]
+    assert [sql for sql in prepared if sql.endswith("FOR SHARE OF element")]
+    assert [sql for sql in prepared if "WHERE e.id = $" in sql and "m.slug = $" in sql]
 
 
 def test_the_same_form_sent_again_with_other_text_is_refused_and_offers_a_fresh_form(
