@@ -138,3 +138,19 @@ def amendment(user, element, text, *, submit=True, **content):
         idempotency_key=uuid.uuid4(),
         submit=submit,
     )
+
+
+def open_round_for_an_hour(document: Document, name: str = "Round 1"):
+    """The secretariat opens a consultation round from an hour ago until an hour from now."""
+    from django.utils import timezone
+
+    from drafting.services.rounds import round_open
+
+    now = timezone.now()
+    return round_open(
+        user=secretariat(),
+        document=document,
+        name=name,
+        opens_at=now - datetime.timedelta(hours=1),
+        deadline=now + datetime.timedelta(hours=1),
+    )
