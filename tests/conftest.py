@@ -144,6 +144,25 @@ def _transactional(item) -> bool:
     return bool(marked) or "transactional_db" in names or "live_server" in names
 
 
+def _shared_transaction(request, django_db_blocker, shared_by):
+    """Open a transaction (a savepoint, inside another) for the tests ``shared_by`` accepts;
+    roll it back once they are done."""
+    from django.db import transaction
+
+    transactional = [
+        item.nodeid for item in request.session.items if shared_by(item) and _transactional(item)
+    ]
+    if transactional:
+        pytest.fail(f"data shared by transactional tests: {transactional}")
+    with django_db_blocker.unblock():
+        shared = transaction.atomic()
+        shared.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        shared.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="module")
 def module_db(request, django_db_setup, django_db_blocker):
     """A transaction open while one module's tests run, for data they all start from: made
@@ -152,22 +171,18 @@ def module_db(request, django_db_setup, django_db_blocker):
     rolled back when the test ends, so every test finds the data as made; it is rolled back
     when the module is done. Not for a module with transactional tests: they would run inside
     it."""
-    from django.db import transaction
+    yield from _shared_transaction(
+        request, django_db_blocker, lambda item: getattr(item, "module", None) is request.module
+    )
 
-    transactional = [
-        item.nodeid
-        for item in request.session.items
-        if getattr(item, "module", None) is request.module and _transactional(item)
-    ]
-    if transactional:
-        pytest.fail(f"module_db in a module with transactional tests: {transactional}")
-    with django_db_blocker.unblock():
-        shared = transaction.atomic()
-        shared.__enter__()
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        shared.__exit__(None, None, None)
+
+@pytest.fixture(scope="class")
+def class_db(request, module_db, django_db_blocker):
+    """As ``module_db``, for the tests of one class: a savepoint in the module's transaction,
+    rolled back when the class is done (the module's other tests never see its data)."""
+    yield from _shared_transaction(
+        request, django_db_blocker, lambda item: getattr(item, "cls", None) is request.cls
+    )
 
 
 @pytest.fixture
