@@ -204,3 +204,22 @@ def open_round(bms7):
 @pytest.fixture
 def round_1(open_round):
     return open_round
+
+
+@pytest.fixture(scope="module")
+def _round_of_the_module(module_db, django_db_blocker) -> int:
+    from drafting.models import Document
+    from tests.factories import open_round_for_an_hour
+
+    with django_db_blocker.unblock():
+        document = Document.objects.get(meeting__slug="bms7")
+        return open_round_for_an_hour(document).pk
+
+
+@pytest.fixture
+def open_round_of_the_module(_round_of_the_module, bms7):
+    """As ``open_round``, opened once for a module whose tests all want it (``module_db``):
+    such a module names it its ``open_round``."""
+    from drafting.models import ConsultationRound
+
+    return ConsultationRound.objects.get(pk=_round_of_the_module)
