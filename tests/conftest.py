@@ -135,6 +135,56 @@ def _no_write_limit(settings):
     settings.PROPOSALS_PER_MINUTE = 0
 
 
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    marked = marker is not None and (
+        marker.kwargs.get("transaction") or "transaction" in marker.args
+    )
+    names = getattr(item, "fixturenames", ())
+    return bool(marked) or "transactional_db" in names or "live_server" in names
+
+
+def _shared_transaction(request, django_db_blocker, shared_by):
+    """Open a transaction (a savepoint, inside another) for the tests ``shared_by`` accepts;
+    roll it back once they are done."""
+    from django.db import transaction
+
+    transactional = [
+        item.nodeid for item in request.session.items if shared_by(item) and _transactional(item)
+    ]
+    if transactional:
+        pytest.fail(f"data shared by transactional tests: {transactional}")
+    with django_db_blocker.unblock():
+        shared = transaction.atomic()
+        shared.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        shared.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_db(request, django_db_setup, django_db_blocker):
+    """A transaction open while one module's tests run, for data they all start from: made
+    once (in a fixture of the module's scope that asks for this one and unblocks the
+    database), rather than for each test. Each test's own transaction is a savepoint in it,
+    rolled back when the test ends, so every test finds the data as made; it is rolled back
+    when the module is done. Not for a module with transactional tests: they would run inside
+    it."""
+    yield from _shared_transaction(
+        request, django_db_blocker, lambda item: getattr(item, "module", None) is request.module
+    )
+
+
+@pytest.fixture(scope="class")
+def class_db(request, module_db, django_db_blocker):
+    """As ``module_db``, for the tests of one class: a savepoint in the module's transaction,
+    rolled back when the class is done (the module's other tests never see its data)."""
+    yield from _shared_transaction(
+        request, django_db_blocker, lambda item: getattr(item, "cls", None) is request.cls
+    )
+
+
 @pytest.fixture
 def bms7(db):
     """The BMS7 meeting with its zero draft."""
@@ -146,23 +196,30 @@ def bms7(db):
 @pytest.fixture
 def open_round(bms7):
     """A consultation round open from an hour ago until an hour from now."""
-    from datetime import timedelta
+    from tests.factories import open_round_for_an_hour
 
-    from django.utils import timezone
-
-    from drafting.services.rounds import round_open
-    from tests.factories import secretariat
-
-    now = timezone.now()
-    return round_open(
-        user=secretariat(),
-        document=bms7.document,
-        name="Round 1",
-        opens_at=now - timedelta(hours=1),
-        deadline=now + timedelta(hours=1),
-    )
+    return open_round_for_an_hour(bms7.document)
 
 
 @pytest.fixture
 def round_1(open_round):
     return open_round
+
+
+@pytest.fixture(scope="module")
+def _round_of_the_module(module_db, django_db_blocker) -> int:
+    from drafting.models import Document
+    from tests.factories import open_round_for_an_hour
+
+    with django_db_blocker.unblock():
+        document = Document.objects.get(meeting__slug="bms7")
+        return open_round_for_an_hour(document).pk
+
+
+@pytest.fixture
+def open_round_of_the_module(_round_of_the_module, bms7):
+    """As ``open_round``, opened once for a module whose tests all want it (``module_db``):
+    such a module names it its ``open_round``."""
+    from drafting.models import ConsultationRound
+
+    return ConsultationRound.objects.get(pk=_round_of_the_module)

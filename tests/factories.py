@@ -20,16 +20,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User {n}")
-
-    @factory.post_generation
-    def password(obj, create, extracted, **kwargs):
-        """Hashing is slow on purpose: only users who sign in through a form get a password."""
-        if extracted:
-            obj.set_password(extracted)
-        else:
-            obj.set_unusable_password()
-        if create:
-            obj.save()
+    # Hashed before the account is saved, once (saving it again wrote a second UPDATE and a
+    # "password changed" audit row for every account): unusable unless a password is given,
+    # as only users who sign in through a form need one.
+    password = factory.django.Password(None)
 
 
 def _with_role(user, role: str):
@@ -143,4 +137,20 @@ def amendment(user, element, text, *, submit=True, **content):
         content=ProposalContent(kind=ProposalKind.AMEND, proposed_text=text, **content),
         idempotency_key=uuid.uuid4(),
         submit=submit,
+    )
+
+
+def open_round_for_an_hour(document: Document, name: str = "Round 1"):
+    """The secretariat opens a consultation round from an hour ago until an hour from now."""
+    from django.utils import timezone
+
+    from drafting.services.rounds import round_open
+
+    now = timezone.now()
+    return round_open(
+        user=secretariat(),
+        document=document,
+        name=name,
+        opens_at=now - datetime.timedelta(hours=1),
+        deadline=now + datetime.timedelta(hours=1),
     )

@@ -27,6 +27,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def open_round(open_round_of_the_module):
+    """Round 1, opened once for this module's tests (tests/conftest.py)."""
+    return open_round_of_the_module
+
+
+@pytest.fixture
 def chair(db):
     return chairs_office()
 

@@ -30,6 +30,20 @@ from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _notices_queued_not_mailed(settings):
+    """The notices the writes make are saved in the gate's transaction as always; the worker
+    that mails them once it commits (``mail_notifications``) is not run here. Run at once (the
+    tests' default), it read the whole working draft after every commit (half of this file's
+    time) and could fail no test: the immediate backend records a task's error, it does not
+    raise it. The mail is tested in tests/services/test_notice_mail.py."""
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
+
+
 BASE = "one two three four five six seven eight nine ten"
 
 

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,15 +34,23 @@ def _submit(code, element, text):
     )
 
 
+@pytest.fixture(scope="module")
+def _people(module_db, django_db_blocker) -> dict[str, int]:
+    """The accounts, made once for the module (tests/conftest.py, ``module_db``)."""
+    with django_db_blocker.unblock():
+        made = {
+            "delegate": delegate_of("jpn"),
+            "chair": chairs_office(),
+            "secretariat": secretariat(),
+            "no_role": UserFactory(),
+        }
+        return {who: user.pk for who, user in made.items()}
+
+
 @pytest.fixture
-def people(bms7):
-    return {
-        "anonymous": None,
-        "delegate": delegate_of("jpn"),
-        "chair": chairs_office(),
-        "secretariat": secretariat(),
-        "no_role": UserFactory(),
-    }
+def people(_people, bms7):
+    users = get_user_model().objects.in_bulk(list(_people.values()))
+    return {"anonymous": None, **{who: users[pk] for who, pk in _people.items()}}
 
 
 @pytest.mark.parametrize(

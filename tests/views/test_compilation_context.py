@@ -23,6 +23,13 @@ from tests.factories import chairs_office, delegate_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def open_round(open_round_of_the_module):
+    """Round 1, opened once for this module's tests (tests/conftest.py)."""
+    return open_round_of_the_module
+
+
 THEME = "Cooperation between exporting and importing states"
 SECTION = "Preventing and combating the diversion and the illicit international transfer"
 SUBTHEME = "Impact of the illicit trade in SALW"

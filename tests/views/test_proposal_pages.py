@@ -5,14 +5,28 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting.models import ConsultationRound, Element, Proposal, ProposalMark, ProposalStatus
+from drafting.models import (
+    ConsultationRound,
+    Document,
+    Element,
+    Proposal,
+    ProposalMark,
+    ProposalStatus,
+)
 from drafting.services.marks import mark_set
 from drafting.services.proposals import ProposalContent, proposal_create
-from tests.factories import UserFactory, chairs_office, delegate_of, secretariat
+from tests.factories import (
+    UserFactory,
+    chairs_office,
+    delegate_of,
+    open_round_for_an_hour,
+    secretariat,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +38,26 @@ def theme(bms7):
     return Element.objects.get(text=THEME)
 
 
+@pytest.fixture(scope="module")
+def _people(module_db, django_db_blocker) -> dict[str, int]:
+    """The accounts, made once for the module (tests/conftest.py, ``module_db``)."""
+    with django_db_blocker.unblock():
+        made = {
+            "own": delegate_of("jpn"),
+            "other": delegate_of("mex"),
+            "chair": chairs_office(),
+            "secretariat": secretariat(),
+            "no_role": UserFactory(),
+        }
+        return {who: user.pk for who, user in made.items()}
+
+
 @pytest.fixture
-def people(bms7):
-    return {
-        "anonymous": None,
-        "own": delegate_of("jpn"),
-        "other": delegate_of("mex"),
-        "chair": chairs_office(),
-        "secretariat": secretariat(),
-        "no_role": UserFactory(),
-    }
+def people(_people, bms7):
+    """Who is asking: anonymous, a delegate of the proposing delegation (Japan) and of
+    another (Mexico), the chair's office, the secretariat, someone signed in without a role."""
+    users = get_user_model().objects.in_bulk(list(_people.values()))
+    return {"anonymous": None, **{who: users[pk] for who, pk in _people.items()}}
 
 
 def _proposal(user, element, *, submit, text="Effective [and transparent] control over SALW"):
@@ -162,39 +186,59 @@ def _request(client, action, proposal):
     return client.post(reverse("proposal_action", args=[slug, public_id, action]))
 
 
-@pytest.mark.parametrize("who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"])
-@pytest.mark.parametrize("action", list(DRAFT_MATRIX))
-def test_a_draft_is_private_to_its_delegation(client, people, theme, round_1, who, action):
-    """Nobody outside the delegation can see a draft, or learn that it exists."""
-    proposal = _proposal(people["own"], theme, submit=False)
-    _login(client, people[who])
-    response = _request(client, action, proposal)
-    assert response.status_code == DRAFT_MATRIX[action][who]
-    if who not in {"own", "anonymous"}:
-        assert Proposal.objects.get().status == ProposalStatus.DRAFT
-        assert ProposalMark.objects.count() == 0
-    if (who, action) == ("own", "withdraw"):
-        # Withdrawing would publish the draft: it is refused, the draft stays a draft.
-        assert Proposal.objects.get().status == ProposalStatus.DRAFT
-    if (who, action) == ("own", "discard"):
-        assert Proposal.objects.get().status == ProposalStatus.DISCARDED
+@pytest.fixture(scope="class")
+def _round_of_the_class(class_db, django_db_blocker) -> int:
+    """A round opened once for a class's tests (tests/conftest.py, ``class_db``)."""
+    with django_db_blocker.unblock():
+        return open_round_for_an_hour(Document.objects.get(meeting__slug="bms7")).pk
 
 
-@pytest.mark.parametrize("who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"])
-@pytest.mark.parametrize("action", list(SUBMITTED_MATRIX))
-def test_a_submitted_proposal_is_seen_by_all_roles_and_changed_by_its_delegation(
-    client, people, theme, round_1, who, action
-):
-    proposal = _proposal(people["own"], theme, submit=True)
-    _login(client, people[who])
-    response = _request(client, action, proposal)
-    assert response.status_code == SUBMITTED_MATRIX[action][who]
-    expected_status = (
-        ProposalStatus.WITHDRAWN
-        if (who, action) == ("own", "withdraw")
-        else ProposalStatus.SUBMITTED
+class TestWhoSeesAndActsOnAProposal:
+    """Every action on a draft and on a submitted proposal, by everyone: the round is
+    opened once for them all, each proposal made afresh."""
+
+    @pytest.fixture
+    def round_1(self, _round_of_the_class, bms7):
+        return ConsultationRound.objects.get(pk=_round_of_the_class)
+
+    @pytest.mark.parametrize(
+        "who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"]
     )
-    assert Proposal.objects.get().status == expected_status
+    @pytest.mark.parametrize("action", list(DRAFT_MATRIX))
+    def test_a_draft_is_private_to_its_delegation(
+        self, client, people, theme, round_1, who, action
+    ):
+        """Nobody outside the delegation can see a draft, or learn that it exists."""
+        proposal = _proposal(people["own"], theme, submit=False)
+        _login(client, people[who])
+        response = _request(client, action, proposal)
+        assert response.status_code == DRAFT_MATRIX[action][who]
+        if who not in {"own", "anonymous"}:
+            assert Proposal.objects.get().status == ProposalStatus.DRAFT
+            assert ProposalMark.objects.count() == 0
+        if (who, action) == ("own", "withdraw"):
+            # Withdrawing would publish the draft: it is refused, the draft stays a draft.
+            assert Proposal.objects.get().status == ProposalStatus.DRAFT
+        if (who, action) == ("own", "discard"):
+            assert Proposal.objects.get().status == ProposalStatus.DISCARDED
+
+    @pytest.mark.parametrize(
+        "who", ["anonymous", "own", "other", "chair", "secretariat", "no_role"]
+    )
+    @pytest.mark.parametrize("action", list(SUBMITTED_MATRIX))
+    def test_a_submitted_proposal_is_seen_by_all_roles_and_changed_by_its_delegation(
+        self, client, people, theme, round_1, who, action
+    ):
+        proposal = _proposal(people["own"], theme, submit=True)
+        _login(client, people[who])
+        response = _request(client, action, proposal)
+        assert response.status_code == SUBMITTED_MATRIX[action][who]
+        expected_status = (
+            ProposalStatus.WITHDRAWN
+            if (who, action) == ("own", "withdraw")
+            else ProposalStatus.SUBMITTED
+        )
+        assert Proposal.objects.get().status == expected_status
 
 
 @pytest.mark.parametrize("who", ["anonymous", "chair", "secretariat", "no_role"])

@@ -7,13 +7,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from drafting.models import Delegation, Element
+from drafting.models import Delegation, Document, Element, Proposal
 from drafting.selectors import search
 from drafting.services.decisions import proposal_accept
 from drafting.services.proposals import ProposalContent
 from drafting.services.proposals import proposal_create as _create
 from drafting.services.revisions import revision_issue
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.factories import chairs_office, delegate_of, open_round_for_an_hour, secretariat
 
 pytestmark = pytest.mark.django_db
 
@@ -22,41 +22,53 @@ def proposal_create(*, submit: bool = False, **kwargs):
     return _create(idempotency_key=uuid.uuid4(), submit=submit, **kwargs)
 
 
-@pytest.fixture
-def world(bms7, open_round):
+@pytest.fixture(scope="module")
+def _world(module_db, django_db_blocker) -> tuple[int, dict[str, int]]:
     """Kenya proposes on a theme (submitted) and keeps a draft; Rev.1 is issued with the
-    accepted proposal; Japan proposes after Rev.1."""
-    kenya, japan = delegate_of("ken"), delegate_of("jpn")
-    theme = Element.objects.filter(document=bms7.document, kind="theme").order_by("id")[3]
-    accepted = proposal_create(
-        user=kenya,
-        element=theme,
-        content=ProposalContent(
-            kind="amend",
-            proposed_text=theme.text + " including zanzibarite",
-            rationale="Covers quokkaform cases.",
-        ),
-        submit=True,
-    )
-    proposal_accept(user=chairs_office(), proposals=[accepted])
-    revision_issue(
-        issued_by=chairs_office(), document=bms7.document, cover_letter="Letter", export_pdf=False
-    )
-    theme.refresh_from_db()
-    draft = proposal_create(
-        user=kenya,
-        element=theme,
-        content=ProposalContent(kind="comment", rationale="Secret zanzibarite thought."),
-    )
-    public = proposal_create(
-        user=japan,
-        element=theme,
-        content=ProposalContent(
-            kind="amend", proposed_text=theme.text + " <script>alert(1)</script> zanzibarite"
-        ),
-        submit=True,
-    )
-    return bms7, theme, {"accepted": accepted, "draft": draft, "public": public}
+    accepted proposal; Japan proposes after Rev.1. Made once for the module (tests/conftest.py,
+    ``module_db``): what a test adds to it rolls back."""
+    with django_db_blocker.unblock():
+        document = Document.objects.get(meeting__slug="bms7")
+        open_round_for_an_hour(document)
+        kenya, japan = delegate_of("ken"), delegate_of("jpn")
+        theme = Element.objects.filter(document=document, kind="theme").order_by("id")[3]
+        accepted = proposal_create(
+            user=kenya,
+            element=theme,
+            content=ProposalContent(
+                kind="amend",
+                proposed_text=theme.text + " including zanzibarite",
+                rationale="Covers quokkaform cases.",
+            ),
+            submit=True,
+        )
+        proposal_accept(user=chairs_office(), proposals=[accepted])
+        revision_issue(
+            issued_by=chairs_office(), document=document, cover_letter="Letter", export_pdf=False
+        )
+        theme.refresh_from_db()
+        draft = proposal_create(
+            user=kenya,
+            element=theme,
+            content=ProposalContent(kind="comment", rationale="Secret zanzibarite thought."),
+        )
+        public = proposal_create(
+            user=japan,
+            element=theme,
+            content=ProposalContent(
+                kind="amend", proposed_text=theme.text + " <script>alert(1)</script> zanzibarite"
+            ),
+            submit=True,
+        )
+        return theme.pk, {"accepted": accepted.pk, "draft": draft.pk, "public": public.pk}
+
+
+@pytest.fixture
+def world(_world, bms7):
+    """The module's negotiation: the meeting, the theme, the proposals (read afresh)."""
+    theme_pk, proposal_pks = _world
+    proposals = {name: Proposal.objects.get(pk=pk) for name, pk in proposal_pks.items()}
+    return bms7, Element.objects.get(pk=theme_pk), proposals
 
 
 def _get(user, slug: str, query: str) -> str:
