@@ -356,7 +356,7 @@ def _cut(markup: Callable[[str], SafeString]) -> tuple[Markup, ...]:
 
 
 def with_token(pieces: tuple[Markup, ...], token: str) -> Markup:
-    """Pieces from `delegation_page_body` or `delegation_page` joined by a CSRF token."""
+    """Pieces from `delegation_page_body` or `desk_live_part` joined by a CSRF token."""
     return escape(token).join(pieces)
 
 
