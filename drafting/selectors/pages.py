@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
+from drafting.access import permissions
 from drafting.models import (
     ConsultationRound,
     DecisionReply,
@@ -78,6 +79,13 @@ def _reader(found, delegation: Delegation | None) -> Reader | None:
         notices=(found.reader_notices or 0, found.reader_newest or 0),
         read_at=found.reader_read_at,
     )
+
+
+def note_reader(user: Any, meeting: Meeting, reader: Reader | None) -> None:
+    """Remember for the request whether the reader's delegation takes part in the meeting, as
+    the page's state read it (`permissions.note_takes_part`): the permissions ask no query."""
+    if reader is not None:
+        permissions.note_takes_part(user, meeting.document.pk, reader.takes_part)
 
 
 def reader_key(reader: Reader | None) -> str:

@@ -40,8 +40,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     delegation = permissions.delegation_of(user)
     meeting, state = pages.compare_page_state(slug, delegation=delegation, user_id=user.pk)
     document = meeting.document
-    if state.reader is not None:
-        permissions.note_takes_part(user, document.pk, state.reader.takes_part)
+    pages.note_reader(user, meeting, state.reader)
     if not state.revisions:
         raise Http404
     can_draft = permissions.can_read_working_draft(user, document)

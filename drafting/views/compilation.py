@@ -43,8 +43,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     delegation = permissions.delegation_of(user)
     meeting, state = pages.compilation_state(slug, delegation=delegation, user_id=user.pk)
     document = meeting.document
-    if state.reader is not None:
-        permissions.note_takes_part(user, document.pk, state.reader.takes_part)
+    pages.note_reader(user, meeting, state.reader)
     if not permissions.can_read_working_draft(user, document):
         raise PermissionDenied
     filters = {key: request.GET.get(key, "")[:40] for key in COMPILATION_FILTERS}

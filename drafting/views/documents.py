@@ -121,8 +121,7 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
     meeting, revision, state = pages.revision_page_state(
         slug, number, delegation=delegation, user_id=user.pk
     )
-    if state.reader is not None:
-        permissions.note_takes_part(user, meeting.document.pk, state.reader.takes_part)
+    pages.note_reader(user, meeting, state.reader)
     if not permissions.can_read_revision(user, revision):
         raise PermissionDenied
     show_history_links = permissions.can_read_element_history(user, meeting.document)
