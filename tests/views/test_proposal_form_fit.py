@@ -69,18 +69,21 @@ def _form(element, **overrides):
 
 # --- 1. kinds offered by what the element is ----------------------------------------------
 
+# What a theme (any paragraph) offers, in the form's order.
+EVERY_KIND_AMENDING_FIRST = [
+    "amend",
+    "insert_after",
+    "delete",
+    "add_brackets",
+    "remove_brackets",
+    "comment",
+]
+
 
 def test_a_theme_offers_every_change_and_amending_first(client, japan, theme):
     client.force_login(japan)
     html = client.get(_propose_url(theme)).text
-    assert _kinds_offered(html) == [
-        "amend",
-        "insert_after",
-        "delete",
-        "add_brackets",
-        "remove_brackets",
-        "comment",
-    ]
+    assert _kinds_offered(html) == EVERY_KIND_AMENDING_FIRST
     assert _checked_kind(html) == "amend"
     assert _new_element_kinds(html) == ["theme", "subtheme"]
 
@@ -438,12 +441,5 @@ def test_the_forms_element_and_delegation_choices_are_set_per_form_not_copied(th
     assert declared["co_sponsors"].queryset is None
     jpn = Delegation.objects.get(code="jpn")
     form = ProposalForm(delegation=jpn, meeting_id=theme.document.meeting_id, element=theme)
-    assert [value for value, _label in form.fields["kind"].choices] == [
-        "amend",
-        "insert_after",
-        "delete",
-        "add_brackets",
-        "remove_brackets",
-        "comment",
-    ]
+    assert [value for value, _label in form.fields["kind"].choices] == EVERY_KIND_AMENDING_FIRST
     assert "mex" in set(form.fields["co_sponsors"].queryset.values_list("code", flat=True))
