@@ -257,9 +257,11 @@ def compilation_state(
 class ComparePageState:
     """What a comparison of two issued revisions shows besides the two (which never change:
     their content hashes, read with them): the document's newest revision (the choices
-    offered, and the pair compared by default) and the reader's part (`Reader`)."""
+    offered, and the pair compared by default), its number (revisions are numbered from 0
+    without a gap: a number above it names none) and the reader's part (`Reader`)."""
 
     revisions: int
+    newest_number: int
     reader: Reader | None
 
 
@@ -271,8 +273,15 @@ def compare_page_state(
     found, values = _meeting_with(
         slug,
         revisions_version=_newest_revision(),
+        newest_number=Subquery(
+            Revision.objects.filter(document_id=OuterRef("document__pk"))
+            .order_by("-number")
+            .values("number")[:1]
+        ),
         **_reader_annotations(delegation, user_id, "pk"),
     )
     return found, ComparePageState(
-        revisions=values["revisions_version"] or 0, reader=_reader(found, delegation)
+        revisions=values["revisions_version"] or 0,
+        newest_number=values["newest_number"] or 0,
+        reader=_reader(found, delegation),
     )

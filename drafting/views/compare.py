@@ -51,8 +51,13 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     if to_draft or len(messages.get_messages(request)):
         return render(request, "drafting/compare.html", _compare_context(request, meeting))
     where = pages.page_where(meeting)
-    # The pair asked for, as the page reads it (an unknown number: the default pair).
-    numbers = {key: posted_number(request.GET.get(key, "")) for key in ("from", "to")}
+    # The pair asked for, as the page reads it: a number that names no revision shows the
+    # default pair, as no number does, and makes no other page.
+    numbers = {
+        key: number if number is not None and number <= state.newest_number else None
+        for key in ("from", "to")
+        for number in [posted_number(request.GET.get(key, ""))]
+    }
     asked = f"{numbers['from']}:{numbers['to']}"
     # Its own address, of the parameters it reads only: where signing in comes back to.
     chosen: dict[str, int | str] = {k: n for k, n in numbers.items() if n is not None}

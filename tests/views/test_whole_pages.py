@@ -281,6 +281,11 @@ def test_a_comparison_shows_a_new_revision_and_differs_by_reader(theme, round_1,
             reverse("compare", args=["bms7"]) + "?from=0&to=0&changes=only",
             reverse("compare", args=["bms7"]) + "?from=0&to=0&changes=only",
         ),
+        # Numbers that name no revision: the default pair, the page without them.
+        (
+            reverse("compare", args=["bms7"]) + "?from=99&to=123456789",
+            reverse("compare", args=["bms7"]),
+        ),
     ],
 )
 def test_parameters_a_public_page_does_not_read_make_no_other_shell(bms7, url, page):
