@@ -26,6 +26,7 @@ issues one revision and renders its PDFs once: each payload is literal text in t
 text layer, and the PDFs hold no JavaScript, launch or URI actions, or embedded files.
 """
 
+import functools
 import io
 import os
 import re
@@ -1214,10 +1215,17 @@ def _compact(text: str, *, rtl: bool) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4)
+def _compact_layer(text_layer: str, *, rtl: bool) -> str:
+    """The text layer compacted once (not once for each of the hundreds of values sought in
+    it), a hyphen the layout added at a line end undone."""
+    return _compact(text_layer.replace("\u2010\n", ""), rtl=rtl)
+
+
 def _pdf_shows(text_layer: str, value: str) -> bool:
     """``value`` is in the text layer; a hyphen the layout added at a line end is undone."""
     rtl = any(unicodedata.bidirectional(char) in {"R", "AL"} for char in value)
-    return _compact(value, rtl=rtl) in _compact(text_layer.replace("\u2010\n", ""), rtl=rtl)
+    return _compact(value, rtl=rtl) in _compact_layer(text_layer, rtl=rtl)
 
 
 def _dictionaries(obj, seen: set) -> Iterator[pikepdf.Dictionary]:
