@@ -8,6 +8,7 @@ Nothing here opens the gate or a transaction: each caller is a service that has 
 
 from collections.abc import Collection, Sequence
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,10 +208,28 @@ def lock_decidable(
 
 
 def shift_siblings(gate: DocumentGate, parent_id: int | None, from_position: int, user) -> None:
-    """Make room at ``from_position``: later siblings move down one, last first."""
-    for sibling in gate.siblings_from(parent_id=parent_id, position=from_position):
+    """Make room at ``from_position``: later siblings move down one, each with a history row.
+
+    Two statements and one insert of history rows however many siblings move (one save each
+    made inserting near the top of a long list slow: 300 siblings, 600 statements). Each
+    statement moves every sibling by the same amount, so no two ever share a place, which
+    the position's unique index checks row by row: first past the last sibling, then back to
+    one below where each was."""
+    siblings = gate.siblings_from(parent_id=parent_id, position=from_position)
+    if not siblings:
+        return
+    past_the_last = siblings[0].position + 1  # they come last first
+    moving = Element.objects.filter(pk__in=[sibling.pk for sibling in siblings])
+    moving.update(position=F("position") + past_the_last)
+    moving.update(position=F("position") - past_the_last + 1)
+    for sibling in siblings:
         sibling.position += 1
-        save_element(sibling, user, "Moved down to make room for an insertion")
+    Element.history.bulk_history_create(
+        siblings,
+        update=True,
+        default_user=user,
+        default_change_reason="Moved down to make room for an insertion",
+    )
 
 
 def insert_element(

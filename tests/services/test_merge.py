@@ -3,7 +3,11 @@
 import uuid
 
 import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
+from drafting.access import permissions
 from drafting.models import (
     Element,
     ElementChange,
@@ -406,3 +410,45 @@ def test_a_stale_deletion_carried_forward_needs_a_rebase(chair, bms7, theme, ope
     assert stale.proposed_text == "Preventing brokering of SALW, including illicit trade"
     theme.refresh_from_db()
     assert theme.text == reworded
+
+
+def test_inserting_near_the_top_moves_every_later_sibling_down_one_with_its_history(chair, bms7):
+    """Inserting after the first element of the largest family moves each later sibling
+    down one place, in order, each with a history row saying why and who; the statements
+    do not grow with the number of siblings moved (the same as moving one)."""
+    family = (
+        Element.objects.filter(document=bms7.document, parent__isnull=False)
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")[0]
+    )
+    assert family["n"] >= 20
+    siblings = list(Element.objects.filter(parent_id=family["parent_id"]).order_by("position"))
+    later = siblings[1:]
+    before = {e.pk: (e.position, e.history.count()) for e in later}
+    top = list(Element.objects.filter(document=bms7.document, parent=None).order_by("position"))
+    permissions.role_names(chair)  # read once, then kept on the user: not counted below
+    with CaptureQueriesContext(connection) as one:  # moves the last agenda item only
+        element_insert(user=chair, after=top[-2], kind="agenda_item", text="[Another item]")
+    with CaptureQueriesContext(connection) as many:
+        new = element_insert(
+            user=chair, after=siblings[0], kind=siblings[0].kind, text="[New paragraph]"
+        )
+    assert len(many) == len(one)
+    order = list(
+        Element.objects.filter(parent_id=family["parent_id"])
+        .order_by("position")
+        .values_list("pk", "position")
+    )
+    assert [pk for pk, _ in order] == [siblings[0].pk, new.pk, *[e.pk for e in later]]
+    assert [position for _, position in order] == [
+        siblings[0].position,
+        siblings[0].position + 1,
+        *[e.position + 1 for e in later],
+    ]
+    for element in later:
+        position, rows = before[element.pk]
+        assert element.history.count() == rows + 1
+        last = element.history.order_by("-history_id").first()
+        assert (last.position, last.history_type, last.history_user) == (position + 1, "~", chair)
+        assert last.history_change_reason == "Moved down to make room for an insertion"
