@@ -105,13 +105,43 @@ def record(
 
     Returns None, writing nothing, inside :func:`paused`.
     """
+    made = event(
+        action=action,
+        user=user,
+        username=username,
+        delegation_id=delegation_id,
+        document_id=document_id,
+        element_id=element_id,
+        proposal_id=proposal_id,
+        summary=summary,
+        request=request,
+    )
+    if made is not None:
+        made.save(force_insert=True)
+    return made
+
+
+def event(
+    *,
+    action: str,
+    user: Any = None,
+    username: str = "",
+    delegation_id: int | None = None,
+    document_id: int | None = None,
+    element_id: int | None = None,
+    proposal_id: int | None = None,
+    summary: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent | None:
+    """The event :func:`record` writes, unsaved (for a writer that inserts it with its
+    other rows, ``drafting.services.rows``); None inside :func:`paused`."""
     if _paused.get():
         return None
     origin = origin_of(request) if request is not None else _origin.get()
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     if delegation_id is None and authenticated:
         delegation_id = _delegation_id_of(user)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         user=user if authenticated else None,
         username=(user.get_username() if authenticated else username)[:150],
@@ -174,7 +204,14 @@ def record_proposal_act(*, action: str, user: Any, proposal: Any) -> None:
     element and summary. The delegation is the actor's when a delegate acts (its own
     proposal, or another's it marks); when the chair's office or the secretariat acts, the
     delegation whose proposal it is."""
-    record(
+    made = proposal_act_event(action=action, user=user, proposal=proposal)
+    if made is not None:
+        made.save(force_insert=True)
+
+
+def proposal_act_event(*, action: str, user: Any, proposal: Any) -> AuditEvent | None:
+    """The event :func:`record_proposal_act` writes, unsaved; None inside :func:`paused`."""
+    return event(
         action=action,
         user=user,
         delegation_id=acting_delegation_id(user) or proposal.delegation_id,

@@ -41,7 +41,7 @@ from drafting.models import (
 from drafting.models.audit import AuditAction
 from drafting.models.cache import delegation_changed
 from drafting.selectors import prepared
-from drafting.services import cosponsorship
+from drafting.services import cosponsorship, rows
 from drafting.services.idempotency import idempotent
 from drafting.services.notifications import notify
 from drafting.services.rounds import after_the_deadline, require_open_round
@@ -439,8 +439,14 @@ def _draft_create(
             now,
         )
         reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
-    _save(proposal, user, reason)  # a copy of this request made it meanwhile: IntegrityError
-    audit.record_proposal_act(action=action, user=user, proposal=proposal)
+    with rows.history_written_here(proposal):
+        _save(proposal, user, reason)  # a copy of this request made it: IntegrityError
+    # Its history row and audit event, in one statement (the ORM's three inserts cost more
+    # CPU than the rest of a submission).
+    rows.insert_together(
+        rows.history_row(proposal, user=user, reason=reason),
+        audit.proposal_act_event(action=action, user=user, proposal=proposal),
+    )
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
     delegation_changed(delegation.pk)
