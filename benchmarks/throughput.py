@@ -10,12 +10,14 @@ loadtest.py use; the database is written to: never point it at real data), start
 with 4 workers, DEBUG off, on 127.0.0.1 (``benchmarks.throughput_wsgi``, with
 ``BENCHMARK=1``), and drives each page with wrk (16 connections, fixed duration,
 ``benchmarks/throughput.lua``: a signed-in session cookie, CSRF token and fresh idempotency
-keys for POSTs). Right after each page, in the same run on the same server, wrk drives the
-plain Django page it is held against (``benchmarks/plain.py``: one query for N rows, a plain
-template, only the middleware Django ships): a 50-row list, and a list of about the page's
-size in bytes; submitting a proposal is held against a plain idempotent insert. It prints
-requests/s, median latency and the ratio (page req/s / plain req/s) for each, then the
-workers' memory (RSS) once they have served ``--rss-requests`` requests.
+keys for POSTs). In turns with each page, on the same server, wrk drives the plain Django
+pages it is held against (``benchmarks/plain.py``: one query for N rows, a plain template,
+only the middleware Django ships): a 50-row list, and a list of about the page's size in
+bytes; submitting a proposal is held against a plain idempotent insert. The ``--seconds``
+of each are split in ``--rounds`` turns (5 of 2 s): page, plains, page, plains... It prints
+requests/s, median latency and the ratio (page req/s / plain req/s; the median of the
+turns' ratios, and their range) for each, then the workers' memory (RSS) once they have
+served ``--rss-requests`` requests.
 
 The cache is whatever the settings make of the environment (REDIS_URL is passed through; it
 defaults here to redis://127.0.0.1:6379/9). Timings on a shared machine are noisy: the
@@ -27,6 +29,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -74,6 +77,9 @@ class Case:
     signed_in: bool = True
     body: str = ""  # a form to POST (IDEMPOTENCYKEY is replaced by a fresh UUID)
     plains: list[tuple[str, str]] = field(default_factory=list)  # (label, path or "size")
+    # Plain pages shown beside it for comparison, without a target: issue #19 holds the
+    # sign-in page and the delegation page to the 50-row list, every page to its size.
+    shown_only: tuple[str, ...] = ()
     bytes: int = 0
 
 
@@ -84,12 +90,33 @@ class Result:
     p50_ms: float
     p99_ms: float
     bad: int
+    seconds: float = 0.0
+
+
+def together(runs: list[Result]) -> Result:
+    """Several runs of one page as one: their requests over their time; the median of
+    their medians and of their 99th percentiles."""
+    seconds = sum(run.seconds for run in runs)
+    return Result(
+        requests=sum(run.requests for run in runs),
+        per_second=sum(run.requests for run in runs) / seconds,
+        p50_ms=statistics.median(run.p50_ms for run in runs),
+        p99_ms=statistics.median(run.p99_ms for run in runs),
+        bad=sum(run.bad for run in runs),
+        seconds=seconds,
+    )
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seconds", type=int, default=10, help="per page and per plain page")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="the seconds split in this many turns, the page and its plain pages in turn",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=int(os.environ.get("THROUGHPUT_PORT", "8766")))
@@ -222,7 +249,12 @@ def build_cases(scale: float, database: str = "") -> tuple[list[Case], dict]:
     cases = [
         Case("sign-in page", "/accounts/login/", signed_in=False, plains=[plain_list]),
         Case("delegation page", f"{base}/delegation/", plains=[plain_list, similar]),
-        Case("delegate's desk", f"{base}/desk/", plains=[plain_list, similar]),
+        Case(
+            "delegate's desk",
+            f"{base}/desk/",
+            plains=[plain_list, similar],
+            shown_only=(plain_list[0],),
+        ),
         Case("working draft", f"{base}/draft/", plains=[similar]),
         Case("agenda item's compilation", f"{base}/compilation/?item={item.pk}", plains=[similar]),
         Case("full compilation", f"{base}/compilation/", plains=[similar]),
@@ -272,7 +304,15 @@ def fetch(port: int, path: str, cookie: str) -> tuple[int, int]:
         return refused.code, 0
 
 
-def wrk(args: argparse.Namespace, path: str, cookie: str, csrf: str, body: str = "") -> Result:
+def wrk(
+    args: argparse.Namespace,
+    path: str,
+    cookie: str,
+    csrf: str,
+    body: str = "",
+    seconds: int | None = None,
+) -> Result:
+    seconds = seconds or args.seconds
     env = {**os.environ, "TP_PATH": path, "TP_COOKIE": cookie, "TP_CSRF": csrf, "TP_BODY": body}
     completed = subprocess.run(  # noqa: S603 - fixed command line
         [
@@ -282,7 +322,7 @@ def wrk(args: argparse.Namespace, path: str, cookie: str, csrf: str, body: str =
             "--connections",
             str(args.connections),
             "--duration",
-            f"{args.seconds}s",
+            f"{seconds}s",
             "--timeout",
             "30s",
             "--script",
@@ -293,7 +333,7 @@ def wrk(args: argparse.Namespace, path: str, cookie: str, csrf: str, body: str =
         capture_output=True,
         text=True,
         check=True,
-        timeout=args.seconds + 60,
+        timeout=seconds + 60,
     )
     line = next(line for line in completed.stdout.splitlines() if line.startswith("THROUGHPUT "))
     figures = json.loads(line.removeprefix("THROUGHPUT "))
@@ -303,6 +343,7 @@ def wrk(args: argparse.Namespace, path: str, cookie: str, csrf: str, body: str =
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
         bad=figures["bad_status"] + figures["socket_errors"],
+        seconds=figures["duration_us"] / 1e6,
     )
 
 
@@ -418,45 +459,63 @@ def main() -> None:
 
 
 def table(args: argparse.Namespace, cases: list[Case], context: dict) -> int:
+    """Each page and the plain pages it is held against, in turns (``--rounds``): page,
+    plains, page, plains... A shared machine's speed drifts by more than the differences
+    measured within seconds; taken in turns, each ratio is of runs seconds apart, and the
+    ratio shown is the median of the turns' ratios (with their range)."""
     from drafting.models import Proposal
 
     cookie, csrf = context["cookie"], context["csrf"]
+    turn = max(1, round(args.seconds / args.rounds))
     served = 0
     lines = []
     header = (
         f"{'page':<28} {'size':>7} {'req/s':>7} {'median':>9} {'held against':<34} "
-        f"{'req/s':>7} {'median':>9} {'ratio':>6} {'target':>6}"
+        f"{'req/s':>7} {'median':>9} {'ratio':>6} {'target':>6} {'turns':>11}"
     )
-    print("\n" + header)
+    print(f"\n{args.rounds} turns of {turn} s each\n" + header)
     for case in cases:
         before = Proposal.objects.filter(document_id=context["document"]).count()
         who = context["submitter_cookie"] if case.body else cookie
-        page = wrk(args, case.path, who if case.signed_in else "", csrf, case.body)
-        served += page.requests
-        stored = Proposal.objects.filter(document_id=context["document"]).count() - before
-        note = f" [{page.bad} errors]" if page.bad else ""
-        if case.body:
-            note += f" [{stored} of {page.requests} stored]"
+        plains = []
         for label, plain_path in case.plains:
+            target: float | None = None if label in case.shown_only else 0.5 if case.body else 1.0
             if plain_path == "size":
                 rows, capped = size_to_rows(args, cookie, case.bytes)
                 plain_path = f"/__plain__/list/{rows}/"
                 label = f"plain {rows}-row list{' (smaller)' if capped else ''}"
-            plain = wrk(
-                args,
-                plain_path,
-                who,
-                csrf,
-                "idempotency_key=IDEMPOTENCYKEY" if case.body else "",
+            plains.append((label, plain_path, target))
+        page_turns: list[Result] = []
+        plain_turns: dict[str, list[Result]] = {label: [] for label, _, _ in plains}
+        for _ in range(args.rounds):
+            page_turns.append(
+                wrk(args, case.path, who if case.signed_in else "", csrf, case.body, turn)
             )
+            for label, plain_path, _ in plains:
+                body = "idempotency_key=IDEMPOTENCYKEY" if case.body else ""
+                plain_turns[label].append(wrk(args, plain_path, who, csrf, body, turn))
+        page = together(page_turns)
+        served += page.requests
+        stored = Proposal.objects.filter(document_id=context["document"]).count() - before
+        note = f" [{page.bad} errors]" if page.bad else ""
+        if case.body:
+            # Counted by wrk; those in flight as a turn ends are stored but not counted.
+            note += f" [{page.requests} counted, {stored} stored]"
+        for label, _, target in plains:
+            plain = together(plain_turns[label])
             served += plain.requests
-            ratio = page.per_second / plain.per_second
-            target = 0.5 if case.body else 1.0
+            ratios = [
+                mine.per_second / theirs.per_second
+                for mine, theirs in zip(page_turns, plain_turns[label], strict=True)
+            ]
+            ratio = statistics.median(ratios)
+            verdict = "shown" if target is None else "met" if ratio >= target else "missed"
             size = f"{case.bytes / 1000:5.0f}kB" if case.bytes else "      -"
             line = (
                 f"{case.name:<28} {size} {page.per_second:7.1f} {page.p50_ms:7.1f}ms "
                 f"{label:<34} {plain.per_second:7.1f} {plain.p50_ms:7.1f}ms "
-                f"{ratio:5.2f}x {'met' if ratio >= target else 'missed':>6}"
+                f"{ratio:5.2f}x {verdict:>6} "
+                f"{min(ratios):4.2f}-{max(ratios):4.2f}"
                 f"{note}{' [plain: ' + str(plain.bad) + ' errors]' if plain.bad else ''}"
             )
             print(line, flush=True)

@@ -49,15 +49,9 @@ def _cursor() -> Any:
     )
 
 
-def fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The first row of ``sql`` (``%(name)s`` parameters) on PostgreSQL, prepared."""
+def fetch_one(sql: str, params: dict[str, Any] | Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` (``%(name)s`` or ``%s`` parameters) on PostgreSQL,
+    prepared."""
     with _cursor() as wrapped:
         wrapped.execute(sql, params)
         return wrapped.fetchone()
-
-
-def execute(sql: str, params: Sequence[Any]) -> None:
-    """Run ``sql`` (``%s`` parameters), a statement returning no rows, prepared on
-    PostgreSQL (``drafting.services.rows``)."""
-    with _cursor() as wrapped:
-        wrapped.execute(sql, params)

@@ -439,13 +439,17 @@ def _draft_create(
             now,
         )
         reason, action = "Submitted", AuditAction.PROPOSAL_SUBMITTED
-    with rows.history_written_here(proposal):
-        _save(proposal, user, reason)  # a copy of this request made it: IntegrityError
-    # Its history row and audit event, in one statement (the ORM's three inserts cost more
-    # CPU than the rest of a submission).
-    rows.insert_together(
-        rows.history_row(proposal, user=user, reason=reason),
-        audit.proposal_act_event(action=action, user=user, proposal=proposal),
+    # The proposal, its history row and audit event, in one statement (the ORM's three
+    # inserts cost more CPU than the rest of a submission). A copy of this request that
+    # made it meanwhile: IntegrityError, nothing written.
+    proposal.updated_at = timezone.now()
+    rows.insert(
+        proposal,
+        user=user,
+        reason=reason,
+        following=[
+            (audit.proposal_act_event(action=action, user=user, proposal=proposal), "proposal_id")
+        ],
     )
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)

@@ -5,7 +5,7 @@ column for column, on PostgreSQL's one statement and on the other databases' pat
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from drafting.access import audit
@@ -75,14 +75,17 @@ def test_a_submissions_history_row_and_event_are_those_the_orm_writes(
     assert our_event.action == AuditAction.PROPOSAL_SUBMITTED
 
 
-def test_one_statement_for_both_rows_on_postgresql(japan, open_round):
+def test_one_statement_for_the_three_rows_on_postgresql(japan, open_round):
     with CaptureQueriesContext(connection) as queries:
         proposal = _submitted(japan, "Effective control over all SALW")
-    inserts = [q["sql"] for q in queries if "INSERT INTO" in q["sql"]]
-    together = [sql for sql in inserts if "drafting_historicalproposal" in sql]
-    assert len(together) == 1 and "drafting_auditevent" in together[0]
+    [together] = [q["sql"] for q in queries if "INSERT INTO" in q["sql"] and "proposal" in q["sql"]]
+    for table in ("drafting_proposal", "drafting_historicalproposal", "drafting_auditevent"):
+        assert f'INSERT INTO "{table}"' in together
     assert Proposal.history.filter(id=proposal.pk).count() == 1
     assert AuditEvent.objects.filter(proposal_id=proposal.pk).count() == 1
+    proposal.rationale = "Saved again: an update, not a second row"
+    proposal.save()
+    assert Proposal.objects.filter(public_id=proposal.public_id).count() == 1
 
 
 def test_inside_audit_paused_the_history_row_alone_is_written(japan, open_round):
@@ -92,8 +95,26 @@ def test_inside_audit_paused_the_history_row_alone_is_written(japan, open_round)
     assert not AuditEvent.objects.filter(proposal_id=proposal.pk).exists()
 
 
-def test_two_rows_of_one_model_are_refused():
-    with pytest.raises(ValueError, match="one row of each model"):
-        rows.insert_together(AuditEvent(action="x"), AuditEvent(action="y"))
-    rows.insert_together(None)  # nothing to write: nothing written
-    assert not AuditEvent.objects.filter(action__in=["x", "y"]).exists()
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_a_refused_row_leaves_nothing_written(japan, open_round, monkeypatch, vendor):
+    """The same idempotency key twice: the unique constraint refuses the copy, and neither
+    its history row nor its event is written."""
+    monkeypatch.setattr(connection, "vendor", vendor)
+    first = _submitted(japan, "Effective control over SALW, once")
+    copy = Proposal.objects.get(pk=first.pk)
+    copy.pk, copy.public_id = None, uuid.uuid4()
+    counts = (Proposal.history.count(), AuditEvent.objects.count())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert(
+            copy,
+            user=japan,
+            reason="Submitted",
+            following=[(AuditEvent(action=AuditAction.PROPOSAL_SUBMITTED), "proposal_id")],
+        )
+    assert (Proposal.history.count(), AuditEvent.objects.count()) == counts
+
+
+def test_only_a_new_row_is_inserted(japan, open_round):
+    proposal = _submitted(japan, "Effective control over SALW, stored")
+    with pytest.raises(ValueError, match="a new row"):
+        rows.insert(proposal, user=japan, reason="again")
