@@ -213,15 +213,18 @@ def shift_siblings(gate: DocumentGate, parent_id: int | None, from_position: int
     Two statements and one insert of history rows however many siblings move (one save each
     made inserting near the top of a long list slow: 300 siblings, 600 statements). Each
     statement moves every sibling by the same amount, so no two ever share a place, which
-    the position's unique index checks row by row: first past the last sibling, then back to
-    one below where each was."""
+    the position's unique index checks row by row, in whatever order the rows are updated:
+    first out of the way, then back to one below where each was. Out of the way is two past
+    the last: every place a sibling is moved back to (at most the last + 1) is then below
+    every place one waits in (at least 0 + the last + 2; one past would collide when the
+    first sibling is at 0)."""
     siblings = gate.siblings_from(parent_id=parent_id, position=from_position)
     if not siblings:
         return
-    past_the_last = siblings[0].position + 1  # they come last first
+    out_of_the_way = siblings[0].position + 2  # they come last first
     moving = Element.objects.filter(pk__in=[sibling.pk for sibling in siblings])
-    moving.update(position=F("position") + past_the_last)
-    moving.update(position=F("position") - past_the_last + 1)
+    moving.update(position=F("position") + out_of_the_way)
+    moving.update(position=F("position") - out_of_the_way + 1)
     for sibling in siblings:
         sibling.position += 1
     Element.history.bulk_history_create(

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
@@ -29,8 +29,10 @@ from drafting.services.elements import (
     element_move,
     element_set_status,
 )
+from drafting.services.gate import open_gate
 from drafting.services.proposals import ProposalContent, proposal_create
 from drafting.services.revisions import revision_issue
+from drafting.services.working_draft import insert_element, shift_siblings
 from drafting.text.snapshot import iter_elements
 from drafting.web.errors import DomainError, MergeConflict, NotAllowed
 from tests.factories import chairs_office, delegate_of
@@ -452,3 +454,71 @@ def test_inserting_near_the_top_moves_every_later_sibling_down_one_with_its_hist
         last = element.history.order_by("-history_id").first()
         assert (last.position, last.history_type, last.history_user) == (position + 1, "~", chair)
         assert last.history_change_reason == "Moved down to make room for an insertion"
+
+
+def _family(bms7, kinds, *, made_last_first: bool):
+    """A new theme at the end of the top level with children of ``kinds`` at 0, 1, 2...,
+    created in position order or last first (the order rows are updated in follows)."""
+    top = Element.objects.filter(document=bms7.document, parent=None).order_by("-position")[0]
+    theme = Element.objects.create(
+        document=bms7.document, parent=None, position=top.position + 1, kind="theme", text="T"
+    )
+    order = sorted(range(len(kinds)), reverse=made_last_first)
+    children = {
+        position: Element.objects.create(
+            document=bms7.document,
+            parent=theme,
+            position=position,
+            kind=kinds[position],
+            text="" if kinds[position] == "placeholder" else f"Paragraph {position}",
+        )
+        for position in order
+    }
+    return theme, [children[position] for position in range(len(kinds))]
+
+
+@pytest.mark.parametrize("made_last_first", [False, True])
+@pytest.mark.parametrize("after", [0, 1, 3])
+def test_siblings_move_down_one_from_any_place_whatever_order_their_rows_are_in(
+    chair, bms7, made_last_first, after
+):
+    """From the first place (filling an empty bullet that is a first child) to the last:
+    the unique place of each sibling holds at every step (a shift that parked the siblings
+    one past the last collided at 0)."""
+    theme, children = _family(bms7, ["paragraph"] * 5, made_last_first=made_last_first)
+    new = element_insert(user=chair, after=children[after], kind="paragraph", text="New")
+    order = list(Element.objects.filter(parent=theme).order_by("position"))
+    assert [e.pk for e in order] == [c.pk for c in children[: after + 1]] + [new.pk] + [
+        c.pk for c in children[after + 1 :]
+    ]
+    assert [e.position for e in order] == list(range(6))
+
+
+@pytest.mark.parametrize("made_last_first", [False, True])
+def test_filling_an_empty_bullet_that_is_the_first_child(chair, bms7, made_last_first):
+    theme, children = _family(
+        bms7, ["placeholder", "paragraph", "paragraph"], made_last_first=made_last_first
+    )
+    with transaction.atomic():
+        gate = open_gate(bms7.document.pk)
+        new = insert_element(
+            gate=gate,
+            user=chair,
+            after=gate.element(children[0].pk),
+            kind="paragraph",
+            text="Filled",
+            fill=True,
+            reason="Filled",
+        )
+    order = list(Element.objects.filter(parent=theme).order_by("position"))
+    assert [e.pk for e in order] == [new.pk, *[c.pk for c in children]]
+    assert [e.position for e in order] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("made_last_first", [False, True])
+def test_every_sibling_moves_down_one_from_the_first_place(chair, bms7, made_last_first):
+    theme, children = _family(bms7, ["paragraph"] * 4, made_last_first=made_last_first)
+    with transaction.atomic():
+        shift_siblings(open_gate(bms7.document.pk), theme.pk, 0, chair)
+    order = list(Element.objects.filter(parent=theme).order_by("position"))
+    assert [(e.pk, e.position) for e in order] == [(c.pk, c.position + 1) for c in children]
