@@ -98,8 +98,9 @@ def insert(
     if row.pk is not None:
         raise ValueError("insert writes a new row.")
     present = [(other, attname) for other, attname in following if other is not None]
+    # As a save() leaves them, on either path (simple_history reads them on the other).
+    row._history_user, row._change_reason = user, reason  # type: ignore[attr-defined]
     if connection.vendor != "postgresql":
-        row._history_user, row._change_reason = user, reason  # type: ignore[attr-defined]
         row.save(force_insert=True)  # simple_history writes the history row
         for other, attname in present:
             setattr(other, attname, row.pk)
