@@ -14,5 +14,6 @@ Where each step lives, by what it acts on:
 - ``meetings``, ``imports``, ``invitations``: setting up a meeting, its zero draft, people;
 - ``notifications``, ``visits``: notices and e-mail, what a reader has seen;
 - ``gate``: the one way in for writes to a document (its lock order); ``idempotency``:
-  a retried request carried out once.
+  a retried request carried out once; ``rows``: a new proposal with its history row and
+  audit event in one statement.
 """
