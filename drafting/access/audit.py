@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -89,67 +89,53 @@ def _delegation_id_of(user: Any) -> int | None:
     return delegation.pk if delegation is not None else None
 
 
-def record(
-    *,
-    action: str,
-    user: Any = None,
-    username: str = "",
-    delegation_id: int | None = None,
-    document_id: int | None = None,
-    element_id: int | None = None,
-    proposal_id: int | None = None,
-    summary: str = "",
-    request: HttpRequest | None = None,
-) -> AuditEvent | None:
+class EventFields(TypedDict, total=False):
+    """What an audit event names (only ``action`` is required): who, for which delegation,
+    on what, in a short summary; ``request`` gives the origin (else the current request's)."""
+
+    action: Required[str]
+    user: Any
+    username: str
+    delegation_id: int | None
+    document_id: int | None
+    element_id: int | None
+    proposal_id: int | None
+    summary: str
+    request: HttpRequest | None
+
+
+def record(**fields: Unpack[EventFields]) -> AuditEvent | None:
     """Write one audit event. The origin comes from `request` or the current request.
 
     Returns None, writing nothing, inside :func:`paused`.
     """
-    made = event(
-        action=action,
-        user=user,
-        username=username,
-        delegation_id=delegation_id,
-        document_id=document_id,
-        element_id=element_id,
-        proposal_id=proposal_id,
-        summary=summary,
-        request=request,
-    )
+    made = event(**fields)
     if made is not None:
         made.save(force_insert=True)
     return made
 
 
-def event(
-    *,
-    action: str,
-    user: Any = None,
-    username: str = "",
-    delegation_id: int | None = None,
-    document_id: int | None = None,
-    element_id: int | None = None,
-    proposal_id: int | None = None,
-    summary: str = "",
-    request: HttpRequest | None = None,
-) -> AuditEvent | None:
+def event(**fields: Unpack[EventFields]) -> AuditEvent | None:
     """The event :func:`record` writes, unsaved (for a writer that inserts it with its
     other rows, ``drafting.services.rows``); None inside :func:`paused`."""
     if _paused.get():
         return None
+    request, user = fields.get("request"), fields.get("user")
     origin = origin_of(request) if request is not None else _origin.get()
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
-    if delegation_id is None and authenticated:
+    if not getattr(user, "is_authenticated", False):
+        user = None  # anonymous: the username given, if any
+    delegation_id = fields.get("delegation_id")
+    if delegation_id is None and user is not None:
         delegation_id = _delegation_id_of(user)
     return AuditEvent(
-        action=action,
-        user=user if authenticated else None,
-        username=(user.get_username() if authenticated else username)[:150],
+        action=fields["action"],
+        user=user,
+        username=(user.get_username() if user is not None else fields.get("username", ""))[:150],
         delegation_id=delegation_id,
-        document_id=document_id,
-        element_id=element_id,
-        proposal_id=proposal_id,
-        summary=summary[:300],
+        document_id=fields.get("document_id"),
+        element_id=fields.get("element_id"),
+        proposal_id=fields.get("proposal_id"),
+        summary=fields.get("summary", "")[:300],
         ip_address=origin.ip_address if origin else None,
         user_agent=origin.user_agent if origin else "",
     )
