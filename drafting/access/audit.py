@@ -109,7 +109,10 @@ def record(**fields: Unpack[EventFields]) -> AuditEvent | None:
 
     Returns None, writing nothing, inside :func:`paused`.
     """
-    made = event(**fields)
+    return _written(event(**fields))
+
+
+def _written(made: AuditEvent | None) -> AuditEvent | None:
     if made is not None:
         made.save(force_insert=True)
     return made
@@ -190,9 +193,7 @@ def record_proposal_act(*, action: str, user: Any, proposal: Any) -> None:
     element and summary. The delegation is the actor's when a delegate acts (its own
     proposal, or another's it marks); when the chair's office or the secretariat acts, the
     delegation whose proposal it is."""
-    made = proposal_act_event(action=action, user=user, proposal=proposal)
-    if made is not None:
-        made.save(force_insert=True)
+    _written(proposal_act_event(action=action, user=user, proposal=proposal))
 
 
 def proposal_act_event(*, action: str, user: Any, proposal: Any) -> AuditEvent | None:

@@ -34,6 +34,7 @@ from drafting.selectors import prepared
 def history_row(instance: Model, *, user: Any, reason: str, history_type: str = "+") -> Model:
     """The unsaved history row of ``instance`` as it now stands, as simple_history writes
     it for a save (its signals aside: nothing here listens to them)."""
+    # simple_history ships no types: its manager descriptor is unknown to mypy.
     model: Any = type(instance).history.model  # type: ignore[attr-defined]
     return model(
         history_date=timezone.now(),
@@ -98,7 +99,8 @@ def insert(
     if row.pk is not None:
         raise ValueError("insert writes a new row.")
     present = [(other, attname) for other, attname in following if other is not None]
-    # As a save() leaves them, on either path (simple_history reads them on the other).
+    # As a save() leaves them, on either path (simple_history reads them on the other); set
+    # on the models that declare them, unknown to the base Model mypy sees here.
     row._history_user, row._change_reason = user, reason  # type: ignore[attr-defined]
     if connection.vendor != "postgresql":
         row.save(force_insert=True)  # simple_history writes the history row
