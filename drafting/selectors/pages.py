@@ -1,7 +1,8 @@
-"""The reads behind two pages kept whole in the cache (`page_cache.page_parts`): an issued
-revision's and the compilation's. Each reads, in one query, the meeting (or the revision with
-its meeting) and the versions of everything the page shows, so that a repeat view makes no
-other query (the session and the user aside) and renders no template.
+"""The reads behind the pages kept whole in the cache (`page_cache.page_parts`): an issued
+revision's, the compilation's, the comparison's and the working draft's. Each reads, in one
+query, the meeting (or the revision with its meeting) and the versions of everything the page
+shows, so that a repeat view makes no other query (the session and the user aside) and renders
+no template.
 
 What a page shows of its reader (their name and roles: `context_processors.header_key`) is
 not read here; what the navigation shows of their delegation is: whether it takes part in the
@@ -24,6 +25,8 @@ from drafting.models import (
     ConsultationRound,
     DecisionReply,
     Delegation,
+    DraftVisit,
+    ElementChange,
     FileKind,
     Meeting,
     Notification,
@@ -192,6 +195,21 @@ def _newest(model, **where) -> Subquery:
     return Subquery(rows.values("history_id")[:1])
 
 
+def _newest_seen_proposal() -> Subquery:
+    """The newest history id of the meeting's document's proposals seen beyond their
+    delegation (an annotation of a meeting): submitted, withdrawn, revised, decided,
+    co-sponsored; a proposal once seen never goes back to a draft. Backwards on the index on
+    (document, history id) of migration 0028, to the first such row: a delegation writing
+    its draft changes nothing here (nor does a page betray it)."""
+    return Subquery(
+        Proposal.history.model.objects.filter(
+            document_id=OuterRef("document__pk"), status__in=sorted(VISIBLE_STATUSES)
+        )
+        .order_by("-document_id", "-history_id")
+        .values("history_id")[:1]
+    )
+
+
 def _newest_revision() -> Subquery:
     """The id of the meeting's document's newest revision (an annotation of a meeting)."""
     return Subquery(
@@ -224,16 +242,7 @@ def compilation_state(
     one."""
     found, values = _meeting_with(
         slug,
-        # Backwards on the index on (document, history id) of migration 0028, to the
-        # first row seen beyond its delegation: a delegation writing its draft changes
-        # nothing here (nor does a page betray it).
-        proposals_version=Subquery(
-            Proposal.history.model.objects.filter(
-                document_id=OuterRef("document__pk"), status__in=sorted(VISIBLE_STATUSES)
-            )
-            .order_by("-document_id", "-history_id")
-            .values("history_id")[:1]
-        ),
+        proposals_version=_newest_seen_proposal(),
         marks_version=_newest(ProposalMark),
         names_version=_newest(Delegation),
         rounds_version=_newest(ConsultationRound),
@@ -283,5 +292,72 @@ def compare_page_state(
     return found, ComparePageState(
         revisions=values["revisions_version"] or 0,
         newest_number=values["newest_number"] or 0,
+        reader=_reader(found, delegation),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DraftPageState:
+    """What the working draft shows besides the draft itself (``Document.version``) and the
+    meeting:
+
+    - ``proposals``: the newest history row of the document's proposals seen beyond their
+      delegation, which every change of an open proposal count adds (a proposal submitted,
+      withdrawn, revised or decided);
+    - ``revisions``: the document's newest issued revision ("Changes since Rev.N");
+    - ``visited``: whether the reader saw this draft before (a first visit is recorded);
+    - ``changed``: whether the chair's office changed an element since (the page then lists
+      what, and moves the visit: `services.notifications.draft_seen`);
+    - ``reader``: the reader's part (`Reader`).
+
+    The page is kept whole only when it lists nothing and writes nothing: a visit recorded
+    and nothing changed since.
+    """
+
+    proposals: int
+    revisions: int
+    visited: bool
+    changed: bool
+    reader: Reader | None
+
+    def key(self) -> str:
+        return f"{self.proposals}.{self.revisions}"
+
+    @property
+    def kept(self) -> bool:
+        return self.visited and not self.changed
+
+
+def working_draft_state(
+    slug: str, *, delegation: Delegation | None, user_id: int | None
+) -> tuple[Meeting, DraftPageState]:
+    """The meeting with its document (404 when there is none) and what its working draft
+    shows of it (`DraftPageState`), in one query. The meeting's time zone becomes the
+    current one."""
+    visits = DraftVisit.objects.filter(user_id=user_id or 0)
+    found, values = _meeting_with(
+        slug,
+        proposals_version=_newest_seen_proposal(),
+        revisions_version=_newest_revision(),
+        visited=Exists(visits.filter(document_id=OuterRef("document__pk"))),
+        # As `selectors.elements_changed_since_last_visit` asks: a change made after the
+        # visit (none without one: compared with NULL).
+        changed=Exists(
+            ElementChange.objects.filter(
+                element__document_id=OuterRef("document__pk"),
+                made_at__gt=Subquery(
+                    visits.filter(document_id=OuterRef("element__document_id")).values("seen_at")[
+                        :1
+                    ]
+                ),
+            )
+        ),
+        **_reader_annotations(delegation, user_id, "pk"),
+    )
+    return found, DraftPageState(
+        proposals=values["proposals_version"] or 0,
+        revisions=values["revisions_version"] or 0,
+        visited=values["visited"],
+        changed=values["changed"],
         reader=_reader(found, delegation),
     )

@@ -31,7 +31,7 @@ from drafting.services.exports import (
     live_export_job,
     stored_file,
 )
-from drafting.web.context_processors import reader_header_key
+from drafting.web.context_processors import header_key, reader_header_key
 from drafting.web.errors import DomainError, NotAllowed
 from drafting.web.http import AppRequest
 
@@ -52,23 +52,31 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
-    meeting = selectors.meeting_with_document(slug)
-    document = meeting.document
-    if not permissions.can_read_working_draft(request.user, document):
-        raise PermissionDenied
-    can_propose = permissions.can_propose(request.user, document)
-    # The chair's office sees its tools beside each element: a body of its own (cached too).
-    chair = permissions.can_decide(request.user, document)
+    """The working draft, with each element's open proposal count.
 
-    document_view, body = page_cache.working_draft_page(
-        meeting, can_propose=can_propose, chair=chair
-    )
-    # The counts are read live: a delegation's proposal shows on its next page.
-    counts = selectors.open_proposal_counts(document)
-    return render(
-        request,
-        "drafting/document.html",
-        {
+    A repeat view reads the meeting and the versions of what the page shows in one query
+    (`selectors.pages.working_draft_state`), then the page from the cache
+    (`page_cache.page_parts`): its body, the same for every reader of the same variant (the
+    chair's office's, with its tools; a proposing delegate's; everyone else's), and the
+    shell around it of this reader. A first visit, or one after the chair's office changed
+    an element, lists what changed, records the visit and is rendered afresh."""
+    user = request.user
+    delegation = permissions.delegation_of(user)
+    meeting, state = pages.working_draft_state(slug, delegation=delegation, user_id=user.pk)
+    document = meeting.document
+    pages.note_reader(user, meeting, state.reader)
+    if not permissions.can_read_working_draft(user, document):
+        raise PermissionDenied
+    can_propose = permissions.can_propose(user, document)
+    # The chair's office sees its tools beside each element: a body of its own (cached too).
+    chair = permissions.can_decide(user, document)
+
+    def context() -> dict[str, Any]:
+        document_view, body = page_cache.working_draft_page(
+            meeting, can_propose=can_propose, chair=chair
+        )
+        counts = selectors.open_proposal_counts(document)
+        return {
             "document_view": document_view,
             "body_html": fill_counts(body, counts, meeting.slug),
             "open_total": sum(counts.values()),
@@ -77,9 +85,35 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
             "revision": None,
             "show_history_links": True,
             "can_propose": can_propose,
-            **_changes_since_last_visit(request, document),
-        },
+        }
+
+    if not state.kept or len(messages.get_messages(request)):
+        return render(
+            request,
+            "drafting/document.html",
+            {**context(), **_changes_since_last_visit(request, document)},
+        )
+    where = pages.page_where(meeting)
+    parts = page_cache.page_parts(
+        body_key=(
+            f"draft-body:{where}:{document.version}:{state.key()}:{int(can_propose)}:{int(chair)}"
+        ),
+        build_body=lambda slot: render_to_string(
+            "drafting/_document_body.html", {**context(), "csrf_token": slot}, request
+        ),
+        shell_key=f"draft-shell:{where}:{header_key(user)}:{pages.reader_key(state.reader)}",
+        build_shell=lambda slot: render_to_string(
+            "drafting/document.html",
+            {
+                "meeting": meeting,
+                "revision": None,
+                "page_body": page_cache.body_mark(),
+                "csrf_token": slot,
+            },
+            request,
+        ),
     )
+    return HttpResponse(parts.html(get_token(request)))
 
 
 def _changes_since_last_visit(request: HttpRequest, document: Document) -> dict:
