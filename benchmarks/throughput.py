@@ -371,6 +371,12 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen:
     for _ in range(120):
         try:
             fetch(args.port, "/accounts/login/", "")
+            # One worker answers while the master may still be forking the others: wait for
+            # them all, or one forked later reads as a replacement at the end.
+            for _ in range(100):
+                if len(workers(server.pid)) >= args.workers:
+                    break
+                time.sleep(0.1)
             return server
         except OSError:
             if server.poll() is not None:
