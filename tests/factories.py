@@ -140,6 +140,17 @@ def amendment(user, element, text, *, submit=True, **content):
     )
 
 
+def viewer(user=None):
+    """A test client of its own, signed in as ``user`` (signed out without one): several
+    readers side by side, each with its own session and CSRF cookie."""
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 def open_round_for_an_hour(document: Document, name: str = "Round 1"):
     """The secretariat opens a consultation round from an hour ago until an hour from now."""
     from django.utils import timezone

@@ -5,7 +5,6 @@ the page again: every write shows on the very next view, and nothing of another 
 or another user is ever shown."""
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,9 +17,9 @@ from drafting.render import page_cache
 from drafting.services.cosponsorship import cosponsorship_decline
 from drafting.services.decisions import proposal_reject
 from drafting.services.meetings import MeetingSetup, meeting_update
-from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
+from drafting.services.proposals import ProposalContent, proposal_revise
 from drafting.services.rounds import round_open
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.factories import amendment, chairs_office, delegate_of, secretariat, viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +42,6 @@ def argentina(bms7):
     return delegate_of("arg", first_name="Lucía", last_name="Pérez")
 
 
-def _viewer(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _page(client: Client) -> str:
     response = client.get(URL)
     assert response.status_code == 200
@@ -60,23 +53,13 @@ def _section(html: str, name: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))) if found else ""
 
 
-def _submit(user, element, text, co_sponsors=()):
-    return proposal_create(
-        user=user,
-        element=element,
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-        content=ProposalContent(kind="amend", proposed_text=text, co_sponsors=list(co_sponsors)),
-    )
-
-
 def test_a_repeat_view_makes_three_queries_and_renders_the_same_page(
     japan, theme, round_1, django_assert_num_queries
 ):
     """Session, user, and the page's state (meeting, permission and versions in one): the
     page itself comes from the cache; only the CSRF token differs from one view to the next."""
-    _submit(japan, theme, "Effective [and transparent] control over SALW")
-    client = _viewer(japan)
+    amendment(japan, theme, "Effective [and transparent] control over SALW")
+    client = viewer(japan)
     _page(client)  # the round's notice is new, and now read
     first = _page(client)
     with django_assert_num_queries(3):
@@ -89,13 +72,13 @@ def test_a_repeat_view_makes_three_queries_and_renders_the_same_page(
 def test_the_forms_carry_the_requests_own_csrf_token(japan, argentina, theme, round_1):
     """A page served from the cache holds the viewer's token, not the one it was rendered
     with: its forms post (here, declining an invitation with CSRF checks on)."""
-    proposal = _submit(
+    proposal = amendment(
         japan,
         theme,
         "Effective [and transparent] control over SALW",
         co_sponsors=[Delegation.objects.get(code="arg")],
     )
-    _page(_viewer(argentina))  # the caches are warm
+    _page(viewer(argentina))  # the caches are warm
     client = Client(enforce_csrf_checks=True)
     client.force_login(argentina)
     page = _page(client)
@@ -111,10 +94,10 @@ def test_the_forms_carry_the_requests_own_csrf_token(japan, argentina, theme, ro
 def test_another_delegation_and_another_user_are_never_shown(japan, argentina, theme, round_1):
     """Two delegations, and two delegates of one, read their pages in turn: each sees its
     delegation's proposals and its own name, never the other's."""
-    _submit(japan, theme, "Effective [and transparent] control over SALW")
-    _submit(argentina, theme, "Effective [and verifiable] control over SALW")
+    amendment(japan, theme, "Effective [and transparent] control over SALW")
+    amendment(argentina, theme, "Effective [and verifiable] control over SALW")
     colleague = delegate_of("jpn", first_name="Kenji", last_name="Sato")
-    clients = {user: _viewer(user) for user in (japan, argentina, colleague)}
+    clients = {user: viewer(user) for user in (japan, argentina, colleague)}
     for _ in range(2):
         for user, client in clients.items():
             page = _page(client)
@@ -133,9 +116,9 @@ def test_another_delegation_and_another_user_are_never_shown(japan, argentina, t
 def test_invitations_to_co_sponsor_show_at_once(japan, argentina, theme, round_1, bms7):
     """The invited delegation's page shows an invitation when it is sent, the proposal's new
     text when the proposer revises it, the chair's decision, and its own answer."""
-    client = _viewer(argentina)
+    client = viewer(argentina)
     assert "No invitation." in _section(_page(client), "invitations")
-    proposal = _submit(
+    proposal = amendment(
         japan,
         theme,
         "Effective [and transparent] control over SALW",
@@ -164,7 +147,7 @@ def test_invitations_to_co_sponsor_show_at_once(japan, argentina, theme, round_1
 
 
 def test_a_new_notice_shows_at_once_as_new_then_as_read(japan, bms7, round_1):
-    client = _viewer(japan)
+    client = viewer(japan)
     _page(client)  # the round's notice is new, and now read
     page = _page(client)
     assert "The round closes tomorrow" not in page and 'class="new"' not in page
@@ -193,7 +176,7 @@ def test_a_new_notice_shows_at_once_as_new_then_as_read(japan, bms7, round_1):
 
 
 def test_the_open_round_shown_follows_the_rounds(japan, bms7):
-    client = _viewer(japan)
+    client = viewer(japan)
     assert "No consultation round is open" in _page(client)
     now = timezone.now()
     round_open(
@@ -216,7 +199,7 @@ def test_the_open_round_shown_follows_the_rounds(japan, bms7):
 def test_the_meetings_short_title_changed_shows_at_once(japan, bms7):
     """The page's title and navigation name the meeting by its short title, which the
     secretariat changes without a write to the document."""
-    client = _viewer(japan)
+    client = viewer(japan)
     assert "BMS7 Renamed" not in _page(client)
     setup = MeetingSetup(
         **{name: getattr(bms7, name) for name in MeetingSetup.__dataclass_fields__}
@@ -229,13 +212,13 @@ def test_the_meetings_short_title_changed_shows_at_once(japan, bms7):
 def test_a_message_is_shown_once_on_a_page_otherwise_kept(japan, argentina, theme, round_1):
     """After answering an invitation the page shows the answer's message (rendered around
     the cached body), then, on the next view, the page without it."""
-    proposal = _submit(
+    proposal = amendment(
         japan,
         theme,
         "Effective [and transparent] control over SALW",
         co_sponsors=[Delegation.objects.get(code="arg")],
     )
-    client = _viewer(argentina)
+    client = viewer(argentina)
     _page(client)
     response = client.post(
         reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
@@ -251,8 +234,8 @@ def test_a_cold_process_reads_the_page_from_the_shared_cache(
 ):
     """Another worker (this process's copies dropped) reads the same page from the shared
     cache, with no query beyond the three."""
-    _submit(japan, theme, "Effective [and transparent] control over SALW")
-    client = _viewer(japan)
+    amendment(japan, theme, "Effective [and transparent] control over SALW")
+    client = viewer(japan)
     _page(client)  # the round's notice is new, and now read
     first = _page(client)
     page_cache._pages._data.clear()

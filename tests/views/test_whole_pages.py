@@ -5,7 +5,6 @@ again: every write shows on the very next view, and no reader is ever served ano
 page (the chair's office's decision forms, another user's name, another's notices)."""
 
 import re
-import uuid
 from urllib.parse import quote
 
 import pytest
@@ -17,9 +16,9 @@ from drafting.render import page_cache
 from drafting.services.cosponsorship import cosponsorship_accept
 from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
-from drafting.services.proposals import ProposalContent, proposal_create, proposal_withdraw
+from drafting.services.proposals import proposal_withdraw
 from drafting.services.revisions import revision_issue
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.factories import amendment, chairs_office, delegate_of, secretariat, viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -34,27 +33,10 @@ def theme(bms7):
     return Element.objects.get(text=THEME)
 
 
-def _viewer(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 def _page(client: Client, url: str = COMPILATION) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.text
-
-
-def _submit(user, element, text: str, co_sponsors=()):
-    return proposal_create(
-        user=user,
-        element=element,
-        idempotency_key=uuid.uuid4(),
-        submit=True,
-        content=ProposalContent(kind="amend", proposed_text=text, co_sponsors=list(co_sponsors)),
-    )
 
 
 def _without_tokens(html: str) -> str:
@@ -67,11 +49,11 @@ def test_a_repeat_view_of_the_compilation_makes_three_queries(
 ):
     """Session, user, and the meeting with the versions of what the page shows: the page
     itself comes from the cache, the same but for the CSRF token."""
-    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    amendment(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
     user = {"chair": chairs_office, "secretariat": secretariat}.get(
         role, lambda: delegate_of("jpn")
     )()
-    client = _viewer(user)
+    client = viewer(user)
     first = _page(client)
     with django_assert_num_queries(3):
         second = _page(client)
@@ -85,7 +67,7 @@ def test_a_repeat_view_of_a_revision_makes_the_fewest_queries(
 ):
     """Signed in: session, user, and the revision with its meeting and what the page shows
     of them; signed out, the revision alone."""
-    client = _viewer(delegate_of("jpn") if signed_in else None)
+    client = viewer(delegate_of("jpn") if signed_in else None)
     first = _page(client, REVISION)
     with django_assert_num_queries(3 if signed_in else 1):
         second = _page(client, REVISION)
@@ -95,9 +77,9 @@ def test_a_repeat_view_of_a_revision_makes_the_fewest_queries(
 def test_a_page_from_the_cache_carries_the_requests_own_csrf_token(theme, round_1):
     """The page's forms hold the viewer's token, not the one the page was rendered with
     (another client's): signing out from it passes the CSRF check."""
-    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    amendment(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
     chair = chairs_office()
-    _page(_viewer(chair))  # the caches are warm
+    _page(viewer(chair))  # the caches are warm
     client = Client(enforce_csrf_checks=True)
     client.force_login(chair)
     page = _page(client)
@@ -111,11 +93,11 @@ def test_every_write_the_compilation_shows_changes_the_page_served(theme, round_
     """Submit, withdraw, mark, co-sponsor, decide, rename a delegation, issue a revision:
     each shows on the next view of a page served from the cache."""
     mexico, canada = delegate_of("mex"), delegate_of("can")
-    reader = _viewer(delegate_of("jpn"))
+    reader = viewer(delegate_of("jpn"))
     served = _page(reader)
     assert "Enhanced" not in served
 
-    proposal = _submit(
+    proposal = amendment(
         mexico, theme, f"Enhanced {THEME.lower()}", co_sponsors=[Delegation.objects.get(code="can")]
     )
     assert "Enhanced" in _page(reader)
@@ -128,7 +110,7 @@ def test_every_write_the_compilation_shows_changes_the_page_served(theme, round_
     cosponsorship_accept(user=canada, proposal=proposal)
     assert "co-sponsored by Canada" in _page(reader)
 
-    other = _submit(mexico, theme, f"Closer {THEME.lower()}")
+    other = amendment(mexico, theme, f"Closer {THEME.lower()}")
     assert "Closer" in _page(reader) and "status-withdrawn" not in _page(reader)
     proposal_withdraw(user=mexico, proposal=other)
     assert "status-withdrawn" in _page(reader)  # shown folded, as withdrawn
@@ -154,8 +136,8 @@ def test_every_write_the_compilation_shows_changes_the_page_served(theme, round_
 
 def test_each_filter_has_its_page(theme, round_1):
     """A filter in the query string is never served the page of another."""
-    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
-    client = _viewer(delegate_of("jpn"))
+    amendment(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    client = viewer(delegate_of("jpn"))
     assert "Enhanced" in _page(client)
     assert "Enhanced" not in _page(client, f"{COMPILATION}?delegation=fra")
     assert "Enhanced" in _page(client, f"{COMPILATION}?delegation=mex")
@@ -165,13 +147,13 @@ def test_each_filter_has_its_page(theme, round_1):
 def test_two_roles_and_two_users_never_get_each_others_compilation(theme, round_1):
     """The chair's office's page has its decision forms; a delegate's and the secretariat's
     have none; each shows its own reader's name, never another's, read in turn."""
-    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    amendment(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
     chair = chairs_office(first_name="Chiara", last_name="Presidente")
     japan = delegate_of("jpn", first_name="Aiko", last_name="Tanaka")
     colleague = delegate_of("jpn", first_name="Kenji", last_name="Sato")
     clerk = secretariat(first_name="Sam", last_name="Clerk")
     users = [chair, japan, colleague, clerk]
-    clients = {user: _viewer(user) for user in users}
+    clients = {user: viewer(user) for user in users}
     decide = reverse("quick_decision", args=["bms7"])
     for _ in range(2):
         for user, client in clients.items():
@@ -184,11 +166,11 @@ def test_two_roles_and_two_users_never_get_each_others_compilation(theme, round_
 def test_a_delegates_unread_notices_show_on_the_compilation_at_once(theme, round_1):
     """The navigation's count of the reader's unread notices is not kept from an earlier
     view: a notice sent to the delegation shows on the next."""
-    client = _viewer(delegate_of("jpn"))
+    client = viewer(delegate_of("jpn"))
     unread = re.compile(r'class="unread-count">(\d+)')
     before = unread.search(_page(client))  # the round's notice
     assert before and before.group(1) == "1"
-    _submit(
+    amendment(
         delegate_of("mex"),
         theme,
         f"Enhanced {THEME.lower()}",
@@ -203,7 +185,7 @@ def test_the_revision_page_differs_by_reader_and_shows_new_compilation_pdfs(bms7
     and the compilation PDFs made of it (one made since shows at once); the signed-out page
     has no one's name."""
     japan = delegate_of("jpn", first_name="Aiko", last_name="Tanaka")
-    delegate, anonymous = _viewer(japan), _viewer()
+    delegate, anonymous = viewer(japan), viewer()
     own = _page(delegate, REVISION)
     public = _page(anonymous, REVISION)
     assert "Aiko Tanaka" in own and "Aiko Tanaka" not in public
@@ -223,8 +205,8 @@ def test_parameters_that_are_not_filters_make_no_other_page(
 ):
     """The compilation is kept under its filters only: an address with other parameters is
     served the same page, whose chair's forms and poll go back to the filters alone."""
-    _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
-    client = _viewer(chairs_office())
+    amendment(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    client = viewer(chairs_office())
     first = _page(client, f"{COMPILATION}?show=all&utm=x{'y' * 300}")
     assert "utm" not in first
     with django_assert_num_queries(3):
@@ -242,7 +224,7 @@ def test_a_repeat_view_of_a_comparison_makes_the_fewest_queries(
 ):
     """Two issued revisions never change: the meeting with its newest revision and the
     reader's part in one query (and the session and user when signed in)."""
-    client = _viewer(delegate_of("jpn") if signed_in else None)
+    client = viewer(delegate_of("jpn") if signed_in else None)
     first = _page(client, f"{COMPARE}?from=0&to=0")
     with django_assert_num_queries(3 if signed_in else 1):
         second = _page(client, f"{COMPARE}?from=0&to=0")
@@ -252,11 +234,11 @@ def test_a_repeat_view_of_a_comparison_makes_the_fewest_queries(
 def test_a_comparison_shows_a_new_revision_and_differs_by_reader(theme, round_1, bms7):
     """A revision issued shows at once in the choices and the default pair; the chair's page
     offers the working draft, the public's names no one and offers no draft."""
-    chair = _viewer(chairs_office(first_name="Grace", last_name="Otieno"))
-    public = _viewer()
+    chair = viewer(chairs_office(first_name="Grace", last_name="Otieno"))
+    public = viewer()
     before = _page(public, COMPARE)
     _page(chair, COMPARE)
-    proposal = _submit(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
+    proposal = amendment(delegate_of("mex"), theme, f"Enhanced {THEME.lower()}")
     from drafting.services.decisions import proposal_accept
 
     proposal_accept(user=chairs_office(), proposals=[proposal])
@@ -292,7 +274,7 @@ def test_parameters_a_public_page_does_not_read_make_no_other_shell(bms7, url, p
     """Signed out, an issued revision and a comparison are kept whole with a shell whose
     sign-in link comes back to the page: to its own address, of the parameters it reads,
     whatever else was added; so junk parameters make no new page to keep."""
-    signed_out = _viewer()
+    signed_out = viewer()
     _page(signed_out, url)
     shells = len(page_cache._shells._data)
     for junk in ("utm_source=mail", "x=1", "x=2&y=3"):

@@ -6,7 +6,6 @@ the very next view, a delegation's unsubmitted words never change the page, the 
 a visit are still listed once, and no reader is ever served another's page."""
 
 import re
-import uuid
 
 import pytest
 from django.test import Client
@@ -18,13 +17,12 @@ from drafting.services.elements import element_compose
 from drafting.services.meetings import MeetingSetup, meeting_update
 from drafting.services.proposals import (
     ProposalContent,
-    proposal_create,
     proposal_discard,
     proposal_revise,
     proposal_withdraw,
 )
 from drafting.services.revisions import revision_issue
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.factories import amendment, chairs_office, delegate_of, secretariat, viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +35,6 @@ CHANGES = 'class="panel changes-since"'
 @pytest.fixture
 def theme(bms7):
     return Element.objects.get(text=THEME)
-
-
-def _viewer(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _page(client: Client) -> str:
@@ -63,27 +55,17 @@ def _count(html: str, element: Element) -> str:
     return found.group(1) if found else ""
 
 
-def _submit(user, element, text, *, submit=True, co_sponsors=()):
-    return proposal_create(
-        user=user,
-        element=element,
-        idempotency_key=uuid.uuid4(),
-        submit=submit,
-        content=ProposalContent(kind="amend", proposed_text=text, co_sponsors=list(co_sponsors)),
-    )
-
-
 @pytest.mark.parametrize("role", ["chair", "delegate", "secretariat"])
 def test_a_repeat_view_makes_three_queries_and_renders_the_same_page(
     role, theme, round_1, django_assert_num_queries
 ):
     """The first visit is recorded and rendered afresh; the next ones are the same page, but
     for the CSRF token, in three queries (session, user, the page's state)."""
-    _submit(delegate_of("mex"), theme, "Effective control over all SALW")
+    amendment(delegate_of("mex"), theme, "Effective control over all SALW")
     user = {"chair": chairs_office, "secretariat": secretariat}.get(
         role, lambda: delegate_of("jpn")
     )()
-    client = _viewer(user)
+    client = viewer(user)
     first = _page(client)
     assert DraftVisit.objects.filter(user=user).count() == 1
     second = _page(client)  # kept now
@@ -98,13 +80,13 @@ def test_every_write_the_page_shows_changes_the_page_served(theme, round_1, bms7
     rename the meeting: each shows on the next view of a page served whole."""
     mexico = delegate_of("mex")
     chair = chairs_office()
-    reader = _viewer(delegate_of("jpn"))
+    reader = viewer(delegate_of("jpn"))
     _page(reader)
     assert _count(_page(reader), theme) == ""
 
-    first = _submit(mexico, theme, "Effective control over all SALW")
+    first = amendment(mexico, theme, "Effective control over all SALW")
     assert _count(_page(reader), theme) == "1 proposal"
-    second = _submit(mexico, theme, "Effective [national] control over SALW")
+    second = amendment(mexico, theme, "Effective [national] control over SALW")
     assert _count(_page(reader), theme) == "2 proposals"
     proposal_withdraw(user=mexico, proposal=second)
     assert _count(_page(reader), theme) == "1 proposal"
@@ -112,7 +94,7 @@ def test_every_write_the_page_shows_changes_the_page_served(theme, round_1, bms7
     proposal_reject(user=chair, proposal=first, note="Not now")
     assert _count(_page(reader), theme) == ""
 
-    third = _submit(mexico, theme, "Effective control over SALW and ammunition")
+    third = amendment(mexico, theme, "Effective control over SALW and ammunition")
     assert _count(_page(reader), theme) == "1 proposal"
     proposal_accept(user=chair, proposals=[third])
     changed = _page(reader)
@@ -137,11 +119,11 @@ def test_every_write_the_page_shows_changes_the_page_served(theme, round_1, bms7
 def test_a_delegations_unsubmitted_words_never_change_the_page(theme, round_1):
     """A draft written, revised into another draft and discarded: another delegation's page,
     served whole, stays the same page byte for byte (but the token), its count too."""
-    reader = _viewer(delegate_of("jpn"))
+    reader = viewer(delegate_of("jpn"))
     _page(reader)
     before = _without_tokens(_page(reader))
     mexico = delegate_of("mex")
-    draft = _submit(mexico, theme, "Effective control over SALW, secretly", submit=False)
+    draft = amendment(mexico, theme, "Effective control over SALW, secretly", submit=False)
     assert _without_tokens(_page(reader)) == before
     draft = proposal_revise(
         user=mexico,
@@ -159,7 +141,7 @@ def test_the_chairs_edit_is_listed_once_to_each_reader(theme, round_1):
     """A reader who saw the draft before an edit is shown what changed on the next view (the
     visit moves then); one who had not visited yet is shown nothing to list."""
     japan, mexico = delegate_of("jpn"), delegate_of("mex")
-    seen = _viewer(japan)
+    seen = viewer(japan)
     _page(seen)
     _page(seen)
     element_compose(
@@ -171,7 +153,7 @@ def test_the_chairs_edit_is_listed_once_to_each_reader(theme, round_1):
     listed = _page(seen)
     assert CHANGES in listed and "and transparent" in listed
     assert CHANGES not in _page(seen)
-    newcomer = _viewer(mexico)
+    newcomer = viewer(mexico)
     first = _page(newcomer)
     assert CHANGES not in first and "and transparent" in first
 
@@ -185,7 +167,7 @@ def test_roles_and_users_never_get_each_others_page(theme, round_1):
     colleague = delegate_of("jpn", first_name="Kenji", last_name="Sato")
     clerk = secretariat(first_name="Sam", last_name="Clerk")
     users = [chair, japan, colleague, clerk]
-    clients = {user: _viewer(user) for user in users}
+    clients = {user: viewer(user) for user in users}
     for _ in range(3):
         for user, client in clients.items():
             page = _page(client)
@@ -195,19 +177,19 @@ def test_roles_and_users_never_get_each_others_page(theme, round_1):
             assert ('class="propose-link"' in page) == (user in (japan, colleague))
     outsider = delegate_of("fra")
     Delegation.objects.get(code="fra").participations.all().delete()
-    assert _viewer(outsider).get(DRAFT).status_code == 403
+    assert viewer(outsider).get(DRAFT).status_code == 403
 
 
 def test_a_message_is_shown_once_on_a_page_otherwise_kept(theme, round_1):
     """A message waiting from an earlier action is shown on the draft kept whole, once."""
     japan, argentina = delegate_of("jpn"), delegate_of("arg")
-    proposal = _submit(
+    proposal = amendment(
         japan,
         theme,
         "Effective [and transparent] control over SALW",
         co_sponsors=[Delegation.objects.get(code="arg")],
     )
-    client = _viewer(argentina)
+    client = viewer(argentina)
     _page(client)
     _page(client)
     response = client.post(
@@ -221,12 +203,12 @@ def test_a_message_is_shown_once_on_a_page_otherwise_kept(theme, round_1):
 
 def test_a_delegates_unread_notices_show_at_once(theme, round_1):
     """The navigation's count of unread notices is not kept from an earlier view."""
-    client = _viewer(delegate_of("jpn"))
+    client = viewer(delegate_of("jpn"))
     unread = re.compile(r'class="unread-count">(\d+)')
     _page(client)
     before = unread.search(_page(client))
     assert before and before.group(1) == "1"
-    _submit(
+    amendment(
         delegate_of("mex"),
         theme,
         "Effective control over all SALW",
