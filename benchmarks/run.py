@@ -125,6 +125,27 @@ def _row(name: str, median: float, p95: float, queries: int, floor: float | None
     )
 
 
+def _bench_submit(document, base: str, as_delegate: Client, runs: int) -> None:
+    """Submitting a proposal through the form, ``runs`` times, on the first theme."""
+    target = Element.objects.filter(document=document, kind="theme").order_by("pk").first()
+
+    def submit() -> None:
+        response = as_delegate.post(
+            f"{base}/elements/{target.pk}/propose/",
+            {
+                "kind": "amend",
+                "proposed_text": target.text + " [as appropriate]",
+                "base_text_seen": target.text,
+                "idempotency_key": str(uuid.uuid4()),
+                "action": "submit",
+            },
+        )
+        assert response.status_code == 302, response.status_code
+
+    median, p95, queries = _measure(submit, runs)
+    print(_row("submit a proposal", median, p95, queries, None))
+
+
 def bench_scale(scale: float, runs: int, only: str = "") -> None:
     slug = f"synth-{scale:g}".replace(".", "_")
     if not Meeting.objects.filter(slug=slug).exists():
@@ -234,27 +255,9 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
         median, p95, queries = _measure(action, count)
         print(_row(name, median, p95, queries, _floor(client, rows, count)))
 
-    if only and only not in "submit a proposal":
-        return
-
-    target = Element.objects.filter(document=document, kind="theme").order_by("pk").first()
-
-    def submit() -> None:
-        response = as_delegate.post(
-            f"{base}/elements/{target.pk}/propose/",
-            {
-                "kind": "amend",
-                "proposed_text": target.text + " [as appropriate]",
-                "base_text_seen": target.text,
-                "idempotency_key": str(uuid.uuid4()),
-                "action": "submit",
-            },
-        )
-        assert response.status_code == 302, response.status_code
-
-    median, p95, queries = _measure(submit, runs)
-    print(_row("submit a proposal", median, p95, queries, None))
-    if only:
+    if not only or only in "submit a proposal":
+        _bench_submit(document, base, as_delegate, runs)
+    if only and only not in "accept a proposal (service)":
         return
 
     pending = list(
@@ -268,6 +271,8 @@ def bench_scale(scale: float, runs: int, only: str = "") -> None:
 
     median, p95, queries = _measure(accept, min(runs, len(pending) - 1))
     print(_row("accept a proposal (service)", median, p95, queries, None))
+    if only:
+        return
 
     open_count = Proposal.objects.filter(document=document, status=ProposalStatus.SUBMITTED).count()
     started = time.perf_counter()
@@ -318,7 +323,10 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="measure only the pages (or the step: submit) whose name holds this (e.g. search)",
+        help=(
+            "measure only the pages (or the step: submit, accept) whose name holds this "
+            "(e.g. search)"
+        ),
     )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
