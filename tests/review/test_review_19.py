@@ -5,19 +5,19 @@ Each test reproduces one bug found in review; its docstring says what it reprodu
 """
 
 import pytest
-from django.core.cache import caches
 
 from drafting.models import AuditAction, AuditEvent, DelegateProfile, Delegation, Invitation
 from drafting.services.invitations import invitation_create
 from drafting.web.errors import DomainError
 from tests.factories import delegate_of, secretariat
+from tests.shared_cache import empty_cache
 
 
 @pytest.fixture
 def _throttle():
-    caches["throttle"].clear()
+    empty_cache("throttle")
     yield
-    caches["throttle"].clear()
+    empty_cache("throttle")
 
 
 def _focal_point_of(code: str, **kwargs):

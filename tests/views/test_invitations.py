@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core import mail
-from django.core.cache import caches
 from django.tasks import default_task_backend
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -32,6 +31,7 @@ from drafting.models.invitation import token_hash
 from drafting.services.invitations import invitation_create
 from drafting.services.proposals import ProposalContent, proposal_create
 from tests.factories import chairs_office, delegate_of, secretariat
+from tests.shared_cache import empty_cache
 
 PASSWORD = "a-long-passphrase-for-tests"
 SITE = "https://drafting.example.org"
@@ -43,9 +43,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_site")]
 @pytest.fixture
 def _site(settings):
     settings.SITE_URL = SITE
-    caches["throttle"].clear()
+    empty_cache("throttle")
     yield
-    caches["throttle"].clear()
+    empty_cache("throttle")
 
 
 def focal_point_of(code: str, **kwargs):
