@@ -1,5 +1,5 @@
 from drafting.models.audit import AuditAction, AuditEvent
-from drafting.models.cache import CacheNamespace, DelegationVersion
+from drafting.models.cache import CacheNamespace, DelegationVersion, ProposalsVersion
 from drafting.models.cosponsorship import (
     CoSponsorInvitation,
     InvitationStatus,
@@ -88,6 +88,7 @@ __all__ = [
     "ProposalKind",
     "ProposalMark",
     "ProposalStatus",
+    "ProposalsVersion",
     "ReaderState",
     "Revision",
     "RevisionFile",

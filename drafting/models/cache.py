@@ -1,6 +1,7 @@
 """The cache's namespace: one random token per database."""
 
 import secrets
+from typing import Any
 
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +61,9 @@ def delegation_changed(delegation_id: int) -> None:
     """Bump the delegation's page version (one statement, an upsert): call it inside the
     write's transaction, after the write's other locks, so that the page is never read in
     its new version before the write is visible, and the counter's row lock, held until
-    commit, is the last lock the transaction takes (one row a transaction: no deadlock)."""
+    commit, is the last lock the transaction takes but the document's `proposals_changed`
+    (one row of each a transaction, always in that order: no deadlock). Writes to a proposal
+    call both through `proposal_changed`."""
     if not connection.in_atomic_block:
         raise RuntimeError("delegation_changed must be called inside the write's transaction")
     table = DelegationVersion._meta.db_table
@@ -70,3 +73,61 @@ def delegation_changed(delegation_id: int) -> None:
             f"ON CONFLICT (delegation_id) DO UPDATE SET version = {table}.version + 1",
             [delegation_id],
         )
+
+
+class ProposalsVersion(models.Model):
+    """Counts the commits that change what readers beyond the writing delegation see of a
+    document's proposals outside the write gate: a proposal submitted, revised once
+    submitted, withdrawn or taken back; a mark given, confirmed or cleared; an answer to an
+    invitation to co-sponsor; a reply to a decision. The working draft's counts, the
+    compilation and the desk are cached under it (`drafting.render.page_cache`); the write
+    gate's writes bump ``Document.version`` instead. A delegation's drafts never bump it.
+
+    A counter, not the newest history row: ids are handed out as rows are inserted, not as
+    they commit, so a submission numbered first and committed last would leave the newest
+    id as it was; every commit adds one here. Not a tracked model: a counter, not content.
+    """
+
+    document = models.OneToOneField(
+        "drafting.Document",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("proposals version")
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.version}"
+
+
+def proposals_changed(document_id: int) -> None:
+    """Bump the document's proposals version (one statement, an upsert): call it last in the
+    write's transaction, after `delegation_changed` when both are called, so that a page is
+    never read in the new version before the write is visible, and the counters' row locks
+    are always taken in that order, last (no deadlock). Writers on one document queue here
+    for the moment of their commit."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("proposals_changed must be called inside the write's transaction")
+    table = ProposalsVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (document_id, version) VALUES (%s, 1) "  # noqa: S608 - the model's own table
+            f"ON CONFLICT (document_id) DO UPDATE SET version = {table}.version + 1",
+            [document_id],
+        )
+
+
+def proposal_changed(proposal: Any) -> None:
+    """The last statements of a write to ``proposal`` outside the write gate: its
+    delegation's page version (`delegation_changed`), then, when the proposal is seen beyond
+    its delegation (neither a draft nor a discarded draft), its document's proposals version
+    (`proposals_changed`)."""
+    from drafting.models.proposal import PRIVATE_STATUSES
+
+    delegation_changed(proposal.delegation_id)
+    if proposal.status not in PRIVATE_STATUSES:
+        proposals_changed(proposal.document_id)

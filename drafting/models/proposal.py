@@ -400,6 +400,8 @@ class ElementChange(models.Model):
         verbose_name = _("change to the working draft")
         verbose_name_plural = _("changes to the working draft")
         ordering = ["made_at", "id"]
+        # What changed in a draft since a reader's visit (`selectors.pages`): a range of it.
+        indexes = [models.Index(fields=["document", "made_at"], name="element_change_since")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=ElementChangeAction.values),

@@ -32,6 +32,7 @@ from drafting.models import (
     Proposal,
     ProposalMark,
     ProposalStatus,
+    ProposalsVersion,
     ReaderState,
     Revision,
 )
@@ -282,6 +283,9 @@ class DeskState:
     - ``proposals_seen``: the newest history id of the document's proposals in a state seen
       beyond their delegation (submitted and later: never another delegation's draft, whose
       writing the poll's 204 must not betray);
+    - ``proposals_version``: the document's proposals version (`models.ProposalsVersion`),
+      which every commit of such a write bumps: a submission numbered first and committed
+      last leaves the newest history id as it was;
     - ``marks``: the newest history id of the delegation's own marks;
     - ``invitations``: how many invitations to co-sponsor it was sent, and the newest change
       to one (its current rows: one sent and then removed leaves the list);
@@ -295,6 +299,7 @@ class DeskState:
 
     takes_part: bool
     proposals_seen: int
+    proposals_version: int
     marks: int
     invitations: int
     invitations_at: datetime | None
@@ -316,6 +321,7 @@ class DeskState:
             document.pk,
             document.version,
             self.proposals_seen,
+            self.proposals_version,
             self.marks,
             self.invitations,
             _iso(self.invitations_at),
@@ -383,6 +389,7 @@ def desk_state(
     (
         takes_part,
         proposals_seen,
+        proposals_version,
         marks,
         invitations,
         invitations_at,
@@ -391,8 +398,8 @@ def desk_state(
         since,
         last_visit,
         unread,
-    ) = rest[:10]
-    rest = rest[10:]
+    ) = rest[:11]
+    rest = rest[11:]
     rounds: list[ConsultationRound | None] = []
     for n in range(3):
         values = rest[n * len(round_fields) : (n + 1) * len(round_fields)]
@@ -402,6 +409,7 @@ def desk_state(
     return meeting, DeskState(
         takes_part=takes_part,
         proposals_seen=proposals_seen or 0,
+        proposals_version=proposals_version or 0,
         marks=marks or 0,
         invitations=invitations or 0,
         invitations_at=invitations_at,
@@ -450,6 +458,7 @@ def _desk_state_portable(
     )
     (
         proposals_seen,
+        proposals_version,
         marks,
         invitation_count,
         invitations_at,
@@ -461,6 +470,9 @@ def _desk_state_portable(
         Document.objects.filter(pk=document.pk)
         .values_list(
             Subquery(visible),
+            Subquery(
+                ProposalsVersion.objects.filter(document_id=document.pk).values("version")[:1]
+            ),
             newest(ProposalMark, "delegation_id", delegation_id=delegation_id),
             Subquery(invitations.values(n=Func(F("id"), function="COUNT"))),
             Subquery(invitations.values(at=Func(F("updated_at"), function="MAX"))),
@@ -478,6 +490,7 @@ def _desk_state_portable(
     return meeting, DeskState(
         takes_part=bool(getattr(meeting, "participant_takes_part", False)),
         proposals_seen=proposals_seen or 0,
+        proposals_version=proposals_version or 0,
         marks=marks or 0,
         invitations=invitation_count or 0,
         invitations_at=invitations_at,
@@ -510,6 +523,7 @@ def _state_sql() -> str:
             "invitation": CoSponsorInvitation,
             "proposal": Proposal,
             "page_version": DelegationVersion,
+            "proposals_version": ProposalsVersion,
             "delegation_history": Delegation.history.model,
             "visit": MeetingVisit,
             "reader": ReaderState,
@@ -531,6 +545,7 @@ def _state_sql() -> str:
             (SELECT h.history_id FROM {table["proposal_history"]} h
              WHERE h.document_id = d.id AND h.status = ANY(%(visible)s)
              ORDER BY h.document_id DESC, h.history_id DESC LIMIT 1),
+            (SELECT pv.version FROM {table["proposals_version"]} pv WHERE pv.document_id = d.id),
             (SELECT max(k.history_id) FROM {table["mark_history"]} k
              WHERE k.delegation_id = %(delegation)s GROUP BY k.delegation_id),
             i.n, i.at,

@@ -33,6 +33,7 @@ from drafting.models import (
     Participation,
     Proposal,
     ProposalMark,
+    ProposalsVersion,
     ReaderState,
     Revision,
     RevisionFile,
@@ -166,6 +167,9 @@ class CompilationState:
     - ``proposals``: the newest history row of the document's proposals seen beyond their
       delegation (submitted, withdrawn, revised, decided, co-sponsored; a proposal once
       seen never goes back to a draft);
+    - ``seen``: the document's proposals version (`models.ProposalsVersion`), which every
+      commit of such a write outside the gate bumps, marks, co-sponsors and replies too: a
+      write numbered first and committed last leaves the newest rows as they were;
     - ``marks``: of any proposal's marks; ``replies``: the newest reply to a decision
       (written once); ``names``: of delegations' names; ``rounds``: of rounds; each the
       newest of its whole table (an index lookup), so a write elsewhere changes them too;
@@ -175,6 +179,7 @@ class CompilationState:
     """
 
     proposals: int
+    seen: int
     marks: int
     replies: int
     names: int
@@ -184,8 +189,8 @@ class CompilationState:
 
     def key(self) -> str:
         return (
-            f"{self.proposals}.{self.marks}.{self.replies}.{self.names}.{self.rounds}."
-            f"{self.revisions}"
+            f"{self.proposals}.{self.seen}.{self.marks}.{self.replies}.{self.names}."
+            f"{self.rounds}.{self.revisions}"
         )
 
 
@@ -207,6 +212,15 @@ def _newest_seen_proposal() -> Subquery:
         )
         .order_by("-document_id", "-history_id")
         .values("history_id")[:1]
+    )
+
+
+def _proposals_version() -> Subquery:
+    """The meeting's document's proposals version (`models.ProposalsVersion`; an annotation
+    of a meeting), which every commit of a write to a proposal seen beyond its delegation
+    bumps, outside the write gate (``Document.version`` counts the gate's)."""
+    return Subquery(
+        ProposalsVersion.objects.filter(document_id=OuterRef("document__pk")).values("version")[:1]
     )
 
 
@@ -243,6 +257,7 @@ def compilation_state(
     found, values = _meeting_with(
         slug,
         proposals_version=_newest_seen_proposal(),
+        seen_version=_proposals_version(),
         marks_version=_newest(ProposalMark),
         names_version=_newest(Delegation),
         rounds_version=_newest(ConsultationRound),
@@ -252,6 +267,7 @@ def compilation_state(
     )
     state = CompilationState(
         proposals=values["proposals_version"] or 0,
+        seen=values["seen_version"] or 0,
         marks=values["marks_version"] or 0,
         replies=values["replies_version"] or 0,
         names=values["names_version"] or 0,
@@ -301,9 +317,9 @@ class DraftPageState:
     """What the working draft shows besides the draft itself (``Document.version``) and the
     meeting:
 
-    - ``proposals``: the newest history row of the document's proposals seen beyond their
-      delegation, which every change of an open proposal count adds (a proposal submitted,
-      withdrawn, revised or decided);
+    - ``proposals``: the document's proposals version (`models.ProposalsVersion`), which
+      every commit of a write that changes an open proposal count outside the write gate
+      bumps (a proposal submitted, withdrawn or taken back; decisions pass the gate);
     - ``revisions``: the document's newest issued revision ("Changes since Rev.N");
     - ``visited``: whether the reader saw this draft before (a first visit is recorded);
     - ``changed``: whether the chair's office changed an element since (the page then lists
@@ -337,16 +353,16 @@ def working_draft_state(
     visits = DraftVisit.objects.filter(user_id=user_id or 0)
     found, values = _meeting_with(
         slug,
-        proposals_version=_newest_seen_proposal(),
+        proposals_version=_proposals_version(),
         revisions_version=_newest_revision(),
         visited=Exists(visits.filter(document_id=OuterRef("document__pk"))),
         # As `selectors.elements_changed_since_last_visit` asks: a change made after the
         # visit (none without one: compared with NULL).
         changed=Exists(
             ElementChange.objects.filter(
-                element__document_id=OuterRef("document__pk"),
+                document_id=OuterRef("document__pk"),
                 made_at__gt=Subquery(
-                    visits.filter(document_id=OuterRef("element__document_id")).values("seen_at")[
+                    visits.filter(document_id=OuterRef(OuterRef("document__pk"))).values("seen_at")[
                         :1
                     ]
                 ),

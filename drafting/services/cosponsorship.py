@@ -16,8 +16,8 @@ a :class:`CoSponsorInvitation` history row (who, when, why) and an audit event.
 Lock order: the proposal row first, then its invitations (as :mod:`proposals` does); the rows
 themselves only (``of``), never the delegations they join: two delegations inviting or
 answering each other at once would otherwise deadlock on each other's delegation row. An
-answer takes last the proposing delegation's page version (`models.cache.delegation_changed`:
-its page shows its co-sponsors).
+answer takes last the proposing delegation's page version and the document's proposals version
+(`models.cache.proposal_changed`: the pages showing co-sponsors are cached under them).
 """
 
 from collections.abc import Iterable
@@ -40,7 +40,7 @@ from drafting.models import (
     ProposalStatus,
 )
 from drafting.models.audit import AuditAction
-from drafting.models.cache import delegation_changed
+from drafting.models.cache import proposal_changed
 from drafting.models.cosponsorship import NAMED_STATUSES
 from drafting.services.notifications import notify
 from drafting.web.errors import DomainError, NotAllowed
@@ -331,7 +331,7 @@ def cosponsorship_accept(
         % {"delegation": invitation.delegation.short_name},
     )
     _audit(AuditAction.COSPONSOR_ACCEPTED, user, invitation, locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return invitation
 
 
@@ -354,7 +354,7 @@ def cosponsorship_decline(*, user, proposal: Proposal) -> CoSponsorInvitation:
         % {"delegation": invitation.delegation.short_name},
     )
     _audit(AuditAction.COSPONSOR_DECLINED, user, invitation, locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return invitation
 
 
@@ -377,5 +377,5 @@ def cosponsorship_withdraw(*, user, proposal: Proposal) -> CoSponsorInvitation:
         % {"delegation": invitation.delegation.short_name},
     )
     _audit(AuditAction.COSPONSOR_WITHDRAWN, user, invitation, locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return invitation

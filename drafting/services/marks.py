@@ -4,7 +4,8 @@ on a submitted proposal while a round is open; a mark is given to one version of
 Writers are keyword-only and atomic. A delegate's write takes its own rows only: the
 proposal's row alone (``of=("self",)``, never the document's, which would invert the write
 gate's order), then the delegation's mark, and last the proposing delegation's page
-version (`models.cache.delegation_changed`: its page shows the marks).
+version and the document's proposals version (`models.cache.proposal_changed`: the pages
+showing the marks are cached under them).
 """
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from drafting import messages
 from drafting.access import audit, permissions
 from drafting.models import ConsultationRound, MarkStance, Proposal, ProposalMark
 from drafting.models.audit import AuditAction
-from drafting.models.cache import delegation_changed
+from drafting.models.cache import proposal_changed
 from drafting.models.proposal import VISIBLE_STATUSES
 from drafting.services.rounds import after_the_deadline, deadline_words
 from drafting.text import validation
@@ -123,7 +124,7 @@ def mark_set(
     mark.stance, mark.note, mark.version = stance, note, locked.version
     _save_mark(mark, user, f"Marked as {stance} (version {locked.version})")
     audit.record_proposal_act(action=AuditAction.MARK_SET, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return mark
 
 
@@ -148,7 +149,7 @@ def mark_confirm(*, user, proposal: Proposal, expected_version: int | None = Non
         mark.version = locked.version
         _save_mark(mark, user, f"Confirmed as {mark.stance} (version {locked.version})")
     audit.record_proposal_act(action=AuditAction.MARK_SET, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return mark
 
 
@@ -169,4 +170,4 @@ def mark_clear(*, user, proposal: Proposal) -> None:
         mark._change_reason = "Mark removed"
         mark.delete()
     audit.record_proposal_act(action=AuditAction.MARK_CLEARED, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)

@@ -5,8 +5,9 @@ Every writer is keyword-only and atomic. A delegate's write locks its own rows o
 proposal's row alone; the element's row while revising, and ``FOR SHARE`` while creating, so
 that the chair's writes to the element wait for it but other delegates do not), never the
 document's row after them (the write gate's order, :mod:`drafting.services.gate`), and last
-the delegation's page version (`models.cache.delegation_changed`: its delegation page is
-cached under it). Rows are saved through the model, so the history records each version with
+the delegation's page version and, for a proposal seen beyond its delegation, the document's
+proposals version (`models.cache.proposal_changed`: the pages that show them are cached under
+them). Rows are saved through the model, so the history records each version with
 its author and a reason.
 """
 
@@ -39,7 +40,7 @@ from drafting.models import (
     Revision,
 )
 from drafting.models.audit import AuditAction
-from drafting.models.cache import delegation_changed
+from drafting.models.cache import proposal_changed
 from drafting.selectors import prepared
 from drafting.services import cosponsorship, rows
 from drafting.services.idempotency import idempotent
@@ -339,7 +340,7 @@ def proposal_create(
                 audit.record_proposal_act(
                     action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked
                 )
-                delegation_changed(locked.delegation_id)
+                proposal_changed(locked)
                 proposal = locked
         except DeadlinePassed as refused:
             refused.proposal = proposal
@@ -453,7 +454,7 @@ def _draft_create(
     )
     if content.co_sponsors:
         cosponsorship.invitations_sync(user=user, proposal=proposal, named=content.co_sponsors)
-    delegation_changed(delegation.pk)
+    proposal_changed(proposal)
     return proposal
 
 
@@ -695,7 +696,7 @@ def proposal_revise(
         if text_changed:
             # Consent was given to the text: co-sponsors confirm the new one again.
             cosponsorship.acceptances_reopen(user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return locked
 
 
@@ -710,7 +711,7 @@ def proposal_submit(*, user, proposal: Proposal) -> Proposal:
         raise DomainError(_("This proposal has already been submitted."))
     _submit(locked, user)
     audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return locked
 
 
@@ -788,7 +789,7 @@ def proposal_withdraw(*, user, proposal: Proposal) -> Proposal:
         "Withdrawn after the deadline" if locked.withdrawn_after_deadline else "Withdrawn",
     )
     audit.record_proposal_act(action=AuditAction.PROPOSAL_WITHDRAWN, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return locked
 
 
@@ -828,7 +829,7 @@ def proposal_withdrawal_undo(*, user, proposal: Proposal) -> Proposal:
     locked.status = ProposalStatus.SUBMITTED
     _save(locked, user, "Withdrawal undone")
     audit.record_proposal_act(action=AuditAction.PROPOSAL_SUBMITTED, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return locked
 
 
@@ -848,5 +849,5 @@ def proposal_discard(*, user, proposal: Proposal) -> Proposal:
     locked.status = ProposalStatus.DISCARDED
     _save(locked, user, "Draft discarded")
     audit.record_proposal_act(action=AuditAction.PROPOSAL_DISCARDED, user=user, proposal=locked)
-    delegation_changed(locked.delegation_id)
+    proposal_changed(locked)
     return locked

@@ -2,7 +2,9 @@
 proposing delegation, only when the chair's office left a note.
 
 Keyword-only and atomic. A delegate's write takes its own rows only: the proposal's row
-alone (``of=("self",)``, never the document's, which would invert the write gate's order).
+alone (``of=("self",)``, never the document's, which would invert the write gate's order),
+and last the document's proposals version (`models.cache.proposals_changed`: the compilation
+shows the reply).
 """
 
 from django.db import transaction
@@ -12,6 +14,7 @@ from drafting import messages
 from drafting.access import audit, permissions
 from drafting.models import DecisionReply, Proposal
 from drafting.models.audit import AuditAction
+from drafting.models.cache import proposals_changed
 from drafting.models.proposal import DECIDED_STATUSES
 from drafting.text import validation
 from drafting.web.errors import DomainError, NotAllowed, ProposalInvalid
@@ -63,4 +66,5 @@ def decision_reply(*, user, proposal: Proposal, text: str) -> DecisionReply:
         proposal_id=locked.pk,
         summary=f"{audit.proposal_summary(locked)} · reply: {text[:120]}",
     )
+    proposals_changed(locked.document_id)
     return reply

@@ -39,6 +39,7 @@ from drafting.models import (
     Meeting,
     Proposal,
     ProposalStatus,
+    ProposalsVersion,
     Revision,
     RevisionFile,
 )
@@ -95,11 +96,12 @@ def _everything() -> dict:
 
     Groups and permissions are compared by name: a fresh database numbers them its own way.
     The cache's namespace is the database's, not the meeting's: an import renews it; the
-    delegation pages' versions are counters under it, not content, and start again.
+    delegation pages' and the documents' proposals versions are counters under it, not content,
+    and start again.
     """
     state = {}
     for model in apps.get_app_config("drafting").get_models(include_auto_created=True):
-        if model in (CacheNamespace, DelegationVersion):
+        if model in (CacheNamespace, DelegationVersion, ProposalsVersion):
             continue
         state[model._meta.label_lower] = [
             {key: _plain(value) for key, value in row.items()}

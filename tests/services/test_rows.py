@@ -78,7 +78,7 @@ def test_a_submissions_history_row_and_event_are_those_the_orm_writes(
 def test_one_statement_for_the_three_rows_on_postgresql(japan, open_round):
     with CaptureQueriesContext(connection) as queries:
         proposal = _submitted(japan, "Effective control over all SALW")
-    [together] = [q["sql"] for q in queries if "INSERT INTO" in q["sql"] and "proposal" in q["sql"]]
+    [together] = [q["sql"] for q in queries if 'INSERT INTO "drafting_proposal" ' in q["sql"]]
     for table in ("drafting_proposal", "drafting_historicalproposal", "drafting_auditevent"):
         assert f'INSERT INTO "{table}"' in together
     assert Proposal.history.filter(id=proposal.pk).count() == 1
