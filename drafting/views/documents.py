@@ -59,7 +59,8 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
     (`page_cache.page_parts`): its body, the same for every reader of the same variant (the
     chair's office's, with its tools; a proposing delegate's; everyone else's), and the
     shell around it of this reader. A first visit, or one after the chair's office changed
-    an element, lists what changed, records the visit and is rendered afresh."""
+    an element, lists what changed, records the visit and is rendered afresh (not the
+    page's own poll, which swaps in the body alone)."""
     user = request.user
     delegation = permissions.delegation_of(user)
     meeting, state = pages.working_draft_state(slug, delegation=delegation, user_id=user.pk)
@@ -87,7 +88,11 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
             "can_propose": can_propose,
         }
 
-    if not state.kept or len(messages.get_messages(request)):
+    # The page's own poll (htmx, every 30 s) swaps in the draft's body alone: it is served the
+    # page kept whole, lists nothing, records no visit and leaves waiting messages, which the
+    # next page shows (what a poll rendered above the body would be thrown away unseen).
+    polled = bool(getattr(request, "htmx", False))
+    if not polled and (not state.kept or len(messages.get_messages(request))):
         return render(
             request,
             "drafting/document.html",
@@ -109,6 +114,9 @@ def working_draft(request: HttpRequest, slug: str) -> HttpResponse:
                 "revision": None,
                 "page_body": page_cache.body_mark(),
                 "csrf_token": slot,
+                # A shell kept for the reader never holds a message: one waiting while the
+                # page polls itself is left for the next page.
+                "messages": (),
             },
             request,
         ),

@@ -216,3 +216,37 @@ def test_a_delegates_unread_notices_show_at_once(theme, round_1):
     )
     after = unread.search(_page(client))
     assert after and after.group(1) == "2"
+
+
+def test_the_pages_own_poll_lists_nothing_and_uses_up_nothing(theme, round_1):
+    """The page polls itself every 30 s and swaps in the draft's body alone: a list of
+    changes (or a message) rendered above it would be thrown away unseen. The poll is served
+    the page kept whole, with the new text; it records no visit and leaves a waiting message,
+    and the next page lists the change and shows the message."""
+    japan, argentina = delegate_of("jpn"), delegate_of("arg")
+    proposal = amendment(
+        japan,
+        theme,
+        "Effective [and transparent] control over SALW",
+        co_sponsors=[Delegation.objects.get(code="arg")],
+    )
+    client = viewer(argentina)
+    _page(client)
+    seen_at = DraftVisit.objects.get(user=argentina).seen_at
+    element_compose(
+        user=chairs_office(),
+        element=theme,
+        text="Effective [and accountable] control over SALW",
+        expected_text=THEME,
+    )
+    client.post(
+        reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
+        {"action": "decline", "next": "delegation"},
+    )
+    polled = client.get(DRAFT, headers={"HX-Request": "true"}).text
+    assert "and accountable" in polled
+    assert CHANGES not in polled and "declined to co-sponsor" not in polled
+    assert DraftVisit.objects.get(user=argentina).seen_at == seen_at
+    page = _page(client)
+    assert CHANGES in page and "declined to co-sponsor" in page
+    assert CHANGES not in _page(client)
