@@ -64,14 +64,20 @@ def delegation_changed(delegation_id: int) -> None:
     commit, is the last lock the transaction takes but the document's `proposals_changed`
     (one row of each a transaction, always in that order: no deadlock). Writes to a proposal
     call both through `proposal_changed`."""
+    _bump(DelegationVersion, "delegation_id", delegation_id)
+
+
+def _bump(counter: type[models.Model], key: str, value: int) -> None:
+    """Add one to ``counter``'s row whose ``key`` is ``value`` (made at 1 when there is
+    none), in one statement, inside the write's transaction."""
     if not connection.in_atomic_block:
-        raise RuntimeError("delegation_changed must be called inside the write's transaction")
-    table = DelegationVersion._meta.db_table
+        raise RuntimeError("a page version must be bumped inside the write's transaction")
+    table = counter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (delegation_id, version) VALUES (%s, 1) "  # noqa: S608 - the model's own table
-            f"ON CONFLICT (delegation_id) DO UPDATE SET version = {table}.version + 1",
-            [delegation_id],
+            f"INSERT INTO {table} ({key}, version) VALUES (%s, 1) "  # noqa: S608 - the model's own table and column
+            f"ON CONFLICT ({key}) DO UPDATE SET version = {table}.version + 1",
+            [value],
         )
 
 
@@ -110,15 +116,7 @@ def proposals_changed(document_id: int) -> None:
     never read in the new version before the write is visible, and the counters' row locks
     are always taken in that order, last (no deadlock). Writers on one document queue here
     for the moment of their commit."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("proposals_changed must be called inside the write's transaction")
-    table = ProposalsVersion._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (document_id, version) VALUES (%s, 1) "  # noqa: S608 - the model's own table
-            f"ON CONFLICT (document_id) DO UPDATE SET version = {table}.version + 1",
-            [document_id],
-        )
+    _bump(ProposalsVersion, "document_id", document_id)
 
 
 def proposal_changed(proposal: Any) -> None:
