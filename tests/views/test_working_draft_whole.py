@@ -180,23 +180,33 @@ def test_roles_and_users_never_get_each_others_page(theme, round_1):
     assert viewer(outsider).get(DRAFT).status_code == 403
 
 
-def test_a_message_is_shown_once_on_a_page_otherwise_kept(theme, round_1):
-    """A message waiting from an earlier action is shown on the draft kept whole, once."""
-    japan, argentina = delegate_of("jpn"), delegate_of("arg")
-    proposal = amendment(
-        japan,
+def _invited(theme):
+    """Japan's proposal, which invites Argentina to co-sponsor it."""
+    return amendment(
+        delegate_of("jpn"),
         theme,
         "Effective [and transparent] control over SALW",
         co_sponsors=[Delegation.objects.get(code="arg")],
     )
-    client = viewer(argentina)
-    _page(client)
-    _page(client)
+
+
+def _decline(client, proposal) -> None:
+    """Argentina declines: a message waits for its next page."""
     response = client.post(
         reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
         {"action": "decline", "next": "delegation"},
     )
     assert response.status_code == 302
+
+
+def test_a_message_is_shown_once_on_a_page_otherwise_kept(theme, round_1):
+    """A message waiting from an earlier action is shown on the draft kept whole, once."""
+    argentina = delegate_of("arg")
+    proposal = _invited(theme)
+    client = viewer(argentina)
+    _page(client)
+    _page(client)
+    _decline(client, proposal)
     assert "declined to co-sponsor" in _page(client)
     assert "declined to co-sponsor" not in _page(client)
 
@@ -223,13 +233,8 @@ def test_the_pages_own_poll_lists_nothing_and_uses_up_nothing(theme, round_1):
     changes (or a message) rendered above it would be thrown away unseen. The poll is served
     the page kept whole, with the new text; it records no visit and leaves a waiting message,
     and the next page lists the change and shows the message."""
-    japan, argentina = delegate_of("jpn"), delegate_of("arg")
-    proposal = amendment(
-        japan,
-        theme,
-        "Effective [and transparent] control over SALW",
-        co_sponsors=[Delegation.objects.get(code="arg")],
-    )
+    argentina = delegate_of("arg")
+    proposal = _invited(theme)
     client = viewer(argentina)
     _page(client)
     seen_at = DraftVisit.objects.get(user=argentina).seen_at
@@ -239,10 +244,7 @@ def test_the_pages_own_poll_lists_nothing_and_uses_up_nothing(theme, round_1):
         text="Effective [and accountable] control over SALW",
         expected_text=THEME,
     )
-    client.post(
-        reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
-        {"action": "decline", "next": "delegation"},
-    )
+    _decline(client, proposal)
     polled = client.get(DRAFT, headers={"HX-Request": "true"}).text
     assert "and accountable" in polled
     assert CHANGES not in polled and "declined to co-sponsor" not in polled
