@@ -52,7 +52,10 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = {key: value for key, value in filters.items() if value}
     path = f"{request.path}?{urlencode(chosen)}" if chosen else request.path
     can_decide = permissions.can_decide(user, document)
-    decided = request.session.pop(DECIDED, None) if can_decide else None
+    # The page's own poll (htmx, every 30 s) swaps in its rows alone: it is served the page
+    # kept whole and leaves a decision's message and waiting messages for the next page.
+    polled = bool(getattr(request, "htmx", False))
+    decided = request.session.pop(DECIDED, None) if can_decide and not polled else None
 
     def context(csrf_token: str = "") -> dict[str, Any]:
         page = _compilation_page(
@@ -75,7 +78,7 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
             "can_decide": can_decide,
         }
 
-    if decided or len(messages.get_messages(request)):  # shown once: not kept
+    if decided or (not polled and len(messages.get_messages(request))):  # shown once: not kept
         return render(request, "drafting/compilation.html", context())
     where = pages.page_where(meeting)
     reader = pages.reader_key(state.reader)
@@ -89,7 +92,14 @@ def compilation(request: HttpRequest, slug: str) -> HttpResponse:
         shell_key=f"compilation-shell:{where}:{header_key(user)}:{reader}",
         build_shell=lambda slot: render_to_string(
             "drafting/compilation.html",
-            {"meeting": meeting, "page_body": page_cache.body_mark(), "csrf_token": slot},
+            # A shell kept for the reader never holds a message (one waits while the page
+            # polls itself).
+            {
+                "meeting": meeting,
+                "page_body": page_cache.body_mark(),
+                "csrf_token": slot,
+                "messages": (),
+            },
             request,
         ),
     )

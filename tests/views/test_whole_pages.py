@@ -281,3 +281,25 @@ def test_parameters_a_public_page_does_not_read_make_no_other_shell(bms7, url, p
         html = _page(signed_out, f"{url}{'&' if '?' in url else '?'}{junk}")
         assert f'href="/accounts/login/?next={quote(page, safe="/")}"' in html
     assert len(page_cache._shells._data) == shells
+
+
+def test_the_compilations_own_poll_leaves_a_waiting_message_for_the_next_page(theme, round_1):
+    """The page polls itself every 30 s and swaps in its rows alone: a message rendered
+    around them would be thrown away unseen. The poll is served the page kept whole and the
+    message waits for the next page."""
+    proposal = amendment(
+        delegate_of("jpn"),
+        theme,
+        f"Enhanced {THEME.lower()}",
+        co_sponsors=[Delegation.objects.get(code="arg")],
+    )
+    client = viewer(delegate_of("arg"))
+    _page(client)
+    client.post(
+        reverse("proposal_cosponsorship", args=["bms7", proposal.public_id]),
+        {"action": "decline", "next": "delegation"},
+    )
+    polled = client.get(COMPILATION, headers={"HX-Request": "true"}).text
+    assert "declined to co-sponsor" not in polled and "Enhanced" in polled
+    assert "declined to co-sponsor" in _page(client)
+    assert "declined to co-sponsor" not in _page(client)
