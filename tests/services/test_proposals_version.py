@@ -4,7 +4,7 @@ gate, and nothing a delegation keeps to itself: its drafts written, revised, dis
 
 import pytest
 
-from drafting.models import Delegation, Element, ProposalsVersion
+from drafting.models import Delegation, Element, ProposalStatus, ProposalsVersion
 from drafting.services.cosponsorship import (
     cosponsorship_accept,
     cosponsorship_decline,
@@ -111,3 +111,28 @@ def test_every_write_seen_beyond_the_delegation_counts_once(bms7, round_1):
         ("rejected (the write gate: Document.version)", 11),
         ("replied", 12),
     ]
+
+
+def test_a_draft_naming_co_sponsors_counts_nothing_until_submitted_from_the_revise_form(
+    bms7, round_1
+):
+    mexico = delegate_of("mex")
+    theme = Element.objects.get(text=THEME)
+    canada = Delegation.objects.get(code="can")
+    draft = amendment(
+        mexico, theme, "Effective control over SALW, a draft", submit=False, co_sponsors=[canada]
+    )
+    draft = _revise(mexico, draft, "Effective control over SALW, again")
+    assert _version(bms7.document) == 0
+    draft.refresh_from_db()
+    submitted = proposal_revise(
+        user=mexico,
+        proposal=draft,
+        expected_version=draft.version,
+        submit=True,
+        content=ProposalContent(
+            kind="amend", proposed_text="Effective control over SALW, sent", co_sponsors=[canada]
+        ),
+    )
+    assert submitted.status == ProposalStatus.SUBMITTED
+    assert _version(bms7.document) == 1
