@@ -140,6 +140,22 @@ def amendment(user, element, text, *, submit=True, **content):
     )
 
 
+def revised(user, proposal, text, **kwargs):
+    """``user``'s delegation revises ``proposal`` (read afresh) to the amendment ``text``, at
+    the version it now has (``kwargs``: more of ``proposal_revise``, e.g. ``submit``)."""
+    from drafting.models import ProposalKind
+    from drafting.services.proposals import ProposalContent, proposal_revise
+
+    proposal.refresh_from_db()
+    return proposal_revise(
+        user=user,
+        proposal=proposal,
+        content=ProposalContent(kind=ProposalKind.AMEND, proposed_text=text),
+        expected_version=proposal.version,
+        **kwargs,
+    )
+
+
 def viewer(user=None):
     """A test client of its own, signed in as ``user`` (signed out without one): several
     readers side by side, each with its own session and CSRF cookie."""

@@ -19,7 +19,7 @@ from drafting.services import decisions, elements
 from drafting.services.gate import open_gate
 from drafting.services.marks import mark_set
 from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
-from tests.factories import chairs_office, delegate_of
+from tests.factories import chairs_office, delegate_of, revised
 
 THEME = "Effective control over SALW"
 
@@ -82,16 +82,6 @@ def test_a_mark_does_not_deadlock_with_a_gated_writer(bms7, round_1):
     assert outcome == {"chair": "done", "mark": "done"}
 
 
-def _revise(user, proposal: Proposal, text: str) -> Proposal:
-    proposal.refresh_from_db()
-    return proposal_revise(
-        user=user,
-        proposal=proposal,
-        content=ProposalContent(kind="amend", proposed_text=text),
-        expected_version=proposal.version,
-    )
-
-
 def _form_fields(page: str, form_class: str) -> dict[str, str]:
     """The hidden fields (and the submit button's name) of one form of a page, as a browser
     would post them, without the CSRF token (the test client does not check it)."""
@@ -116,14 +106,14 @@ def test_support_is_given_to_the_version_read_not_to_a_revision_made_meanwhile(b
     kenya, japan = delegate_of("ken"), delegate_of("jpn")
     element = Element.objects.get(text=THEME)
     proposal = _submit(kenya, element, "Effective [strict] control over SALW")
-    _revise(kenya, proposal, "Effective [stricter] control over SALW")
+    revised(kenya, proposal, "Effective [stricter] control over SALW")
     client = Client()
     client.force_login(japan)
     url = reverse("proposal_detail", args=[bms7.slug, proposal.public_id])
     page = client.get(url).content.decode()
     assert "version 2" in page
     fields = _form_fields(page, "mark-form")
-    _revise(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
+    revised(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
     response = client.post(
         reverse("proposal_mark", args=[bms7.slug, proposal.public_id]),
         {**fields, "stance": "support", "note": "Our capital agrees"},
@@ -147,14 +137,14 @@ def test_confirming_a_mark_confirms_the_version_the_button_named(bms7, open_roun
     element = Element.objects.get(text=THEME)
     proposal = _submit(kenya, element, "Effective [strict] control over SALW")
     mark_set(user=japan, proposal=proposal, stance="support")
-    _revise(kenya, proposal, "Effective [stricter] control over SALW")
+    revised(kenya, proposal, "Effective [stricter] control over SALW")
     client = Client()
     client.force_login(japan)
     page = client.get(reverse("proposal_detail", args=[bms7.slug, proposal.public_id]))
     page = page.content.decode()
     assert "Support version 2 too" in page
     fields = _form_fields(page, "mark-confirm-form")
-    _revise(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
+    revised(kenya, proposal, "Effective [no] control over SALW")  # meanwhile: version 3
     client.post(
         reverse("proposal_mark", args=[bms7.slug, proposal.public_id]),
         {**fields, "confirm": "1"},

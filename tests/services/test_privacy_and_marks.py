@@ -35,7 +35,7 @@ from drafting.services.proposals import (
 from drafting.services.revisions import revision_issue
 from drafting.services.rounds import round_reopen
 from drafting.web.errors import DeadlinePassed, DomainError, NotAllowed
-from tests.factories import chairs_office, delegate_of, secretariat
+from tests.factories import chairs_office, delegate_of, revised, secretariat
 
 pytestmark = pytest.mark.django_db
 
@@ -55,17 +55,6 @@ def _create(user, element, text, *, rationale="", submit=False):
         content=ProposalContent(kind="amend", proposed_text=text, rationale=rationale),
         idempotency_key=uuid.uuid4(),
         submit=submit,
-    )
-
-
-def _revise(user, proposal, text, **kwargs):
-    proposal.refresh_from_db()
-    return proposal_revise(
-        user=user,
-        proposal=proposal,
-        content=ProposalContent(kind="amend", proposed_text=text),
-        expected_version=proposal.version,
-        **kwargs,
     )
 
 
@@ -107,7 +96,7 @@ def test_discarding_a_draft_keeps_its_words_with_its_delegation(japan, mexico, t
 
 def test_a_draft_revised_before_submission_leaves_no_words_in_the_audit_trail(japan, theme):
     draft = _create(japan, theme, "Effective [version one] control")
-    _revise(japan, draft, "Effective [version two] control")
+    revised(japan, draft, "Effective [version two] control")
     summaries = AuditEvent.objects.filter(proposal_id=draft.pk).values_list("summary", flat=True)
     assert len(summaries) == 2
     assert not any("version" in summary for summary in summaries)
@@ -141,7 +130,7 @@ def test_revising_moves_marks_to_the_version_they_were_given_to(japan, mexico, t
     mark_set(user=mexico, proposal=proposal, stance="support")
     assert _summary(proposal).supporters == ["India", "Mexico"]
 
-    _revise(japan, proposal, "No control over SALW")
+    revised(japan, proposal, "No control over SALW")
     summary = _summary(proposal)
     assert summary.supporters == [] and summary.support_count == 0
     assert [(m.name, m.stance, m.version, m.note) for m in summary.earlier] == [
@@ -213,7 +202,7 @@ def test_the_migration_makes_withdrawn_drafts_private_again(japan, mexico, theme
     draft.save()
     AuditEvent.objects.filter(proposal_id=draft.pk).update(summary="amend the text: [fallback]")
     shown = _create(japan, theme, "Effective [shown] control", submit=True)
-    _revise(japan, shown, "Effective [shown again] control")
+    revised(japan, shown, "Effective [shown again] control")
     mark_set(user=mexico, proposal=shown, stance="support")
     ProposalMark.objects.update(version=1)
     proposal_withdraw(user=japan, proposal=shown)
@@ -239,7 +228,7 @@ def test_the_migration_makes_withdrawn_drafts_private_again(japan, mexico, theme
 def test_a_draft_submitted_from_the_revise_form_is_recorded_as_submitted(open_round):
     """The audit trail said only "revised" when a draft was revised and submitted at once."""
     from drafting.models import AuditEvent, Element
-    from drafting.services.proposals import ProposalContent, proposal_create, proposal_revise
+    from drafting.services.proposals import ProposalContent, proposal_create
     from tests.factories import delegate_of
 
     user = delegate_of("jpn")

@@ -21,7 +21,7 @@ from drafting.services.proposals import (
     proposal_withdrawal_undo,
 )
 from drafting.services.replies import decision_reply
-from tests.factories import amendment, chairs_office, delegate_of
+from tests.factories import amendment, chairs_office, delegate_of, revised
 
 pytestmark = pytest.mark.django_db
 
@@ -33,21 +33,11 @@ def _version(document) -> int:
     return found.version if found else 0
 
 
-def _revise(user, proposal, text):
-    proposal.refresh_from_db()
-    return proposal_revise(
-        user=user,
-        proposal=proposal,
-        content=ProposalContent(kind="amend", proposed_text=text),
-        expected_version=proposal.version,
-    )
-
-
 def test_a_delegations_drafts_count_nothing(bms7, round_1):
     mexico = delegate_of("mex")
     theme = Element.objects.get(text=THEME)
     draft = amendment(mexico, theme, "Effective control over SALW, a draft", submit=False)
-    draft = _revise(mexico, draft, "Effective control over SALW, a draft again")
+    draft = revised(mexico, draft, "Effective control over SALW, a draft again")
     proposal_discard(user=mexico, proposal=draft)
     assert _version(bms7.document) == 0
 
@@ -65,7 +55,7 @@ def test_every_write_seen_beyond_the_delegation_counts_once(bms7, round_1):
     counted("draft")
     proposal = proposal_submit(user=mexico, proposal=draft)
     counted("submitted")
-    proposal = _revise(mexico, proposal, "Effective control over every SALW")
+    proposal = revised(mexico, proposal, "Effective control over every SALW")
     counted("revised")
     mark_set(user=japan, proposal=proposal, stance="support")
     counted("marked")
@@ -122,7 +112,7 @@ def test_a_draft_naming_co_sponsors_counts_nothing_until_submitted_from_the_revi
     draft = amendment(
         mexico, theme, "Effective control over SALW, a draft", submit=False, co_sponsors=[canada]
     )
-    draft = _revise(mexico, draft, "Effective control over SALW, again")
+    draft = revised(mexico, draft, "Effective control over SALW, again")
     assert _version(bms7.document) == 0
     draft.refresh_from_db()
     submitted = proposal_revise(
