@@ -1,10 +1,13 @@
 """The cache's namespace: one random token per database."""
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from drafting.models.proposal import Proposal
 
 
 def new_token() -> str:
@@ -30,15 +33,28 @@ class CacheNamespace(models.Model):
         return self.token
 
 
-class DelegationVersion(models.Model):
+class PageVersion(models.Model):
+    """A counter that pages are cached under (`drafting.render.page_cache`): bumped by
+    `_bump`, in one statement, in the transaction of every write that changes what they
+    show. Not a tracked model: a counter, not content."""
+
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.version}"
+
+
+class DelegationVersion(PageVersion):
     """Counts the writes that change a delegation's own proposals as its delegation page
     shows them: the page's tables are cached under it (`drafting.render.page_cache`).
 
     Bumped by :func:`delegation_changed` in the transaction of every write that does not
     pass the write gate (which bumps ``Document.version``, also in the key): a delegate's
     draft, submission, revision, withdrawal, discard, the marks other delegations give to
-    the delegation's proposals, and their answers to its invitations to co-sponsor. Not a
-    tracked model: a counter, not content.
+    the delegation's proposals, and their answers to its invitations to co-sponsor.
     """
 
     delegation = models.OneToOneField(
@@ -48,13 +64,9 @@ class DelegationVersion(models.Model):
         related_name="+",
         verbose_name=_("delegation"),
     )
-    version = models.PositiveBigIntegerField(_("version"), default=0)
 
     class Meta:
         verbose_name = _("delegation page version")
-
-    def __str__(self) -> str:
-        return f"{self.delegation_id}: {self.version}"
 
 
 def delegation_changed(delegation_id: int) -> None:
@@ -67,7 +79,7 @@ def delegation_changed(delegation_id: int) -> None:
     _bump(DelegationVersion, "delegation_id", delegation_id)
 
 
-def _bump(counter: type[models.Model], key: str, value: int) -> None:
+def _bump(counter: type[PageVersion], key: str, value: int) -> None:
     """Add one to ``counter``'s row whose ``key`` is ``value`` (made at 1 when there is
     none), in one statement, inside the write's transaction."""
     if not connection.in_atomic_block:
@@ -81,7 +93,7 @@ def _bump(counter: type[models.Model], key: str, value: int) -> None:
         )
 
 
-class ProposalsVersion(models.Model):
+class ProposalsVersion(PageVersion):
     """Counts the commits that change what readers beyond the writing delegation see of a
     document's proposals outside the write gate: a proposal submitted, revised once
     submitted, withdrawn or taken back; a mark given, confirmed or cleared; an answer to an
@@ -91,7 +103,7 @@ class ProposalsVersion(models.Model):
 
     A counter, not the newest history row: ids are handed out as rows are inserted, not as
     they commit, so a submission numbered first and committed last would leave the newest
-    id as it was; every commit adds one here. Not a tracked model: a counter, not content.
+    id as it was; every commit adds one here.
     """
 
     document = models.OneToOneField(
@@ -101,13 +113,9 @@ class ProposalsVersion(models.Model):
         related_name="+",
         verbose_name=_("document"),
     )
-    version = models.PositiveBigIntegerField(_("version"), default=0)
 
     class Meta:
         verbose_name = _("proposals version")
-
-    def __str__(self) -> str:
-        return f"{self.document_id}: {self.version}"
 
 
 def proposals_changed(document_id: int) -> None:
@@ -119,7 +127,7 @@ def proposals_changed(document_id: int) -> None:
     _bump(ProposalsVersion, "document_id", document_id)
 
 
-def proposal_changed(proposal: Any) -> None:
+def proposal_changed(proposal: "Proposal") -> None:
     """The last statements of a write to ``proposal`` outside the write gate: its
     delegation's page version (`delegation_changed`), then, when the proposal is seen beyond
     its delegation (neither a draft nor a discarded draft), its document's proposals version
