@@ -43,7 +43,12 @@ def page(browser):
 
 
 def axe_violations(page, impacts=("serious", "critical")):
-    """Run axe-core in the page (injected through evaluate, which the CSP allows)."""
+    """Run axe-core in the page (injected through evaluate, which the CSP allows).
+
+    It waits for the page to finish loading first: a check started while a navigation is
+    still parsing the new document finds no document element.
+    """
+    page.wait_for_load_state("load")
     page.evaluate(AXE)
     result = page.evaluate("async () => await axe.run(document)")
     return [

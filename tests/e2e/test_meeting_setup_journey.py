@@ -17,6 +17,7 @@ def test_secretariat_sets_up_a_meeting(page, live_server, bms7):
     secretariat(username="clerk", password=PASSWORD)
     sign_in(page, live_server, "clerk", PASSWORD)
     page.get_by_role("link", name="Set up a meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up a meeting")
     assert axe_violations(page) == []
 
     page.get_by_label("Full title").fill("Eighth Biennial Meeting of States")
