@@ -395,13 +395,26 @@ class ElementChange(models.Model):
         verbose_name=_("made by"),
     )
     made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    document_version = models.PositiveBigIntegerField(
+        _("version of the working draft"),
+        editable=False,
+        help_text=_(
+            "The document's version this change made (drafting.services.gate): what a reader "
+            "saw is said by the version read, as the time a change was made may be earlier "
+            "than its commit."
+        ),
+    )
 
     class Meta:
         verbose_name = _("change to the working draft")
         verbose_name_plural = _("changes to the working draft")
         ordering = ["made_at", "id"]
-        # What changed in a draft since a reader's visit (`selectors.pages`): a range of it.
-        indexes = [models.Index(fields=["document", "made_at"], name="element_change_since")]
+        indexes = [
+            # What the desk lists as new since the visit before (`selectors.desk`).
+            models.Index(fields=["document", "made_at"], name="element_change_since"),
+            # What changed in a draft since a reader's visit (`selectors.pages`).
+            models.Index(fields=["document", "document_version"], name="element_change_version"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=ElementChangeAction.values),

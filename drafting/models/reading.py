@@ -96,6 +96,14 @@ class DraftVisit(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     document = models.ForeignKey("drafting.Document", on_delete=models.CASCADE, related_name="+")
     seen_at = models.DateTimeField(_("seen at"))
+    seen_version = models.PositiveBigIntegerField(
+        _("version seen"),
+        default=0,
+        help_text=_(
+            "The working draft's version (Document.version) read as the page was shown: the "
+            "changes made by a later version are listed on the next visit."
+        ),
+    )
 
     class Meta:
         verbose_name = _("visit to a working draft")

@@ -501,16 +501,25 @@ def elements_changed_since_last_visit(
 ) -> list[int]:
     """The ids of the working draft's elements the chair's office changed (text, status,
     insertion, move, deletion) since the user last saw the draft (``DraftVisit``), most
-    recently changed first, at most ``limit``; none on a first visit. One query."""
+    recently changed first, at most ``limit``; none on a first visit. One query.
+
+    Asked by the document's version, not by time: the changes made after the version the
+    visit saw, up to ``document.version`` (as read with the page). A change is timed before
+    its transaction commits, so one begun before a visit and committed after it would be
+    "older" than the visit, and never listed."""
     from drafting.models import DraftVisit, ElementChange
 
-    seen_at = DraftVisit.objects.filter(user_id=user_id, document_id=document.pk).values("seen_at")[
-        :1
-    ]
+    seen = DraftVisit.objects.filter(user_id=user_id, document_id=document.pk).values(
+        "seen_version"
+    )[:1]
     return list(
-        ElementChange.objects.filter(element__document=document, made_at__gt=Subquery(seen_at))
+        ElementChange.objects.filter(
+            document_id=document.pk,
+            document_version__gt=Subquery(seen),
+            document_version__lte=document.version,
+        )
         .values("element_id")
-        .annotate(last=Max("made_at"))
+        .annotate(last=Max("document_version"))
         .order_by("-last", "element_id")
         .values_list("element_id", flat=True)[:limit]
     )

@@ -356,15 +356,15 @@ def working_draft_state(
         proposals_version=_proposals_version(),
         revisions_version=_newest_revision(),
         visited=Exists(visits.filter(document_id=OuterRef("document__pk"))),
-        # As `selectors.elements_changed_since_last_visit` asks: a change made after the
-        # visit (none without one: compared with NULL).
+        # As `selectors.elements_changed_since_last_visit` asks: a change made by a later
+        # version than the visit saw (none without a visit: compared with NULL).
         changed=Exists(
             ElementChange.objects.filter(
                 document_id=OuterRef("document__pk"),
-                made_at__gt=Subquery(
-                    visits.filter(document_id=OuterRef(OuterRef("document__pk"))).values("seen_at")[
-                        :1
-                    ]
+                document_version__gt=Subquery(
+                    visits.filter(document_id=OuterRef(OuterRef("document__pk"))).values(
+                        "seen_version"
+                    )[:1]
                 ),
             )
         ),

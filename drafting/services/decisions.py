@@ -223,11 +223,11 @@ def _accept_on_element(
                 attempts=attempts,
             )
         reason = _("Accepted: proposal of %(names)s") % {"names": delegation_names(text_batch)}
-        write_text(element, user, text, reason, text_batch)
+        write_text(gate, element, user, text, reason, text_batch)
         changed.append(element)
     if deletions:
         reason = _("Deleted: proposal of %(names)s") % {"names": delegation_names(deletions)}
-        write_status(element, user, ElementStatus.DELETED, reason, deletions)
+        write_status(gate, element, user, ElementStatus.DELETED, reason, deletions)
         changed.append(element)
     anchor = element
     for proposal in [p for p in batch if p.kind in INSERT_KINDS]:
@@ -295,7 +295,7 @@ def proposal_accept_with_changes(
             proposals=[locked],
         )
     else:
-        write_text(element, user, text, reason, [locked])
+        write_text(gate, element, user, text, reason, [locked])
         result = element
     decide(locked, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
     audit.record_proposal_act(
@@ -460,6 +460,7 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
         save_element(element, user, undo_reason)
         undo = ElementChange.objects.create(
             document_id=element.document_id,
+            document_version=gate.document.version,
             element=element,
             action=(
                 ElementChange.Action.TEXT

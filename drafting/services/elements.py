@@ -90,7 +90,7 @@ def element_compose(
         }
     else:
         reason = _("Chair's proposal")
-    write_text(locked, user, text, reason, cited_locked, chair=not cited_locked)
+    write_text(gate, locked, user, text, reason, cited_locked, chair=not cited_locked)
     for proposal in cited_locked:
         decide(proposal, user, ProposalStatus.ACCEPTED_WITH_CHANGES, note)
     audit.record_element_act(action=AuditAction.ELEMENT_COMPOSED, user=user, element=locked)
@@ -161,6 +161,7 @@ def element_move(*, user, element: Element, direction: str) -> Element:
     locked.position = other
     save_element(locked, user, reason)
     record_change(
+        gate=gate,
         element=locked,
         user=user,
         action=ElementChange.Action.MOVE,
@@ -204,6 +205,6 @@ def element_set_status(
         reason = _("Status set to %(status)s") % {"status": label}
     if note:
         reason = f"{reason}: {checked_note(note)}"
-    write_status(locked, user, status, reason, chair=True)
+    write_status(gate, locked, user, status, reason, chair=True)
     audit.record_element_act(action=AuditAction.ELEMENT_STATUS_SET, user=user, element=locked)
     return locked

@@ -361,21 +361,29 @@ def notifications_seen(*, user) -> None:
 
 
 def draft_seen(*, user, document: Document, saw_changes: bool) -> None:
-    """The user sees the working draft now (one query; what changed since their previous
-    visit is ``selectors.elements_changed_since_last_visit``, asked before this).
+    """The user sees the working draft, at ``document.version`` as read with the page (one
+    query; what changed since their previous visit is ``selectors.
+    elements_changed_since_last_visit``, asked before this).
 
-    The visit is moved to now only when the page listed changes (``saw_changes``), and
-    recorded on a first visit; otherwise nothing is written: with nothing changed since the
-    visit recorded, it marks what the reader has seen as well as now would (and a change
-    committed meanwhile, made before now, is still listed next time). Reading the draft
-    again and again writes nothing, as opening the desk does (`services.visits`)."""
+    The visit is moved to this version only when the page listed changes (``saw_changes``),
+    and recorded on a first visit; otherwise nothing is written: with nothing changed since
+    the visit recorded, it marks what the reader has seen as well as this version would (and
+    a change committed meanwhile is still listed next time). Reading the draft again and
+    again writes nothing, as opening the desk does (`services.visits`)."""
     DraftVisit.objects.bulk_create(
-        [DraftVisit(user_id=user.pk, document_id=document.pk, seen_at=timezone.now())],
+        [
+            DraftVisit(
+                user_id=user.pk,
+                document_id=document.pk,
+                seen_at=timezone.now(),
+                seen_version=document.version,
+            )
+        ],
         **(
             {
                 "update_conflicts": True,
                 "unique_fields": ["user", "document"],
-                "update_fields": ["seen_at"],
+                "update_fields": ["seen_at", "seen_version"],
             }
             if saw_changes
             else {"ignore_conflicts": True}

@@ -48,6 +48,7 @@ def delegation_names(proposals: list[Proposal]) -> str:
 
 def record_change(
     *,
+    gate: DocumentGate,
     element: Element,
     user,
     action: str,
@@ -57,8 +58,11 @@ def record_change(
     proposals: Sequence[Proposal] = (),
     chair: bool = False,
 ) -> ElementChange:
+    """Record one change to the working draft, numbered with the version ``gate`` made (what
+    changed since a reader's visit is asked by that number, in commit order)."""
     change = ElementChange.objects.create(
         document_id=element.document_id,
+        document_version=gate.document.version,
         element=element,
         action=action,
         before_text=before_text,
@@ -75,6 +79,7 @@ def record_change(
 
 
 def write_text(
+    gate: DocumentGate,
     element: Element,
     user,
     text: str,
@@ -87,6 +92,7 @@ def write_text(
     element.text = text
     save_element(element, user, reason)
     record_change(
+        gate=gate,
         element=element,
         user=user,
         action=ElementChange.Action.TEXT,
@@ -99,6 +105,7 @@ def write_text(
 
 
 def write_status(
+    gate: DocumentGate,
     element: Element,
     user,
     status: str,
@@ -111,6 +118,7 @@ def write_status(
     element.status = status
     save_element(element, user, reason)
     record_change(
+        gate=gate,
         element=element,
         user=user,
         action=ElementChange.Action.STATUS,
@@ -274,6 +282,7 @@ def insert_element(
     )
     save_element(element, user, reason)
     record_change(
+        gate=gate,
         element=element,
         user=user,
         action=ElementChange.Action.INSERT,

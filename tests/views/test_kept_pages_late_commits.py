@@ -14,10 +14,18 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from drafting.models import Element, Proposal, ProposalStatus, ProposalsVersion
+from drafting.models import (
+    DraftVisit,
+    Element,
+    ElementChange,
+    ElementKind,
+    Proposal,
+    ProposalStatus,
+    ProposalsVersion,
+)
 from drafting.selectors import desk
-from drafting.services import proposals
-from tests.factories import amendment, delegate_of, viewer
+from drafting.services import elements, proposals
+from tests.factories import amendment, chairs_office, delegate_of, viewer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,3 +137,93 @@ def test_the_desks_key_changes_with_a_proposal_committed_last(bms7, round_1, mon
     _late_and_early(theme, lambda: keys.append(key()), monkeypatch)
     assert key() != keys[0]
     assert ProposalsVersion.objects.get(document=bms7.document).version == 2
+
+
+def _chair_write_held_while(read_between, monkeypatch, theme, text) -> None:
+    """The chair's office writes ``text`` into the theme and is held after the write, before
+    its commit (at the audit row, its last statement); ``read_between()`` reads meanwhile."""
+    written, release, errors = threading.Event(), threading.Event(), []
+    recorded = elements.audit.record_element_act
+
+    def held_before_commit(**kwargs) -> None:
+        recorded(**kwargs)
+        if threading.current_thread().name == "chair":
+            written.set()
+            release.wait(30)
+
+    monkeypatch.setattr(elements.audit, "record_element_act", held_before_commit)
+
+    def chair() -> None:
+        try:
+            elements.element_compose(
+                user=chairs_office(), element=theme, text=text, expected_text=theme.text
+            )
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    held = threading.Thread(target=chair, name="chair")
+    held.start()
+    try:
+        assert written.wait(30)
+        read_between()
+    finally:
+        release.set()
+        held.join(30)
+    assert errors == []
+
+
+CHANGES = 'class="panel changes-since"'
+
+
+def test_a_change_committed_after_a_first_visit_is_listed_on_the_next(bms7, monkeypatch):
+    """A reader's first visit falls between the chair's change and its commit: the page shows
+    the text before it, and the next visit lists it. (Asked by time, the change was made
+    before the visit and was never listed.)"""
+    theme = Element.objects.get(text=THEME)
+    japan = delegate_of("jpn")
+    reader = viewer(japan)
+    draft = reverse("working_draft", args=["bms7"])
+
+    def first_visit() -> None:
+        page = reader.get(draft).text
+        assert "accountable" not in page and CHANGES not in page
+
+    _chair_write_held_while(first_visit, monkeypatch, theme, "Effective [accountable] control")
+    change = ElementChange.objects.get(element=theme)
+    visit = DraftVisit.objects.get(user=japan)
+    assert change.made_at < visit.seen_at  # made before the visit, committed after it
+    assert change.document_version > visit.seen_version
+    page = reader.get(draft).text
+    assert CHANGES in page and "accountable" in page
+    assert CHANGES not in reader.get(draft).text  # listed once
+
+
+def test_a_change_committed_while_others_are_listed_is_listed_on_the_next(bms7, monkeypatch):
+    """A visit that lists the changes since the one before moves the visit on while the
+    chair's next change is made but not committed: that one is listed on the visit after."""
+    theme = Element.objects.get(text=THEME)
+    other = Element.objects.filter(kind=ElementKind.THEME).exclude(pk=theme.pk).first()
+    reader = viewer(delegate_of("jpn"))
+    draft = reverse("working_draft", args=["bms7"])
+    reader.get(draft)  # the first visit
+    elements.element_compose(
+        user=chairs_office(),
+        element=other,
+        text=other.text + " [hitherto]",
+        expected_text=other.text,
+    )
+
+    def listing_the_first() -> None:
+        page = reader.get(draft).text
+        assert CHANGES in page and "hitherto" in page and "accountable" not in page
+
+    _chair_write_held_while(
+        listing_the_first, monkeypatch, theme, "Effective [accountable] control"
+    )
+    page = reader.get(draft).text
+    assert CHANGES in page and "accountable" in page
+    listed = re.search(r'class="panel changes-since".*?</section>', page, re.S)
+    assert listed and f"#e-{theme.pk}" in listed.group(0)
+    assert f"#e-{other.pk}" not in listed.group(0)
