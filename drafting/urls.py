@@ -5,6 +5,7 @@ from drafting.views import (
     chair,
     compare,
     compilation,
+    delegation,
     desk,
     documents,
     imports,
@@ -13,6 +14,7 @@ from drafting.views import (
     notices,
     proposals,
     replies,
+    rounds,
     search,
 )
 
@@ -102,12 +104,12 @@ urlpatterns = [
         proposals.proposal_action,
         name="proposal_action",
     ),
-    path("m/<slug:slug>/delegation/", proposals.delegation_page, name="delegation_page"),
+    path("m/<slug:slug>/delegation/", delegation.delegation_page, name="delegation_page"),
     path("m/<slug:slug>/mail/", notices.mail_preferences, name="meeting_mail_preferences"),
     path("mail/", notices.mail_preferences, name="mail_preferences"),
     path("m/<slug:slug>/desk/", desk.desk, name="desk"),
     path("m/<slug:slug>/desk/live/", desk.desk_live, name="desk_live"),
-    path("m/<slug:slug>/rounds/", proposals.rounds, name="rounds"),
+    path("m/<slug:slug>/rounds/", rounds.rounds, name="rounds"),
     path("m/<slug:slug>/compilation/", compilation.compilation, name="compilation"),
     path("m/<slug:slug>/decisions/", chair.quick_decision, name="quick_decision"),
     path(

@@ -2,7 +2,6 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,9 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,23 +25,17 @@ from drafting.forms import (
     CO_SPONSORS_MAX,
     MarkForm,
     ProposalForm,
-    ReopenForm,
-    RoundForm,
     co_sponsor_candidates,
 )
 from drafting.messages import text_problems
 from drafting.models import (
     PRIVATE_STATUSES,
-    ConsultationRound,
     InvitationStatus,
     MarkStance,
     ProposalStatus,
 )
 from drafting.render import page_cache, presenters
-from drafting.render.enums import TEMPLATE_ENUMS
-from drafting.selectors.delegation_page import NOTICES_SHOWN, DelegationPageState, page_state
 from drafting.services import cosponsorship
-from drafting.services import notifications as notification_services
 from drafting.services.idempotency import new_key, request_key
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
 from drafting.services.proposals import (
@@ -61,12 +52,11 @@ from drafting.services.proposals import (
     proposal_withdraw,
     proposal_withdrawal_undo,
 )
-from drafting.services.rounds import open_round, round_open, round_reopen
+from drafting.services.rounds import open_round
 from drafting.text import diff, validation
 from drafting.views.replies import reply_context
-from drafting.web import outage, time_zones
+from drafting.web import outage
 from drafting.web.bounds import posted_number
-from drafting.web.context_processors import header_key
 from drafting.web.errors import (
     AlreadyDone,
     BaseTextMoved,
@@ -612,106 +602,6 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
 
 
 @login_required
-def delegation_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """*My delegation*: its proposals, notices, invitations to co-sponsor. A repeat view
-    reads the meeting and what the page depends on in one query (`selectors.
-    delegation_page`), then its body from the cache (`page_cache.delegation_page_body`)."""
-    user = request.user
-    delegation = permissions.delegation_of(user)
-    if delegation is None:
-        selectors.meeting_with_document(slug)  # an unknown meeting is not found, for anyone
-        raise PermissionDenied
-    meeting, state = page_state(slug, delegation=delegation, user_id=user.pk)
-    permissions.note_takes_part(user, meeting.document.pk, state.takes_part)
-    if not permissions.can_propose(user, meeting.document):
-        raise PermissionDenied
-    if state.new_notices:
-        # The list is seen: the navigation's unread count starts again from now. (With
-        # nothing new since the last time, there is nothing to record.)
-        notification_services.notifications_seen(user=user)
-
-    def context() -> dict[str, Any]:
-        body = page_cache.delegation_page_body(
-            meeting,
-            delegation,
-            state,
-            lambda slot: _delegation_body(meeting, delegation, state, slot),
-        )
-        return {
-            "meeting": meeting,
-            "delegation": delegation,
-            "body": body,
-            "nav_unread": 0,  # all read now: no need to count
-        }
-
-    if len(messages.get_messages(request)):  # counted, not read: still to be shown
-        return render(request, "drafting/delegation_page.html", context())
-    # Without a message to show, the page is the same on every view until what it shows
-    # changes: kept whole, with this request's CSRF token put in.
-    page = page_cache.delegation_page(
-        meeting,
-        delegation,
-        state,
-        header=header_key(user),
-        build=lambda slot: render_to_string(
-            "drafting/delegation_page.html", {**context(), "csrf_token": slot}, request
-        ),
-    )
-    return HttpResponse(page_cache.page_html(page, get_token(request)))
-
-
-def _delegation_body(meeting, delegation, state: DelegationPageState, csrf_slot: str):
-    """The delegation page's body as ``state`` describes it (`page_cache.delegation_page_body`
-    keeps it), each form's CSRF token written ``csrf_slot``: five queries, fewer when its
-    tables are cached."""
-    tables = page_cache.delegation_tables(
-        meeting, delegation, (state.page_version, state.names_version)
-    )
-    notifications = selectors.notifications_of(delegation, limit=NOTICES_SHOWN)
-    invitations = selectors.cosponsor_invitations_to(meeting.document, delegation)
-    # Each notice and invitation names the proposal it is about by its place, as the table
-    # below does.
-    page_cache.attach_places(
-        meeting.document,
-        [
-            *(
-                note.proposal
-                for note in notifications
-                if note.proposal is not None and note.proposal.document_id == meeting.document.pk
-            ),
-            *(invitation.proposal for invitation in invitations),
-        ],
-    )
-    round_ = OpenRoundShown(name=state.round[1], deadline=state.round[2]) if state.round else None
-    return render_to_string(
-        "drafting/_delegation_page_body.html",  # no request: nothing of the user's in it
-        {
-            **TEMPLATE_ENUMS,  # the context processor's, which runs only with a request
-            "meeting": meeting,
-            "delegation": delegation,
-            "drafts": tables.drafts,
-            "discarded": tables.discarded,
-            "others": tables.others,
-            "open_round": round_,
-            "time_zone_label": time_zones.current_label(),
-            "notifications": notifications,
-            "read_before": state.read_before,
-            "invitations": invitations,
-            "open_statuses": cosponsorship.OPEN_STATUSES,
-            "csrf_token": csrf_slot,
-        },
-    )
-
-
-@dataclass(frozen=True)
-class OpenRoundShown:
-    """The open round as a delegation page shows it (read with the page's state)."""
-
-    name: str
-    deadline: datetime
-
-
-@login_required
 @require_POST
 def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
     """The invited delegation accepts, declines, or withdraws its co-sponsorship. Only a
@@ -750,81 +640,3 @@ def proposal_cosponsorship(request: HttpRequest, slug: str, public_id: uuid.UUID
     if request.POST.get("next") == "delegation":
         return redirect("delegation_page", meeting.slug)
     return redirect(_proposal_url(meeting, proposal))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def rounds(request: HttpRequest, slug: str) -> HttpResponse:
-    """The consultation rounds; the secretariat opens one, the chair's office reopens one
-    (``form`` says which of the page's two forms was posted)."""
-    meeting = selectors.meeting_with_document(slug)
-    document = meeting.document
-    if not permissions.can_read_working_draft(request.user, document):
-        raise PermissionDenied
-    posted = request.POST.get("form", "") if request.method == "POST" else ""
-    form = RoundForm(request.POST if posted == "open" else None)
-    reopen_form = ReopenForm(request.POST if posted == "reopen" else None)
-    bound = form if posted == "open" else reopen_form if posted == "reopen" else None
-    if bound is not None and bound.is_valid() and _round_written(request, document, bound):
-        return redirect("rounds", meeting.slug)
-    return render(
-        request,
-        "drafting/rounds.html",
-        {
-            "meeting": meeting,
-            "rounds": selectors.rounds_of(document),
-            "form": form,
-            "reopen_form": reopen_form,
-            "can_open": permissions.can_open_round(request.user, document),
-            "can_reopen": permissions.can_reopen_round(request.user, document),
-            "open_round": open_round(document),
-        },
-        status=422 if (form.errors or reopen_form.errors) else 200,
-    )
-
-
-def _round_written(request: HttpRequest, document, form: RoundForm | ReopenForm) -> bool:
-    """Call the form's service; False, with the refusal on the form, when it refuses."""
-    try:
-        if isinstance(form, RoundForm):
-            _open_round(request, document, form)
-        else:
-            _reopen_round(request, document, form)
-    except AlreadyDone as done:
-        messages.info(request, str(done))
-    except NotAllowed as refused:
-        raise PermissionDenied(str(refused)) from refused
-    except ProposalInvalid as invalid:
-        for field_name, problems in invalid.problems.items():
-            for problem in problems:
-                form.add_error(field_name if field_name in form.fields else None, problem)
-        return False
-    return True
-
-
-def _open_round(request: HttpRequest, document, form: RoundForm) -> None:
-    round_open(
-        user=request.user,
-        document=document,
-        idempotency_key=request_key(request),
-        **form.cleaned_data,
-    )
-    messages.success(request, _("The round is open."))
-
-
-def _reopen_round(request: HttpRequest, document, form: ReopenForm) -> None:
-    pk = posted_number(request.POST.get("round", ""))
-    round_ = (
-        ConsultationRound.objects.filter(document=document, pk=pk).first()
-        if pk is not None
-        else None
-    )
-    if round_ is None:
-        raise Http404
-    round_reopen(
-        user=request.user,
-        round_=round_,
-        deadline=form.cleaned_data["deadline"],
-        idempotency_key=request_key(request),
-    )
-    messages.success(request, _("The round is reopened until the new deadline."))
