@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drafting import messages
 from drafting.models import (
+    INSERT_KINDS,
     DecisionReply,
     Delegation,
     Element,
@@ -23,12 +24,8 @@ from drafting.models import (
 from drafting.models.meeting import GROUP_KINDS
 from drafting.models.proposal import STANCE_CHOICES
 from drafting.services.cosponsorship import coordinated_groups
-from drafting.services.proposals import (
-    INSERT_KINDS,
-    ProposalContent,
-    new_element_kinds_for,
-    proposal_kinds_for,
-)
+from drafting.services.proposal_rules import new_element_kinds_for, proposal_kinds_for
+from drafting.services.proposals import ProposalContent
 from drafting.text import search as search_words
 from drafting.text.validation import MAX_ELEMENT_TEXT, MAX_RATIONALE, TextProblem
 from drafting.web import bounds, time_zones

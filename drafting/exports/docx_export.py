@@ -52,7 +52,7 @@ from drafting.models import FileKind, MarkStance, ProposalKind
 from drafting.render import presenters
 from drafting.text import snapshot as snapshots
 from drafting.text.diff import Operation, word_diff
-from drafting.text.kinds import Status
+from drafting.text.kinds import HEADINGS, Status
 from drafting.text.snapshot import Snapshot, SnapshotElement
 
 SAME = "equal"  # SequenceMatcher's tag for a run in both sequences
@@ -75,7 +75,6 @@ ELEMENT_STYLES = {
 }
 ANNEX_STYLES = ("UN Preamble", "UN Document Title", *ELEMENT_STYLES.values())
 AGREED_AD_REF_NOTE = " (agreed ad ref.)"
-HEADING_KINDS = {"chapter", "agenda_item", "section"}
 END_LINE = "__________________"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -204,7 +203,7 @@ def label_text(element: SnapshotElement) -> str:
 def status_note(element: SnapshotElement) -> str:
     """ " (agreed ad ref.)" after an agreed bullet or paragraph, as in the PDF (not after a
     heading)."""
-    agreed = element["status"] == Status.AGREED and element["kind"] not in HEADING_KINDS
+    agreed = element["status"] == Status.AGREED and element["kind"] not in HEADINGS
     return AGREED_AD_REF_NOTE if agreed else ""
 
 

@@ -15,6 +15,7 @@ from drafting.models.meeting import (
     Participation,
 )
 from drafting.models.proposal import (
+    INSERT_KINDS,
     PRIVATE_STATUSES,
     VISIBLE_STATUSES,
     ConsultationRound,
@@ -48,6 +49,7 @@ from drafting.models.revision import (
 )
 
 __all__ = [
+    "INSERT_KINDS",
     "MAIL_KINDS",
     "PRIVATE_STATUSES",
     "VISIBLE_STATUSES",

@@ -73,6 +73,11 @@ class ProposalKind(models.TextChoices):
     COMMENT = "comment", _("comment without changing the text")
 
 
+# The proposals that insert a new element (after this one, or in the empty bullet): their
+# text is all new language, made against no base text.
+INSERT_KINDS = frozenset({ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER})
+
+
 class ProposalStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     DISCARDED = "discarded", _("discarded draft")

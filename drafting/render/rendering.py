@@ -45,6 +45,7 @@ from drafting.render.presenters import STANCE_HEADINGS, STANCE_NAMES, ElementVie
 from drafting.services.idempotency import new_key
 from drafting.templatetags.drafting_text import earlier_marks, with_notes
 from drafting.text import numbering
+from drafting.text.kinds import HEADINGS
 from drafting.text.places import Place
 
 FRAGMENTS = "drafting/fragments.html"
@@ -101,8 +102,6 @@ def _words(plain: dict[str, Any] | None = None, **labels: Any) -> SimpleNamespac
 
 
 BULLETS = frozenset({numbering.THEME_BULLET, numbering.SUBTHEME_BULLET, ""})
-# The elements whose text is a heading (the compilation shows it above the rows inside).
-HEADING_KINDS = frozenset({ElementKind.AGENDA_ITEM, ElementKind.CHAPTER, ElementKind.SECTION})
 
 
 def place_words(place: Place | None) -> str:
@@ -241,7 +240,7 @@ def compiled_rows(
         "open_count": _open_count,
         "open_statuses": OPEN,
         # Shown whole when they head rows below them; other elements by their opening words.
-        "heading_kinds": HEADING_KINDS,
+        "heading_kinds": HEADINGS,
         "decided": _("%(delegation)s's proposal, %(status)s"),
     }
     if can_decide:

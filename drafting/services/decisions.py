@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from drafting import messages
 from drafting.access import audit
 from drafting.models import (
+    INSERT_KINDS,
     Element,
     ElementChange,
     ElementStatus,
@@ -37,7 +38,6 @@ from drafting.services.gate import DocumentGate, open_gate
 from drafting.services.idempotency import idempotent
 from drafting.services.notifications import notify
 from drafting.services.working_draft import (
-    INSERT_KINDS,
     TEXT_KINDS,
     checked_note,
     checked_text,

@@ -33,7 +33,6 @@ DECIDABLE = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED})
 TEXT_KINDS = frozenset(
     {ProposalKind.AMEND, ProposalKind.ADD_BRACKETS, ProposalKind.REMOVE_BRACKETS}
 )
-INSERT_KINDS = frozenset({ProposalKind.INSERT_AFTER, ProposalKind.FILL_PLACEHOLDER})
 INSERTABLE = frozenset({ElementKind.THEME, ElementKind.SUBTHEME, ElementKind.PARAGRAPH})
 
 

@@ -27,6 +27,11 @@ class Kind(StrEnum):
     SUBPARAGRAPH = "subparagraph"
 
 
+# The kinds whose text is a heading: amended or bracketed, never agreed ad referendum on its
+# own, and shown above what it heads (the compilation, the Word file).
+HEADINGS = frozenset({Kind.AGENDA_ITEM, Kind.SECTION, Kind.CHAPTER})
+
+
 class Status(StrEnum):
     """An element's standing in the negotiation."""
 

@@ -29,6 +29,7 @@ from drafting.forms import (
 )
 from drafting.messages import text_problems
 from drafting.models import (
+    INSERT_KINDS,
     PRIVATE_STATUSES,
     InvitationStatus,
     MarkStance,
@@ -38,17 +39,18 @@ from drafting.render import page_cache, presenters
 from drafting.services import cosponsorship
 from drafting.services.idempotency import new_key, request_key
 from drafting.services.marks import mark_clear, mark_confirm, mark_set
+from drafting.services.proposal_rules import (
+    new_element_kinds_for,
+    proposal_kinds_for,
+    proposal_text_check,
+)
 from drafting.services.proposals import (
-    INSERT_KINDS,
     ProposalContent,
     can_undo_withdrawal,
-    new_element_kinds_for,
     proposal_create,
     proposal_discard,
-    proposal_kinds_for,
     proposal_revise,
     proposal_submit,
-    proposal_text_check,
     proposal_withdraw,
     proposal_withdrawal_undo,
 )

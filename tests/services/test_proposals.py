@@ -7,14 +7,19 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from drafting.models import Delegation, Element, Proposal, ProposalMark, ProposalStatus
-from drafting.services.marks import mark_clear, mark_set
-from drafting.services.proposals import (
+from drafting.models import (
     INSERT_KINDS,
+    Delegation,
+    Element,
+    Proposal,
+    ProposalMark,
+    ProposalStatus,
+)
+from drafting.services.marks import mark_clear, mark_set
+from drafting.services.proposal_rules import new_element_kinds_for, proposal_kinds_for
+from drafting.services.proposals import (
     ProposalContent,
-    new_element_kinds_for,
     proposal_create,
-    proposal_kinds_for,
     proposal_revise,
     proposal_submit,
     proposal_withdraw,
