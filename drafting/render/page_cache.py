@@ -425,9 +425,10 @@ def desk_live_part(
     page: str = "",
 ) -> tuple[Markup, ...]:
     """A desk's live part (`views.desk`), cut where its forms' CSRF tokens go, as
-    `delegation_page_body` keeps a body: kept under the desk's key (`selectors.desk.
-    DeskState.key`: every version what the part shows depends on, and the reader's visit before)
-    and the delegation's (None: the chair's office's desk), the language and the time zone.
+    `delegation_page_body` keeps a body: kept under the desk's key (`selectors.desk_state.
+    DeskState.key`: every version what the part shows depends on, and the reader's visit
+    before) and the delegation's (None: the chair's office's desk), the language and the
+    time zone.
     Read from this process (`_ProcessPages`), then the shared cache; a repeat view renders
     no template and runs none of the desk's selectors. With ``page`` (what the header
     shows of the user: `context_processors.header_key`, and the unread count), the whole

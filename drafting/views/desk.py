@@ -24,6 +24,7 @@ from drafting.models import Delegation, Meeting
 from drafting.models.proposal import STANCE_CHOICES
 from drafting.render import page_cache
 from drafting.selectors import desk as desks
+from drafting.selectors.desk_state import DeskKey, desk_state
 from drafting.services import cosponsorship
 from drafting.services.visits import desk_visit, visit_due
 from drafting.web.context_processors import UNDO_OFFER, header_key
@@ -44,7 +45,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
     """The desk. A repeat view reads the meeting and what the desk depends on in one query
-    (`selectors.desk.desk_state`), then the whole page from the cache
+    (`selectors.desk_state`), then the whole page from the cache
     (`page_cache.desk_live_part`), with this request's CSRF token put in."""
     try:
         shown = _desk(request, slug, visit=True)
@@ -85,7 +86,7 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
 def desk_live(request: HttpRequest, slug: str) -> HttpResponse:
     """What an open desk refreshes (its live part), asked every few seconds: 204 when
     nothing it shows has changed since the ``key`` the page was given (one query after the
-    session and the user: `selectors.desk.desk_state`), else the part again with its new
+    session and the user: `selectors.desk_state`), else the part again with its new
     key. Only the user's own desk: a delegate's is its delegation's."""
     shown = _desk(request, slug, visit=False)
     if request.GET.get("key") == shown.key.key:
@@ -100,7 +101,7 @@ class _Shown:
     meeting: Meeting
     template: str
     delegation: Delegation | None  # None: the chair's office's
-    key: desks.DeskKey
+    key: DeskKey
     unread: int  # the navigation's count of unread notices
 
 
@@ -111,7 +112,7 @@ def _desk(request: HttpRequest, slug: str, *, visit: bool) -> _Shown:
     user = request.user
     chair = permissions.is_chairs_office(user)
     delegation = None if chair else permissions.delegation_of(user)
-    meeting, state = desks.desk_state(slug, user=user, delegation=delegation)
+    meeting, state = desk_state(slug, user=user, delegation=delegation)
     if chair:
         template = "drafting/desk_chair.html"
     else:

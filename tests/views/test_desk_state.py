@@ -1,4 +1,4 @@
-"""The desk's state is read in one SQL statement on PostgreSQL (`selectors.desk.desk_state`)
+"""The desk's state is read in one SQL statement on PostgreSQL (`selectors.desk_state`)
 and in the ORM's queries elsewhere (`_desk_state_portable`, SQLite: the demo): both give
 the same state, so the same key, whatever the desk shows."""
 
@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from drafting.models import ConsultationRound, Delegation, Element
-from drafting.selectors.desk import _desk_state_portable, desk_state
+from drafting.selectors.desk_state import _desk_state_portable, desk_state
 from drafting.services.decisions import proposal_reject
 from drafting.services.marks import mark_set
 from drafting.services.notifications import notifications_read

@@ -23,7 +23,7 @@ from drafting.models import (
     ProposalStatus,
     ProposalsVersion,
 )
-from drafting.selectors import desk
+from drafting.selectors.desk_state import desk_state
 from drafting.services import elements, proposals
 from tests.factories import amendment, chairs_office, delegate_of, viewer
 
@@ -131,7 +131,7 @@ def test_the_desks_key_changes_with_a_proposal_committed_last(bms7, round_1, mon
     keys = []
 
     def key() -> str:
-        meeting, state = desk.desk_state("bms7", user=japan, delegation=delegation)
+        meeting, state = desk_state("bms7", user=japan, delegation=delegation)
         return state.key(meeting).key
 
     _late_and_early(theme, lambda: keys.append(key()), monkeypatch)
