@@ -23,9 +23,6 @@ from drafting.models.proposal import (
     ElementChange,
     ElementChangeAction,
     MarkStance,
-    MeetingVisit,
-    Notification,
-    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalMark,
@@ -36,6 +33,9 @@ from drafting.models.reading import (
     DraftVisit,
     MailFrequency,
     MailPreference,
+    MeetingVisit,
+    Notification,
+    NotificationKind,
     ReaderState,
 )
 from drafting.models.receipt import WriteReceipt
