@@ -5,12 +5,14 @@ before the visit and committed after it was made "before" the visit, and never l
 document's version is taken under the write gate's lock, in commit order; the visit records
 the version it read.
 
-Existing rows: each change is given its document's current version (all are committed), and
-each visit the current version, or the one before when a change was made after it (so that
-what it would have listed is listed still)."""
+Existing rows (all committed): a document's changes are numbered in the order they were
+made, the last with the document's version (raised to their count if it is lower); each
+visit is given the number of the last change made before it, so that it lists what it
+listed by time."""
+
+from bisect import bisect_right
 
 from django.db import migrations, models
-from django.db.models import Exists, OuterRef
 
 
 def versions_from_times(apps, schema_editor):
@@ -18,16 +20,21 @@ def versions_from_times(apps, schema_editor):
     DraftVisit = apps.get_model("drafting", "DraftVisit")
     ElementChange = apps.get_model("drafting", "ElementChange")
     for document in Document.objects.only("pk", "version").iterator():
-        current = max(document.version, 1)
-        if document.version != current:
-            Document.objects.filter(pk=document.pk).update(version=current)
-        ElementChange.objects.filter(document_id=document.pk).update(document_version=current)
-        visits = DraftVisit.objects.filter(document_id=document.pk)
-        later = ElementChange.objects.filter(
-            document_id=document.pk, made_at__gt=OuterRef("seen_at")
+        changes = list(
+            ElementChange.objects.filter(document_id=document.pk)
+            .order_by("made_at", "id")
+            .values_list("pk", "made_at")
         )
-        visits.filter(Exists(later)).update(seen_version=current - 1)
-        visits.filter(~Exists(later)).update(seen_version=current)
+        top = max(document.version, len(changes))
+        if top != document.version:
+            Document.objects.filter(pk=document.pk).update(version=top)
+        first = top - len(changes) + 1
+        for number, (pk, _made_at) in enumerate(changes, start=first):
+            ElementChange.objects.filter(pk=pk).update(document_version=number)
+        times = [made_at for _pk, made_at in changes]
+        for visit in DraftVisit.objects.filter(document_id=document.pk).only("pk", "seen_at"):
+            before = bisect_right(times, visit.seen_at)  # made at or before the visit
+            DraftVisit.objects.filter(pk=visit.pk).update(seen_version=first - 1 + before)
 
 
 class Migration(migrations.Migration):
@@ -62,6 +69,7 @@ class Migration(migrations.Migration):
                 ),
                 verbose_name="version seen",
             ),
+            preserve_default=False,
         ),
         migrations.RunPython(versions_from_times, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(

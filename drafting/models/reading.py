@@ -93,14 +93,14 @@ class ReaderState(models.Model):
 
 
 class DraftVisit(models.Model):
-    """When a person last saw a working draft: the next visit lists what changed since."""
+    """When a person last saw a working draft, and at which version: the next visit lists
+    the changes made by later versions (`ElementChange.document_version`)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     document = models.ForeignKey("drafting.Document", on_delete=models.CASCADE, related_name="+")
     seen_at = models.DateTimeField(_("seen at"))
     seen_version = models.PositiveBigIntegerField(
         _("version seen"),
-        default=0,
         help_text=_(
             "The working draft's version (Document.version) read as the page was shown: the "
             "changes made by a later version are listed on the next visit."

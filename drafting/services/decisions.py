@@ -45,6 +45,7 @@ from drafting.services.working_draft import (
     delegation_names,
     insert_element,
     lock_decidable,
+    record_change,
     require_chair,
     save_element,
     write_status,
@@ -458,24 +459,21 @@ def decision_undo(*, user, proposal: Proposal, keep_text: bool = False) -> Propo
             # An inserted element is taken out: deleted, and left out of the clean text.
             element.status = ElementStatus.DELETED
         save_element(element, user, undo_reason)
-        undo = ElementChange.objects.create(
-            document_id=element.document_id,
-            document_version=gate.document.version,
+        record_change(
+            gate=gate,
             element=element,
+            user=user,
             action=(
                 ElementChange.Action.TEXT
                 if change.action == ElementChange.Action.TEXT
                 else ElementChange.Action.STATUS
             ),
             before_text=before_text,
-            after_text=element.text,
             before_status=before_status,
-            after_status=element.status,
-            reason=undo_reason[:300],
-            made_by=user,
+            reason=undo_reason,
+            proposals=[locked],
             undoes=change,
         )
-        undo.proposals.set([locked])
     undone = locked.get_status_display()
     # Open again as it was before the decision: submitted, or deferred (a deferred proposal
     # decided later goes back to deferred, its marks still frozen).

@@ -369,7 +369,13 @@ def draft_seen(*, user, document: Document, saw_changes: bool) -> None:
     and recorded on a first visit; otherwise nothing is written: with nothing changed since
     the visit recorded, it marks what the reader has seen as well as this version would (and
     a change committed meanwhile is still listed next time). Reading the draft again and
-    again writes nothing, as opening the desk does (`services.visits`)."""
+    again writes nothing, as opening the desk does (`services.visits`). The version seen
+    only moves forward: a page read earlier in another tab and shown later leaves it."""
+    if saw_changes:  # listed only after a visit: its row is there
+        DraftVisit.objects.filter(
+            user_id=user.pk, document_id=document.pk, seen_version__lt=document.version
+        ).update(seen_at=timezone.now(), seen_version=document.version)
+        return
     DraftVisit.objects.bulk_create(
         [
             DraftVisit(
@@ -379,13 +385,5 @@ def draft_seen(*, user, document: Document, saw_changes: bool) -> None:
                 seen_version=document.version,
             )
         ],
-        **(
-            {
-                "update_conflicts": True,
-                "unique_fields": ["user", "document"],
-                "update_fields": ["seen_at", "seen_version"],
-            }
-            if saw_changes
-            else {"ignore_conflicts": True}
-        ),
+        ignore_conflicts=True,
     )

@@ -56,9 +56,11 @@ def record_change(
     reason: str,
     proposals: Sequence[Proposal] = (),
     chair: bool = False,
+    undoes: ElementChange | None = None,
 ) -> ElementChange:
-    """Record one change to the working draft, numbered with the version ``gate`` made (what
-    changed since a reader's visit is asked by that number, in commit order)."""
+    """Record one change to the working draft (the only place one is made), numbered with
+    the version ``gate`` made: what changed since a reader's visit is asked by that number,
+    in commit order. ``undoes``: the change this one takes back (a decision undone)."""
     change = ElementChange.objects.create(
         document_id=element.document_id,
         document_version=gate.document.version,
@@ -71,6 +73,7 @@ def record_change(
         is_chair_proposal=chair,
         reason=reason[:300],
         made_by=user,
+        undoes=undoes,
     )
     if proposals:
         change.proposals.set(proposals)

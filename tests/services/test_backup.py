@@ -23,6 +23,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from drafting import selectors
 from drafting.access.roles import ensure_role_groups
 from drafting.exports import backup
 from drafting.models import (
@@ -31,8 +32,10 @@ from drafting.models import (
     ConsultationRound,
     Delegation,
     DelegationVersion,
+    Document,
     DraftVisit,
     Element,
+    ElementChange,
     ExportJob,
     Footnote,
     MailFrequency,
@@ -351,7 +354,9 @@ def _negotiate(bms7) -> None:
         user=japan, meeting=None, choices=dict.fromkeys(MAIL_KINDS, MailFrequency.DIGEST)
     )
     notifications_read(user=japan)
-    DraftVisit.objects.create(user=japan, document=document, seen_at=now)
+    # Seen before the last change (its version, not 0: a version left out would be missed).
+    version = Document.objects.values_list("version", flat=True).get(pk=document.pk)
+    DraftVisit.objects.create(user=japan, document=document, seen_at=now, seen_version=version - 1)
 
     # The state is as rich as it should be.
     assert Proposal.objects.values("status").distinct().count() >= 6
@@ -377,6 +382,12 @@ def test_a_negotiated_meeting_round_trips_into_an_empty_database(bms7, tmp_path)
     before = _everything()
     assert all(before.values()), [label for label, rows in before.items() if not rows]
     draft_before = working_draft_snapshot(bms7.document)
+    # What changed since Japan last saw the draft.
+    japan_id = User.objects.get(delegate_profile__delegation__code="jpn").pk
+    listed = selectors.elements_changed_since_last_visit(
+        Document.objects.get(pk=bms7.document.pk), japan_id
+    )
+    assert listed
     path = tmp_path / "bms7.json.gz"
     call_command("export_meeting", "bms7", "-o", str(path), verbosity=0)
     assert path.read_bytes()[:2] == b"\x1f\x8b"
@@ -407,6 +418,11 @@ def test_a_negotiated_meeting_round_trips_into_an_empty_database(bms7, tmp_path)
     for revision in Revision.objects.filter(document=document):
         assert content_hash(revision.snapshot) == revision.content_hash
     assert working_draft_snapshot(document) == draft_before
+    # Each change's version is one the document made: none is ahead of it.
+    changes = ElementChange.objects.filter(document=document)
+    assert changes.exists()
+    assert max(c.document_version for c in changes) <= document.version
+    assert selectors.elements_changed_since_last_visit(document, japan_id) == listed
 
     # Exporting again gives the same content, to the byte.
     assert backup.export_meeting("bms7")["sha256"] == exported["sha256"]

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from drafting import selectors
 from drafting.models import Delegation, DraftVisit, Element, Revision
 from drafting.services.decisions import proposal_accept, proposal_reject
 from drafting.services.elements import element_compose
@@ -251,4 +252,39 @@ def test_the_pages_own_poll_lists_nothing_and_uses_up_nothing(theme, round_1):
     assert DraftVisit.objects.get(user=argentina).seen_at == seen_at
     page = _page(client)
     assert CHANGES in page and "declined to co-sponsor" in page
+    assert CHANGES not in _page(client)
+
+
+def test_a_change_committed_while_the_page_is_made_is_listed_on_the_next(theme, monkeypatch):
+    """The page's first query reads the draft's version; a change committed after it, while
+    the list of changes is read, is left to the next visit, whose list holds it (the visit
+    is recorded at the version read: listed now, it would be listed twice)."""
+    japan = delegate_of("jpn")
+    client = viewer(japan)
+    _page(client)  # the first visit
+    other = Element.objects.filter(kind=theme.kind).exclude(pk=theme.pk).order_by("pk").first()
+    element_compose(
+        user=chairs_office(), element=other, text=f"{other.text} [seen]", expected_text=other.text
+    )
+    listing = selectors.elements_changed_since_last_visit
+
+    def committed_meanwhile(document, user_id, *args, **kwargs):
+        monkeypatch.setattr(selectors, "elements_changed_since_last_visit", listing)
+        element_compose(
+            user=chairs_office(),
+            element=theme,
+            text="Effective [and accountable] control over SALW",
+            expected_text=THEME,
+        )
+        return listing(document, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(selectors, "elements_changed_since_last_visit", committed_meanwhile)
+    page = _page(client)
+    listed = re.search(r'class="panel changes-since".*?</section>', page, re.S)
+    assert listed and f"#e-{other.pk}" in listed.group(0)
+    assert f"#e-{theme.pk}" not in listed.group(0)
+    page = _page(client)
+    listed = re.search(r'class="panel changes-since".*?</section>', page, re.S)
+    assert listed and f"#e-{theme.pk}" in listed.group(0)
+    assert f"#e-{other.pk}" not in listed.group(0)
     assert CHANGES not in _page(client)
