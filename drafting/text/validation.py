@@ -30,6 +30,14 @@ def normalise(text: str) -> str:
 
 def forbidden_character(text: str, *, allow_newlines: bool) -> tuple[int, str] | None:
     """The first control or bidi-override character, as (0-based position, U+ code)."""
+    # Most text is printable throughout: ``isprintable`` is False only for "Other" (Cc, Cf,
+    # Cs, Co, Cn: the bidi controls are Cf) and separators other than the space, and looks
+    # at each character in C. Only text that fails it is walked in Python, for the position.
+    allowed = text.replace("\t", "")
+    if allow_newlines:
+        allowed = allowed.replace("\n", "")
+    if allowed.isprintable():
+        return None
     for index, char in enumerate(text):
         if char == "\n" and allow_newlines:
             continue

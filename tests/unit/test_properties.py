@@ -35,7 +35,8 @@ SPECIAL = [
     *"\x00\x01\x02\x03\x04\x1b\x7f\x85",  # NUL, dmp's padding characters, ESC, DEL, NEL
     *"\u0301\u0308\u200b\u200d\ufeff",  # combining marks, zero-width characters, BOM
     *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200f",  # bidi controls
-    *"\u2028\u2029",  # line and paragraph separators
+    *"\u2028\u2029\u00a0",  # line and paragraph separators, a no-break space
+    *"\ue000\u0378",  # private use, unassigned
     "\U0001f600",
     "\U00010348",
     "\U000e0001",  # astral: emoji, Gothic, a tag character
