@@ -610,7 +610,8 @@ CLOSES = (timezone.localtime() + timedelta(days=37)).strftime("%Y-%m-%dT18:00")
 
 
 def test_open_and_reopen_rounds(bms7):
-    fuzz = Fuzzer("rounds (open: name, dates; reopen: round, deadline)", secretariat())
+    clerk = secretariat()
+    fuzz = Fuzzer("rounds (open: name, dates; reopen: round, deadline)", clerk)
     url = reverse("rounds", args=["bms7"])
     stored_names = []
     for index, value in enumerate(sample(7)):
@@ -642,6 +643,8 @@ def test_open_and_reopen_rounds(bms7):
             fuzz.fail(value, "stored name differs")
         else:
             stored_names.append((value, name))
+        # Each page lists every round: the stored ones are listed together at the end.
+        ConsultationRound.objects.filter(document=bms7.document).delete()
         if index % 3 == 0:  # the same input in the dates, the round to reopen, the form
             field = ("opens_at", "deadline", "round", "form")[index // 3 % 4]
             before = _counts()
@@ -656,6 +659,16 @@ def test_open_and_reopen_rounds(bms7):
             response = fuzz.send("post", url, value, data=data)
             if response.status_code not in {200, 400, 403, 404, 413, 422} or _counts() != before:
                 fuzz.fail(value, f"{field}: answered {response.status_code}, or stored")
+    ConsultationRound.objects.bulk_create(
+        ConsultationRound(
+            document=bms7.document,
+            name=name,
+            opens_at=timezone.now() + timedelta(days=30),
+            deadline=timezone.now() + timedelta(days=37),
+            created_by=clerk,
+        )
+        for name in dict.fromkeys(name for _value, name in stored_names)
+    )
     page = fuzz.html(fuzz.send("get", url, "list"))
     for value, name in stored_names:
         if escape(name) not in page:
