@@ -50,7 +50,9 @@ def axe_violations(page, impacts=("serious", "critical")):
     """
     page.wait_for_load_state("load")
     page.evaluate(AXE)
-    result = page.evaluate("async () => await axe.run(document)")
+    # Every rule runs; only the violations are worked out in full (axe's documented way to
+    # run faster: no selectors for the nodes that pass).
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
