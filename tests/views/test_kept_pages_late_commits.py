@@ -34,50 +34,58 @@ LATE = "Effective control over all SALW, committed last"
 EARLY = "Effective [national] control over SALW, committed first"
 
 
+class _Hold:
+    """Holds the thread named ``name`` where it calls ``pause()``, until ``release`` is set."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reached, self.release = threading.Event(), threading.Event()
+
+    def pause(self) -> None:
+        if threading.current_thread().name == self.name:
+            self.reached.set()
+            self.release.wait(30)
+
+
+def _start(work, errors: list, name: str | None = None) -> threading.Thread:
+    """Run ``work`` in a thread of its own (a connection of its own), keeping its error."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # reported by the test, in its own thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
 def _late_and_early(theme, read_between, monkeypatch):
     """Mexico's submission is written (its history row numbered) first and held before its
     last statements, the counters' (the moment a slow step would hold it: co-sponsors'
     invitations, notices); Argentina's is written and committed meanwhile; ``read_between()``
     reads the pages; then Mexico's goes on and commits."""
     mexico, argentina = delegate_of("mex"), delegate_of("arg")
-    written, release, errors = threading.Event(), threading.Event(), []
+    hold, errors = _Hold("late"), []
     counted = proposals.proposal_changed
 
     def held_before_counting(proposal) -> None:
-        if threading.current_thread().name == "late":
-            written.set()
-            release.wait(30)
+        hold.pause()
         counted(proposal)
 
     monkeypatch.setattr(proposals, "proposal_changed", held_before_counting)
-
-    def late() -> None:
-        try:
-            amendment(mexico, theme, LATE)
-        except Exception as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    def early() -> None:
-        try:
-            amendment(argentina, theme, EARLY)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    held = threading.Thread(target=late, name="late")
-    held.start()
+    held = _start(lambda: amendment(mexico, theme, LATE), errors, name="late")
     try:
-        assert written.wait(30)
-        quick = threading.Thread(target=early)
-        quick.start()
+        assert hold.reached.wait(30)
+        quick = _start(lambda: amendment(argentina, theme, EARLY), errors)
         quick.join(30)
         assert not quick.is_alive() and errors == []
         read_between()
     finally:
-        release.set()
+        hold.release.set()
         held.join(30)
     assert errors == []
     late_id, early_id = (
@@ -142,34 +150,26 @@ def test_the_desks_key_changes_with_a_proposal_committed_last(bms7, round_1, mon
 def _chair_write_held_while(read_between, monkeypatch, theme, text) -> None:
     """The chair's office writes ``text`` into the theme and is held after the write, before
     its commit (at the audit row, its last statement); ``read_between()`` reads meanwhile."""
-    written, release, errors = threading.Event(), threading.Event(), []
+    hold, errors = _Hold("chair"), []
     recorded = elements.audit.record_element_act
 
     def held_before_commit(**kwargs) -> None:
         recorded(**kwargs)
-        if threading.current_thread().name == "chair":
-            written.set()
-            release.wait(30)
+        hold.pause()
 
     monkeypatch.setattr(elements.audit, "record_element_act", held_before_commit)
-
-    def chair() -> None:
-        try:
-            elements.element_compose(
-                user=chairs_office(), element=theme, text=text, expected_text=theme.text
-            )
-        except Exception as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    held = threading.Thread(target=chair, name="chair")
-    held.start()
+    held = _start(
+        lambda: elements.element_compose(
+            user=chairs_office(), element=theme, text=text, expected_text=theme.text
+        ),
+        errors,
+        name="chair",
+    )
     try:
-        assert written.wait(30)
+        assert hold.reached.wait(30)
         read_between()
     finally:
-        release.set()
+        hold.release.set()
         held.join(30)
     assert errors == []
 
