@@ -324,10 +324,13 @@ class ProposalForm(forms.Form):
             base_text_seen=data.get("base_text_seen"),
         )
 
-    def add_problems(self, problems: dict[str, list[str]]) -> None:
-        for field_name, found in problems.items():
-            for message in found:
-                self.add_error(None if field_name not in self.fields else field_name, message)
+
+def add_problems(form: forms.Form, problems: dict[str, list[str]]) -> None:
+    """A service's refusal (``ProposalInvalid.problems``) shown on the form: each message
+    beside its field, or above the form for a field the form does not have."""
+    for field_name, found in problems.items():
+        for message in found:
+            form.add_error(field_name if field_name in form.fields else None, message)
 
 
 def _any_iexact(names: list[str]) -> Q:

@@ -25,6 +25,7 @@ from drafting.forms import (
     CO_SPONSORS_MAX,
     MarkForm,
     ProposalForm,
+    add_problems,
     co_sponsor_candidates,
 )
 from drafting.messages import text_problems
@@ -143,7 +144,7 @@ def propose(request: HttpRequest, slug: str, element_id: int) -> HttpResponse:
                 submit=request.POST.get("action") == "submit",
             )
         except ProposalInvalid as invalid:
-            form.add_problems(invalid.problems)
+            add_problems(form, invalid.problems)
         except BaseTextMoved as moved:
             form, notice = _rebased_form(request, form, moved, delegation)
         except FormAlreadyUsed as used:
@@ -482,7 +483,7 @@ def proposal_edit(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
             messages.info(request, str(done))
             return redirect(_proposal_url(meeting, proposal))
         except ProposalInvalid as invalid:
-            form.add_problems(invalid.problems)
+            add_problems(form, invalid.problems)
         except BaseTextMoved as moved:
             form, notice = _rebased_form(request, form, moved, delegation)
         except (StaleVersion, DeadlinePassed, DomainError) as refused:
@@ -582,9 +583,7 @@ def proposal_mark(request: AppRequest, slug: str, public_id: uuid.UUID) -> HttpR
     except NotAllowed as refused:
         raise PermissionDenied(str(refused)) from refused
     except ProposalInvalid as invalid:
-        for field_name, problems in invalid.problems.items():
-            for problem in problems:
-                form.add_error(field_name if field_name in form.fields else None, problem)
+        add_problems(form, invalid.problems)
         status = 422
     except DomainError as refused:
         # Decided, or after the deadline: marks are frozen. Nothing typed is lost.

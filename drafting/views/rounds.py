@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from drafting import selectors
 from drafting.access import permissions
-from drafting.forms import ReopenForm, RoundForm
+from drafting.forms import ReopenForm, RoundForm, add_problems
 from drafting.models import ConsultationRound
 from drafting.services.idempotency import request_key
 from drafting.services.rounds import open_round, round_open, round_reopen
@@ -62,9 +62,7 @@ def _round_written(request: HttpRequest, document, form: RoundForm | ReopenForm)
     except NotAllowed as refused:
         raise PermissionDenied(str(refused)) from refused
     except ProposalInvalid as invalid:
-        for field_name, problems in invalid.problems.items():
-            for problem in problems:
-                form.add_error(field_name if field_name in form.fields else None, problem)
+        add_problems(form, invalid.problems)
         return False
     return True
 
