@@ -76,18 +76,19 @@ def delegation_changed(delegation_id: int) -> None:
     commit, is the last lock the transaction takes but the document's `proposals_changed`
     (one row of each a transaction, always in that order: no deadlock). Writes to a proposal
     call both through `proposal_changed`."""
-    _bump(DelegationVersion, "delegation_id", delegation_id)
+    _bump(DelegationVersion, delegation_id)
 
 
-def _bump(counter: type[PageVersion], key: str, value: int) -> None:
-    """Add one to ``counter``'s row whose ``key`` is ``value`` (made at 1 when there is
-    none), in one statement, inside the write's transaction."""
+def _bump(counter: type[PageVersion], value: int) -> None:
+    """Add one to ``counter``'s row whose primary key is ``value`` (made at 1 when there is
+    none), in one statement, inside the write's transaction. The statement names only the
+    model's own table and columns, from its ``_meta``; the value is a parameter."""
     if not connection.in_atomic_block:
         raise RuntimeError("a page version must be bumped inside the write's transaction")
-    table = counter._meta.db_table
+    table, key = counter._meta.db_table, counter._meta.pk.column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key}, version) VALUES (%s, 1) "  # noqa: S608 - the model's own table and column
+            f"INSERT INTO {table} ({key}, version) VALUES (%s, 1) "  # noqa: S608 - names from _meta
             f"ON CONFLICT ({key}) DO UPDATE SET version = {table}.version + 1",
             [value],
         )
@@ -124,7 +125,7 @@ def proposals_changed(document_id: int) -> None:
     never read in the new version before the write is visible, and the counters' row locks
     are always taken in that order, last (no deadlock). Writers on one document queue here
     for the moment of their commit."""
-    _bump(ProposalsVersion, "document_id", document_id)
+    _bump(ProposalsVersion, document_id)
 
 
 def proposal_changed(proposal: "Proposal") -> None:
